@@ -1,0 +1,31 @@
+package heap.api;
+
+import java.util.Objects;
+
+/**
+ * The memory settings chosen for a buffer collection. {@code sizeBytes} is the logical size,
+ * {@code rawVmoSize} the page-rounded size of each VMO (both unsigned, here at most {@link Long#MAX_VALUE}).
+ */
+public record BufferMemorySettings(long sizeBytes, boolean physicallyContiguous, boolean secure,
+        CoherencyDomain coherencyDomain, HeapId heap, long rawVmoSize) {
+
+    public BufferMemorySettings {
+        Objects.requireNonNull(coherencyDomain, "coherencyDomain");
+        Objects.requireNonNull(heap, "heap");
+        Sizes.requireNonNegative("size_bytes", sizeBytes);
+        Sizes.requireNonNegative("raw_vmo_size", rawVmoSize);
+        if (rawVmoSize < sizeBytes) {
+            throw new StatusException(Status.INVALID_ARGS,
+                    "raw_vmo_size " + rawVmoSize + " is smaller than size_bytes " + sizeBytes);
+        }
+        if (secure && coherencyDomain != CoherencyDomain.INACCESSIBLE) {
+            throw new StatusException(Status.INVALID_ARGS, "secure buffers must use the INACCESSIBLE domain, not "
+                    + coherencyDomain);
+        }
+    }
+
+    /** Settings for a plain buffer of {@code sizeBytes} on {@code heap}: CPU domain, page-rounded VMO size. */
+    public static BufferMemorySettings of(long sizeBytes, HeapId heap) {
+        return new BufferMemorySettings(sizeBytes, false, false, CoherencyDomain.CPU, heap, Sizes.pageRoundUp(sizeBytes));
+    }
+}

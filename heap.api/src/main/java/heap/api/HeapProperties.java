@@ -1,0 +1,49 @@
+package heap.api;
+
+import java.util.Objects;
+
+/**
+ * What a heap tells its consumer in OnRegister. {@code needClear}: the consumer must zero each new VMO;
+ * {@code needFlush}: the consumer must flush caches (also done whenever {@code needClear} is set).
+ */
+public record HeapProperties(CoherencyDomainSupport coherencyDomainSupport, boolean needClear, boolean needFlush) {
+
+    public HeapProperties {
+        Objects.requireNonNull(coherencyDomainSupport, "coherencyDomainSupport");
+    }
+
+    /** Whether the consumer flushes a new VMO: {@code needClear || needFlush}, as the contract says. */
+    public boolean flushRequired() {
+        return needClear || needFlush;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Fields left unset take the FIDL defaults: no domain supported, no clear, no flush. */
+    public static final class Builder {
+        private CoherencyDomainSupport support = new CoherencyDomainSupport(false, false, false);
+        private boolean needClear;
+        private boolean needFlush;
+
+        public Builder coherencyDomainSupport(CoherencyDomainSupport support) {
+            this.support = Objects.requireNonNull(support, "coherencyDomainSupport");
+            return this;
+        }
+
+        public Builder needClear(boolean needClear) {
+            this.needClear = needClear;
+            return this;
+        }
+
+        public Builder needFlush(boolean needFlush) {
+            this.needFlush = needFlush;
+            return this;
+        }
+
+        public HeapProperties build() {
+            return new HeapProperties(support, needClear, needFlush);
+        }
+    }
+}

@@ -1,0 +1,285 @@
+package heap.api.internal;
+
+import heap.api.Status;
+import heap.api.StatusException;
+import heap.api.vmo.Registration;
+import heap.api.vmo.Vmo;
+import heap.api.vmo.VmoMapping;
+import heap.api.vmo.VmoRight;
+import java.lang.foreign.MemorySegment;
+import java.lang.ref.Cleaner;
+import java.lang.ref.Reference;
+import java.util.Collections;
+import java.util.EnumSet;
+import java.util.Objects;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.concurrent.CompletionStage;
+
+/** One handle to a {@link VmoObject}, with its own rights. */
+final class VmoHandle implements Vmo {
+    private final VmoObject object;
+    private final Set<VmoRight> rights;
+    private final VmoObject.Lease lease;
+    private final Cleaner.Cleanable cleanable;
+
+    VmoHandle(VmoObject object, Set<VmoRight> rights) {
+        this.object = object;
+        this.rights = Collections.unmodifiableSet(EnumSet.copyOf(rights));
+        this.lease = new VmoObject.Lease(object, "handle");
+        this.cleanable = VmoObject.CLEANER.register(this, lease);
+    }
+
+    @Override
+    public long koid() {
+        return object.koid();
+    }
+
+    @Override
+    public long parentKoid() {
+        return object.parentKoid();
+    }
+
+    @Override
+    public long size() {
+        return object.size();
+    }
+
+    @Override
+    public Set<VmoRight> rights() {
+        return rights;
+    }
+
+    @Override
+    public boolean isInaccessible() {
+        return object.inaccessible();
+    }
+
+    @Override
+    public OptionalLong physicalAddress() {
+        return object.physicalAddress();
+    }
+
+    @Override
+    public boolean isClosed() {
+        return lease.isClosed();
+    }
+
+    @Override
+    public Vmo duplicate() {
+        return duplicate(rights);
+    }
+
+    @Override
+    public Vmo duplicate(Set<VmoRight> newRights) {
+        Objects.requireNonNull(newRights, "rights");
+        requireOpen();
+        require(VmoRight.DUPLICATE);
+        if (!rights.containsAll(newRights)) {
+            EnumSet<VmoRight> extra = newRights.isEmpty() ? EnumSet.noneOf(VmoRight.class) : EnumSet.copyOf(newRights);
+            extra.removeAll(rights);
+            throw new StatusException(Status.ACCESS_DENIED, "rights can only be reduced: handle to VMO koid " + koid()
+                    + " has " + rights + " and cannot grant " + extra);
+        }
+        object.addHandle();
+        return keepAlive(new VmoHandle(object, newRights.isEmpty() ? EnumSet.noneOf(VmoRight.class) : newRights));
+    }
+
+    @Override
+    public Vmo createSlice(long offset, long size) {
+        requireOpen();
+        require(VmoRight.DUPLICATE, VmoRight.READ);
+        checkRange("slice", offset, size);
+        return keepAlive(new VmoHandle(object.createChild(offset, size), rights));
+    }
+
+    @Override
+    public Vmo createReference() {
+        requireOpen();
+        require(VmoRight.DUPLICATE, VmoRight.READ);
+        return keepAlive(new VmoHandle(object.createChild(0, object.size()), rights));
+    }
+
+    @Override
+    public VmoMapping map(long offset, long length, boolean writable) {
+        requireOpen();
+        requireAccessible("map");
+        require(VmoRight.MAP, VmoRight.READ);
+        if (writable) {
+            require(VmoRight.WRITE);
+        }
+        checkRange("mapping", offset, length);
+        if (length == 0) {
+            throw new StatusException(Status.INVALID_ARGS, "cannot map 0 bytes of VMO koid " + koid());
+        }
+        object.pin();
+        MemorySegment segment = object.memory().asSlice(offset, length);
+        return keepAlive(new Mapping(object, writable ? segment : segment.asReadOnly(), offset, writable));
+    }
+
+    @Override
+    public void read(long offset, MemorySegment destination) {
+        Objects.requireNonNull(destination, "destination");
+        requireOpen();
+        requireAccessible("read");
+        require(VmoRight.READ);
+        checkRange("read", offset, destination.byteSize());
+        object.pin();
+        try {
+            MemorySegment.copy(object.memory(), offset, destination, 0, destination.byteSize());
+        } finally {
+            object.unpin();
+            Reference.reachabilityFence(this);
+        }
+    }
+
+    @Override
+    public void write(long offset, MemorySegment source) {
+        Objects.requireNonNull(source, "source");
+        requireWritable("write", offset, source.byteSize());
+        object.pin();
+        try {
+            MemorySegment.copy(source, 0, object.memory(), offset, source.byteSize());
+        } finally {
+            object.unpin();
+            Reference.reachabilityFence(this);
+        }
+    }
+
+    @Override
+    public void zero(long offset, long length) {
+        requireWritable("zero", offset, length);
+        object.pin();
+        try {
+            object.memory().asSlice(offset, length).fill((byte) 0);
+        } finally {
+            object.unpin();
+            Reference.reachabilityFence(this);
+        }
+    }
+
+    @Override
+    public int childCount() {
+        return object.childCount();
+    }
+
+    @Override
+    public Registration onZeroChildren(Runnable listener) {
+        requireOpen();
+        return object.onZeroChildren(listener);
+    }
+
+    @Override
+    public CompletionStage<Void> whenZeroChildren() {
+        requireOpen();
+        return object.whenZeroChildren();
+    }
+
+    @Override
+    public void close() {
+        lease.end();
+        cleanable.clean();
+    }
+
+    @Override
+    public String toString() {
+        return "Vmo[koid=" + koid() + ", size=" + size() + ", rights=" + rights + (isClosed() ? ", closed" : "") + "]";
+    }
+
+    private <T> T keepAlive(T result) {
+        Reference.reachabilityFence(this);
+        return result;
+    }
+
+    private void requireWritable(String operation, long offset, long length) {
+        requireOpen();
+        requireAccessible(operation);
+        require(VmoRight.WRITE);
+        checkRange(operation, offset, length);
+    }
+
+    private void requireOpen() {
+        if (lease.isClosed()) {
+            throw new StatusException(Status.BAD_HANDLE, "handle to VMO koid " + koid() + " is closed");
+        }
+    }
+
+    private void requireAccessible(String operation) {
+        if (object.inaccessible()) {
+            throw new StatusException(Status.ACCESS_DENIED, "cannot " + operation + " VMO koid " + koid()
+                    + ": it is inaccessible (no CPU-reachable pages)");
+        }
+    }
+
+    private void require(VmoRight... needed) {
+        for (VmoRight right : needed) {
+            if (!rights.contains(right)) {
+                throw new StatusException(Status.ACCESS_DENIED, "handle to VMO koid " + koid() + " lacks the " + right
+                        + " right (it has " + rights + ")");
+            }
+        }
+    }
+
+    private void checkRange(String what, long offset, long length) {
+        long size = object.size();
+        if (offset < 0 || length < 0) {
+            throw new StatusException(Status.OUT_OF_RANGE, what + " offset " + Long.toUnsignedString(offset)
+                    + " or length " + Long.toUnsignedString(length) + " is above Long.MAX_VALUE");
+        }
+        if (offset > size || length > size - offset) {
+            throw new StatusException(Status.OUT_OF_RANGE, what + " of " + length + " bytes at offset " + offset
+                    + " does not fit VMO koid " + koid() + " of size " + size);
+        }
+    }
+
+    /** A mapping: pins the object until closed, or until the garbage collector finds it leaked. */
+    private static final class Mapping implements VmoMapping {
+        private final MemorySegment segment;
+        private final long offset;
+        private final boolean writable;
+        private final VmoObject.Lease lease;
+        private final Cleaner.Cleanable cleanable;
+
+        Mapping(VmoObject object, MemorySegment segment, long offset, boolean writable) {
+            this.segment = segment;
+            this.offset = offset;
+            this.writable = writable;
+            this.lease = new VmoObject.Lease(object, "mapping");
+            this.cleanable = VmoObject.CLEANER.register(this, lease);
+        }
+
+        @Override
+        public MemorySegment segment() {
+            if (lease.isClosed()) {
+                throw new StatusException(Status.BAD_STATE, "mapping at offset " + offset + " is closed");
+            }
+            return segment;
+        }
+
+        @Override
+        public long offset() {
+            return offset;
+        }
+
+        @Override
+        public long length() {
+            return segment.byteSize();
+        }
+
+        @Override
+        public boolean writable() {
+            return writable;
+        }
+
+        @Override
+        public boolean isClosed() {
+            return lease.isClosed();
+        }
+
+        @Override
+        public void close() {
+            lease.end();
+            cleanable.clean();
+        }
+    }
+}

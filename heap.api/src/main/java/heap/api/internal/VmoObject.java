@@ -1,0 +1,247 @@
+package heap.api.internal;
+
+import heap.api.Status;
+import heap.api.StatusException;
+import heap.api.vmo.Registration;
+import heap.api.vmo.Vmo;
+import heap.api.vmo.VmoRight;
+import java.lang.foreign.MemorySegment;
+import java.lang.ref.Cleaner;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A memory object. It lives while it has handles, mappings, pins (operations in progress) or children; when the
+ * last goes, it leaves its parent (raising ZERO_CHILDREN there on the transition to none) or, for a root, runs
+ * the creator's release callback. One lock per tree keeps those cascades atomic; callbacks run after it is
+ * released, on the closing thread.
+ */
+public final class VmoObject {
+    static final System.Logger LOG = System.getLogger("heap.api.vmo");
+    static final Cleaner CLEANER = Cleaner.create(Thread.ofPlatform().daemon().name("vmo-leak-detector").factory());
+    private static final AtomicLong KOIDS = new AtomicLong(1000);
+    private static final AtomicLong LEAKED = new AtomicLong();
+
+    private final Object treeLock;
+    private final long koid = KOIDS.incrementAndGet();
+    private final VmoObject parent;
+    private final long size;
+    private final MemorySegment memory;
+    private final boolean inaccessible;
+    private final OptionalLong physicalAddress;
+    private final Runnable onRelease;
+
+    private int handles;
+    private int mappingsAndPins;
+    private int children;
+    private boolean released;
+    private final List<Runnable> zeroChildrenListeners = new ArrayList<>(1);
+    private CompletableFuture<Void> zeroChildrenFuture;
+
+    private VmoObject(Object treeLock, VmoObject parent, long size, MemorySegment memory, boolean inaccessible,
+            OptionalLong physicalAddress, Runnable onRelease) {
+        this.treeLock = treeLock;
+        this.parent = parent;
+        this.size = size;
+        this.memory = memory;
+        this.inaccessible = inaccessible;
+        this.physicalAddress = physicalAddress;
+        this.onRelease = onRelease;
+    }
+
+    public static Vmo root(long size, MemorySegment memory, OptionalLong physicalAddress, Runnable onRelease) {
+        VmoObject root = new VmoObject(new Object(), null, size, memory, memory == null, physicalAddress,
+                java.util.Objects.requireNonNull(onRelease, "onRelease"));
+        root.handles = 1;
+        return new VmoHandle(root, EnumSet.allOf(VmoRight.class));
+    }
+
+    public static long leakedHandles() {
+        return LEAKED.get();
+    }
+
+    long koid() {
+        return koid;
+    }
+
+    long parentKoid() {
+        return parent == null ? 0 : parent.koid;
+    }
+
+    long size() {
+        return size;
+    }
+
+    boolean inaccessible() {
+        return inaccessible;
+    }
+
+    MemorySegment memory() {
+        return memory;
+    }
+
+    OptionalLong physicalAddress() {
+        return physicalAddress;
+    }
+
+    VmoObject createChild(long offset, long childSize) {
+        VmoObject child = new VmoObject(treeLock, this, childSize, memory == null ? null : memory.asSlice(offset, childSize),
+                inaccessible, physicalAddress.isPresent() ? OptionalLong.of(physicalAddress.getAsLong() + offset)
+                        : OptionalLong.empty(), null);
+        synchronized (treeLock) {
+            requireAlive();
+            children++;
+            child.handles = 1;
+        }
+        return child;
+    }
+
+    void addHandle() {
+        synchronized (treeLock) {
+            requireAlive();
+            handles++;
+        }
+    }
+
+    void releaseHandle() {
+        List<Runnable> callbacks = new ArrayList<>(2);
+        synchronized (treeLock) {
+            handles--;
+            releaseIfUnused(callbacks);
+        }
+        runAll(callbacks);
+    }
+
+    /** Counts a mapping, or an operation in progress, so the memory stays alive until it ends. */
+    void pin() {
+        synchronized (treeLock) {
+            requireAlive();
+            mappingsAndPins++;
+        }
+    }
+
+    void unpin() {
+        List<Runnable> callbacks = new ArrayList<>(2);
+        synchronized (treeLock) {
+            mappingsAndPins--;
+            releaseIfUnused(callbacks);
+        }
+        runAll(callbacks);
+    }
+
+    int childCount() {
+        synchronized (treeLock) {
+            return children;
+        }
+    }
+
+    Registration onZeroChildren(Runnable listener) {
+        java.util.Objects.requireNonNull(listener, "listener");
+        synchronized (treeLock) {
+            zeroChildrenListeners.add(listener);
+        }
+        return () -> {
+            synchronized (treeLock) {
+                zeroChildrenListeners.remove(listener);
+            }
+        };
+    }
+
+    CompletionStage<Void> whenZeroChildren() {
+        synchronized (treeLock) {
+            if (children == 0) {
+                return CompletableFuture.completedStage(null);
+            }
+            if (zeroChildrenFuture == null) {
+                zeroChildrenFuture = new CompletableFuture<>();
+            }
+            return zeroChildrenFuture.minimalCompletionStage();
+        }
+    }
+
+    private void requireAlive() {
+        if (released) {
+            throw new StatusException(Status.BAD_HANDLE, "VMO koid " + koid + " has been released");
+        }
+    }
+
+    private void releaseIfUnused(List<Runnable> callbacks) {
+        if (released || handles > 0 || mappingsAndPins > 0 || children > 0) {
+            return;
+        }
+        released = true;
+        if (parent == null) {
+            callbacks.add(onRelease);
+        } else {
+            parent.childReleased(callbacks);
+        }
+    }
+
+    private void childReleased(List<Runnable> callbacks) {
+        if (--children == 0) {
+            callbacks.addAll(zeroChildrenListeners);
+            if (zeroChildrenFuture != null) {
+                CompletableFuture<Void> future = zeroChildrenFuture;
+                zeroChildrenFuture = null;
+                callbacks.add(() -> future.complete(null));
+            }
+        }
+        releaseIfUnused(callbacks);
+    }
+
+    private void runAll(List<Runnable> callbacks) {
+        for (Runnable callback : callbacks) {
+            try {
+                callback.run();
+            } catch (RuntimeException | Error e) {
+                LOG.log(System.Logger.Level.ERROR, "callback of VMO koid " + koid + " failed", e);
+            }
+        }
+    }
+
+    /** The Cleaner action of one handle or mapping: closes it if its owner dropped it without closing. */
+    static final class Lease implements Runnable {
+        private final VmoObject object;
+        private final String kind;
+        private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+
+        Lease(VmoObject object, String kind) {
+            this.object = object;
+            this.kind = kind;
+        }
+
+        boolean isClosed() {
+            return closed.get();
+        }
+
+        /** Ends the lease once; later calls do nothing. */
+        void end() {
+            if (closed.compareAndSet(false, true)) {
+                release();
+            }
+        }
+
+        private void release() {
+            if (kind.equals("mapping")) {
+                object.unpin();
+            } else {
+                object.releaseHandle();
+            }
+        }
+
+        @Override
+        public void run() {
+            if (closed.compareAndSet(false, true)) {
+                LEAKED.incrementAndGet();
+                LOG.log(System.Logger.Level.WARNING, "leaked VMO " + kind + " of koid " + object.koid
+                        + " (size " + object.size + ") was never closed; the garbage collector closed it");
+                release();
+            }
+        }
+    }
+}

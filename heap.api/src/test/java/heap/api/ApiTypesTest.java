@@ -1,0 +1,122 @@
+package heap.api;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+class ApiTypesTest {
+
+    @Test
+    void heapTypeIsLimitedTo128Characters() {
+        new HeapId("x".repeat(128), 0);
+        StatusException e = assertThrows(StatusException.class, () -> new HeapId("x".repeat(129), 0));
+        assertEquals(Status.INVALID_ARGS, e.status());
+        assertTrue(e.getMessage().contains("129"), e.getMessage());
+        assertThrows(StatusException.class, () -> new HeapId("", 0));
+    }
+
+    @Test
+    void heapIdIsUnsigned() {
+        HeapId id = new HeapId("t", -1L);
+        assertEquals("t#18446744073709551615", id.toString());
+        assertEquals(id, HeapId.fromServiceProperties(Map.of(Heap.HEAP_TYPE, "t", Heap.HEAP_ID, "18446744073709551615")));
+        assertEquals(new HeapId("t", 0), HeapId.fromServiceProperties(Map.of(Heap.HEAP_TYPE, "t")));
+        assertEquals(new HeapId("t", 7), HeapId.fromServiceProperties(Map.of(Heap.HEAP_TYPE, "t", Heap.HEAP_ID, 7L)));
+    }
+
+    @Test
+    void heapIdFromMalformedServicePropertiesNamesTheProperty() {
+        StatusException missing = assertThrows(StatusException.class, () -> HeapId.fromServiceProperties(Map.of()));
+        assertTrue(missing.getMessage().contains(Heap.HEAP_TYPE), missing.getMessage());
+        StatusException bad = assertThrows(StatusException.class,
+                () -> HeapId.fromServiceProperties(Map.of(Heap.HEAP_TYPE, "t", Heap.HEAP_ID, "-3")));
+        assertTrue(bad.getMessage().contains("-3"), bad.getMessage());
+        assertThrows(StatusException.class,
+                () -> HeapId.fromServiceProperties(Map.of(Heap.HEAP_TYPE, "t", Heap.HEAP_ID, List.of())));
+    }
+
+    @Test
+    void pageRoundingIsHonestAboutUnsignedOverflow() {
+        assertEquals(0, Sizes.pageRoundUp(0));
+        assertEquals(4096, Sizes.pageRoundUp(1));
+        assertEquals(4096, Sizes.pageRoundUp(4096));
+        assertEquals(Sizes.MAX_PAGE_ROUNDABLE, Sizes.pageRoundUp(Sizes.MAX_PAGE_ROUNDABLE));
+        StatusException overflow = assertThrows(StatusException.class, () -> Sizes.pageRoundUp(Sizes.MAX_PAGE_ROUNDABLE + 1));
+        assertEquals(Status.OUT_OF_RANGE, overflow.status());
+        StatusException unsigned = assertThrows(StatusException.class, () -> Sizes.pageRoundUp(-1));
+        assertTrue(unsigned.getMessage().contains("18446744073709551615"), unsigned.getMessage());
+        assertTrue(Sizes.isPageAligned(8192));
+        assertFalse(Sizes.isPageAligned(8193));
+    }
+
+    @Test
+    void heapPropertiesDefaultEveryFieldAndRejectNull() {
+        HeapProperties defaults = HeapProperties.builder().build();
+        assertEquals(new CoherencyDomainSupport(false, false, false), defaults.coherencyDomainSupport());
+        assertFalse(defaults.needClear());
+        assertFalse(defaults.needFlush());
+        assertThrows(NullPointerException.class, () -> new HeapProperties(null, false, false));
+        assertTrue(HeapProperties.builder().needClear(true).build().flushRequired(), "clearing implies flushing");
+        assertTrue(HeapProperties.builder().needFlush(true).build().flushRequired());
+    }
+
+    @Test
+    void coherencyDomainSupportKnowsSecureHeaps() {
+        assertTrue(CoherencyDomainSupport.INACCESSIBLE_ONLY.onlyInaccessible());
+        assertFalse(CoherencyDomainSupport.ALL.onlyInaccessible());
+        assertTrue(CoherencyDomainSupport.ALL.supports(CoherencyDomain.RAM));
+        assertFalse(CoherencyDomainSupport.INACCESSIBLE_ONLY.supports(CoherencyDomain.CPU));
+    }
+
+    @Test
+    void constraintsDefaultAsSysmemDoes() {
+        BufferMemoryConstraints none = BufferMemoryConstraints.none();
+        assertEquals(1, none.minSizeBytes());
+        assertEquals(BufferMemoryConstraints.UNBOUNDED, none.maxSizeBytes());
+        assertTrue(none.cpuDomainSupported().isEmpty());
+        assertTrue(none.permittedHeaps().isEmpty());
+        assertEquals(0, none.minPhysicalBaseAlignment());
+    }
+
+    @Test
+    void malformedConstraintsAreProtocolDeviations() {
+        SysmemException empty = assertThrows(SysmemException.class,
+                () -> BufferMemoryConstraints.builder().permittedHeaps(List.of()).build());
+        assertEquals(SysmemError.PROTOCOL_DEVIATION, empty.error());
+        List<HeapId> tooMany = Collections.nCopies(65, HeapId.SYSTEM_RAM);
+        SysmemException many = assertThrows(SysmemException.class,
+                () -> BufferMemoryConstraints.builder().permittedHeaps(tooMany).build());
+        assertTrue(many.getMessage().contains("65"), many.getMessage());
+        SysmemException alignment = assertThrows(SysmemException.class,
+                () -> BufferMemoryConstraints.builder().minPhysicalBaseAlignment(3 * 4096).build());
+        assertTrue(alignment.getMessage().contains("12288"), alignment.getMessage());
+        assertThrows(NullPointerException.class, () -> new BufferMemoryConstraints(1, -1, false, false,
+                null, Optional.empty(), Optional.empty(), Optional.empty(), 0));
+    }
+
+    @Test
+    void bufferSettingsRejectInconsistentValues() {
+        assertThrows(StatusException.class, () -> new BufferMemorySettings(100, false, true, CoherencyDomain.CPU,
+                HeapId.SYSTEM_RAM, 4096));
+        assertThrows(StatusException.class, () -> new BufferMemorySettings(8192, false, false, CoherencyDomain.CPU,
+                HeapId.SYSTEM_RAM, 4096));
+        assertThrows(StatusException.class, () -> BufferMemorySettings.of(-5, HeapId.SYSTEM_RAM));
+        BufferMemorySettings settings = BufferMemorySettings.of(100, HeapId.SYSTEM_RAM);
+        assertEquals(4096, settings.rawVmoSize());
+        assertEquals(Map.of(), new SingleBufferSettings(settings).imageFormatConstraints());
+    }
+
+    @Test
+    void errorsCarryTheirCode() {
+        assertEquals(-4, Status.NO_MEMORY.code());
+        assertEquals(Status.NOT_FOUND, new StatusException(Status.NOT_FOUND, "x").status());
+        assertTrue(new SysmemException(SysmemError.NOT_FOUND, "no heap").getMessage().startsWith("NOT_FOUND: "));
+    }
+}

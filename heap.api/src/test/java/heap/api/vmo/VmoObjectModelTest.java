@@ -1,0 +1,365 @@
+package heap.api.vmo;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import heap.api.Status;
+import heap.api.StatusException;
+import heap.api.spi.Vmos;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.EnumSet;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
+
+class VmoObjectModelTest {
+    private final AtomicInteger releases = new AtomicInteger();
+
+    private Vmo root(long size) {
+        return Vmos.root(Arena.ofAuto().allocate(size), releases::incrementAndGet);
+    }
+
+    private static void assertStatus(Status expected, Executable executable) {
+        StatusException e = assertThrows(StatusException.class, executable);
+        assertEquals(expected, e.status(), e.getMessage());
+    }
+
+    @Test
+    void rootHasOfficialSizeAndProcessUniqueKoid() {
+        try (Vmo a = root(8192); Vmo b = root(4096)) {
+            assertEquals(8192, a.size());
+            assertNotEquals(a.koid(), b.koid());
+            assertEquals(0, a.parentKoid());
+            assertEquals(EnumSet.allOf(VmoRight.class), a.rights());
+        }
+    }
+
+    @Test
+    void duplicateSharesTheObjectAndKeepsItAlive() {
+        Vmo vmo = root(4096);
+        Vmo dup = vmo.duplicate();
+        assertEquals(vmo.koid(), dup.koid());
+        vmo.close();
+        assertEquals(0, releases.get(), "a duplicate still refers to the object");
+        dup.write(0, MemorySegment.ofArray(new byte[] {7}));
+        dup.close();
+        assertEquals(1, releases.get());
+    }
+
+    @Test
+    void closeIsIdempotentAndReleasesOnce() {
+        Vmo vmo = root(4096);
+        vmo.close();
+        vmo.close();
+        assertTrue(vmo.isClosed());
+        assertEquals(1, releases.get());
+    }
+
+    @Test
+    void everyOperationOnAClosedHandleFailsWithBadHandle() {
+        Vmo vmo = root(4096);
+        Vmo keep = vmo.duplicate();
+        vmo.close();
+        MemorySegment buffer = MemorySegment.ofArray(new byte[1]);
+        assertStatus(Status.BAD_HANDLE, vmo::duplicate);
+        assertStatus(Status.BAD_HANDLE, () -> vmo.createSlice(0, 1));
+        assertStatus(Status.BAD_HANDLE, vmo::createReference);
+        assertStatus(Status.BAD_HANDLE, () -> vmo.map(0, 1, false));
+        assertStatus(Status.BAD_HANDLE, () -> vmo.read(0, buffer));
+        assertStatus(Status.BAD_HANDLE, () -> vmo.write(0, buffer));
+        assertStatus(Status.BAD_HANDLE, () -> vmo.zero(0, 1));
+        assertStatus(Status.BAD_HANDLE, () -> vmo.onZeroChildren(() -> { }));
+        keep.close();
+    }
+
+    @Test
+    void rightsCanOnlyBeReduced() {
+        try (Vmo vmo = root(4096); Vmo readOnly = vmo.duplicate(EnumSet.of(VmoRight.READ, VmoRight.DUPLICATE))) {
+            assertEquals(EnumSet.of(VmoRight.READ, VmoRight.DUPLICATE), readOnly.rights());
+            StatusException escalation = assertThrows(StatusException.class,
+                    () -> readOnly.duplicate(EnumSet.of(VmoRight.READ, VmoRight.WRITE)));
+            assertEquals(Status.ACCESS_DENIED, escalation.status());
+            assertTrue(escalation.getMessage().contains("WRITE"), escalation.getMessage());
+            assertStatus(Status.ACCESS_DENIED, () -> readOnly.write(0, MemorySegment.ofArray(new byte[1])));
+            assertStatus(Status.ACCESS_DENIED, () -> readOnly.map(0, 1, false));
+            try (Vmo slice = readOnly.createSlice(0, 16)) {
+                assertEquals(readOnly.rights(), slice.rights(), "a child keeps the rights of the handle it came from");
+            }
+            try (Vmo noDuplicate = vmo.duplicate(EnumSet.of(VmoRight.READ))) {
+                assertStatus(Status.ACCESS_DENIED, noDuplicate::duplicate);
+                assertStatus(Status.ACCESS_DENIED, noDuplicate::createReference);
+            }
+            try (Vmo mapNoWrite = vmo.duplicate(EnumSet.of(VmoRight.READ, VmoRight.MAP))) {
+                assertStatus(Status.ACCESS_DENIED, () -> mapNoWrite.map(0, 1, true));
+                mapNoWrite.map(0, 1, false).close();
+            }
+        }
+    }
+
+    @Test
+    void sliceSharesThePagesOfItsRange() {
+        try (Vmo parent = root(3 * 4096); Vmo slice = parent.createSlice(4096, 4096)) {
+            assertEquals(4096, slice.size());
+            assertEquals(parent.koid(), slice.parentKoid());
+            slice.write(10, MemorySegment.ofArray(new byte[] {42}));
+            byte[] seen = new byte[1];
+            parent.read(4096 + 10, MemorySegment.ofArray(seen));
+            assertEquals(42, seen[0]);
+        }
+    }
+
+    @Test
+    void sliceRangeIsCheckedIncludingOverflow() {
+        try (Vmo parent = root(8192)) {
+            assertStatus(Status.OUT_OF_RANGE, () -> parent.createSlice(4096, 8192));
+            assertStatus(Status.OUT_OF_RANGE, () -> parent.createSlice(8193, 0));
+            assertStatus(Status.OUT_OF_RANGE, () -> parent.createSlice(-1, 1));
+            assertStatus(Status.OUT_OF_RANGE, () -> parent.createSlice(1, -1));
+            assertStatus(Status.OUT_OF_RANGE, () -> parent.createSlice(Long.MAX_VALUE, 2));
+            assertEquals(0, parent.childCount(), "a rejected slice leaves no child behind");
+        }
+        assertEquals(1, releases.get());
+    }
+
+    @Test
+    void referenceCoversTheWholeParent() {
+        try (Vmo parent = root(8192); Vmo reference = parent.createReference()) {
+            assertEquals(8192, reference.size());
+            parent.write(8191, MemorySegment.ofArray(new byte[] {5}));
+            byte[] seen = new byte[1];
+            reference.read(8191, MemorySegment.ofArray(seen));
+            assertEquals(5, seen[0]);
+        }
+    }
+
+    @Test
+    void zeroChildrenFiresExactlyOncePerTransition() {
+        try (Vmo parent = root(4096)) {
+            AtomicInteger signals = new AtomicInteger();
+            parent.onZeroChildren(signals::incrementAndGet);
+            Vmo first = parent.createReference();
+            Vmo second = parent.createSlice(0, 100);
+            first.close();
+            assertEquals(0, signals.get(), "one child is left");
+            second.close();
+            second.close();
+            assertEquals(1, signals.get());
+            parent.createReference().close();
+            assertEquals(2, signals.get(), "a new transition to zero signals again");
+        }
+    }
+
+    @Test
+    void zeroChildrenListenerCanBeRemoved() {
+        try (Vmo parent = root(4096)) {
+            AtomicInteger signals = new AtomicInteger();
+            Registration registration = parent.onZeroChildren(signals::incrementAndGet);
+            registration.close();
+            parent.createReference().close();
+            assertEquals(0, signals.get());
+        }
+    }
+
+    @Test
+    void whenZeroChildrenCompletesAtOnceWithoutChildrenAndOnTheTransitionOtherwise() throws Exception {
+        try (Vmo parent = root(4096)) {
+            assertTrue(parent.whenZeroChildren().toCompletableFuture().isDone());
+            Vmo child = parent.createReference();
+            CompletableFuture<Void> pending = parent.whenZeroChildren().toCompletableFuture();
+            assertFalse(pending.isDone());
+            child.close();
+            pending.get(1, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void childOutlivesItsParentsHandle() {
+        Vmo parent = root(4096);
+        Vmo child = parent.createReference();
+        parent.close();
+        assertEquals(0, releases.get(), "the child keeps the parent object alive");
+        child.write(0, MemorySegment.ofArray(new byte[] {1}));
+        child.close();
+        assertEquals(1, releases.get());
+    }
+
+    @Test
+    void aChildGoesAwayOnlyWhenItHasNoChildrenOfItsOwn() {
+        try (Vmo parent = root(4096)) {
+            AtomicInteger signals = new AtomicInteger();
+            parent.onZeroChildren(signals::incrementAndGet);
+            Vmo child = parent.createReference();
+            Vmo grandchild = child.createSlice(0, 10);
+            child.close();
+            assertEquals(1, parent.childCount(), "the grandchild keeps the child alive");
+            assertEquals(0, signals.get());
+            grandchild.close();
+            assertEquals(0, parent.childCount());
+            assertEquals(1, signals.get());
+        }
+    }
+
+    @Test
+    void mappingKeepsTheMemoryAliveAfterEveryHandleCloses() {
+        Vmo vmo = root(4096);
+        VmoMapping mapping = vmo.map(0, 4096, true);
+        vmo.close();
+        assertEquals(0, releases.get());
+        mapping.segment().set(ValueLayout.JAVA_INT, 0, 0xCAFE);
+        assertEquals(0xCAFE, mapping.segment().get(ValueLayout.JAVA_INT, 0));
+        mapping.close();
+        assertEquals(1, releases.get());
+        assertStatus(Status.BAD_STATE, mapping::segment);
+    }
+
+    @Test
+    void readOnlyMappingRefusesWrites() {
+        try (Vmo vmo = root(4096); VmoMapping mapping = vmo.map(0, 16, false)) {
+            assertTrue(mapping.segment().isReadOnly());
+            assertThrows(IllegalArgumentException.class, () -> mapping.segment().set(ValueLayout.JAVA_BYTE, 0, (byte) 1));
+        }
+    }
+
+    @Test
+    void mappingAndIoRangesAreChecked() {
+        try (Vmo vmo = root(4096)) {
+            assertStatus(Status.OUT_OF_RANGE, () -> vmo.map(4000, 100, false));
+            assertStatus(Status.OUT_OF_RANGE, () -> vmo.map(-4096, 100, false));
+            assertStatus(Status.INVALID_ARGS, () -> vmo.map(0, 0, false));
+            assertStatus(Status.OUT_OF_RANGE, () -> vmo.read(4095, MemorySegment.ofArray(new byte[2])));
+            assertStatus(Status.OUT_OF_RANGE, () -> vmo.write(Long.MAX_VALUE, MemorySegment.ofArray(new byte[2])));
+            assertStatus(Status.OUT_OF_RANGE, () -> vmo.zero(1, 4096));
+        }
+        assertEquals(1, releases.get(), "failed operations leave no pin behind");
+    }
+
+    @Test
+    void zeroClearsTheRange() {
+        try (Vmo vmo = root(4096)) {
+            vmo.write(0, MemorySegment.ofArray(new byte[] {1, 2, 3, 4}));
+            vmo.zero(1, 2);
+            byte[] seen = new byte[4];
+            vmo.read(0, MemorySegment.ofArray(seen));
+            assertArrayEquals(new byte[] {1, 0, 0, 4}, seen);
+        }
+    }
+
+    @Test
+    void inaccessibleObjectsDenyCpuAccessOnThemselvesTheirChildrenAndDuplicates() {
+        Vmo vmo = Vmos.inaccessible(8192, OptionalLong.empty(), releases::incrementAndGet);
+        Vmo slice = vmo.createSlice(4096, 4096);
+        Vmo reference = vmo.createReference();
+        Vmo duplicate = vmo.duplicate();
+        MemorySegment buffer = MemorySegment.ofArray(new byte[1]);
+        for (Vmo handle : new Vmo[] {vmo, slice, reference, duplicate}) {
+            assertTrue(handle.isInaccessible());
+            assertStatus(Status.ACCESS_DENIED, () -> handle.map(0, 1, false));
+            assertStatus(Status.ACCESS_DENIED, () -> handle.read(0, buffer));
+            assertStatus(Status.ACCESS_DENIED, () -> handle.write(0, buffer));
+            assertStatus(Status.ACCESS_DENIED, () -> handle.zero(0, 1));
+        }
+        assertEquals(8192, reference.size());
+        for (Vmo handle : new Vmo[] {vmo, slice, reference, duplicate}) {
+            handle.close();
+        }
+        assertEquals(1, releases.get());
+    }
+
+    @Test
+    void physicalAddressFollowsChildrenOffsets() {
+        MemorySegment memory = Arena.ofAuto().allocate(8192);
+        try (Vmo vmo = Vmos.root(memory, OptionalLong.of(0x1000_0000L), releases::incrementAndGet);
+                Vmo slice = vmo.createSlice(4096, 100); Vmo grandchild = slice.createSlice(10, 10)) {
+            assertEquals(OptionalLong.of(0x1000_1000L), slice.physicalAddress());
+            assertEquals(OptionalLong.of(0x1000_100AL), grandchild.physicalAddress());
+        }
+        try (Vmo plain = root(4096)) {
+            assertTrue(plain.physicalAddress().isEmpty());
+        }
+    }
+
+    @Test
+    void concurrentClosesOfOneHandleReleaseExactlyOnce() throws Exception {
+        int rounds = 2_000;
+        CyclicBarrier barrier = new CyclicBarrier(2);
+        for (int round = 0; round < rounds; round++) {
+            Vmo parent = root(4096);
+            Vmo child = parent.createReference();
+            Vmo childDuplicate = child.duplicate();
+            parent.onZeroChildren(parent::close);
+            Thread other = Thread.ofPlatform().start(() -> {
+                await(barrier);
+                child.close();
+                childDuplicate.close();
+            });
+            await(barrier);
+            child.close();
+            childDuplicate.close();
+            other.join();
+        }
+        assertEquals(rounds, releases.get());
+    }
+
+    @Test
+    void aLeakedHandleIsClosedByTheGarbageCollectorAndCounted() throws Exception {
+        CountDownLatch released = new CountDownLatch(1);
+        long leakedBefore = Vmos.leakedHandles();
+        Vmo parent = Vmos.root(Arena.ofAuto().allocate(4096), released::countDown);
+        leakChild(parent);
+        parent.close();
+        for (int i = 0; i < 100 && released.getCount() > 0; i++) {
+            System.gc();
+            released.await(50, TimeUnit.MILLISECONDS);
+        }
+        assertEquals(0, released.getCount(), "the leaked child handle was never reclaimed");
+        assertTrue(Vmos.leakedHandles() > leakedBefore);
+    }
+
+    @Test
+    void releaseCallbackFailureDoesNotBreakTheCaller() {
+        Vmo vmo = Vmos.root(Arena.ofAuto().allocate(4096), () -> {
+            throw new IllegalStateException("boom");
+        });
+        vmo.close();
+        assertTrue(vmo.isClosed());
+    }
+
+    @Test
+    void inaccessibleAndEmptyRootsRejectBadSizes() {
+        assertStatus(Status.INVALID_ARGS, () -> Vmos.inaccessible(0, OptionalLong.empty(), () -> { }));
+        assertStatus(Status.INVALID_ARGS, () -> Vmos.inaccessible(-1, OptionalLong.empty(), () -> { }));
+        assertStatus(Status.INVALID_ARGS, () -> Vmos.root(MemorySegment.NULL, () -> { }));
+    }
+
+    @Test
+    void emptyRightsDuplicateCanDoNothing() {
+        try (Vmo vmo = root(4096); Vmo none = vmo.duplicate(Set.of())) {
+            assertTrue(none.rights().isEmpty());
+            assertStatus(Status.ACCESS_DENIED, () -> none.read(0, MemorySegment.ofArray(new byte[1])));
+        }
+    }
+
+    private static void leakChild(Vmo parent) {
+        parent.createReference();
+    }
+
+    private static void await(CyclicBarrier barrier) {
+        try {
+            barrier.await(5, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+}
