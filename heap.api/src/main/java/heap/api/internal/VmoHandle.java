@@ -6,6 +6,7 @@ import heap.api.vmo.Registration;
 import heap.api.vmo.Vmo;
 import heap.api.vmo.VmoMapping;
 import heap.api.vmo.VmoRight;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.ref.Cleaner;
 import java.lang.ref.Reference;
@@ -102,19 +103,34 @@ final class VmoHandle implements Vmo {
 
     @Override
     public VmoMapping map(long offset, long length, boolean writable) {
-        requireOpen();
-        requireAccessible("map");
-        require(VmoRight.MAP, VmoRight.READ);
-        if (writable) {
-            require(VmoRight.WRITE);
+        return map(offset, length, writable, Arena.ofConfined(), false);
+    }
+
+    @Override
+    public VmoMapping mapShared(long offset, long length, boolean writable) {
+        return map(offset, length, writable, Arena.ofShared(), true);
+    }
+
+    private VmoMapping map(long offset, long length, boolean writable, Arena arena, boolean shared) {
+        try {
+            requireOpen();
+            requireAccessible("map");
+            require(VmoRight.MAP, VmoRight.READ);
+            if (writable) {
+                require(VmoRight.WRITE);
+            }
+            checkRange("mapping", offset, length);
+            if (length == 0) {
+                throw new StatusException(Status.INVALID_ARGS, "cannot map 0 bytes of VMO koid " + koid());
+            }
+            object.pin();
+        } catch (RuntimeException e) {
+            arena.close();
+            throw e;
         }
-        checkRange("mapping", offset, length);
-        if (length == 0) {
-            throw new StatusException(Status.INVALID_ARGS, "cannot map 0 bytes of VMO koid " + koid());
-        }
-        object.pin();
-        MemorySegment segment = object.memory().asSlice(offset, length);
-        return keepAlive(new Mapping(object, writable ? segment : segment.asReadOnly(), offset, writable));
+        // The segment lives in the mapping's own arena: once the mapping closes, a kept segment fails cleanly.
+        MemorySegment segment = object.memory().asSlice(offset, length).reinterpret(arena, null);
+        return keepAlive(new Mapping(object, writable ? segment : segment.asReadOnly(), offset, writable, arena, shared));
     }
 
     @Override
@@ -237,14 +253,16 @@ final class VmoHandle implements Vmo {
         private final MemorySegment segment;
         private final long offset;
         private final boolean writable;
+        private final Thread owner;
         private final VmoObject.Lease lease;
         private final Cleaner.Cleanable cleanable;
 
-        Mapping(VmoObject object, MemorySegment segment, long offset, boolean writable) {
+        Mapping(VmoObject object, MemorySegment segment, long offset, boolean writable, Arena arena, boolean shared) {
             this.segment = segment;
             this.offset = offset;
             this.writable = writable;
-            this.lease = new VmoObject.Lease(object, "mapping");
+            this.owner = shared ? null : Thread.currentThread();
+            this.lease = new VmoObject.Lease(object, "mapping", arena, shared);
             this.cleanable = VmoObject.CLEANER.register(this, lease);
         }
 
@@ -272,12 +290,21 @@ final class VmoHandle implements Vmo {
         }
 
         @Override
+        public boolean isShared() {
+            return owner == null;
+        }
+
+        @Override
         public boolean isClosed() {
             return lease.isClosed();
         }
 
         @Override
         public void close() {
+            if (owner != null && owner != Thread.currentThread() && !lease.isClosed()) {
+                throw new StatusException(Status.BAD_STATE, "mapping at offset " + offset + " is confined to thread "
+                        + owner.getName() + "; close it there (or use mapShared)");
+            }
             lease.end();
             cleanable.clean();
         }

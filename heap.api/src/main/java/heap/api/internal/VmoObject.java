@@ -5,6 +5,7 @@ import heap.api.StatusException;
 import heap.api.vmo.Registration;
 import heap.api.vmo.Vmo;
 import heap.api.vmo.VmoRight;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.ref.Cleaner;
 import java.util.ArrayList;
@@ -208,11 +209,19 @@ public final class VmoObject {
     static final class Lease implements Runnable {
         private final VmoObject object;
         private final String kind;
+        private final Arena mappingArena;
+        private final boolean sharedArena;
         private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
         Lease(VmoObject object, String kind) {
+            this(object, kind, null, false);
+        }
+
+        Lease(VmoObject object, String kind, Arena mappingArena, boolean sharedArena) {
             this.object = object;
             this.kind = kind;
+            this.mappingArena = mappingArena;
+            this.sharedArena = sharedArena;
         }
 
         boolean isClosed() {
@@ -222,12 +231,15 @@ public final class VmoObject {
         /** Ends the lease once; later calls do nothing. */
         void end() {
             if (closed.compareAndSet(false, true)) {
+                if (mappingArena != null) {
+                    mappingArena.close(); // before the unpin: no access can be in flight when memory is freed
+                }
                 release();
             }
         }
 
         private void release() {
-            if (kind.equals("mapping")) {
+            if (mappingArena != null) {
                 object.unpin();
             } else {
                 object.releaseHandle();
@@ -240,6 +252,10 @@ public final class VmoObject {
                 LEAKED.incrementAndGet();
                 LOG.log(System.Logger.Level.WARNING, "leaked VMO " + kind + " of koid " + object.koid
                         + " (size " + object.size + ") was never closed; the garbage collector closed it");
+                // A confined arena cannot be closed from this thread; its segment is unreachable, so none is needed.
+                if (mappingArena != null && sharedArena) {
+                    mappingArena.close();
+                }
                 release();
             }
         }

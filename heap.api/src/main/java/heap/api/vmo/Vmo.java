@@ -52,8 +52,14 @@ public interface Vmo extends AutoCloseable {
     /** A REFERENCE child covering the whole object. Needs DUPLICATE and READ. */
     Vmo createReference();
 
-    /** Maps {@code length} bytes at {@code offset}. Needs MAP and READ, and WRITE when {@code writable}. */
+    /**
+     * Maps {@code length} bytes at {@code offset} for the calling thread only (its segment is confined to it, and
+     * closing the mapping is cheap). Needs MAP and READ, and WRITE when {@code writable}.
+     */
     VmoMapping map(long offset, long length, boolean writable);
+
+    /** As {@link #map}, but usable from any thread; closing it costs a handshake with every thread (tens of µs). */
+    VmoMapping mapShared(long offset, long length, boolean writable);
 
     /** Copies bytes at {@code offset} into {@code destination}. Needs READ. */
     void read(long offset, MemorySegment destination);

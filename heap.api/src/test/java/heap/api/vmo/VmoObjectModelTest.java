@@ -225,6 +225,51 @@ class VmoObjectModelTest {
     }
 
     @Test
+    void aSegmentKeptAfterItsMappingClosedFailsCleanly() {
+        try (Vmo vmo = root(4096)) {
+            VmoMapping mapping = vmo.map(0, 4096, true);
+            MemorySegment kept = mapping.segment();
+            kept.set(ValueLayout.JAVA_BYTE, 0, (byte) 1);
+            mapping.close();
+            assertThrows(IllegalStateException.class, () -> kept.get(ValueLayout.JAVA_BYTE, 0));
+        }
+        assertEquals(1, releases.get());
+    }
+
+    @Test
+    void aConfinedMappingBelongsToItsThreadAndASharedOneToAll() throws Exception {
+        try (Vmo vmo = root(4096)) {
+            VmoMapping confined = vmo.map(0, 16, true);
+            VmoMapping shared = vmo.mapShared(0, 16, true);
+            assertFalse(confined.isShared());
+            assertTrue(shared.isShared());
+            CompletableFuture<Throwable> fromOtherThread = new CompletableFuture<>();
+            Thread.ofPlatform().start(() -> {
+                shared.segment().set(ValueLayout.JAVA_BYTE, 0, (byte) 9);
+                try {
+                    confined.segment().get(ValueLayout.JAVA_BYTE, 0);
+                    fromOtherThread.complete(null);
+                } catch (WrongThreadException e) {
+                    try {
+                        confined.close();
+                        fromOtherThread.complete(null);
+                    } catch (StatusException closeRefused) {
+                        fromOtherThread.complete(closeRefused);
+                    }
+                }
+                shared.close();
+            }).join();
+            StatusException refused = (StatusException) fromOtherThread.get(1, TimeUnit.SECONDS);
+            assertEquals(Status.BAD_STATE, refused.status());
+            assertFalse(confined.isClosed(), "a refused close leaves the mapping open");
+            assertEquals(9, confined.segment().get(ValueLayout.JAVA_BYTE, 0));
+            confined.close();
+            assertTrue(shared.isClosed());
+        }
+        assertEquals(1, releases.get());
+    }
+
+    @Test
     void readOnlyMappingRefusesWrites() {
         try (Vmo vmo = root(4096); VmoMapping mapping = vmo.map(0, 16, false)) {
             assertTrue(mapping.segment().isReadOnly());
