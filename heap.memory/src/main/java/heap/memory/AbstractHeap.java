@@ -1,0 +1,191 @@
+package heap.memory;
+
+import heap.api.Heap;
+import heap.api.HeapBinding;
+import heap.api.HeapEventListener;
+import heap.api.HeapMetrics;
+import heap.api.HeapProperties;
+import heap.api.SingleBufferSettings;
+import heap.api.Sizes;
+import heap.api.Status;
+import heap.api.StatusException;
+import heap.api.spi.Vmos;
+import heap.api.vmo.Vmo;
+import java.lang.foreign.MemorySegment;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The bookkeeping every heap of this platform shares: argument checks, OnRegister, the parent/child layering
+ * (the heap keeps a root, returns a REFERENCE child, and reclaims on ZERO_CHILDREN of the root), deleteVmo's
+ * checks and fence, and the standard {@link HeapMetrics}. A subclass only reserves and frees memory.
+ */
+public abstract class AbstractHeap implements Heap, HeapMetrics {
+    private final String name;
+    private final HeapProperties properties;
+    private final System.Logger log;
+    private final Map<Long, Buffer> buffersByRootKoid = new ConcurrentHashMap<>();
+    private final AtomicLong usedSize = new AtomicLong();
+    private final AtomicLong allocations = new AtomicLong();
+    private final AtomicLong allocationsFailed = new AtomicLong();
+    private final AtomicLong reclaimed = new AtomicLong();
+
+    /**
+     * Memory a subclass reserved for one buffer: {@code memory} is null for a CPU-inaccessible buffer of
+     * {@code size} bytes; {@code free} gives it back and runs exactly once, when the buffer is reclaimed.
+     */
+    protected record Reservation(MemorySegment memory, long size, OptionalLong physicalAddress, Runnable free) {
+        public Reservation {
+            Objects.requireNonNull(physicalAddress, "physicalAddress");
+            Objects.requireNonNull(free, "free");
+        }
+    }
+
+    private record Buffer(long collectionId, long index, long size, long childKoid, CompletableFuture<Void> reclaimed) {
+    }
+
+    protected AbstractHeap(String name, HeapProperties properties) {
+        this.name = Objects.requireNonNull(name, "name");
+        this.properties = Objects.requireNonNull(properties, "properties");
+        this.log = System.getLogger("heap." + name);
+    }
+
+    /**
+     * Reserves {@code size} bytes (positive, page aligned, already checked).
+     *
+     * @throws StatusException NO_MEMORY (naming the limit), BAD_STATE, NOT_SUPPORTED…; nothing reserved then
+     */
+    protected abstract Reservation reserve(long size, SingleBufferSettings settings);
+
+    /** Adds heap-specific metrics to a snapshot. */
+    protected void addMetrics(Map<String, Long> metrics) {
+    }
+
+    public final String name() {
+        return name;
+    }
+
+    public final HeapProperties properties() {
+        return properties;
+    }
+
+    protected final System.Logger log() {
+        return log;
+    }
+
+    @Override
+    public HeapBinding bind(HeapEventListener listener) {
+        Objects.requireNonNull(listener, "listener");
+        listener.onRegister(properties);
+        // The channel closing frees nothing: buffers are reclaimed by ZERO_CHILDREN alone.
+        return () -> { };
+    }
+
+    @Override
+    public final Vmo allocateVmo(long size, SingleBufferSettings settings, long bufferCollectionId, long bufferIndex) {
+        try {
+            checkAllocation(size, settings);
+            Reservation reservation = reserve(size, settings);
+            try {
+                return hand(reservation, bufferCollectionId, bufferIndex);
+            } catch (RuntimeException | Error e) {
+                reservation.free().run();
+                throw e;
+            }
+        } catch (StatusException e) {
+            allocationsFailed.incrementAndGet();
+            log.log(System.Logger.Level.WARNING, () -> "heap " + name + ": allocation of " + size
+                    + " bytes for collection " + Long.toUnsignedString(bufferCollectionId) + " index "
+                    + Long.toUnsignedString(bufferIndex) + " failed: " + e.getMessage());
+            throw e;
+        }
+    }
+
+    private Vmo hand(Reservation reservation, long collectionId, long index) {
+        CompletableFuture<Void> reclaimedFuture = new CompletableFuture<>();
+        long[] rootKoid = new long[1];
+        Runnable onRelease = () -> {
+            reservation.free().run();
+            Buffer buffer = buffersByRootKoid.remove(rootKoid[0]);
+            usedSize.addAndGet(-reservation.size());
+            reclaimed.incrementAndGet();
+            reclaimedFuture.complete(null);
+            if (buffer != null) {
+                log.log(System.Logger.Level.DEBUG, () -> "heap " + name + ": reclaimed collection "
+                        + Long.toUnsignedString(buffer.collectionId()) + " index "
+                        + Long.toUnsignedString(buffer.index()) + " (" + buffer.size() + " bytes)");
+            }
+        };
+        Vmo root = reservation.memory() == null
+                ? Vmos.inaccessible(reservation.size(), reservation.physicalAddress(), onRelease)
+                : Vmos.root(reservation.memory(), reservation.physicalAddress(), onRelease);
+        rootKoid[0] = root.koid();
+        Vmo child = root.createReference();
+        buffersByRootKoid.put(root.koid(), new Buffer(collectionId, index, reservation.size(), child.koid(), reclaimedFuture));
+        usedSize.addAndGet(reservation.size());
+        allocations.incrementAndGet();
+        // The heap waits on ZERO_CHILDREN of the parent it keeps; closing the parent then frees the memory.
+        root.onZeroChildren(root::close);
+        return child;
+    }
+
+    @Override
+    public final CompletionStage<Void> deleteVmo(long bufferCollectionId, long bufferIndex, Vmo vmo) {
+        if (vmo == null) {
+            throw new StatusException(Status.INVALID_ARGS, "deleteVmo needs the VMO, got null");
+        }
+        if (vmo.isClosed()) {
+            throw new StatusException(Status.BAD_HANDLE, "deleteVmo got a closed handle to VMO koid " + vmo.koid());
+        }
+        Buffer buffer = buffersByRootKoid.get(vmo.parentKoid());
+        if (buffer == null || buffer.childKoid() != vmo.koid()) {
+            throw new StatusException(Status.NOT_FOUND, "VMO koid " + vmo.koid() + " was not allocated by heap " + name
+                    + " (or is already reclaimed)");
+        }
+        if (buffer.collectionId() != bufferCollectionId || buffer.index() != bufferIndex) {
+            throw new StatusException(Status.INVALID_ARGS, "VMO koid " + vmo.koid() + " is collection "
+                    + Long.toUnsignedString(buffer.collectionId()) + " index " + Long.toUnsignedString(buffer.index())
+                    + ", not collection " + Long.toUnsignedString(bufferCollectionId) + " index "
+                    + Long.toUnsignedString(bufferIndex));
+        }
+        vmo.close();
+        return buffer.reclaimed().minimalCompletionStage();
+    }
+
+    @Override
+    public Map<String, Long> metrics() {
+        Map<String, Long> metrics = new LinkedHashMap<>();
+        metrics.put(LIVE_BUFFERS, (long) buffersByRootKoid.size());
+        metrics.put(USED_SIZE, usedSize.get());
+        metrics.put(ALLOCATIONS, allocations.get());
+        metrics.put(ALLOCATIONS_FAILED, allocationsFailed.get());
+        metrics.put(RECLAIMED, reclaimed.get());
+        addMetrics(metrics);
+        return metrics;
+    }
+
+    private static void checkAllocation(long size, SingleBufferSettings settings) {
+        if (settings == null) {
+            throw new StatusException(Status.INVALID_ARGS, "settings are null");
+        }
+        Sizes.requireNonNegative("size", size);
+        if (size == 0) {
+            throw new StatusException(Status.INVALID_ARGS, "size is 0");
+        }
+        if (!Sizes.isPageAligned(size)) {
+            throw new StatusException(Status.INVALID_ARGS, "size " + size + " is not a multiple of the page size "
+                    + Sizes.PAGE_SIZE + " (the caller rounds up)");
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "heap " + name;
+    }
+}

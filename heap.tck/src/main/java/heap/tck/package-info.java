@@ -1,0 +1,10 @@
+/**
+ * The heap conformance kit: {@link heap.tck.HeapConformance} checks that a {@link heap.api.Heap} honours the
+ * contract, as JUnit 5 dynamic tests, against a heap described by a {@link heap.tck.HeapUnderTest}.
+ */
+@Export
+@Version("1.0.0")
+package heap.tck;
+
+import org.osgi.annotation.bundle.Export;
+import org.osgi.annotation.versioning.Version;

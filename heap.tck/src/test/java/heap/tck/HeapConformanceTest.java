@@ -1,0 +1,62 @@
+package heap.tck;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import heap.api.HeapId;
+import heap.tck.ReferenceHeap.Breakage;
+import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.opentest4j.TestAbortedException;
+
+class HeapConformanceTest {
+    private static final HeapId ID = new HeapId("test.heap.REFERENCE", 1);
+    private static final long CAPACITY = 64L << 20;
+
+    /** The broken heaps, each with the one check that must catch it. */
+    private static final Map<Breakage, String> CAUGHT_BY = Map.of(
+            Breakage.SENDS_ON_REGISTER_TWICE, "onRegisterArrivesExactlyOnceOnBind",
+            Breakage.RETURNS_DIRTY_MEMORY, "propertiesMatchBehaviour",
+            Breakage.RETURNS_SHORT_VMO, "vmoIsAChildOfAtLeastTheRequestedSize",
+            Breakage.TRUNCATES_INDEX, "collectionIdAndIndexAreKeptAsGiven",
+            Breakage.COMPLETES_DELETE_EARLY, "deleteVmoCompletesOnlyAfterReclaim",
+            Breakage.KEEPS_A_HANDLE, "closingEveryDescendantReclaimsWithoutDeleteVmo",
+            Breakage.FREES_ON_UNBIND, "unbindingFreesNoBuffer",
+            Breakage.IGNORES_IDS_ON_DELETE, "badInputFailsCleanlyWithoutChangingTheHeap");
+
+    @TestFactory
+    Stream<DynamicTest> theReferenceHeapPassesEveryCheck() {
+        return HeapConformance.tests(HeapUnderTest.of(ID, new ReferenceHeap(Breakage.NONE, CAPACITY)));
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = Breakage.class, names = "NONE", mode = EnumSource.Mode.EXCLUDE)
+    void eachBrokenHeapFailsExactlyTheCheckItBreaks(Breakage breakage) {
+        Set<String> failed = new LinkedHashSet<>();
+        for (HeapConformance.Check check : HeapConformance.checks()) {
+            // A fresh heap per check, so one broken rule cannot spill into the next check's starting state.
+            HeapUnderTest heap = HeapUnderTest.of(ID, new ReferenceHeap(breakage, CAPACITY));
+            try {
+                check.run(heap);
+            } catch (TestAbortedException skipped) {
+                // not applicable
+            } catch (AssertionError | RuntimeException expected) {
+                failed.add(check.name());
+            }
+        }
+        assertEquals(Set.of(CAUGHT_BY.get(breakage)), failed, breakage + " should fail exactly one check");
+    }
+
+    @org.junit.jupiter.api.Test
+    void everyBreakageHasTheCheckThatCatchesIt() {
+        assertEquals(Breakage.values().length - 1, CAUGHT_BY.size());
+        Set<String> names = new LinkedHashSet<>();
+        HeapConformance.checks().forEach(check -> names.add(check.name()));
+        assertEquals(true, names.containsAll(CAUGHT_BY.values()));
+    }
+}
