@@ -13,6 +13,10 @@ public record HeapId(String heapType, long id) {
     public static final int MAX_HEAP_TYPE_LENGTH = 128;
     public static final String SYSTEM_RAM_TYPE = "fuchsia.sysmem.heap.HEAP_TYPE.SYSTEM_RAM";
     public static final HeapId SYSTEM_RAM = new HeapId(SYSTEM_RAM_TYPE, 0);
+    /** The contiguous pool: serves SYSTEM_RAM requests that need physically contiguous memory. */
+    public static final HeapId CONTIGUOUS_SYSTEM_RAM = new HeapId("heap.platform.HEAP_TYPE.CONTIGUOUS_SYSTEM_RAM", 0);
+    /** The secure (protected) pool: CPU-inaccessible memory. */
+    public static final HeapId SECURE = new HeapId("heap.platform.HEAP_TYPE.SECURE", 0);
 
     public HeapId {
         Objects.requireNonNull(heapType, "heapType");

@@ -104,10 +104,12 @@ class ApiTypesTest {
     @Test
     void bufferSettingsRejectInconsistentValues() {
         assertThrows(StatusException.class, () -> new BufferMemorySettings(100, false, true, CoherencyDomain.CPU,
-                HeapId.SYSTEM_RAM, 4096));
+                HeapId.SYSTEM_RAM, 4096, 0));
         assertThrows(StatusException.class, () -> new BufferMemorySettings(8192, false, false, CoherencyDomain.CPU,
-                HeapId.SYSTEM_RAM, 4096));
+                HeapId.SYSTEM_RAM, 4096, 0));
         assertThrows(StatusException.class, () -> BufferMemorySettings.of(-5, HeapId.SYSTEM_RAM));
+        assertThrows(StatusException.class, () -> new BufferMemorySettings(100, true, false, CoherencyDomain.CPU,
+                HeapId.SYSTEM_RAM, 4096, 3000));
         BufferMemorySettings settings = BufferMemorySettings.of(100, HeapId.SYSTEM_RAM);
         assertEquals(4096, settings.rawVmoSize());
         assertEquals(Map.of(), new SingleBufferSettings(settings).imageFormatConstraints());

@@ -38,12 +38,31 @@ public abstract class AbstractHeap implements Heap, HeapMetrics {
 
     /**
      * Memory a subclass reserved for one buffer: {@code memory} is null for a CPU-inaccessible buffer of
-     * {@code size} bytes; {@code free} gives it back and runs exactly once, when the buffer is reclaimed.
+     * {@code size} bytes. {@link #free()} gives it back and runs exactly once, when the buffer is reclaimed.
      */
-    protected record Reservation(MemorySegment memory, long size, OptionalLong physicalAddress, Runnable free) {
-        public Reservation {
-            Objects.requireNonNull(physicalAddress, "physicalAddress");
-            Objects.requireNonNull(free, "free");
+    protected abstract static class Reservation {
+        private final MemorySegment memory;
+        private final long size;
+        private final OptionalLong physicalAddress;
+
+        protected Reservation(MemorySegment memory, long size, OptionalLong physicalAddress) {
+            this.memory = memory;
+            this.size = size;
+            this.physicalAddress = Objects.requireNonNull(physicalAddress, "physicalAddress");
+        }
+
+        protected abstract void free();
+
+        /** Called once the buffer is handed out, with the names an operator knows it by. */
+        protected void handedOut(long collectionId, long index, long koid) {
+        }
+
+        final MemorySegment memory() {
+            return memory;
+        }
+
+        final long size() {
+            return size;
         }
     }
 
@@ -95,7 +114,7 @@ public abstract class AbstractHeap implements Heap, HeapMetrics {
             try {
                 return hand(reservation, bufferCollectionId, bufferIndex);
             } catch (RuntimeException | Error e) {
-                reservation.free().run();
+                reservation.free();
                 throw e;
             }
         } catch (StatusException e) {
@@ -111,7 +130,7 @@ public abstract class AbstractHeap implements Heap, HeapMetrics {
         CompletableFuture<Void> reclaimedFuture = new CompletableFuture<>();
         long[] rootKoid = new long[1];
         Runnable onRelease = () -> {
-            reservation.free().run();
+            reservation.free();
             Buffer buffer = buffersByRootKoid.remove(rootKoid[0]);
             usedSize.addAndGet(-reservation.size());
             reclaimed.incrementAndGet();
@@ -123,13 +142,14 @@ public abstract class AbstractHeap implements Heap, HeapMetrics {
             }
         };
         Vmo root = reservation.memory() == null
-                ? Vmos.inaccessible(reservation.size(), reservation.physicalAddress(), onRelease)
-                : Vmos.root(reservation.memory(), reservation.physicalAddress(), onRelease);
+                ? Vmos.inaccessible(reservation.size(), reservation.physicalAddress, onRelease)
+                : Vmos.root(reservation.memory(), reservation.physicalAddress, onRelease);
         rootKoid[0] = root.koid();
         Vmo child = root.createReference();
         buffersByRootKoid.put(root.koid(), new Buffer(collectionId, index, reservation.size(), child.koid(), reclaimedFuture));
         usedSize.addAndGet(reservation.size());
         allocations.incrementAndGet();
+        reservation.handedOut(collectionId, index, child.koid());
         // The heap waits on ZERO_CHILDREN of the parent it keeps; closing the parent then frees the memory.
         root.onZeroChildren(root::close);
         return child;

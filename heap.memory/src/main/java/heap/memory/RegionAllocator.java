@@ -70,7 +70,15 @@ public final class RegionAllocator {
      * @throws StatusException INVALID_ARGS for a size that is not a positive multiple of the unit or an alignment
      *         that is not a power of two; NOT_SUPPORTED for an alignment above the maximum
      */
-    public synchronized long allocate(long size, long alignment) {
+    public long allocate(long size, long alignment) {
+        return allocate(size, alignment, 0);
+    }
+
+    /**
+     * As {@link #allocate(long, long)}, but aligns {@code offset + skew} rather than the offset: for a region that
+     * starts with a {@code skew}-byte header (a guard page) before the aligned part.
+     */
+    public synchronized long allocate(long size, long alignment, long skew) {
         if (size <= 0 || size % unit != 0) {
             throw new StatusException(Status.INVALID_ARGS, "size " + size + " is not a positive multiple of " + unit);
         }
@@ -83,7 +91,11 @@ public final class RegionAllocator {
                     + maxAlignment);
         }
         align = Math.max(align, unit);
-        Region fit = size <= capacity - used ? bestFit(size, align) : null;
+        if (skew < 0 || skew >= size || skew % unit != 0) {
+            throw new StatusException(Status.INVALID_ARGS, "skew " + skew + " is not a multiple of " + unit
+                    + " inside a region of " + size + " bytes");
+        }
+        Region fit = size <= capacity - used ? bestFit(size, align, skew) : null;
         if (fit == null) {
             failed++;
             if (capacity - used >= size) {
@@ -91,7 +103,7 @@ public final class RegionAllocator {
             }
             return -1;
         }
-        long offset = alignUp(fit.offset(), align);
+        long offset = alignUp(fit.offset() + skew, align) - skew;
         removeFree(fit);
         if (offset > fit.offset()) {
             addFree(fit.offset(), offset - fit.offset());
@@ -182,11 +194,11 @@ public final class RegionAllocator {
         return metrics;
     }
 
-    private Region bestFit(long size, long align) {
+    private Region bestFit(long size, long align, long skew) {
         Iterator<Region> candidates = freeBySize.tailSet(new Region(Long.MIN_VALUE, size), true).iterator();
         for (int i = 0; i < ALIGNED_CANDIDATES && candidates.hasNext(); i++) {
             Region candidate = candidates.next();
-            if (fits(candidate, size, align)) {
+            if (fits(candidate, size, align, skew)) {
                 return candidate;
             }
         }
@@ -198,7 +210,7 @@ public final class RegionAllocator {
             }
             while (candidates.hasNext()) {
                 Region candidate = candidates.next();
-                if (fits(candidate, size, align)) {
+                if (fits(candidate, size, align, skew)) {
                     return candidate;
                 }
             }
@@ -206,8 +218,8 @@ public final class RegionAllocator {
         return null;
     }
 
-    private static boolean fits(Region region, long size, long align) {
-        long offset = alignUp(region.offset(), align);
+    private static boolean fits(Region region, long size, long align, long skew) {
+        long offset = alignUp(region.offset() + skew, align) - skew;
         return offset - region.offset() <= region.size() - size;
     }
 

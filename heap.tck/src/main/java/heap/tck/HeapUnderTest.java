@@ -92,7 +92,7 @@ public final class HeapUnderTest {
         CoherencyDomain domain = support.cpuSupported() ? CoherencyDomain.CPU
                 : support.ramSupported() ? CoherencyDomain.RAM : CoherencyDomain.INACCESSIBLE;
         boolean secure = support.onlyInaccessible();
-        return new SingleBufferSettings(new BufferMemorySettings(size, false, secure, domain, id, size));
+        return new SingleBufferSettings(new BufferMemorySettings(size, false, secure, domain, id, size, 0));
     }
 
     @Override

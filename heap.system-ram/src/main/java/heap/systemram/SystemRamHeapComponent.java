@@ -1,0 +1,34 @@
+package heap.systemram;
+
+import heap.api.Heap;
+import heap.api.HeapId;
+import heap.api.HeapMetrics;
+import heap.memory.PhysicalMemory;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+
+/** The system-RAM heap as a service; a configuration change restarts it (old buffers stay valid). */
+@Component(configurationPid = "heap.system-ram", service = {Heap.class, HeapMetrics.class},
+        property = {Heap.HEAP_TYPE + "=" + HeapId.SYSTEM_RAM_TYPE, Heap.HEAP_ID + ":Long=0"})
+@Designate(ocd = SystemRamHeapComponent.Config.class)
+public class SystemRamHeapComponent extends SystemRamHeap {
+
+    @ObjectClassDefinition(name = "System-RAM heap", description = "The default heap: lazily committed, zeroed memory")
+    public @interface Config {
+        @AttributeDefinition(description = "Most bytes handed out in total; 0 = half of physical memory")
+        long max_total_bytes() default 0;
+
+        @AttributeDefinition(description = "Largest single buffer in bytes (sysmem's default: 256 MiB)")
+        long max_buffer_bytes() default 256L << 20;
+    }
+
+    @Activate
+    public SystemRamHeapComponent(Config config) {
+        super(config.max_total_bytes() > 0 ? config.max_total_bytes() : PhysicalMemory.share(0.5),
+                config.max_buffer_bytes());
+        log().log(System.Logger.Level.INFO, () -> "heap system-ram: active, " + metrics());
+    }
+}

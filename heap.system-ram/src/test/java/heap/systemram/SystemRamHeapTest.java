@@ -1,0 +1,134 @@
+package heap.systemram;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import heap.api.BufferMemorySettings;
+import heap.api.HeapId;
+import heap.api.HeapMetrics;
+import heap.api.SingleBufferSettings;
+import heap.api.Status;
+import heap.api.StatusException;
+import heap.api.vmo.Vmo;
+import heap.api.vmo.VmoMapping;
+import heap.tck.HeapConformance;
+import heap.tck.HeapUnderTest;
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
+
+class SystemRamHeapTest {
+    private static final long MIB = 1L << 20;
+    private static final long GIB = 1L << 30;
+
+    private static SingleBufferSettings settings(long size) {
+        return new SingleBufferSettings(BufferMemorySettings.of(size, HeapId.SYSTEM_RAM));
+    }
+
+    @TestFactory
+    Stream<DynamicTest> passesTheConformanceKit() {
+        return HeapConformance.tests(HeapUnderTest.of(HeapId.SYSTEM_RAM, new SystemRamHeap(256 * MIB, 16 * MIB)));
+    }
+
+    @Test
+    void handsOutZeroedMemory() {
+        SystemRamHeap heap = new SystemRamHeap(GIB, 256 * MIB);
+        for (int round = 0; round < 3; round++) {
+            Vmo vmo = heap.allocateVmo(MIB, settings(MIB), 1, round);
+            try (VmoMapping mapping = vmo.map(0, MIB, true)) {
+                assertEquals(-1, mapping.segment().mismatch(MemorySegment.ofArray(new byte[(int) MIB])));
+                mapping.segment().fill((byte) 0x5A);
+            }
+            heap.deleteVmo(1, round, vmo);
+        }
+    }
+
+    @Test
+    void reclaimsWhenTheLastHandleClosesWithoutDeleteVmo() {
+        SystemRamHeap heap = new SystemRamHeap(GIB, 256 * MIB);
+        Vmo vmo = heap.allocateVmo(8 * MIB, settings(8 * MIB), 2, 0);
+        Vmo child = vmo.createSlice(0, MIB);
+        vmo.close();
+        assertEquals(8 * MIB, heap.metrics().get(HeapMetrics.USED_SIZE), "a child still holds the buffer");
+        child.close();
+        assertEquals(0, heap.metrics().get(HeapMetrics.USED_SIZE));
+        assertEquals(0, heap.metrics().get(HeapMetrics.LIVE_BUFFERS));
+        assertEquals(1, heap.metrics().get(HeapMetrics.RECLAIMED));
+    }
+
+    @Test
+    void aGibibyteBufferTouchedOnOnePageStaysSmallInResidentMemory() throws Exception {
+        SystemRamHeap heap = new SystemRamHeap(4 * GIB, 2 * GIB);
+        long before = residentSetBytes();
+        Vmo vmo = heap.allocateVmo(GIB, settings(GIB), 3, 0);
+        vmo.write(GIB / 2, MemorySegment.ofArray(new byte[] {1}));
+        long grown = residentSetBytes() - before;
+        assertTrue(grown < 16 * MIB, "resident memory grew by " + grown + " bytes for one touched page of 1 GiB");
+        assertEquals(4096, heap.metrics().get("resident_bytes"), "exactly one page is resident");
+        heap.deleteVmo(3, 0, vmo).toCompletableFuture().get(1, TimeUnit.SECONDS);
+        assertEquals(0, heap.metrics().get("resident_bytes"));
+    }
+
+    @Test
+    void memoryGoesBackToTheSystemWhenReclaimedNotWhenTheCollectorRuns() throws Exception {
+        SystemRamHeap heap = new SystemRamHeap(4 * GIB, 512 * MIB);
+        Vmo vmo = heap.allocateVmo(256 * MIB, settings(256 * MIB), 4, 0);
+        vmo.zero(0, 256 * MIB); // commit every page
+        long committed = residentSetBytes();
+        heap.deleteVmo(4, 0, vmo).toCompletableFuture().get(1, TimeUnit.SECONDS);
+        long released = committed - residentSetBytes();
+        assertTrue(released > 200 * MIB, "only " + released + " bytes went back to the system on reclaim");
+    }
+
+    @Test
+    void aStaleMappingFailsWithAClearExceptionAfterReclaim() {
+        SystemRamHeap heap = new SystemRamHeap(GIB, 256 * MIB);
+        Vmo vmo = heap.allocateVmo(4096, settings(4096), 5, 0);
+        VmoMapping mapping = vmo.map(0, 4096, true);
+        MemorySegment kept = mapping.segment();
+        mapping.close();
+        heap.deleteVmo(5, 0, vmo);
+        assertEquals(0, heap.metrics().get(HeapMetrics.LIVE_BUFFERS));
+        IllegalStateException stale = assertThrows(IllegalStateException.class,
+                () -> kept.get(ValueLayout.JAVA_BYTE, 0));
+        assertTrue(stale.getMessage().toLowerCase().contains("closed"), stale.getMessage());
+    }
+
+    @Test
+    void limitsFailWithNoMemoryNamingTheLimit() {
+        SystemRamHeap heap = new SystemRamHeap(8 * MIB, 4 * MIB);
+        StatusException tooLarge = assertThrows(StatusException.class, () -> heap.allocateVmo(8 * MIB, settings(8 * MIB), 6, 0));
+        assertEquals(Status.NO_MEMORY, tooLarge.status());
+        assertTrue(tooLarge.getMessage().contains("max_buffer_bytes=4194304"), tooLarge.getMessage());
+        Vmo first = heap.allocateVmo(4 * MIB, settings(4 * MIB), 6, 1);
+        Vmo second = heap.allocateVmo(4 * MIB, settings(4 * MIB), 6, 2);
+        StatusException full = assertThrows(StatusException.class, () -> heap.allocateVmo(4096, settings(4096), 6, 3));
+        assertTrue(full.getMessage().contains("max_total_bytes=8388608"), full.getMessage());
+        assertEquals(2, heap.metrics().get(HeapMetrics.ALLOCATIONS_FAILED));
+        first.close();
+        second.close();
+        assertEquals(0, heap.metrics().get(HeapMetrics.USED_SIZE));
+    }
+
+    @Test
+    void badLimitsAreRejected() {
+        assertThrows(IllegalArgumentException.class, () -> new SystemRamHeap(0, 4096));
+    }
+
+    private static long residentSetBytes() throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+            if (line.startsWith("VmRSS:")) {
+                return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+            }
+        }
+        throw new IllegalStateException("no VmRSS in /proc/self/status");
+    }
+}
