@@ -1,0 +1,227 @@
+package heap.contiguous;
+
+import heap.api.CoherencyDomainSupport;
+import heap.api.HeapDiagnostics;
+import heap.api.HeapProperties;
+import heap.api.SingleBufferSettings;
+import heap.api.Sizes;
+import heap.api.Status;
+import heap.api.StatusException;
+import heap.memory.AbstractHeap;
+import heap.memory.NativeMemory;
+import heap.memory.RegionAllocator;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Physically contiguous buffers carved from one pool reserved up front. Guard pages holding {@code (i + 1) % 256}
+ * sit at both ends of the pool and, optionally, around each buffer; they are checked when a buffer is freed,
+ * periodically and on demand. Reused regions are dirty, hence need_clear (the registry zeroes them).
+ */
+public class ContiguousPoolHeap extends AbstractHeap implements HeapDiagnostics {
+    static final HeapProperties PROPERTIES = new HeapProperties(CoherencyDomainSupport.ALL, true, true);
+    private static final long PAGE = Sizes.PAGE_SIZE;
+    private static final MemorySegment GUARD_PATTERN = guardPattern();
+
+    /** How the pool is laid out and how strictly its guards are kept. */
+    public record PoolSettings(long poolBytes, long maxAlignment, boolean guardPerBuffer, boolean guardFailureFatal) {
+    }
+
+    /** One carved region: {@code guard} bytes, the buffer, {@code guard} bytes. */
+    private static final class Carved {
+        final long regionOffset;
+        final long regionSize;
+        final long guard;
+        volatile String name = "an unnamed buffer";
+
+        Carved(long regionOffset, long regionSize, long guard) {
+            this.regionOffset = regionOffset;
+            this.regionSize = regionSize;
+            this.guard = guard;
+        }
+    }
+
+    private final PoolSettings settings;
+    private final MemorySegment pool;
+    private final MemorySegment usable;
+    private final MemorySegment leadingGuard;
+    private final MemorySegment trailingGuard;
+    private final RegionAllocator allocator;
+    private final ConcurrentSkipListMap<Long, Carved> live = new ConcurrentSkipListMap<>();
+    private final AtomicLong guardFailures = new AtomicLong();
+    private volatile boolean accepting;
+    private boolean closed;
+    private boolean poolReleased;
+
+    public ContiguousPoolHeap(PoolSettings settings) {
+        super("contiguous", PROPERTIES);
+        if (settings.poolBytes() <= 0 || !Sizes.isPageAligned(settings.poolBytes())) {
+            throw new IllegalArgumentException("pool_size_bytes " + settings.poolBytes() + " is not a positive multiple of "
+                    + PAGE);
+        }
+        this.settings = settings;
+        this.allocator = new RegionAllocator(settings.poolBytes(), PAGE, settings.maxAlignment());
+        // Over-map by the largest alignment so the usable part starts on it: offsets aligned in the pool are
+        // then aligned as addresses too. The slack is address space only; it is never touched.
+        this.pool = NativeMemory.map(settings.poolBytes() + 2 * PAGE + settings.maxAlignment());
+        long usableStart = ((pool.address() + PAGE + settings.maxAlignment() - 1) & -settings.maxAlignment()) - pool.address();
+        this.usable = pool.asSlice(usableStart, settings.poolBytes());
+        this.leadingGuard = pool.asSlice(usableStart - PAGE, PAGE);
+        this.trailingGuard = pool.asSlice(usableStart + settings.poolBytes(), PAGE);
+        writeGuard(leadingGuard);
+        writeGuard(trailingGuard);
+        accepting = true;
+        log().log(System.Logger.Level.INFO, () -> "heap contiguous: pool of " + settings.poolBytes() + " bytes at 0x"
+                + Long.toHexString(usable.address()) + " ready");
+    }
+
+    @Override
+    protected Reservation reserve(long size, SingleBufferSettings bufferSettings) {
+        if (!accepting) {
+            throw new StatusException(Status.BAD_STATE, "the contiguous pool is not ready (" + (closed ? "shutting down"
+                    : "stopped after a guard page corruption") + ")");
+        }
+        long guard = settings.guardPerBuffer() ? PAGE : 0;
+        long alignment = bufferSettings.bufferSettings().minPhysicalBaseAlignment();
+        Carved carved;
+        // Carving and freeing hold the heap's lock so a guard check never reads a region changing hands.
+        synchronized (this) {
+            long regionOffset = allocator.allocate(size + 2 * guard, alignment, guard);
+            if (regionOffset < 0) {
+                throw new StatusException(Status.NO_MEMORY, "no free region of " + (size + 2 * guard)
+                        + " bytes in the contiguous pool (" + (allocator.capacity() - allocator.used())
+                        + " bytes free, largest free region " + allocator.largestFreeRegion() + ")");
+            }
+            carved = new Carved(regionOffset, size + 2 * guard, guard);
+            if (guard > 0) {
+                writeGuard(usable.asSlice(regionOffset, guard));
+                writeGuard(usable.asSlice(regionOffset + guard + size, guard));
+            }
+            live.put(regionOffset, carved);
+        }
+        long bufferOffset = carved.regionOffset + guard;
+        return new Reservation(usable.asSlice(bufferOffset, size), size, OptionalLong.of(usable.address() + bufferOffset)) {
+            @Override
+            protected void free() {
+                release(carved);
+            }
+
+            @Override
+            protected void handedOut(long collectionId, long index, long koid) {
+                carved.name = "buffer collection " + Long.toUnsignedString(collectionId) + " index "
+                        + Long.toUnsignedString(index) + " koid " + koid + " at pool offset " + bufferOffset;
+            }
+        };
+    }
+
+    private synchronized void release(Carved carved) {
+        checkAround(carved, new ArrayList<>());
+        live.remove(carved.regionOffset);
+        allocator.free(carved.regionOffset, carved.regionSize);
+        releasePoolIfDrained();
+    }
+
+    /** Checks the pool's guards and every buffer's; each corruption is logged, counted and repaired. */
+    @Override
+    public synchronized List<String> checkIntegrity() {
+        List<String> problems = new ArrayList<>();
+        if (poolReleased) {
+            return problems;
+        }
+        Carved first = live.get(0L);
+        Map.Entry<Long, Carved> last = live.lastEntry();
+        boolean lastTouchesEnd = last != null && last.getValue().regionOffset + last.getValue().regionSize == settings.poolBytes();
+        checkGuard(leadingGuard, "before the pool, next to " + (first == null ? "free space" : first.name), problems);
+        checkGuard(trailingGuard, "after the pool, next to "
+                + (lastTouchesEnd ? last.getValue().name : "free space"), problems);
+        for (Carved carved : live.values()) {
+            checkBufferGuards(carved, problems);
+        }
+        return problems;
+    }
+
+    /** Stops handing out memory; the pool goes back to the system once its last buffer is reclaimed. */
+    public synchronized void close() {
+        accepting = false;
+        closed = true;
+        releasePoolIfDrained();
+    }
+
+    @Override
+    protected void addMetrics(Map<String, Long> metrics) {
+        metrics.put(CAPACITY, settings.poolBytes());
+        metrics.putAll(allocator.metrics());
+        metrics.put("guard_failures", guardFailures.get());
+        metrics.put("pool_base_address", usable.address());
+    }
+
+    /** The pool's bytes, guards included: for tests that play a device writing past a buffer. */
+    MemorySegment poolForTesting() {
+        return usable;
+    }
+
+    private void checkAround(Carved carved, List<String> problems) {
+        checkBufferGuards(carved, problems);
+        if (carved.regionOffset == 0) {
+            checkGuard(leadingGuard, "before the pool, next to " + carved.name, problems);
+        }
+        if (carved.regionOffset + carved.regionSize == settings.poolBytes()) {
+            checkGuard(trailingGuard, "after the pool, next to " + carved.name, problems);
+        }
+    }
+
+    private void checkBufferGuards(Carved carved, List<String> problems) {
+        if (carved.guard > 0) {
+            checkGuard(usable.asSlice(carved.regionOffset, carved.guard), "before " + carved.name, problems);
+            checkGuard(usable.asSlice(carved.regionOffset + carved.regionSize - carved.guard, carved.guard),
+                    "after " + carved.name, problems);
+        }
+    }
+
+    private void checkGuard(MemorySegment guard, String where, List<String> problems) {
+        long mismatch = guard.mismatch(GUARD_PATTERN.asSlice(0, guard.byteSize()));
+        if (mismatch < 0) {
+            return;
+        }
+        String report = "memory corruption in the contiguous pool: guard page " + where + " overwritten at byte "
+                + mismatch;
+        problems.add(report);
+        guardFailures.incrementAndGet();
+        log().log(System.Logger.Level.ERROR, report);
+        writeGuard(guard);
+        if (settings.guardFailureFatal() && accepting) {
+            accepting = false;
+            log().log(System.Logger.Level.ERROR, "heap contiguous: guard_failure_fatal is set; no more allocations");
+        }
+    }
+
+    private synchronized void releasePoolIfDrained() {
+        if (closed && !poolReleased && allocator.allocatedCount() == 0) {
+            poolReleased = true;
+            NativeMemory.unmap(pool);
+            log().log(System.Logger.Level.INFO, () -> "heap contiguous: pool of " + settings.poolBytes()
+                    + " bytes released");
+        }
+    }
+
+    synchronized boolean poolReleased() {
+        return poolReleased;
+    }
+
+    private static void writeGuard(MemorySegment guard) {
+        MemorySegment.copy(GUARD_PATTERN, 0, guard, 0, guard.byteSize());
+    }
+
+    private static MemorySegment guardPattern() {
+        byte[] pattern = new byte[(int) PAGE];
+        for (int i = 0; i < pattern.length; i++) {
+            pattern[i] = (byte) ((i + 1) % 256);
+        }
+        return MemorySegment.ofArray(pattern).asReadOnly();
+    }
+}

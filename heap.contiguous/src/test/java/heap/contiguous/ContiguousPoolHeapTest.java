@@ -1,0 +1,167 @@
+package heap.contiguous;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import heap.api.BufferMemorySettings;
+import heap.api.CoherencyDomain;
+import heap.api.HeapId;
+import heap.api.HeapMetrics;
+import heap.api.SingleBufferSettings;
+import heap.api.Status;
+import heap.api.StatusException;
+import heap.api.vmo.Vmo;
+import heap.contiguous.ContiguousPoolHeap.PoolSettings;
+import heap.tck.HeapConformance;
+import heap.tck.HeapUnderTest;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
+
+class ContiguousPoolHeapTest {
+    private static final long PAGE = 4096;
+    private static final long MIB = 1L << 20;
+
+    private static ContiguousPoolHeap heap(long poolBytes, boolean guards, boolean fatal) {
+        return new ContiguousPoolHeap(new PoolSettings(poolBytes, MIB, guards, fatal));
+    }
+
+    private static SingleBufferSettings settings(long size, long alignment) {
+        return new SingleBufferSettings(new BufferMemorySettings(size, true, false, CoherencyDomain.CPU,
+                HeapId.CONTIGUOUS_SYSTEM_RAM, size, alignment));
+    }
+
+    @TestFactory
+    Stream<DynamicTest> passesTheConformanceKitWithPerBufferGuards() {
+        return HeapConformance.tests(HeapUnderTest.of(HeapId.CONTIGUOUS_SYSTEM_RAM, heap(64 * MIB, true, false)));
+    }
+
+    @TestFactory
+    Stream<DynamicTest> passesTheConformanceKitWithPoolGuardsOnly() {
+        return HeapConformance.tests(HeapUnderTest.of(HeapId.CONTIGUOUS_SYSTEM_RAM, heap(64 * MIB, false, false)));
+    }
+
+    @Test
+    void eachBufferIsOneRangeOfThePoolAtItsPhysicalAddress() {
+        ContiguousPoolHeap heap = heap(16 * MIB, false, false);
+        Vmo first = heap.allocateVmo(MIB, settings(MIB, 0), 1, 0);
+        Vmo second = heap.allocateVmo(MIB, settings(MIB, 0), 1, 1);
+        long base = heap.metrics().get("pool_base_address");
+        long firstAddress = first.physicalAddress().orElseThrow();
+        long secondAddress = second.physicalAddress().orElseThrow();
+        assertTrue(firstAddress >= base && firstAddress + MIB <= base + 16 * MIB);
+        assertTrue(Math.abs(secondAddress - firstAddress) >= MIB, "buffers overlap");
+        second.write(0, MemorySegment.ofArray(new byte[] {7}));
+        assertEquals(7, heap.poolForTesting().get(ValueLayout.JAVA_BYTE, secondAddress - base));
+        first.close();
+        second.close();
+    }
+
+    @Test
+    void alignmentIsHonouredUpToTheMaximumAndNotSupportedAbove() {
+        for (boolean guards : new boolean[] {false, true}) {
+            ContiguousPoolHeap heap = heap(16 * MIB, guards, false);
+            Vmo misaligning = heap.allocateVmo(PAGE, settings(PAGE, 0), 2, 0);
+            Vmo aligned = heap.allocateVmo(PAGE, settings(PAGE, 256 * 1024), 2, 1);
+            assertEquals(0, aligned.physicalAddress().orElseThrow() % (256 * 1024), "guards=" + guards);
+            StatusException tooAligned = assertThrows(StatusException.class,
+                    () -> heap.allocateVmo(PAGE, settings(PAGE, 2 * MIB), 2, 2));
+            assertEquals(Status.NOT_SUPPORTED, tooAligned.status());
+            misaligning.close();
+            aligned.close();
+            assertEquals(0, heap.metrics().get(HeapMetrics.USED_SIZE));
+        }
+    }
+
+    @Test
+    void aBytePastABuffersEndIsReportedAsCorruptionNamingThatBuffer() {
+        ContiguousPoolHeap heap = heap(16 * MIB, true, false);
+        Vmo neighbour = heap.allocateVmo(PAGE, settings(PAGE, 0), 7, 2);
+        Vmo victim = heap.allocateVmo(2 * PAGE, settings(2 * PAGE, 0), 7, 3);
+        long offset = victim.physicalAddress().orElseThrow() - heap.metrics().get("pool_base_address");
+        heap.poolForTesting().set(ValueLayout.JAVA_BYTE, offset + 2 * PAGE, (byte) 0xEE); // a device overruns
+        List<String> reports = heap.checkIntegrity();
+        assertEquals(1, reports.size(), reports.toString());
+        assertTrue(reports.get(0).contains("after buffer collection 7 index 3 koid " + victim.koid()), reports.get(0));
+        assertEquals(1, heap.metrics().get("guard_failures"));
+        heap.poolForTesting().set(ValueLayout.JAVA_BYTE, offset + 2 * PAGE + 5, (byte) 0xEE);
+        victim.close(); // the free path checks the guards again
+        assertEquals(2, heap.metrics().get("guard_failures"));
+        assertTrue(heap.checkIntegrity().isEmpty(), "reported guards are repaired");
+        neighbour.close();
+    }
+
+    @Test
+    void theGuardAfterThePoolCatchesAnOverrunOfTheLastBuffer() {
+        ContiguousPoolHeap heap = heap(4 * PAGE, false, false);
+        Vmo whole = heap.allocateVmo(4 * PAGE, settings(4 * PAGE, 0), 8, 0);
+        MemorySegment pool = heap.poolForTesting();
+        MemorySegment afterPool = MemorySegment.ofAddress(pool.address() + pool.byteSize()).reinterpret(1);
+        afterPool.set(ValueLayout.JAVA_BYTE, 0, (byte) 0x55);
+        whole.close();
+        assertEquals(1, heap.metrics().get("guard_failures"));
+    }
+
+    @Test
+    void aFatalGuardFailureStopsTheHeapHandingOutMemory() {
+        ContiguousPoolHeap heap = heap(16 * MIB, true, true);
+        Vmo vmo = heap.allocateVmo(PAGE, settings(PAGE, 0), 9, 0);
+        long offset = vmo.physicalAddress().orElseThrow() - heap.metrics().get("pool_base_address");
+        heap.poolForTesting().set(ValueLayout.JAVA_BYTE, offset - 1, (byte) 0x55); // an underrun
+        assertEquals(1, heap.checkIntegrity().size());
+        StatusException stopped = assertThrows(StatusException.class, () -> heap.allocateVmo(PAGE, settings(PAGE, 0), 9, 1));
+        assertEquals(Status.BAD_STATE, stopped.status());
+        vmo.close();
+    }
+
+    @Test
+    void afterCloseAllocationFailsWithBadStateAndThePoolDrainsBeforeRelease() {
+        ContiguousPoolHeap heap = heap(16 * MIB, false, false);
+        Vmo outstanding = heap.allocateVmo(MIB, settings(MIB, 0), 10, 0);
+        heap.close();
+        StatusException closed = assertThrows(StatusException.class, () -> heap.allocateVmo(PAGE, settings(PAGE, 0), 10, 1));
+        assertEquals(Status.BAD_STATE, closed.status());
+        assertFalse(heap.poolReleased(), "an outstanding buffer keeps the pool");
+        outstanding.write(MIB - 1, MemorySegment.ofArray(new byte[] {3}));
+        outstanding.close();
+        assertTrue(heap.poolReleased());
+    }
+
+    @Test
+    void publishesSysmemsPoolMetrics() {
+        ContiguousPoolHeap heap = heap(8 * PAGE, false, false);
+        Vmo[] units = new Vmo[8];
+        for (int i = 0; i < 8; i++) {
+            units[i] = heap.allocateVmo(PAGE, settings(PAGE, 0), 11, i);
+        }
+        units[1].close();
+        units[5].close();
+        assertThrows(StatusException.class, () -> heap.allocateVmo(2 * PAGE, settings(2 * PAGE, 0), 11, 9));
+        Map<String, Long> metrics = heap.metrics();
+        assertEquals(6 * PAGE, metrics.get("used_size"));
+        assertEquals(8 * PAGE, metrics.get("high_water_mark"));
+        assertEquals(0, metrics.get("free_at_high_water_mark"));
+        assertEquals(0, metrics.get("max_free_at_high_water"));
+        assertEquals(1, metrics.get("allocations_failed"));
+        assertEquals(1, metrics.get("allocations_failed_fragmentation"));
+        assertEquals(PAGE, metrics.get("largest_free_region"));
+        assertEquals(2 * PAGE, metrics.get("largest_10_free_regions_sum"));
+        assertEquals(0, metrics.get("guard_failures"));
+        for (Vmo unit : units) {
+            unit.close();
+        }
+    }
+
+    @Test
+    void badPoolSizesAreRejected() {
+        assertThrows(IllegalArgumentException.class, () -> heap(PAGE + 1, false, false));
+        assertThrows(IllegalArgumentException.class, () -> heap(0, false, false));
+    }
+}
