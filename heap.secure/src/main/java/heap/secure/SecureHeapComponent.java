@@ -1,0 +1,40 @@
+package heap.secure;
+
+import heap.api.Heap;
+import heap.api.HeapMetrics;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+
+/** The secure heap as a service. */
+@Component(configurationPid = "heap.secure", service = {Heap.class, HeapMetrics.class},
+        property = {Heap.HEAP_TYPE + "=heap.platform.HEAP_TYPE.SECURE", Heap.HEAP_ID + ":Long=0"})
+@Designate(ocd = SecureHeapComponent.Config.class)
+public class SecureHeapComponent extends SecureHeap {
+
+    @ObjectClassDefinition(name = "Secure heap", description = "CPU-inaccessible buffers from a protected range")
+    public @interface Config {
+        @AttributeDefinition(description = "Size of the protected range in bytes")
+        long capacity_bytes() default 256L << 20;
+
+        @AttributeDefinition(description = "Largest min_physical_base_alignment served; above it: NOT_SUPPORTED")
+        long max_alignment_bytes() default 1L << 20;
+
+        @AttributeDefinition(description = "Address of the protected range's first byte, as buffer info reports it")
+        long protected_range_base() default 0x4000_0000L;
+    }
+
+    @Activate
+    public SecureHeapComponent(Config config) {
+        super(config.capacity_bytes(), config.max_alignment_bytes(), config.protected_range_base());
+        log().log(System.Logger.Level.INFO, () -> "heap secure: protected range of " + config.capacity_bytes() + " bytes ready");
+    }
+
+    @Deactivate
+    void deactivate() {
+        close();
+    }
+}

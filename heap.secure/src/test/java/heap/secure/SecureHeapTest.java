@@ -1,0 +1,109 @@
+package heap.secure;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import heap.api.BufferMemorySettings;
+import heap.api.CoherencyDomain;
+import heap.api.HeapId;
+import heap.api.HeapMetrics;
+import heap.api.SingleBufferSettings;
+import heap.api.Status;
+import heap.api.StatusException;
+import heap.api.vmo.Vmo;
+import heap.tck.HeapConformance;
+import heap.tck.HeapUnderTest;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.function.Executable;
+
+class SecureHeapTest {
+    private static final long PAGE = 4096;
+    private static final long MIB = 1L << 20;
+    private static final long BASE = 0x4000_0000L;
+
+    private static SingleBufferSettings settings(long size) {
+        return new SingleBufferSettings(new BufferMemorySettings(size, false, true, CoherencyDomain.INACCESSIBLE,
+                HeapId.SECURE, size, 0));
+    }
+
+    private static void assertDenied(Executable executable) {
+        StatusException e = assertThrows(StatusException.class, executable);
+        assertEquals(Status.ACCESS_DENIED, e.status(), e.getMessage());
+    }
+
+    @TestFactory
+    Stream<DynamicTest> passesTheConformanceKitInItsCpuInaccessibleMode() {
+        return HeapConformance.tests(HeapUnderTest.of(HeapId.SECURE, new SecureHeap(64 * MIB, MIB, BASE)));
+    }
+
+    @Test
+    void theCpuCanNeverMapReadOrWriteABufferItsChildrenOrDuplicates() {
+        SecureHeap heap = new SecureHeap(16 * MIB, MIB, BASE);
+        Vmo vmo = heap.allocateVmo(4 * PAGE, settings(4 * PAGE), 1, 0);
+        Vmo slice = vmo.createSlice(PAGE, PAGE);
+        Vmo reference = vmo.createReference();
+        Vmo duplicate = vmo.duplicate();
+        MemorySegment oneByte = MemorySegment.ofArray(new byte[1]);
+        for (Vmo handle : List.of(vmo, slice, reference, duplicate)) {
+            assertTrue(handle.isInaccessible());
+            assertDenied(() -> handle.map(0, PAGE, false));
+            assertDenied(() -> handle.mapShared(0, PAGE, true));
+            assertDenied(() -> handle.read(0, oneByte));
+            assertDenied(() -> handle.write(0, oneByte));
+            assertDenied(() -> handle.zero(0, 1));
+        }
+        assertEquals(4 * PAGE, vmo.size(), "the official size is kept");
+        for (Vmo handle : List.of(slice, reference, duplicate, vmo)) {
+            handle.close();
+        }
+        assertEquals(0, heap.metrics().get(HeapMetrics.LIVE_BUFFERS));
+    }
+
+    @Test
+    void eachBufferIsARangeOfTheProtectedRangeWithItsOffsetVisible() {
+        SecureHeap heap = new SecureHeap(16 * MIB, MIB, BASE);
+        Vmo first = heap.allocateVmo(MIB, settings(MIB), 2, 0);
+        Vmo second = heap.allocateVmo(MIB, settings(MIB), 2, 1);
+        long firstOffset = first.physicalAddress().orElseThrow() - BASE;
+        long secondOffset = second.physicalAddress().orElseThrow() - BASE;
+        assertTrue(firstOffset >= 0 && secondOffset >= 0 && Math.abs(firstOffset - secondOffset) >= MIB);
+        first.close();
+        second.close();
+    }
+
+    @Test
+    void aFullRangeFailsWithNoMemoryAndFreeingEverythingRestoresItAll() {
+        SecureHeap heap = new SecureHeap(8 * MIB, MIB, BASE);
+        List<Vmo> buffers = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            buffers.add(heap.allocateVmo(MIB, settings(MIB), 3, i));
+        }
+        StatusException full = assertThrows(StatusException.class, () -> heap.allocateVmo(PAGE, settings(PAGE), 3, 8));
+        assertEquals(Status.NO_MEMORY, full.status());
+        assertTrue(full.getMessage().contains("0 of 8388608 bytes free"), full.getMessage());
+        buffers.forEach(Vmo::close);
+        assertEquals(0, heap.metrics().get("used_size"));
+        assertEquals(8 * MIB, heap.metrics().get("largest_free_region"), "the whole range is one free range again");
+        Vmo whole = heap.allocateVmo(8 * MIB, settings(8 * MIB), 4, 0);
+        whole.close();
+    }
+
+    @Test
+    void afterCloseNewAllocationsFailButOutstandingBuffersStay() {
+        SecureHeap heap = new SecureHeap(8 * MIB, MIB, BASE);
+        Vmo outstanding = heap.allocateVmo(PAGE, settings(PAGE), 5, 0);
+        heap.close();
+        StatusException closed = assertThrows(StatusException.class, () -> heap.allocateVmo(PAGE, settings(PAGE), 5, 1));
+        assertEquals(Status.BAD_STATE, closed.status());
+        assertEquals(1, heap.metrics().get(HeapMetrics.LIVE_BUFFERS));
+        outstanding.close();
+        assertEquals(0, heap.metrics().get(HeapMetrics.LIVE_BUFFERS));
+    }
+}
