@@ -123,7 +123,7 @@ final class VmoHandle implements Vmo {
             if (length == 0) {
                 throw new StatusException(Status.INVALID_ARGS, "cannot map 0 bytes of VMO koid " + koid());
             }
-            object.pin();
+            object.addMapping();
         } catch (RuntimeException e) {
             arena.close();
             throw e;
@@ -177,6 +177,16 @@ final class VmoHandle implements Vmo {
     @Override
     public int childCount() {
         return object.childCount();
+    }
+
+    @Override
+    public int handleCount() {
+        return object.handleCount();
+    }
+
+    @Override
+    public int mappingCount() {
+        return object.mappingCount();
     }
 
     @Override

@@ -39,6 +39,7 @@ public final class VmoObject {
 
     private int handles;
     private int mappingsAndPins;
+    private int mappings;
     private int children;
     private boolean released;
     private final List<Runnable> zeroChildrenListeners = new ArrayList<>(1);
@@ -141,6 +142,37 @@ public final class VmoObject {
         }
     }
 
+    int handleCount() {
+        synchronized (treeLock) {
+            return handles;
+        }
+    }
+
+    int mappingCount() {
+        synchronized (treeLock) {
+            return mappings;
+        }
+    }
+
+    /** A mapping pins the object like an operation in progress, and is counted for {@link #mappingCount()}. */
+    void addMapping() {
+        synchronized (treeLock) {
+            requireAlive();
+            mappingsAndPins++;
+            mappings++;
+        }
+    }
+
+    void removeMapping() {
+        List<Runnable> callbacks = new ArrayList<>(2);
+        synchronized (treeLock) {
+            mappings--;
+            mappingsAndPins--;
+            releaseIfUnused(callbacks);
+        }
+        runAll(callbacks);
+    }
+
     Registration onZeroChildren(Runnable listener) {
         java.util.Objects.requireNonNull(listener, "listener");
         synchronized (treeLock) {
@@ -240,7 +272,7 @@ public final class VmoObject {
 
         private void release() {
             if (mappingArena != null) {
-                object.unpin();
+                object.removeMapping();
             } else {
                 object.releaseHandle();
             }

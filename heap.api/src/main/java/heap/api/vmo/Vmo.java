@@ -73,6 +73,12 @@ public interface Vmo extends AutoCloseable {
     /** How many child objects exist right now. */
     int childCount();
 
+    /** How many open handles refer to the object (this one included). */
+    int handleCount();
+
+    /** How many open mappings the object has. */
+    int mappingCount();
+
     /**
      * Calls {@code listener} on every transition of this object to zero children (never for the initial state),
      * on the thread that closed the last child.

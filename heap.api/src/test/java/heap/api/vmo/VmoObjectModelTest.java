@@ -59,6 +59,23 @@ class VmoObjectModelTest {
     }
 
     @Test
+    void handleAndMappingCountsFollowOpenAndClose() {
+        try (Vmo vmo = root(4096)) {
+            assertEquals(1, vmo.handleCount());
+            Vmo dup = vmo.duplicate();
+            assertEquals(2, vmo.handleCount());
+            VmoMapping mapping = vmo.map(0, 16, false);
+            assertEquals(1, vmo.mappingCount());
+            vmo.read(0, MemorySegment.ofArray(new byte[4]));
+            assertEquals(1, vmo.mappingCount(), "a read pins the object but is no mapping");
+            mapping.close();
+            dup.close();
+            assertEquals(1, vmo.handleCount());
+            assertEquals(0, vmo.mappingCount());
+        }
+    }
+
+    @Test
     void closeIsIdempotentAndReleasesOnce() {
         Vmo vmo = root(4096);
         vmo.close();

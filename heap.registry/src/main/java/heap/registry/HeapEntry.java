@@ -1,0 +1,131 @@
+package heap.registry;
+
+import heap.api.Heap;
+import heap.api.HeapBinding;
+import heap.api.HeapId;
+import heap.api.HeapMetrics;
+import heap.api.HeapProperties;
+import heap.api.allocator.HeapState;
+import heap.api.allocator.HeapStatus;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
+
+/** One bound heap service: its registration, its state and the registry's counts for it. */
+final class HeapEntry {
+    final Heap heap;
+    final HeapId id;
+    final String origin;
+    final long serviceId;
+    final int ranking;
+    final long sequence;
+    final AtomicLong live = new AtomicLong();
+    final AtomicLong clears = new AtomicLong();
+    final AtomicLong flushes = new AtomicLong();
+    final AtomicLong failures = new AtomicLong();
+    final AtomicLong lost = new AtomicLong();
+    private HeapProperties properties;
+    private int registrations;
+    private String quarantineReason;
+    private boolean serviceGone;
+    private HeapBinding binding;
+
+    HeapEntry(Heap heap, HeapId id, String origin, long serviceId, int ranking, long sequence) {
+        this.heap = heap;
+        this.id = id;
+        this.origin = origin;
+        this.serviceId = serviceId;
+        this.ranking = ranking;
+        this.sequence = sequence;
+    }
+
+    /** Records an OnRegister; returns the protocol violation it is, or null. */
+    synchronized String registered(HeapProperties sent) {
+        registrations++;
+        if (registrations > 1) {
+            return "sent OnRegister " + registrations + " times";
+        }
+        if (quarantineReason != null) {
+            return null; // too late: already quarantined for its silence
+        }
+        if (sent == null) {
+            return "sent OnRegister without properties";
+        }
+        properties = sent;
+        return null;
+    }
+
+    synchronized boolean quarantine(String reason) {
+        if (quarantineReason != null) {
+            return false;
+        }
+        quarantineReason = reason;
+        return true;
+    }
+
+    synchronized boolean awaitingRegistration() {
+        return properties == null && quarantineReason == null && !serviceGone;
+    }
+
+    /** Routable candidate: registered, not quarantined, service still present. */
+    synchronized boolean routable() {
+        return properties != null && quarantineReason == null && !serviceGone;
+    }
+
+    synchronized HeapProperties properties() {
+        return properties;
+    }
+
+    synchronized void bound(HeapBinding newBinding) {
+        binding = newBinding;
+    }
+
+    /** The service went away (or the registry stops): the channel closes, buffers stay. */
+    HeapBinding unbind() {
+        synchronized (this) {
+            serviceGone = true;
+            HeapBinding closing = binding;
+            binding = null;
+            return closing;
+        }
+    }
+
+    synchronized boolean serviceGone() {
+        return serviceGone;
+    }
+
+    synchronized HeapState state(boolean preferred) {
+        if (quarantineReason != null) {
+            return HeapState.QUARANTINED;
+        }
+        if (properties == null && !serviceGone) {
+            return HeapState.PENDING;
+        }
+        return serviceGone || !preferred ? HeapState.DRAINING : HeapState.ACTIVE;
+    }
+
+    HeapStatus status(boolean preferred) {
+        HeapState state = state(preferred);
+        String reason;
+        synchronized (this) {
+            reason = quarantineReason != null ? quarantineReason
+                    : serviceGone ? "service gone" : state == HeapState.DRAINING ? "replaced by a newer instance" : "";
+        }
+        Map<String, Long> metrics = heap instanceof HeapMetrics m ? safeMetrics(m) : Map.of();
+        return new HeapStatus(id, origin, serviceId, ranking, state, Optional.ofNullable(properties()), reason, live.get(),
+                clears.get(), flushes.get(), failures.get(), lost.get(), metrics);
+    }
+
+    private static Map<String, Long> safeMetrics(HeapMetrics metrics) {
+        try {
+            return Map.copyOf(metrics.metrics());
+        } catch (RuntimeException e) {
+            return Map.of();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "heap " + id + " (" + origin + ")";
+    }
+}

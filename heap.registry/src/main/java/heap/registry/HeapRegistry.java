@@ -1,0 +1,376 @@
+package heap.registry;
+
+import heap.api.Heap;
+import heap.api.HeapBinding;
+import heap.api.HeapId;
+import heap.api.HeapProperties;
+import heap.api.SingleBufferSettings;
+import heap.api.BufferMemorySettings;
+import heap.api.Sizes;
+import heap.api.Status;
+import heap.api.StatusException;
+import heap.api.SysmemError;
+import heap.api.SysmemException;
+import heap.api.allocator.AllocationRequest;
+import heap.api.allocator.BufferAllocator;
+import heap.api.allocator.BufferCollection;
+import heap.api.allocator.CollectionSummary;
+import heap.api.allocator.HeapState;
+import heap.api.allocator.HeapStatus;
+import heap.api.allocator.VmoInfo;
+import heap.api.vmo.Vmo;
+import heap.registry.Routing.Candidate;
+import heap.registry.Routing.Choice;
+import java.lang.System.Logger.Level;
+import java.lang.invoke.VarHandle;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The sysmem side of the contract. Binds heaps and waits for their OnRegister, routes each collection to one heap,
+ * clears and flushes as the heap asks, hands clients children of the heap's VMO, and calls deleteVmo once the last
+ * client child is gone. No lock is held while a heap is called, so a slow heap stalls only its own callers.
+ */
+public class HeapRegistry implements BufferAllocator {
+    /** Sysmem's limits and the registry's patience with heaps. */
+    public record Limits(long maxBufferBytes, long maxCollectionBytes, int maxBufferCount, Duration registerTimeout,
+            Duration deleteTimeout) {
+        public static final Limits DEFAULT = new Limits(256L << 20, 1L << 30, 128, Duration.ofSeconds(5),
+                Duration.ofSeconds(5));
+    }
+
+    static final System.Logger LOG = System.getLogger("heap.registry");
+
+    private final List<HeapEntry> entries = new CopyOnWriteArrayList<>();
+    private final Map<Long, RegistryBuffer> buffersByClientKoid = new ConcurrentHashMap<>();
+    private final Map<Long, RegistryCollection> collections = new ConcurrentHashMap<>();
+    private final AtomicLong nextCollectionId = new AtomicLong(1);
+    private final AtomicLong bindSequence = new AtomicLong();
+    private final ThreadLocal<HeapEntry> insideAllocateVmo = new ThreadLocal<>();
+    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
+            Thread.ofPlatform().daemon().name("heap.registry-timer").factory());
+    private volatile Limits limits;
+    private volatile boolean stopped;
+
+    public HeapRegistry(Limits limits) {
+        this.limits = limits;
+    }
+
+    public void setLimits(Limits limits) {
+        this.limits = limits;
+    }
+
+    /** Binds a heap service: it becomes routable once its OnRegister arrives. */
+    public void addHeap(Heap heap, Map<String, ?> serviceProperties, String origin) {
+        HeapId id;
+        try {
+            id = HeapId.fromServiceProperties(serviceProperties);
+        } catch (StatusException e) {
+            LOG.log(Level.ERROR, "heap service from " + origin + " ignored: " + e.getMessage());
+            return;
+        }
+        HeapEntry entry = new HeapEntry(heap, id, origin, longProperty(serviceProperties, "service.id"),
+                (int) longProperty(serviceProperties, "service.ranking"), bindSequence.incrementAndGet());
+        entries.add(entry);
+        try {
+            entry.bound(heap.bind(properties -> onRegister(entry, properties)));
+        } catch (RuntimeException e) {
+            quarantine(entry, "bind threw " + e);
+            return;
+        }
+        if (entry.awaitingRegistration()) {
+            long millis = limits.registerTimeout().toMillis();
+            timer.schedule(() -> {
+                if (entry.awaitingRegistration()) {
+                    quarantine(entry, "sent no OnRegister within " + millis + " ms");
+                }
+            }, millis, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /** The heap service went away: no new allocations; its outstanding buffers stay valid and are deleted later. */
+    public void removeHeap(Heap heap) {
+        for (HeapEntry entry : entries) {
+            if (entry.heap == heap && !entry.serviceGone()) {
+                closeBinding(entry);
+                LOG.log(Level.INFO, entry + " went away with " + entry.live.get() + " buffers outstanding");
+                removeIfDrained(entry);
+                return;
+            }
+        }
+    }
+
+    /** Stops serving: every binding closes; buffers handed out stay valid until their clients close them. */
+    public void stop() {
+        stopped = true;
+        entries.forEach(this::closeBinding);
+        timer.shutdownNow();
+    }
+
+    @Override
+    public BufferCollection allocate(AllocationRequest request) {
+        checkCallable("allocate");
+        Routing.Aggregate aggregate = Routing.aggregate(request.participants());
+        Limits current = limits;
+        int count = request.bufferCount();
+        if (count > current.maxBufferCount()) {
+            throw new SysmemException(SysmemError.PROTOCOL_DEVIATION, "buffer count " + count
+                    + " is above the limit of " + current.maxBufferCount() + " per collection");
+        }
+        long size = aggregate.minSize();
+        if (Long.compareUnsigned(size, current.maxBufferBytes()) > 0) {
+            throw new SysmemException(SysmemError.NO_MEMORY, "buffers of " + Long.toUnsignedString(size)
+                    + " bytes are above the limit of " + current.maxBufferBytes() + " bytes per buffer");
+        }
+        long rawSize = Sizes.pageRoundUp(size);
+        if (rawSize > current.maxCollectionBytes() / count) {
+            throw new SysmemException(SysmemError.NO_MEMORY, count + " buffers of " + rawSize
+                    + " bytes are above the limit of " + current.maxCollectionBytes() + " bytes per collection");
+        }
+        Choice<HeapEntry> choice = Routing.choose(candidates(), aggregate);
+        HeapEntry heap = choice.candidate().heap();
+        SingleBufferSettings settings = new SingleBufferSettings(new BufferMemorySettings(size, aggregate.contiguous(),
+                aggregate.secure(), choice.domain(), heap.id, rawSize, aggregate.alignment()));
+        RegistryCollection collection = new RegistryCollection(nextCollectionId.getAndIncrement(), settings, count);
+        collections.put(collection.id(), collection);
+        List<Vmo> clientVmos = new ArrayList<>(count);
+        try {
+            for (int index = 0; index < count; index++) {
+                clientVmos.add(allocateBuffer(heap, choice.candidate().properties(), collection, index, rawSize));
+            }
+        } catch (RuntimeException e) {
+            clientVmos.forEach(Vmo::close); // each close leads to deleteVmo: nothing of the collection stays
+            LOG.log(Level.WARNING, "collection " + collection.id() + " on " + heap + " failed after "
+                    + clientVmos.size() + " of " + count + " buffers; they are being freed: " + e.getMessage());
+            throw e;
+        }
+        collection.handOut(clientVmos);
+        LOG.log(Level.DEBUG, () -> "collection " + collection.id() + ": " + count + " x " + rawSize + " bytes on "
+                + heap + ", " + choice.domain());
+        return collection;
+    }
+
+    private Vmo allocateBuffer(HeapEntry heap, HeapProperties properties, RegistryCollection collection, int index,
+            long rawSize) {
+        Vmo heapVmo;
+        insideAllocateVmo.set(heap);
+        try {
+            heapVmo = heap.heap.allocateVmo(rawSize, collection.settings(), collection.id(), index);
+        } catch (RuntimeException e) {
+            heap.failures.incrementAndGet();
+            LOG.log(Level.WARNING, heap + " failed to allocate collection " + collection.id() + " index " + index + " ("
+                    + rawSize + " bytes): " + e);
+            throw new SysmemException(SysmemError.NO_MEMORY, heap.id + " could not allocate buffer " + index + " of "
+                    + rawSize + " bytes", e);
+        } finally {
+            insideAllocateVmo.remove();
+        }
+        String violation = heapVmo == null ? "returned no VMO"
+                : heapVmo.isClosed() ? "returned a closed handle"
+                : heapVmo.size() < rawSize ? "returned a VMO of " + heapVmo.size() + " bytes for " + rawSize
+                : heapVmo.handleCount() != 1 || heapVmo.mappingCount() != 0 || heapVmo.childCount() != 0
+                        ? "kept a handle, mapping or child of the VMO it returned" : null;
+        if (violation != null) {
+            heap.failures.incrementAndGet();
+            LOG.log(Level.ERROR, "contract violation: " + heap + " " + violation + " (collection " + collection.id()
+                    + " index " + index + ")");
+            if (heapVmo != null && !heapVmo.isClosed()) {
+                RegistryBuffer rejected = new RegistryBuffer(heap, collection, index, heapVmo);
+                heap.live.incrementAndGet();
+                collection.bufferAllocated();
+                delete(rejected);
+            }
+            throw new SysmemException(SysmemError.NO_MEMORY, heap.id + " could not allocate buffer " + index);
+        }
+        RegistryBuffer buffer = new RegistryBuffer(heap, collection, index, heapVmo);
+        heap.live.incrementAndGet();
+        collection.bufferAllocated();
+        try {
+            if (properties.needClear() && !heapVmo.isInaccessible()) {
+                heapVmo.zero(0, heapVmo.size());
+                heap.clears.incrementAndGet();
+            }
+            if (properties.flushRequired()) {
+                VarHandle.fullFence(); // the JVM's coherent view: a full fence is the flush
+                heap.flushes.incrementAndGet();
+            }
+            Vmo client = heapVmo.createReference();
+            buffersByClientKoid.put(client.koid(), buffer);
+            buffer.clientKoid = client.koid();
+            heapVmo.onZeroChildren(() -> clientsGone(buffer));
+            return client;
+        } catch (RuntimeException e) {
+            delete(buffer);
+            throw new SysmemException(SysmemError.NO_MEMORY, "could not prepare buffer " + index + " of " + heap.id, e);
+        }
+    }
+
+    private void clientsGone(RegistryBuffer buffer) {
+        if (buffer.deleting.compareAndSet(false, true)) {
+            buffersByClientKoid.remove(buffer.clientKoid);
+            delete(buffer);
+        }
+    }
+
+    /** deleteVmo with the heap's VMO as the only remaining handle, bounded in time. */
+    private void delete(RegistryBuffer buffer) {
+        HeapEntry heap = buffer.heap;
+        CompletableFuture<Void> answered = askDeleteVmo(buffer);
+        if (answered.isDone()) {
+            finished(buffer, answered);
+            return;
+        }
+        long millis = limits.deleteTimeout().toMillis();
+        answered.copy().orTimeout(millis, TimeUnit.MILLISECONDS).whenComplete((ignored, error) -> {
+            if (error instanceof TimeoutException) {
+                heap.lost.incrementAndGet();
+                heap.live.decrementAndGet();
+                LOG.log(Level.ERROR, heap + " never answered deleteVmo for collection " + buffer.collection.id()
+                        + " index " + buffer.index + " within " + millis + " ms; buffer marked lost");
+                removeIfDrained(heap);
+            } else {
+                finished(buffer, answered);
+            }
+        });
+    }
+
+    private static CompletableFuture<Void> askDeleteVmo(RegistryBuffer buffer) {
+        HeapEntry heap = buffer.heap;
+        try {
+            return heap.heap.deleteVmo(buffer.collection.id(), buffer.index, buffer.heapVmo).toCompletableFuture();
+        } catch (RuntimeException e) {
+            heap.failures.incrementAndGet();
+            LOG.log(Level.ERROR, heap + " refused deleteVmo for collection " + buffer.collection.id() + " index "
+                    + buffer.index + ": " + e + "; closing the handle so ZERO_CHILDREN reclaims it");
+            buffer.heapVmo.close();
+            return CompletableFuture.completedFuture(null);
+        }
+    }
+
+    private void finished(RegistryBuffer buffer, CompletableFuture<Void> answered) {
+        if (answered.isCompletedExceptionally()) {
+            buffer.heap.failures.incrementAndGet();
+            LOG.log(Level.WARNING, buffer.heap + " answered deleteVmo for collection " + buffer.collection.id()
+                    + " index " + buffer.index + " with an error");
+        }
+        buffer.heap.live.decrementAndGet();
+        if (buffer.collection.bufferReclaimed()) {
+            collections.remove(buffer.collection.id());
+        }
+        removeIfDrained(buffer.heap);
+    }
+
+    @Override
+    public VmoInfo getVmoInfo(Vmo vmo) {
+        checkCallable("getVmoInfo");
+        if (vmo == null) {
+            throw new SysmemException(SysmemError.PROTOCOL_DEVIATION, "getVmoInfo needs a VMO, got null");
+        }
+        RegistryBuffer buffer = vmo.isClosed() ? null : buffersByClientKoid.get(vmo.koid());
+        if (buffer == null) {
+            throw new SysmemException(SysmemError.NOT_FOUND, "VMO koid " + vmo.koid() + " is not one the allocator "
+                    + "handed out (a child a client made, a closed handle, or its buffer is deleted)");
+        }
+        return new VmoInfo(buffer.collection.id(), buffer.index);
+    }
+
+    @Override
+    public CompletionStage<Void> attachLifetimeTracking(BufferCollection collection, int buffersRemaining) {
+        checkCallable("attachLifetimeTracking");
+        if (!(collection instanceof RegistryCollection ours)) {
+            throw new SysmemException(SysmemError.PROTOCOL_DEVIATION, "not a collection of this allocator: " + collection);
+        }
+        if (buffersRemaining < 0) {
+            throw new SysmemException(SysmemError.PROTOCOL_DEVIATION, "buffers_remaining " + buffersRemaining + " is negative");
+        }
+        return ours.track(buffersRemaining);
+    }
+
+    @Override
+    public List<HeapStatus> heaps() {
+        List<HeapEntry> preferred = preferredEntries();
+        return entries.stream().map(entry -> entry.status(preferred.contains(entry))).toList();
+    }
+
+    @Override
+    public List<CollectionSummary> collections() {
+        return collections.values().stream().sorted(Comparator.comparingLong(RegistryCollection::id))
+                .map(RegistryCollection::summary).toList();
+    }
+
+    private List<Candidate<HeapEntry>> candidates() {
+        return preferredEntries().stream().map(entry -> new Candidate<>(entry.id, entry.properties(), entry)).toList();
+    }
+
+    /** Per HeapId, the routable instance with the highest service ranking, then the newest. */
+    private List<HeapEntry> preferredEntries() {
+        Map<HeapId, HeapEntry> best = new java.util.LinkedHashMap<>();
+        for (HeapEntry entry : entries) {
+            if (entry.routable()) {
+                best.merge(entry.id, entry, (a, b) -> a.ranking != b.ranking ? (a.ranking > b.ranking ? a : b)
+                        : (a.sequence > b.sequence ? a : b));
+            }
+        }
+        return List.copyOf(best.values());
+    }
+
+    private void onRegister(HeapEntry entry, HeapProperties properties) {
+        String violation = entry.registered(properties);
+        if (violation != null) {
+            quarantine(entry, violation);
+        } else if (properties != null && entry.state(true) == HeapState.ACTIVE) {
+            LOG.log(Level.INFO, entry + " registered: " + properties);
+        }
+    }
+
+    private void quarantine(HeapEntry entry, String reason) {
+        if (entry.quarantine(reason)) {
+            LOG.log(Level.WARNING, "protocol violation: " + entry + " " + reason + "; quarantined, never routed");
+        }
+    }
+
+    private void closeBinding(HeapEntry entry) {
+        HeapBinding binding = entry.unbind();
+        if (binding != null) {
+            try {
+                binding.close();
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, entry + " threw when its binding closed: " + e);
+            }
+        }
+    }
+
+    private void removeIfDrained(HeapEntry entry) {
+        if (entry.serviceGone() && entry.live.get() == 0 && entries.remove(entry)) {
+            LOG.log(Level.INFO, entry + " drained: every buffer it gave out is deleted");
+        }
+    }
+
+    private void checkCallable(String operation) {
+        HeapEntry caller = insideAllocateVmo.get();
+        if (caller != null) {
+            LOG.log(Level.ERROR, caller + " called " + operation + " from inside its allocateVmo; refused (it would "
+                    + "deadlock sysmem)");
+            throw new StatusException(Status.BAD_STATE, operation + " called from inside allocateVmo of " + caller.id);
+        }
+        if (stopped) {
+            throw new SysmemException(SysmemError.UNSPECIFIED, "the heap registry has stopped");
+        }
+    }
+
+    private static long longProperty(Map<String, ?> properties, String key) {
+        return properties.get(key) instanceof Number number ? number.longValue() : 0;
+    }
+}

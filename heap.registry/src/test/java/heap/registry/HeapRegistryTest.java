@@ -1,0 +1,355 @@
+package heap.registry;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import heap.api.CoherencyDomainSupport;
+import heap.api.HeapId;
+import heap.api.HeapProperties;
+import heap.api.Status;
+import heap.api.StatusException;
+import heap.api.SysmemError;
+import heap.api.SysmemException;
+import heap.api.allocator.BufferCollection;
+import heap.api.allocator.HeapState;
+import heap.api.allocator.VmoInfo;
+import heap.api.vmo.Vmo;
+import heap.api.vmo.VmoMapping;
+import heap.registry.FakeHeap.Fault;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+class HeapRegistryTest extends RegistryTestSupport {
+
+    private BufferCollection allocate(int count, long bytes) {
+        return registry.allocate(request(count, size(bytes).build(), true));
+    }
+
+    private static void awaitTrue(String what, java.util.function.BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + 3_000_000_000L;
+        while (!condition.getAsBoolean() && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        assertTrue(condition.getAsBoolean(), what);
+    }
+
+    @Test
+    void aHeapIsRoutableOnlyAfterItsOnRegisterArrives() throws Exception {
+        FakeHeap silent = add(HeapId.SYSTEM_RAM, ALL_DOMAINS, Fault.NEVER_REGISTERS);
+        assertEquals(HeapState.PENDING, status(silent).state());
+        assertError(SysmemError.NOT_FOUND, () -> allocate(1, PAGE));
+        awaitTrue("quarantined after the register timeout", () -> status(silent).state() == HeapState.QUARANTINED);
+        assertTrue(status(silent).reason().contains("no OnRegister within 300 ms"), status(silent).reason());
+        assertEquals(0, silent.allocations.get());
+    }
+
+    @Test
+    void anOnRegisterArrivingShortlyAfterBindIsAccepted() throws Exception {
+        FakeHeap late = add(HeapId.SYSTEM_RAM, ALL_DOMAINS, Fault.REGISTERS_LATE);
+        awaitTrue("routable once OnRegister arrived", () -> status(late).state() == HeapState.ACTIVE);
+        allocate(1, PAGE).close();
+        assertEquals(1, late.allocations.get());
+    }
+
+    @Test
+    void aHeapSendingOnRegisterTwiceIsQuarantinedAndNeverRouted() {
+        FakeHeap twice = add(HeapId.SYSTEM_RAM, ALL_DOMAINS, Fault.ON_REGISTER_TWICE);
+        assertEquals(HeapState.QUARANTINED, status(twice).state());
+        assertTrue(status(twice).reason().contains("OnRegister 2 times"));
+        assertError(SysmemError.NOT_FOUND, () -> allocate(1, PAGE));
+        assertEquals(0, twice.allocations.get());
+    }
+
+    @Test
+    void heapFailuresReachTheClientAsNoMemoryWithTheHeapsStatusKept() {
+        FakeHeap full = add(HeapId.SYSTEM_RAM, ALL_DOMAINS, Fault.THROWS_STATUS);
+        SysmemException e = assertError(SysmemError.NO_MEMORY, () -> allocate(1, PAGE));
+        StatusException cause = assertInstanceOf(StatusException.class, e.getCause());
+        assertEquals(Status.NO_MEMORY, cause.status());
+        assertEquals(1, status(full).failures());
+    }
+
+    @Test
+    void aHeapThatThrowsIsSanitizedToNoMemory() {
+        add(HeapId.SYSTEM_RAM, ALL_DOMAINS, Fault.THROWS_RUNTIME);
+        SysmemException e = assertError(SysmemError.NO_MEMORY, () -> allocate(1, PAGE));
+        assertInstanceOf(IllegalStateException.class, e.getCause());
+    }
+
+    @Test
+    void aTooSmallVmoIsRejectedAndGivenBack() {
+        FakeHeap small = add(HeapId.SYSTEM_RAM, ALL_DOMAINS, Fault.TOO_SMALL);
+        assertError(SysmemError.NO_MEMORY, () -> allocate(1, 2 * PAGE));
+        assertEquals(1, small.deletes.get(), "the rejected VMO goes back through deleteVmo");
+        assertTrue(registry.collections().isEmpty());
+    }
+
+    @Test
+    void aHeapRetainingTheVmoItReturnedIsRejected() {
+        FakeHeap keeper = add(HeapId.SYSTEM_RAM, ALL_DOMAINS, Fault.RETAINS_HANDLE);
+        assertError(SysmemError.NO_MEMORY, () -> allocate(1, PAGE));
+        assertEquals(1, keeper.deletes.get());
+        assertEquals(0, status(keeper).liveBuffers());
+    }
+
+    @Test
+    void needClearBuffersAreZeroedAndFlushedAndCounted() {
+        FakeHeap dirty = add(new FakeHeap(HeapId.SYSTEM_RAM, new HeapProperties(CoherencyDomainSupport.ALL, true, false),
+                Fault.DIRTY), 0);
+        try (BufferCollection collection = allocate(3, 2 * PAGE)) {
+            for (Vmo buffer : collection.buffers()) {
+                try (VmoMapping mapping = buffer.map(0, buffer.size(), false)) {
+                    assertEquals(-1, mapping.segment().mismatch(MemorySegment.ofArray(new byte[(int) buffer.size()])));
+                }
+            }
+        }
+        assertEquals(3, status(dirty).clears());
+        assertEquals(3, status(dirty).flushes(), "need_clear implies a flush");
+    }
+
+    @Test
+    void needFlushAloneFlushesWithoutClearing() {
+        FakeHeap dirty = add(new FakeHeap(HeapId.SYSTEM_RAM, new HeapProperties(CoherencyDomainSupport.ALL, false, true),
+                Fault.DIRTY), 0);
+        try (BufferCollection collection = allocate(2, PAGE);
+                VmoMapping mapping = collection.buffers().get(0).map(0, 1, false)) {
+            assertEquals(0x77, mapping.segment().get(ValueLayout.JAVA_BYTE, 0), "need_flush alone does not clear");
+        }
+        assertEquals(0, status(dirty).clears());
+        assertEquals(2, status(dirty).flushes());
+        FakeHeap plain = add(HeapId.SYSTEM_RAM, ALL_DOMAINS, Fault.NONE);
+        allocate(1, PAGE).close();
+        assertEquals(0, status(plain).clears() + status(plain).flushes());
+    }
+
+    @Test
+    void getVmoInfoAnswersForHandedOutVmosAndTheirDuplicatesOnly() throws Exception {
+        add(HeapId.SYSTEM_RAM, ALL_DOMAINS, Fault.NONE);
+        BufferCollection collection = allocate(2, PAGE);
+        Vmo second = collection.buffers().get(1);
+        Vmo duplicate = second.duplicate();
+        Vmo clientChild = second.createSlice(0, 16);
+        assertEquals(new VmoInfo(collection.id(), 1), registry.getVmoInfo(second));
+        assertEquals(new VmoInfo(collection.id(), 1), registry.getVmoInfo(duplicate));
+        assertError(SysmemError.NOT_FOUND, () -> registry.getVmoInfo(clientChild));
+        collection.close();
+        clientChild.close();
+        assertEquals(new VmoInfo(collection.id(), 1), registry.getVmoInfo(duplicate), "the duplicate keeps the buffer");
+        duplicate.close();
+        Vmo stillOpen = duplicate;
+        assertError(SysmemError.NOT_FOUND, () -> registry.getVmoInfo(stillOpen));
+    }
+
+    @Test
+    void getVmoInfoIsNotFoundAfterDeletion() {
+        add(HeapId.SYSTEM_RAM, ALL_DOMAINS, Fault.NONE);
+        BufferCollection collection = allocate(1, PAGE);
+        Vmo keep = collection.buffers().get(0).duplicate();
+        collection.close();
+        VmoInfo info = registry.getVmoInfo(keep);
+        assertEquals(0, info.bufferIndex());
+        keep.close();
+        assertError(SysmemError.NOT_FOUND, () -> registry.getVmoInfo(keep));
+        assertTrue(registry.collections().isEmpty());
+    }
+
+    @Test
+    void deleteVmoGetsTheHeapsVmoAsTheOnlyRemainingHandleAfterTheLastClientCloses() {
+        FakeHeap heap = add(HeapId.SYSTEM_RAM, ALL_DOMAINS, Fault.NONE);
+        BufferCollection collection = allocate(2, PAGE);
+        VmoMapping mapping = collection.buffers().get(0).map(0, PAGE, true);
+        collection.close();
+        assertEquals(1, heap.deletes.get(), "the buffer without a mapping is deleted at once");
+        mapping.close();
+        assertEquals(2, heap.deletes.get());
+        assertEquals(List.of(1, 1), heap.handleCountsSeenByDelete, "handles + children + mappings seen by deleteVmo");
+    }
+
+    @Test
+    void lifetimeTrackingSignalsWhenFewEnoughBuffersRemain() throws Exception {
+        add(HeapId.SYSTEM_RAM, ALL_DOMAINS, Fault.NONE);
+        BufferCollection collection = allocate(3, PAGE);
+        CompletableFuture<Void> oneLeft = registry.attachLifetimeTracking(collection, 1).toCompletableFuture();
+        CompletableFuture<Void> noneLeft = registry.attachLifetimeTracking(collection, 0).toCompletableFuture();
+        assertTrue(registry.attachLifetimeTracking(collection, 3).toCompletableFuture().isDone());
+        collection.buffers().get(0).close();
+        assertFalse(oneLeft.isDone());
+        collection.buffers().get(2).close();
+        oneLeft.get(1, TimeUnit.SECONDS);
+        assertFalse(noneLeft.isDone());
+        collection.buffers().get(1).close();
+        noneLeft.get(1, TimeUnit.SECONDS);
+        assertError(SysmemError.PROTOCOL_DEVIATION, () -> registry.attachLifetimeTracking(collection, -1));
+    }
+
+    @Test
+    void aCollectionFailingPartWayFreesWhatItHadAllocated() {
+        FakeHeap heap = add(HeapId.SYSTEM_RAM, ALL_DOMAINS, Fault.FAILS_AFTER_TWO);
+        assertError(SysmemError.NO_MEMORY, () -> allocate(4, PAGE));
+        assertEquals(2, heap.allocations.get());
+        assertEquals(2, heap.deletes.get());
+        assertEquals(0, heap.outstandingBytes.get());
+        assertTrue(registry.collections().isEmpty());
+        assertEquals(0, status(heap).liveBuffers());
+    }
+
+    @Test
+    void aHeapThatNeverAnswersDeleteVmoLosesTheBufferAndTheRegistryCarriesOn() throws Exception {
+        FakeHeap mute = add(HeapId.SYSTEM_RAM, ALL_DOMAINS, Fault.NEVER_ANSWERS_DELETE);
+        BufferCollection collection = allocate(1, PAGE);
+        CompletableFuture<Void> reclaimed = registry.attachLifetimeTracking(collection, 0).toCompletableFuture();
+        assertTimeoutPreemptively(Duration.ofSeconds(1), collection::close);
+        awaitTrue("marked lost after the delete timeout", () -> status(mute).lostBuffers() == 1);
+        assertEquals(0, status(mute).liveBuffers());
+        assertFalse(reclaimed.isDone(), "a lost buffer is never reported reclaimed");
+        allocate(1, PAGE).close();
+        assertEquals(2, mute.allocations.get(), "the registry keeps serving");
+    }
+
+    @Test
+    void aHeapCallingBackIntoTheRegistryDuringAllocateVmoGetsBadStateAtOnce() {
+        FakeHeap reentrant = add(HeapId.SYSTEM_RAM, ALL_DOMAINS, Fault.CALLS_BACK);
+        reentrant.callBack = ignored -> registry.allocate(request(1, size(PAGE).build(), false));
+        assertTimeoutPreemptively(Duration.ofSeconds(2), () -> assertError(SysmemError.NO_MEMORY, () -> allocate(1, PAGE)));
+        StatusException refused = assertInstanceOf(StatusException.class, reentrant.callbackErrors.get(0));
+        assertEquals(Status.BAD_STATE, refused.status());
+        assertTrue(refused.getMessage().contains(HeapId.SYSTEM_RAM.toString()), refused.getMessage());
+    }
+
+    @Test
+    void aSecondHeapWithTheSameIdTakesOverWhileTheFirstDeletesItsOwnBuffers() {
+        FakeHeap first = add(HeapId.SYSTEM_RAM, ALL_DOMAINS, Fault.NONE);
+        BufferCollection early = allocate(1, PAGE);
+        FakeHeap second = add(HeapId.SYSTEM_RAM, ALL_DOMAINS, Fault.NONE);
+        assertEquals(HeapState.DRAINING, status(first).state());
+        assertEquals(HeapState.ACTIVE, status(second).state());
+        BufferCollection late = allocate(1, PAGE);
+        assertEquals(1, first.allocations.get());
+        assertEquals(1, second.allocations.get());
+        early.close();
+        assertEquals(1, first.deletes.get(), "the old instance deletes what it gave out");
+        late.close();
+        assertEquals(1, second.deletes.get());
+    }
+
+    @Test
+    void serviceRankingThenNewestBreaksTiesBetweenInstances() {
+        FakeHeap ranked = add(FakeHeap.systemRam(Fault.NONE), 10);
+        FakeHeap newerButLower = add(FakeHeap.systemRam(Fault.NONE), 0);
+        allocate(1, PAGE).close();
+        assertEquals(1, ranked.allocations.get());
+        assertEquals(0, newerButLower.allocations.get());
+        FakeHeap newestSameRank = add(FakeHeap.systemRam(Fault.NONE), 10);
+        allocate(1, PAGE).close();
+        assertEquals(1, newestSameRank.allocations.get());
+    }
+
+    @Test
+    void aHeapWhoseServiceGoesAwayKeepsItsBuffersValidUntilClosedThenDeletes() {
+        FakeHeap leaving = add(HeapId.SYSTEM_RAM, ALL_DOMAINS, Fault.NONE);
+        BufferCollection collection = allocate(1, PAGE);
+        registry.removeHeap(leaving);
+        assertEquals(1, leaving.bindingsClosed.get(), "the channel closes");
+        assertEquals(HeapState.DRAINING, status(leaving).state());
+        assertError(SysmemError.NOT_FOUND, () -> allocate(1, PAGE));
+        Vmo buffer = collection.buffers().get(0);
+        buffer.write(10, MemorySegment.ofArray(new byte[] {9}));
+        byte[] back = new byte[1];
+        buffer.read(10, MemorySegment.ofArray(back));
+        assertEquals(9, back[0]);
+        assertEquals(0, leaving.deletes.get());
+        collection.close();
+        assertEquals(1, leaving.deletes.get());
+        assertTrue(registry.heaps().isEmpty(), "a drained heap leaves the registry");
+    }
+
+    @Test
+    void aSlowHeapDoesNotStallAllocationsRoutedToOtherHeaps() throws Exception {
+        FakeHeap slow = add(OTHER, ALL_DOMAINS, Fault.BLOCKS);
+        add(HeapId.SYSTEM_RAM, ALL_DOMAINS, Fault.NONE);
+        ExecutorService thread = Executors.newSingleThreadExecutor();
+        try {
+            Future<BufferCollection> stuck = thread.submit(() -> registry.allocate(request(1,
+                    size(PAGE).permittedHeaps(OTHER).build(), false)));
+            assertTrue(slow.blocked.await(2, TimeUnit.SECONDS));
+            assertTimeoutPreemptively(Duration.ofSeconds(1), () -> allocate(1, PAGE).close());
+            slow.unblock.countDown();
+            stuck.get(2, TimeUnit.SECONDS).close();
+        } finally {
+            thread.shutdownNow();
+        }
+    }
+
+    @Test
+    void manyThreadsAllocatingAndFreeingLeakNothing() throws Exception {
+        FakeHeap heap = add(HeapId.SYSTEM_RAM, ALL_DOMAINS, Fault.NONE);
+        ExecutorService threads = Executors.newFixedThreadPool(4);
+        try {
+            List<Future<?>> workers = new ArrayList<>();
+            for (int t = 0; t < 4; t++) {
+                workers.add(threads.submit(() -> {
+                    for (int i = 0; i < 500; i++) {
+                        try (BufferCollection collection = allocate(2, PAGE)) {
+                            collection.buffers().get(1).write(0, MemorySegment.ofArray(new byte[] {1}));
+                        }
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> worker : workers) {
+                worker.get(30, TimeUnit.SECONDS);
+            }
+        } finally {
+            threads.shutdownNow();
+        }
+        assertEquals(4000, heap.allocations.get());
+        assertEquals(4000, heap.deletes.get());
+        assertTrue(registry.collections().isEmpty());
+    }
+
+    @Test
+    void limitsAreEnforcedBeforeAnyHeapIsCalled() {
+        FakeHeap heap = add(HeapId.SYSTEM_RAM, ALL_DOMAINS, Fault.NONE);
+        SysmemException tooMany = assertError(SysmemError.PROTOCOL_DEVIATION, () -> allocate(129, PAGE));
+        assertTrue(tooMany.getMessage().contains("128"), tooMany.getMessage());
+        SysmemException tooLarge = assertError(SysmemError.NO_MEMORY, () -> allocate(1, (256L << 20) + 1));
+        assertTrue(tooLarge.getMessage().contains("per buffer"), tooLarge.getMessage());
+        SysmemException collectionTooLarge = assertError(SysmemError.NO_MEMORY, () -> allocate(5, 256L << 20));
+        assertTrue(collectionTooLarge.getMessage().contains("per collection"), collectionTooLarge.getMessage());
+        assertError(SysmemError.NO_MEMORY, () -> allocate(1, -1L));
+        assertEquals(0, heap.allocations.get());
+    }
+
+    @Test
+    void afterStopClientsGetAClearErrorAndEarlierBuffersStayValid() {
+        FakeHeap heap = add(HeapId.SYSTEM_RAM, ALL_DOMAINS, Fault.NONE);
+        BufferCollection collection = allocate(1, PAGE);
+        registry.stop();
+        SysmemException stopped = assertError(SysmemError.UNSPECIFIED, () -> allocate(1, PAGE));
+        assertTrue(stopped.getMessage().contains("stopped"));
+        collection.buffers().get(0).write(0, MemorySegment.ofArray(new byte[] {1}));
+        collection.close();
+        assertEquals(1, heap.deletes.get(), "buffers handed out before the stop are still deleted in their heap");
+    }
+
+    @Test
+    void malformedHeapServicesAreIgnoredAndMalformedQueriesRefused() {
+        registry.addHeap(FakeHeap.systemRam(Fault.NONE), java.util.Map.of("heap.type", ""), "broken-bundle");
+        assertTrue(registry.heaps().isEmpty());
+        assertError(SysmemError.PROTOCOL_DEVIATION, () -> registry.getVmoInfo(null));
+        assertThrows(SysmemException.class, () -> registry.attachLifetimeTracking(null, 0));
+    }
+}
