@@ -158,6 +158,7 @@ public class ContiguousPoolHeap extends AbstractHeap implements HeapDiagnostics 
         metrics.putAll(allocator.metrics());
         metrics.put("guard_failures", guardFailures.get());
         metrics.put("pool_base_address", usable.address());
+        metrics.put("pool_released", poolReleased() ? 1L : 0L);
     }
 
     /** The pool's bytes, guards included: for tests that play a device writing past a buffer. */

@@ -130,8 +130,10 @@ class ContiguousPoolHeapTest {
         assertEquals(Status.BAD_STATE, closed.status());
         assertFalse(heap.poolReleased(), "an outstanding buffer keeps the pool");
         outstanding.write(MIB - 1, MemorySegment.ofArray(new byte[] {3}));
+        assertEquals(0, heap.metrics().get("pool_released"));
         outstanding.close();
         assertTrue(heap.poolReleased());
+        assertEquals(1, heap.metrics().get("pool_released"));
     }
 
     @Test

@@ -46,9 +46,9 @@ import java.util.concurrent.atomic.AtomicLong;
 public class HeapRegistry implements BufferAllocator {
     /** Sysmem's limits and the registry's patience with heaps. */
     public record Limits(long maxBufferBytes, long maxCollectionBytes, int maxBufferCount, Duration registerTimeout,
-            Duration deleteTimeout) {
+            Duration deleteTimeout, Duration replacementGrace) {
         public static final Limits DEFAULT = new Limits(256L << 20, 1L << 30, 128, Duration.ofSeconds(5),
-                Duration.ofSeconds(5));
+                Duration.ofSeconds(5), Duration.ofSeconds(2));
     }
 
     static final System.Logger LOG = System.getLogger("heap.registry");
@@ -61,6 +61,8 @@ public class HeapRegistry implements BufferAllocator {
     private final ThreadLocal<HeapEntry> insideAllocateVmo = new ThreadLocal<>();
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().daemon().name("heap.registry-timer").factory());
+    private final Object registrations = new Object();
+    private volatile long lastDepartureNanos = System.nanoTime() - Duration.ofDays(1).toNanos();
     private volatile Limits limits;
     private volatile boolean stopped;
 
@@ -104,6 +106,7 @@ public class HeapRegistry implements BufferAllocator {
     public void removeHeap(Heap heap) {
         for (HeapEntry entry : entries) {
             if (entry.heap == heap && !entry.serviceGone()) {
+                lastDepartureNanos = System.nanoTime();
                 closeBinding(entry);
                 LOG.log(Level.INFO, entry + " went away with " + entry.live.get() + " buffers outstanding");
                 removeIfDrained(entry);
@@ -139,7 +142,7 @@ public class HeapRegistry implements BufferAllocator {
             throw new SysmemException(SysmemError.NO_MEMORY, count + " buffers of " + rawSize
                     + " bytes are above the limit of " + current.maxCollectionBytes() + " bytes per collection");
         }
-        Choice<HeapEntry> choice = Routing.choose(candidates(), aggregate);
+        Choice<HeapEntry> choice = chooseAllowingForReplacement(aggregate, current.replacementGrace());
         HeapEntry heap = choice.candidate().heap();
         SingleBufferSettings settings = new SingleBufferSettings(new BufferMemorySettings(size, aggregate.contiguous(),
                 aggregate.secure(), choice.domain(), heap.id, rawSize, aggregate.alignment()));
@@ -310,6 +313,32 @@ public class HeapRegistry implements BufferAllocator {
                 .map(RegistryCollection::summary).toList();
     }
 
+    /**
+     * Routes; when no heap fits but one went away within the grace period (a bundle being updated or replaced),
+     * waits up to that period for a heap to register before answering NOT_FOUND.
+     */
+    private Choice<HeapEntry> chooseAllowingForReplacement(Routing.Aggregate aggregate, Duration grace) {
+        long deadline = lastDepartureNanos + grace.toNanos();
+        while (true) {
+            try {
+                return Routing.choose(candidates(), aggregate);
+            } catch (SysmemException e) {
+                long remaining = deadline - System.nanoTime();
+                if (e.error() != SysmemError.NOT_FOUND || remaining <= 0 || stopped) {
+                    throw e;
+                }
+                synchronized (registrations) {
+                    try {
+                        registrations.wait(Math.max(1, Math.min(TimeUnit.NANOSECONDS.toMillis(remaining), 50)));
+                    } catch (InterruptedException interrupted) {
+                        Thread.currentThread().interrupt();
+                        throw e;
+                    }
+                }
+            }
+        }
+    }
+
     private List<Candidate<HeapEntry>> candidates() {
         return preferredEntries().stream().map(entry -> new Candidate<>(entry.id, entry.properties(), entry)).toList();
     }
@@ -332,6 +361,9 @@ public class HeapRegistry implements BufferAllocator {
             quarantine(entry, violation);
         } else if (properties != null && entry.state(true) == HeapState.ACTIVE) {
             LOG.log(Level.INFO, entry + " registered: " + properties);
+            synchronized (registrations) {
+                registrations.notifyAll();
+            }
         }
     }
 

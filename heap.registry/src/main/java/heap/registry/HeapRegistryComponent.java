@@ -38,6 +38,10 @@ public class HeapRegistryComponent extends HeapRegistry {
 
         @AttributeDefinition(description = "How long a heap may take to answer deleteVmo before its buffer is marked lost")
         long delete_timeout_ms() default 5000;
+
+        @AttributeDefinition(description = "After a heap goes away, how long an allocation no heap fits waits for a "
+                + "replacement (a bundle update) before failing with NOT_FOUND")
+        long replacement_grace_ms() default 2000;
     }
 
     @Activate
@@ -67,6 +71,7 @@ public class HeapRegistryComponent extends HeapRegistry {
 
     private static Limits limits(Config config) {
         return new Limits(config.max_buffer_bytes(), config.max_collection_bytes(), config.max_buffer_count(),
-                Duration.ofMillis(config.register_timeout_ms()), Duration.ofMillis(config.delete_timeout_ms()));
+                Duration.ofMillis(config.register_timeout_ms()), Duration.ofMillis(config.delete_timeout_ms()),
+                Duration.ofMillis(config.replacement_grace_ms()));
     }
 }

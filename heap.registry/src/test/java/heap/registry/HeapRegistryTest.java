@@ -277,6 +277,24 @@ class HeapRegistryTest extends RegistryTestSupport {
     }
 
     @Test
+    void anAllocationWaitsOutABundleUpdateWithinTheReplacementGrace() throws Exception {
+        registry.setLimits(new HeapRegistry.Limits(256L << 20, 1L << 30, 128, Duration.ofMillis(300),
+                Duration.ofMillis(300), Duration.ofSeconds(2)));
+        FakeHeap old = add(HeapId.SYSTEM_RAM, ALL_DOMAINS, Fault.NONE);
+        registry.removeHeap(old);
+        CompletableFuture.delayedExecutor(200, TimeUnit.MILLISECONDS)
+                .execute(() -> add(HeapId.SYSTEM_RAM, ALL_DOMAINS, Fault.NONE));
+        long start = System.nanoTime();
+        allocate(1, PAGE).close();
+        long waitedMillis = (System.nanoTime() - start) / 1_000_000;
+        assertTrue(waitedMillis >= 150 && waitedMillis < 1500, "waited " + waitedMillis + " ms for the replacement");
+        Thread.sleep(2100);
+        long again = System.nanoTime();
+        assertError(SysmemError.NOT_FOUND, () -> registry.allocate(request(1, size(PAGE).permittedHeaps(OTHER).build(), false)));
+        assertTrue((System.nanoTime() - again) / 1_000_000 < 500, "no wait once the grace period is over");
+    }
+
+    @Test
     void aSlowHeapDoesNotStallAllocationsRoutedToOtherHeaps() throws Exception {
         FakeHeap slow = add(OTHER, ALL_DOMAINS, Fault.BLOCKS);
         add(HeapId.SYSTEM_RAM, ALL_DOMAINS, Fault.NONE);

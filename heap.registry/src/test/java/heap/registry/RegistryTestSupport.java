@@ -28,7 +28,7 @@ abstract class RegistryTestSupport {
     static final HeapProperties SECURE = new HeapProperties(CoherencyDomainSupport.INACCESSIBLE_ONLY, false, false);
 
     final HeapRegistry registry = new HeapRegistry(new HeapRegistry.Limits(256L << 20, 1L << 30, 128,
-            Duration.ofMillis(300), Duration.ofMillis(300)));
+            Duration.ofMillis(300), Duration.ofMillis(300), Duration.ZERO));
     private final List<FakeHeap> fakes = new ArrayList<>();
     private long nextServiceId = 1;
 
