@@ -34,11 +34,19 @@ public class JUnitSummary {
         System.exit(failed > 0 || tests == 0 ? 1 : 0);
     }
 
+    /** Surefire's target/surefire-reports/TEST-*.xml and the tester's target/test-reports/<bndrun>/TEST-*.xml. */
     private static boolean isReport(Path path) {
         String name = path.getFileName().toString();
-        String folder = path.getParent() == null ? "" : path.getParent().getFileName().toString();
-        return name.endsWith(".xml") && name.startsWith("TEST-")
-                && (folder.equals("surefire-reports") || folder.equals("test-reports"));
+        if (!name.startsWith("TEST-") || !name.endsWith(".xml")) {
+            return false;
+        }
+        for (Path folder : path) {
+            String part = folder.toString();
+            if (part.equals("surefire-reports") || part.equals("test-reports")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static long attribute(String attributes, String name) {

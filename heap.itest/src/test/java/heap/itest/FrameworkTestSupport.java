@@ -1,0 +1,116 @@
+package heap.itest;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import heap.api.BufferMemoryConstraints;
+import heap.api.HeapId;
+import heap.api.HeapMetrics;
+import heap.api.allocator.AllocationRequest;
+import heap.api.allocator.BufferAllocator;
+import heap.api.allocator.HeapState;
+import heap.api.allocator.HeapStatus;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceReference;
+import org.osgi.test.common.annotation.InjectBundleContext;
+import org.osgi.test.junit5.context.BundleContextExtension;
+import org.osgi.test.junit5.service.ServiceExtension;
+
+/** What every in-framework test shares, including the check that every heap is whole again afterwards. */
+@ExtendWith(BundleContextExtension.class)
+@ExtendWith(ServiceExtension.class)
+abstract class FrameworkTestSupport {
+    static final long PAGE = 4096;
+    static final Duration SETTLE = Duration.ofSeconds(15);
+
+    @InjectBundleContext
+    BundleContext context;
+
+    /** The allocator service as it is now (the registry bundle may have been restarted by a test). */
+    BufferAllocator allocator() {
+        ServiceReference<BufferAllocator> reference = awaitValue("the BufferAllocator service",
+                () -> context.getServiceReference(BufferAllocator.class));
+        return context.getService(reference);
+    }
+
+    static AllocationRequest request(int count, BufferMemoryConstraints constraints, boolean cpuUsage) {
+        return AllocationRequest.of(count, constraints, cpuUsage);
+    }
+
+    static BufferMemoryConstraints.Builder size(long bytes) {
+        return BufferMemoryConstraints.builder().minSizeBytes(bytes);
+    }
+
+    HeapStatus awaitActive(HeapId id) {
+        return awaitValue(id + " active in the registry", () -> allocator().heaps().stream()
+                .filter(status -> status.id().equals(id) && status.state() == HeapState.ACTIVE).findFirst().orElse(null));
+    }
+
+    /** used_size and live_buffers of every heap service, by service id. */
+    Map<Long, String> heapUsage() {
+        Map<Long, String> usage = new TreeMap<>();
+        try {
+            for (ServiceReference<HeapMetrics> reference : context.getServiceReferences(HeapMetrics.class, null)) {
+                HeapMetrics metrics = context.getService(reference);
+                if (metrics != null) {
+                    Map<String, Long> values = metrics.metrics();
+                    usage.put((Long) reference.getProperty("service.id"), reference.getProperty("heap.type") + " used="
+                            + values.get(HeapMetrics.USED_SIZE) + " live=" + values.get(HeapMetrics.LIVE_BUFFERS));
+                    context.ungetService(reference);
+                }
+            }
+        } catch (org.osgi.framework.InvalidSyntaxException e) {
+            throw new AssertionError(e);
+        }
+        return usage;
+    }
+
+    @AfterEach
+    void everyHeapIsBackAtItsInitialFreeCapacity() {
+        awaitTrue("every heap back at used=0 live=0: " + heapUsage(), () -> heapUsage().values().stream()
+                .allMatch(line -> line.endsWith(" used=0 live=0")));
+    }
+
+    static void awaitTrue(String what, BooleanSupplier condition) {
+        long deadline = System.nanoTime() + SETTLE.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                assertTrue(condition.getAsBoolean(), what);
+            }
+            sleep(10);
+        }
+    }
+
+    static <T> T awaitValue(String what, java.util.function.Supplier<T> value) {
+        long deadline = System.nanoTime() + SETTLE.toNanos();
+        T seen = value.get();
+        while (seen == null && System.nanoTime() < deadline) {
+            sleep(10);
+            seen = value.get();
+        }
+        if (seen == null) {
+            throw new AssertionError("timed out waiting for " + what);
+        }
+        return seen;
+    }
+
+    static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+
+    static void assertNames(List<String> expected, List<String> actual) {
+        assertEquals(expected, actual);
+    }
+}
