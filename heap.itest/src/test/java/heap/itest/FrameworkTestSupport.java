@@ -10,15 +10,23 @@ import heap.api.allocator.AllocationRequest;
 import heap.api.allocator.BufferAllocator;
 import heap.api.allocator.HeapState;
 import heap.api.allocator.HeapStatus;
+import heap.api.vmo.Vmo;
+import heap.api.vmo.VmoMapping;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.time.Duration;
-import java.util.List;
+import java.util.Dictionary;
+import java.util.Hashtable;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceReference;
+import org.osgi.service.cm.Configuration;
+import org.osgi.service.cm.ConfigurationAdmin;
 import org.osgi.test.common.annotation.InjectBundleContext;
 import org.osgi.test.junit5.context.BundleContextExtension;
 import org.osgi.test.junit5.service.ServiceExtension;
@@ -110,7 +118,66 @@ abstract class FrameworkTestSupport {
         }
     }
 
-    static void assertNames(List<String> expected, List<String> actual) {
-        assertEquals(expected, actual);
+    Bundle bundle(String symbolicName) {
+        for (Bundle bundle : context.getBundles()) {
+            if (bundle.getSymbolicName().equals(symbolicName)) {
+                return bundle;
+            }
+        }
+        throw new AssertionError("no bundle " + symbolicName);
+    }
+
+    /** The metrics object of the heap service registered now for {@code heapType}. */
+    HeapMetrics heapMetrics(String heapType) {
+        return awaitValue("heap metrics of " + heapType, () -> {
+            try {
+                ServiceReference<HeapMetrics>[] found = context.getServiceReferences(HeapMetrics.class, "(heap.type=" + heapType
+                        + ")").toArray(ServiceReference[]::new);
+                return found.length == 0 ? null : context.getService(found[0]);
+            } catch (org.osgi.framework.InvalidSyntaxException e) {
+                throw new AssertionError(e);
+            }
+        });
+    }
+
+    ConfigurationAdmin configurationAdmin() {
+        return context.getService(awaitValue("ConfigurationAdmin", () -> context.getServiceReference(ConfigurationAdmin.class)));
+    }
+
+    /** Sets the contiguous pool's size and waits until the active contiguous heap has it. */
+    void configureContiguousPool(long bytes) throws Exception {
+        Configuration configuration = configurationAdmin().getConfiguration("heap.contiguous", "?");
+        Dictionary<String, Object> properties = new Hashtable<>();
+        properties.put("pool.size.bytes", bytes);
+        properties.put("guard.pages.per.buffer", true);
+        configuration.update(properties);
+        awaitTrue("contiguous pool of " + bytes + " bytes active", () -> allocator().heaps().stream().anyMatch(status ->
+                status.id().equals(HeapId.CONTIGUOUS_SYSTEM_RAM) && status.state() == HeapState.ACTIVE
+                        && Long.valueOf(bytes).equals(status.metrics().get(HeapMetrics.CAPACITY))));
+    }
+
+    void resetContiguousPool() throws Exception {
+        configurationAdmin().getConfiguration("heap.contiguous", "?").delete();
+        awaitTrue("contiguous heap back at its default pool", () -> allocator().heaps().stream().anyMatch(status ->
+                status.id().equals(HeapId.CONTIGUOUS_SYSTEM_RAM) && status.state() == HeapState.ACTIVE
+                        && status.metrics().getOrDefault(HeapMetrics.CAPACITY, 0L) > (64L << 20)));
+    }
+
+    static void fill(Vmo buffer, byte value) {
+        try (VmoMapping mapping = buffer.map(0, buffer.size(), true)) {
+            mapping.segment().fill(value);
+        }
+    }
+
+    static boolean holds(Vmo buffer, byte value) {
+        try (VmoMapping mapping = buffer.map(0, buffer.size(), false)) {
+            MemorySegment segment = mapping.segment();
+            for (long i = 0; i < segment.byteSize(); i += 512) {
+                if (segment.get(ValueLayout.JAVA_BYTE, i) != value) {
+                    return false;
+                }
+            }
+            return segment.get(ValueLayout.JAVA_BYTE, segment.byteSize() - 1) == value;
+        }
     }
 }
