@@ -15,7 +15,7 @@ import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
 /** The contiguous pool as a service. A configuration change restarts it with a new pool; old buffers drain. */
-@Component(configurationPid = "heap.contiguous", service = {Heap.class, HeapMetrics.class, HeapDiagnostics.class},
+@Component(immediate = true, configurationPid = "heap.contiguous", service = {Heap.class, HeapMetrics.class, HeapDiagnostics.class},
         property = {Heap.HEAP_TYPE + "=heap.platform.HEAP_TYPE.CONTIGUOUS_SYSTEM_RAM", Heap.HEAP_ID + ":Long=0"})
 @Designate(ocd = ContiguousPoolHeapComponent.Config.class)
 public class ContiguousPoolHeapComponent extends ContiguousPoolHeap {

@@ -18,7 +18,7 @@ import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
 /** The registry as the {@link BufferAllocator} service, bound to every {@link Heap} service as they come and go. */
-@Component(configurationPid = "heap.registry", service = BufferAllocator.class)
+@Component(immediate = true, configurationPid = "heap.registry", service = BufferAllocator.class)
 @Designate(ocd = HeapRegistryComponent.Config.class)
 public class HeapRegistryComponent extends HeapRegistry {
 

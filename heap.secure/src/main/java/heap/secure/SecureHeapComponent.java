@@ -10,7 +10,7 @@ import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
 /** The secure heap as a service. */
-@Component(configurationPid = "heap.secure", service = {Heap.class, HeapMetrics.class},
+@Component(immediate = true, configurationPid = "heap.secure", service = {Heap.class, HeapMetrics.class},
         property = {Heap.HEAP_TYPE + "=heap.platform.HEAP_TYPE.SECURE", Heap.HEAP_ID + ":Long=0"})
 @Designate(ocd = SecureHeapComponent.Config.class)
 public class SecureHeapComponent extends SecureHeap {

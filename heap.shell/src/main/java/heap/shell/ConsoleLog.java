@@ -1,0 +1,119 @@
+package heap.shell;
+
+import java.time.LocalTime;
+import java.time.format.DateTimeFormatter;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.log.LogEntry;
+import org.osgi.service.log.LogLevel;
+import org.osgi.service.log.LogListener;
+import org.osgi.service.log.LogReaderService;
+import org.osgi.service.log.Logger;
+import org.osgi.service.log.LoggerFactory;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+
+/**
+ * Console logging through the framework's log service: the heaps' and registry's records ({@code System.Logger},
+ * i.e. java.util.logging) are forwarded into the OSGi log, and entries from it are printed one line each, at the
+ * level the operator configured (heap loggers and everything else separately).
+ */
+@Component(configurationPid = "heap.log", service = {}, immediate = true)
+@Designate(ocd = ConsoleLog.Config.class)
+public class ConsoleLog implements LogListener {
+    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HH:mm:ss.SSS");
+
+    @ObjectClassDefinition(name = "Heap console log")
+    public @interface Config {
+        @AttributeDefinition(description = "Lowest level printed for the heap.* loggers: ERROR, WARN, INFO, DEBUG, TRACE")
+        String level() default "INFO";
+
+        @AttributeDefinition(description = "Lowest level printed for everything else (framework, bundles)")
+        String framework_level() default "WARN";
+    }
+
+    private final LogReaderService reader;
+    private final LogLevel heapLevel;
+    private final LogLevel otherLevel;
+    private final java.util.logging.Logger julRoot = java.util.logging.Logger.getLogger("");
+    private final Handler[] julHandlersBefore;
+    private final Handler bridge;
+
+    @Activate
+    public ConsoleLog(@Reference LogReaderService reader, @Reference LoggerFactory loggers, Config config) {
+        this.reader = reader;
+        this.heapLevel = LogLevel.valueOf(System.getProperty("heap.log.level", config.level()).toUpperCase());
+        this.otherLevel = LogLevel.valueOf(config.framework_level().toUpperCase());
+        this.julHandlersBefore = julRoot.getHandlers();
+        this.bridge = new Handler() {
+            private final ThreadLocal<Boolean> forwarding = ThreadLocal.withInitial(() -> false);
+
+            @Override
+            public void publish(LogRecord record) {
+                if (forwarding.get()) {
+                    return; // the log service itself logged through java.util.logging: do not loop
+                }
+                forwarding.set(true);
+                try {
+                    forward(record);
+                } finally {
+                    forwarding.set(false);
+                }
+            }
+
+            private void forward(LogRecord record) {
+                Logger logger = loggers.getLogger(record.getLoggerName() == null ? "jul" : record.getLoggerName());
+                String message = record.getMessage() + (record.getThrown() == null ? "" : ": " + record.getThrown());
+                int severity = record.getLevel().intValue();
+                if (severity >= Level.SEVERE.intValue()) {
+                    logger.error(message);
+                } else if (severity >= Level.WARNING.intValue()) {
+                    logger.warn(message);
+                } else if (severity >= Level.INFO.intValue()) {
+                    logger.info(message);
+                } else {
+                    logger.debug(message);
+                }
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        for (Handler handler : julHandlersBefore) {
+            julRoot.removeHandler(handler);
+        }
+        julRoot.addHandler(bridge);
+        julRoot.setLevel(heapLevel.implies(LogLevel.DEBUG) ? Level.FINE : Level.INFO);
+        reader.addLogListener(this);
+    }
+
+    @Deactivate
+    void deactivate() {
+        reader.removeLogListener(this);
+        julRoot.removeHandler(bridge);
+        julRoot.setLevel(Level.INFO);
+        for (Handler handler : julHandlersBefore) {
+            julRoot.addHandler(handler);
+        }
+    }
+
+    @Override
+    public void logged(LogEntry entry) {
+        boolean heapLogger = entry.getLoggerName() != null && entry.getLoggerName().startsWith("heap.");
+        if ((heapLogger ? heapLevel : otherLevel).implies(entry.getLogLevel())) {
+            System.out.println(LocalTime.now().format(TIME) + " " + entry.getLogLevel() + " [" + entry.getLoggerName() + "] "
+                    + entry.getMessage() + (entry.getException() == null ? "" : ": " + entry.getException()));
+        }
+    }
+}

@@ -1,0 +1,117 @@
+package heap.shell;
+
+import heap.api.HeapDiagnostics;
+import heap.api.StatusException;
+import heap.api.SysmemException;
+import heap.api.allocator.BufferAllocator;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import org.apache.felix.service.command.Descriptor;
+import org.apache.felix.service.command.Parameter;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+
+/** Gogo commands in scope {@code heap}. Errors print one line and count as a failed command for scripts. */
+@Component(immediate = true, service = HeapCommands.class, property = {"osgi.command.scope=heap", "osgi.command.function=list",
+        "osgi.command.function=alloc", "osgi.command.function=free", "osgi.command.function=collections",
+        "osgi.command.function=info", "osgi.command.function=stats", "osgi.command.function=check"})
+public class HeapCommands {
+    /** Failed commands in this process: a console run that had one exits non-zero (see {@link ScriptExit}). */
+    static final AtomicInteger FAILURES = new AtomicInteger();
+
+    private final HeapShell shell;
+    private final Map<HeapDiagnostics, String> diagnostics = new ConcurrentHashMap<>();
+
+    @Activate
+    public HeapCommands(@Reference BufferAllocator allocator) {
+        this.shell = new HeapShell(allocator);
+    }
+
+    @Deactivate
+    void deactivate() {
+        shell.closeAll();
+    }
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC, unbind = "removeDiagnostics")
+    void addDiagnostics(HeapDiagnostics heap, Map<String, Object> properties) {
+        diagnostics.put(heap, String.valueOf(properties.get("heap.type")));
+    }
+
+    void removeDiagnostics(HeapDiagnostics heap) {
+        diagnostics.remove(heap);
+    }
+
+    @Descriptor("lists the heaps: type, id, bundle, state, domains, need_clear/flush, live buffers, used/capacity")
+    public String list(@Parameter(names = "--json", presentValue = "true", absentValue = "false") boolean json) {
+        return run(json, shell::list, Text::heaps);
+    }
+
+    @Descriptor("allocates a collection; sizes like 4096, 64k, 8M; buffers stay allocated until heap:free")
+    public String alloc(@Parameter(names = "--count", absentValue = "1") int count,
+            @Parameter(names = "--contiguous", presentValue = "true", absentValue = "false") boolean contiguous,
+            @Parameter(names = "--secure", presentValue = "true", absentValue = "false") boolean secure,
+            @Parameter(names = "--cpu", presentValue = "true", absentValue = "false") boolean cpu,
+            @Parameter(names = "--heap", absentValue = "") String heap,
+            @Parameter(names = "--json", presentValue = "true", absentValue = "false") boolean json,
+            @Descriptor("buffer size") String size) {
+        return run(json, () -> shell.alloc(Sizes.parse(size), count, contiguous, secure, cpu, heap), Text::collection);
+    }
+
+    @Descriptor("frees a collection this shell allocated")
+    public String free(@Parameter(names = "--json", presentValue = "true", absentValue = "false") boolean json,
+            @Descriptor("collection id") long id) {
+        return run(json, () -> shell.free(id), result -> "freed collection " + id);
+    }
+
+    @Descriptor("lists collections whose buffers are not all reclaimed")
+    public String collections(@Parameter(names = "--json", presentValue = "true", absentValue = "false") boolean json) {
+        return run(json, shell::collections, Text::collections);
+    }
+
+    @Descriptor("shows a collection (by id) or a buffer (by koid)")
+    public String info(@Parameter(names = "--json", presentValue = "true", absentValue = "false") boolean json,
+            @Descriptor("collection id or koid") String idOrKoid) {
+        return run(json, () -> shell.info(idOrKoid),
+                result -> result.containsKey("buffers") ? Text.collection(result) : Text.buffer(result));
+    }
+
+    @Descriptor("every metric of every heap")
+    public String stats(@Parameter(names = "--json", presentValue = "true", absentValue = "false") boolean json) {
+        return run(json, () -> shell.stats(null), Text::stats);
+    }
+
+    @Descriptor("every metric of the heaps of one type")
+    public String stats(@Parameter(names = "--json", presentValue = "true", absentValue = "false") boolean json,
+            @Descriptor("heap type") String heapType) {
+        return run(json, () -> shell.stats(heapType), Text::stats);
+    }
+
+    @Descriptor("runs the heaps' integrity checks (guard pages) now")
+    public String check(@Parameter(names = "--json", presentValue = "true", absentValue = "false") boolean json) {
+        return run(json, () -> HeapShell.check(diagnostics), Text::check);
+    }
+
+    private static <T> String run(boolean json, Supplier<T> command, Function<T, String> text) {
+        try {
+            T result = command.get();
+            return json ? Json.write(result) : text.apply(result);
+        } catch (SysmemException | StatusException e) {
+            FAILURES.incrementAndGet();
+            String message = e.getMessage();
+            int colon = message.indexOf(": ");
+            if (json) {
+                return Json.write(Map.of("error", message.substring(0, Math.max(colon, 0)), "message",
+                        message.substring(colon + 2)));
+            }
+            System.err.println("error: " + message);
+            return null;
+        }
+    }
+}

@@ -1,0 +1,205 @@
+package heap.shell;
+
+import heap.api.BufferMemoryConstraints;
+import heap.api.CoherencyDomainSupport;
+import heap.api.HeapDiagnostics;
+import heap.api.HeapId;
+import heap.api.HeapMetrics;
+import heap.api.Status;
+import heap.api.StatusException;
+import heap.api.SysmemError;
+import heap.api.SysmemException;
+import heap.api.allocator.AllocationRequest;
+import heap.api.allocator.BufferAllocator;
+import heap.api.allocator.BufferCollection;
+import heap.api.allocator.CollectionSummary;
+import heap.api.allocator.HeapStatus;
+import heap.api.vmo.Vmo;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * What the heap commands do, as data (maps and lists) that the component prints as text or JSON. The shell holds
+ * the collections it allocated until {@code free}.
+ */
+final class HeapShell {
+    private final BufferAllocator allocator;
+    private final Map<Long, BufferCollection> held = new ConcurrentHashMap<>();
+
+    HeapShell(BufferAllocator allocator) {
+        this.allocator = allocator;
+    }
+
+    List<Map<String, Object>> list() {
+        List<Map<String, Object>> rows = new ArrayList<>();
+        for (HeapStatus status : allocator.heaps()) {
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("heap_type", status.id().heapType());
+            row.put("id", Long.toUnsignedString(status.id().id()));
+            row.put("bundle", status.origin());
+            row.put("state", status.state().name().toLowerCase());
+            row.put("domains", status.properties().map(p -> domains(p.coherencyDomainSupport())).orElse(List.of()));
+            row.put("need_clear", status.properties().map(p -> p.needClear()).orElse(null));
+            row.put("need_flush", status.properties().map(p -> p.needFlush()).orElse(null));
+            row.put("live_buffers", status.liveBuffers());
+            row.put("used_bytes", status.metrics().getOrDefault(HeapMetrics.USED_SIZE, 0L));
+            row.put("capacity_bytes", status.metrics().get(HeapMetrics.CAPACITY));
+            if (!status.reason().isEmpty()) {
+                row.put("reason", status.reason());
+            }
+            rows.add(row);
+        }
+        return rows;
+    }
+
+    Map<String, Object> alloc(long size, int count, boolean contiguous, boolean secure, boolean cpu, String heap) {
+        BufferMemoryConstraints.Builder constraints = BufferMemoryConstraints.builder().minSizeBytes(size)
+                .physicallyContiguousRequired(contiguous).secureRequired(secure);
+        if (heap != null && !heap.isBlank()) {
+            constraints.permittedHeaps(parseHeapId(heap));
+        }
+        BufferCollection collection = allocator.allocate(AllocationRequest.of(count, constraints.build(), cpu));
+        held.put(collection.id(), collection);
+        return describe(collection);
+    }
+
+    Map<String, Object> free(long id) {
+        BufferCollection collection = held.remove(id);
+        if (collection == null) {
+            throw new SysmemException(SysmemError.NOT_FOUND, "no collection " + id + " was allocated by this shell"
+                    + " (heap:collections lists them)");
+        }
+        collection.close();
+        return Map.of("freed", id, "buffers", collection.buffers().size());
+    }
+
+    List<Map<String, Object>> collections() {
+        List<Map<String, Object>> rows = new ArrayList<>();
+        for (CollectionSummary summary : allocator.collections()) {
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("id", summary.id());
+            row.put("heap", summary.settings().bufferSettings().heap().toString());
+            row.put("buffers", summary.bufferCount());
+            row.put("buffers_not_reclaimed", summary.buffersNotReclaimed());
+            row.put("size_bytes", summary.settings().bufferSettings().rawVmoSize());
+            row.put("held_by_shell", held.containsKey(summary.id()));
+            rows.add(row);
+        }
+        return rows;
+    }
+
+    Map<String, Object> info(String idOrKoid) {
+        long value;
+        try {
+            value = Long.parseLong(idOrKoid.trim());
+        } catch (NumberFormatException e) {
+            throw new StatusException(Status.INVALID_ARGS, "'" + idOrKoid + "' is neither a collection id nor a koid");
+        }
+        BufferCollection collection = held.get(value);
+        if (collection != null) {
+            return describe(collection);
+        }
+        for (BufferCollection candidate : held.values()) {
+            for (Vmo buffer : candidate.buffers()) {
+                if (buffer.koid() == value) {
+                    var info = allocator.getVmoInfo(buffer);
+                    Map<String, Object> row = describeBuffer(buffer, (int) info.bufferIndex());
+                    row.put("collection", info.bufferCollectionId());
+                    return row;
+                }
+            }
+        }
+        throw new SysmemException(SysmemError.NOT_FOUND, "no collection or buffer koid " + value + " held by this shell");
+    }
+
+    List<Map<String, Object>> stats(String heapType) {
+        List<Map<String, Object>> rows = new ArrayList<>();
+        for (HeapStatus status : allocator.heaps()) {
+            if (heapType != null && !heapType.isBlank() && !status.id().heapType().equals(heapType)) {
+                continue;
+            }
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("heap", status.id().toString());
+            row.put("state", status.state().name().toLowerCase());
+            row.put("metrics", new TreeMap<>(status.metrics()));
+            row.put("registry", Map.of("live_buffers", status.liveBuffers(), "clears", status.clears(),
+                    "flushes", status.flushes(), "failures", status.failures(), "lost_buffers", status.lostBuffers()));
+            rows.add(row);
+        }
+        if (rows.isEmpty() && heapType != null && !heapType.isBlank()) {
+            throw new SysmemException(SysmemError.NOT_FOUND, "no heap of type " + heapType + " (heap:list shows them)");
+        }
+        return rows;
+    }
+
+    static List<Map<String, Object>> check(Map<HeapDiagnostics, String> diagnostics) {
+        List<Map<String, Object>> rows = new ArrayList<>();
+        diagnostics.forEach((heap, type) -> rows.add(Map.of("heap", type, "problems", heap.checkIntegrity())));
+        return rows;
+    }
+
+    /** Closes what the shell still holds (when the shell goes away). */
+    void closeAll() {
+        held.values().forEach(BufferCollection::close);
+        held.clear();
+    }
+
+    private Map<String, Object> describe(BufferCollection collection) {
+        var settings = collection.settings().bufferSettings();
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("collection", collection.id());
+        out.put("heap", settings.heap().toString());
+        out.put("size_bytes", settings.sizeBytes());
+        out.put("vmo_size_bytes", settings.rawVmoSize());
+        out.put("coherency_domain", settings.coherencyDomain().name());
+        out.put("contiguous", settings.physicallyContiguous());
+        out.put("secure", settings.secure());
+        List<Map<String, Object>> buffers = new ArrayList<>();
+        for (int i = 0; i < collection.buffers().size(); i++) {
+            buffers.add(describeBuffer(collection.buffers().get(i), i));
+        }
+        out.put("buffers", buffers);
+        return out;
+    }
+
+    private static Map<String, Object> describeBuffer(Vmo buffer, int index) {
+        Map<String, Object> row = new LinkedHashMap<>();
+        row.put("index", index);
+        row.put("koid", buffer.koid());
+        row.put("size_bytes", buffer.size());
+        if (buffer.physicalAddress().isPresent()) {
+            row.put("physical_address", "0x" + Long.toHexString(buffer.physicalAddress().getAsLong()));
+        }
+        return row;
+    }
+
+    private static List<String> domains(CoherencyDomainSupport support) {
+        List<String> domains = new ArrayList<>();
+        if (support.cpuSupported()) {
+            domains.add("cpu");
+        }
+        if (support.ramSupported()) {
+            domains.add("ram");
+        }
+        if (support.inaccessibleSupported()) {
+            domains.add("inaccessible");
+        }
+        return domains;
+    }
+
+    private static HeapId parseHeapId(String text) {
+        int hash = text.lastIndexOf('#');
+        if (hash < 0) {
+            return new HeapId(text, 0);
+        }
+        try {
+            return new HeapId(text.substring(0, hash), Long.parseUnsignedLong(text.substring(hash + 1)));
+        } catch (NumberFormatException e) {
+            throw new StatusException(Status.INVALID_ARGS, "heap '" + text + "' is not TYPE or TYPE#ID");
+        }
+    }
+}

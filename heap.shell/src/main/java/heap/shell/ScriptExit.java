@@ -1,0 +1,22 @@
+package heap.shell;
+
+/**
+ * Gives the console's process its exit status: 0, or 1 when a command failed. The launcher exits with a code of its
+ * own once the console stops the framework, so a shutdown hook sets the status instead.
+ */
+final class ScriptExit {
+    private static boolean installed;
+
+    private ScriptExit() {
+    }
+
+    static synchronized void install() {
+        if (!installed) {
+            installed = true;
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                System.out.flush();
+                Runtime.getRuntime().halt(HeapCommands.FAILURES.get() > 0 ? 1 : 0);
+            }, "heap-shell-exit-status"));
+        }
+    }
+}

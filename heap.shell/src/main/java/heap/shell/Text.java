@@ -1,0 +1,109 @@
+package heap.shell;
+
+import java.util.List;
+import java.util.Map;
+
+/** The commands' results as lines for a person. */
+final class Text {
+    private Text() {
+    }
+
+    static String heaps(List<Map<String, Object>> rows) {
+        StringBuilder out = new StringBuilder(String.format("%-46s %3s %-11s %-34s %-22s %-5s %-5s %5s  %s%n",
+                "HEAP", "ID", "STATE", "BUNDLE", "DOMAINS", "CLEAR", "FLUSH", "LIVE", "USED / CAPACITY"));
+        for (Map<String, Object> row : rows) {
+            out.append(String.format("%-46s %3s %-11s %-34s %-22s %-5s %-5s %5s  %s / %s%n", row.get("heap_type"),
+                    row.get("id"), row.get("state"), row.get("bundle"), String.join(",", strings(row.get("domains"))),
+                    yesNo(row.get("need_clear")), yesNo(row.get("need_flush")), row.get("live_buffers"),
+                    bytes(row.get("used_bytes")), row.get("capacity_bytes") == null ? "unbounded" : bytes(row.get("capacity_bytes"))));
+            if (row.containsKey("reason")) {
+                out.append("    ").append(row.get("reason")).append(System.lineSeparator());
+            }
+        }
+        return out.toString().stripTrailing();
+    }
+
+    static String collection(Map<String, Object> collection) {
+        StringBuilder out = new StringBuilder(String.format("collection %s: %d x %s on %s, %s%s%s%n",
+                collection.get("collection"), ((List<?>) collection.get("buffers")).size(),
+                bytes(collection.get("vmo_size_bytes")), collection.get("heap"), collection.get("coherency_domain"),
+                Boolean.TRUE.equals(collection.get("contiguous")) ? ", contiguous" : "",
+                Boolean.TRUE.equals(collection.get("secure")) ? ", secure" : ""));
+        for (Object buffer : (List<?>) collection.get("buffers")) {
+            out.append(buffer(map(buffer))).append(System.lineSeparator());
+        }
+        return out.toString().stripTrailing();
+    }
+
+    static String buffer(Map<String, Object> buffer) {
+        return String.format("  [%s] koid %s  %s bytes%s%s", buffer.get("index"), buffer.get("koid"),
+                buffer.get("size_bytes"), buffer.containsKey("physical_address") ? "  phys " + buffer.get("physical_address") : "",
+                buffer.containsKey("collection") ? "  collection " + buffer.get("collection") : "");
+    }
+
+    static String collections(List<Map<String, Object>> rows) {
+        if (rows.isEmpty()) {
+            return "no collections";
+        }
+        StringBuilder out = new StringBuilder(String.format("%6s %-50s %7s %12s %14s %s%n", "ID", "HEAP", "BUFFERS",
+                "NOT FREED", "VMO SIZE", "HELD BY SHELL"));
+        for (Map<String, Object> row : rows) {
+            out.append(String.format("%6s %-50s %7s %12s %14s %s%n", row.get("id"), row.get("heap"), row.get("buffers"),
+                    row.get("buffers_not_reclaimed"), row.get("size_bytes"), yesNo(row.get("held_by_shell"))));
+        }
+        return out.toString().stripTrailing();
+    }
+
+    static String stats(List<Map<String, Object>> rows) {
+        StringBuilder out = new StringBuilder();
+        for (Map<String, Object> row : rows) {
+            out.append(row.get("heap")).append(" (").append(row.get("state")).append(')').append(System.lineSeparator());
+            map(row.get("metrics")).forEach((key, value) -> out.append(String.format("  %-34s %s%n", key, value)));
+            map(row.get("registry")).forEach((key, value) -> out.append(String.format("  registry.%-25s %s%n", key, value)));
+        }
+        return out.toString().stripTrailing();
+    }
+
+    static String check(List<Map<String, Object>> rows) {
+        if (rows.isEmpty()) {
+            return "no heap offers integrity checks";
+        }
+        StringBuilder out = new StringBuilder();
+        for (Map<String, Object> row : rows) {
+            List<String> problems = strings(row.get("problems"));
+            out.append(row.get("heap")).append(": ").append(problems.isEmpty() ? "ok" : problems.size() + " problem(s)")
+                    .append(System.lineSeparator());
+            problems.forEach(problem -> out.append("  ").append(problem).append(System.lineSeparator()));
+        }
+        return out.toString().stripTrailing();
+    }
+
+    static String bytes(Object value) {
+        if (!(value instanceof Number number)) {
+            return "-";
+        }
+        long bytes = number.longValue();
+        String[] units = {"B", "KiB", "MiB", "GiB", "TiB"};
+        double scaled = bytes;
+        int unit = 0;
+        while (scaled >= 1024 && unit < units.length - 1) {
+            scaled /= 1024;
+            unit++;
+        }
+        return unit == 0 ? bytes + " B" : String.format("%.1f %s", scaled, units[unit]);
+    }
+
+    private static String yesNo(Object value) {
+        return value == null ? "-" : Boolean.TRUE.equals(value) ? "yes" : "no";
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> map(Object value) {
+        return (Map<String, Object>) value;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<String> strings(Object value) {
+        return (List<String>) value;
+    }
+}
