@@ -10,6 +10,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
+import java.util.HashSet;
+import java.util.Set;
 import org.apache.felix.service.command.CommandProcessor;
 import org.apache.felix.service.command.CommandSession;
 import org.apache.felix.service.command.Converter;
@@ -19,6 +21,9 @@ import org.osgi.framework.BundleException;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.runtime.ServiceComponentRuntime;
+import org.osgi.service.component.runtime.dto.ComponentConfigurationDTO;
+import org.osgi.service.component.runtime.dto.ComponentDescriptionDTO;
 
 /**
  * The platform's console: once the heaps have registered, reads command lines from stdin (a terminal, a pipe or a
@@ -31,11 +36,14 @@ public class Console {
 
     @Activate
     public Console(@Reference CommandProcessor processor, @Reference BufferAllocator allocator,
-            @Reference HeapCommands commands, BundleContext context) {
+            @Reference HeapCommands commands, @Reference ServiceComponentRuntime components, BundleContext context) {
         if (Boolean.parseBoolean(context.getProperty("heap.console")) && System.getProperty(STARTED) == null) {
             System.setProperty(STARTED, "true"); // one console per process, even if this bundle restarts
             ScriptExit.install();
-            Thread.ofPlatform().daemon().name("heap-console").start(() -> run(processor, allocator, context));
+            Thread.ofPlatform().daemon().name("heap-console").start(() -> {
+                awaitPlatform(allocator, components, context);
+                run(processor, context);
+            });
         }
     }
 
@@ -43,8 +51,7 @@ public class Console {
     private static final PrintStream OUT = new PrintStream(new FileOutputStream(FileDescriptor.out), true);
     private static final PrintStream ERR = new PrintStream(new FileOutputStream(FileDescriptor.err), true);
 
-    private static void run(CommandProcessor processor, BufferAllocator allocator, BundleContext context) {
-        awaitHeaps(allocator, context);
+    private static void run(CommandProcessor processor, BundleContext context) {
         boolean interactive = System.console() != null;
         InputStream stdin = new FileInputStream(FileDescriptor.in);
         CommandSession session = processor.createSession(stdin, OUT, ERR);
@@ -84,17 +91,14 @@ public class Console {
     }
 
     /**
-     * Waits (at most 10 s) until the framework has started every bundle and the registry has heard from every heap
-     * service, so the first command sees the whole platform.
+     * Waits (at most 10 s) until the framework has started, SCR has settled every immediate component of every
+     * started bundle, and the registry has heard from every heap: the first command sees the whole platform.
      */
-    private static void awaitHeaps(BufferAllocator allocator, BundleContext context) {
+    private static void awaitPlatform(BufferAllocator allocator, ServiceComponentRuntime components, BundleContext context) {
         long deadline = System.nanoTime() + 10_000_000_000L;
-        while (System.nanoTime() < deadline) {
-            var heaps = allocator.heaps();
-            if (context.getBundle(0).getState() == Bundle.ACTIVE && heaps.size() >= heapServices(context)
-                    && heaps.stream().noneMatch(status -> status.state() == HeapState.PENDING)) {
-                return;
-            }
+        while (System.nanoTime() < deadline && !(context.getBundle(0).getState() == Bundle.ACTIVE
+                && componentsSettled(components, context)
+                && allocator.heaps().stream().noneMatch(status -> status.state() == HeapState.PENDING))) {
             try {
                 Thread.sleep(20);
             } catch (InterruptedException e) {
@@ -104,13 +108,25 @@ public class Console {
         }
     }
 
-    private static int heapServices(BundleContext context) {
-        try {
-            var references = context.getServiceReferences(heap.api.Heap.class, null);
-            return references.size();
-        } catch (org.osgi.framework.InvalidSyntaxException e) {
-            throw new IllegalStateException(e);
+    private static boolean componentsSettled(ServiceComponentRuntime components, BundleContext context) {
+        var descriptions = components.getComponentDescriptionDTOs();
+        Set<Long> processed = new HashSet<>();
+        descriptions.forEach(description -> processed.add(description.bundle.id));
+        for (Bundle bundle : context.getBundles()) {
+            if (bundle.getState() == Bundle.ACTIVE && bundle.getHeaders().get("Service-Component") != null
+                    && !processed.contains(bundle.getBundleId())) {
+                return false;
+            }
         }
+        for (ComponentDescriptionDTO description : descriptions) {
+            if (description.immediate && components.isComponentEnabled(description)) {
+                var configurations = components.getComponentConfigurationDTOs(description);
+                if (configurations.isEmpty() || configurations.stream().anyMatch(c -> c.state == ComponentConfigurationDTO.SATISFIED)) {
+                    return false;
+                }
+            }
+        }
+        return true;
     }
 
     private static void stopFramework(BundleContext context) {
