@@ -1,0 +1,80 @@
+package heap.shell;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import heap.api.HeapId;
+import heap.api.Status;
+import heap.api.StatusException;
+import heap.api.SysmemError;
+import heap.api.SysmemException;
+import heap.registry.HeapRegistry;
+import heap.secure.SecureHeap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class HeapShellTest {
+    private final HeapRegistry registry = new HeapRegistry(HeapRegistry.Limits.DEFAULT);
+    private final SecureHeap secure = new SecureHeap(8L << 20, 1L << 20, 0x4000_0000L);
+    private final HeapShell shell = new HeapShell(registry);
+
+    HeapShellTest() {
+        registry.addHeap(secure, Map.of("heap.type", HeapId.SECURE.heapType(), "heap.id", 0L), "heap.secure 1.0.0");
+    }
+
+    @AfterEach
+    void stop() {
+        shell.closeAll();
+        registry.stop();
+    }
+
+    @Test
+    void sizesAcceptBinarySuffixesAndRejectAnythingElseByName() {
+        assertEquals(4096, Sizes.parse("4096"));
+        assertEquals(64 << 10, Sizes.parse("64k"));
+        assertEquals(8L << 20, Sizes.parse("8M"));
+        assertEquals(1L << 30, Sizes.parse("1g"));
+        for (String bad : new String[] {"", "8X", "-1", "0", "k", "99999999999G"}) {
+            StatusException e = assertThrows(StatusException.class, () -> Sizes.parse(bad), bad);
+            assertEquals(Status.INVALID_ARGS, e.status());
+            assertTrue(e.getMessage().contains("'" + bad + "'"), e.getMessage());
+        }
+    }
+
+    @Test
+    void jsonEscapesAndNests() {
+        assertEquals("{\"a\":[1,true,null,\"q\\\"\\n\"]}", Json.write(Map.of("a", java.util.Arrays.asList(1, true, null, "q\"\n"))));
+    }
+
+    @Test
+    void allocHoldsTheCollectionUntilFreeAndListShowsTheHeap() {
+        Map<String, Object> allocated = shell.alloc(1 << 20, 2, false, true, false, "");
+        assertEquals(HeapId.SECURE.toString(), allocated.get("heap"));
+        List<?> buffers = (List<?>) allocated.get("buffers");
+        assertEquals(2, buffers.size());
+        assertTrue(((Map<?, ?>) buffers.get(0)).containsKey("physical_address"));
+        assertEquals(2L, shell.list().get(0).get("live_buffers"));
+        assertTrue(Text.heaps(shell.list()).contains("heap.platform.HEAP_TYPE.SECURE"));
+        long id = (Long) allocated.get("collection");
+        assertEquals(id, shell.info(Long.toString(id)).get("collection"));
+        shell.free(id);
+        assertEquals(0L, shell.list().get(0).get("live_buffers"));
+        assertEquals(0L, secure.metrics().get("used_size"));
+        SysmemException again = assertThrows(SysmemException.class, () -> shell.free(id));
+        assertEquals(SysmemError.NOT_FOUND, again.error());
+    }
+
+    @Test
+    void errorsLeaveNothingAllocated() {
+        assertThrows(SysmemException.class, () -> shell.alloc(1 << 20, 1, false, true, true, ""));
+        assertThrows(SysmemException.class, () -> shell.alloc(1 << 20, 1, false, false, false, "no.such.heap"));
+        assertThrows(StatusException.class, () -> shell.alloc(4096, 1, false, false, false, "x#notanumber"));
+        assertThrows(SysmemException.class, () -> shell.stats("no.such.heap"));
+        assertThrows(StatusException.class, () -> shell.info("abc"));
+        assertTrue(shell.collections().isEmpty());
+        assertEquals(0L, secure.metrics().get("used_size"));
+    }
+}
