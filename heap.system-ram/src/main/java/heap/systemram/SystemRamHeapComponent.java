@@ -23,12 +23,15 @@ public class SystemRamHeapComponent extends SystemRamHeap {
 
         @AttributeDefinition(description = "Largest single buffer in bytes (sysmem's default: 256 MiB)")
         long max_buffer_bytes() default 256L << 20;
+
+        @AttributeDefinition(description = "Bytes of freed buffers of up to 64 KiB kept zeroed for reuse instead of unmapped; 0 = none")
+        long small_cache_bytes() default 16L << 20;
     }
 
     @Activate
     public SystemRamHeapComponent(Config config) {
         super(config.max_total_bytes() > 0 ? config.max_total_bytes() : PhysicalMemory.share(0.5),
-                config.max_buffer_bytes());
+                config.max_buffer_bytes(), config.small_cache_bytes());
         log().log(System.Logger.Level.INFO, () -> "heap system-ram: active, " + metrics());
     }
 }

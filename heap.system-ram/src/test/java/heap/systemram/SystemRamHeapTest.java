@@ -119,6 +119,28 @@ class SystemRamHeapTest {
     }
 
     @Test
+    void smallBuffersAreReusedZeroedAndTheCacheIsBounded() {
+        SystemRamHeap heap = new SystemRamHeap(GIB, 256 * MIB, 8192);
+        Vmo first = heap.allocateVmo(4096, settings(4096), 7, 0);
+        Vmo second = heap.allocateVmo(4096, settings(4096), 7, 1);
+        Vmo third = heap.allocateVmo(4096, settings(4096), 7, 2);
+        for (Vmo vmo : new Vmo[] {first, second, third}) {
+            vmo.write(0, MemorySegment.ofArray(new byte[] {9, 9, 9}));
+            vmo.close();
+        }
+        assertEquals(8192, heap.metrics().get("small_cache_bytes"), "two of three kept: the cache holds 8 KiB");
+        Vmo reused = heap.allocateVmo(4096, settings(4096), 7, 3);
+        assertEquals(1, heap.metrics().get("small_cache_hits"));
+        byte[] seen = new byte[4096];
+        reused.read(0, MemorySegment.ofArray(seen));
+        assertEquals(-1, MemorySegment.ofArray(seen).mismatch(MemorySegment.ofArray(new byte[4096])), "reused memory is zeroed");
+        reused.close();
+        Vmo large = heap.allocateVmo(128 * 1024, settings(128 * 1024), 7, 4);
+        large.close();
+        assertEquals(8192, heap.metrics().get("small_cache_bytes"), "buffers above 64 KiB are never kept");
+    }
+
+    @Test
     void badLimitsAreRejected() {
         assertThrows(IllegalArgumentException.class, () -> new SystemRamHeap(0, 4096));
     }
