@@ -340,7 +340,12 @@ public class HeapRegistry implements BufferAllocator {
     }
 
     private List<Candidate<HeapEntry>> candidates() {
-        return preferredEntries().stream().map(entry -> new Candidate<>(entry.id, entry.properties(), entry)).toList();
+        List<HeapEntry> preferred = preferredEntries();
+        List<Candidate<HeapEntry>> candidates = new ArrayList<>(preferred.size());
+        for (HeapEntry entry : preferred) {
+            candidates.add(new Candidate<>(entry.id, entry.properties(), entry));
+        }
+        return candidates;
     }
 
     /** Per HeapId, the routable instance with the highest service ranking, then the newest. */
@@ -352,7 +357,7 @@ public class HeapRegistry implements BufferAllocator {
                         : (a.sequence > b.sequence ? a : b));
             }
         }
-        return List.copyOf(best.values());
+        return new ArrayList<>(best.values());
     }
 
     private void onRegister(HeapEntry entry, HeapProperties properties) {

@@ -17,7 +17,7 @@ final class RegistryCollection implements BufferCollection {
     private final long id;
     private final SingleBufferSettings settings;
     private final int bufferCount;
-    private final List<Tracker> trackers = new ArrayList<>();
+    private List<Tracker> trackers = List.of(); // a real list only once someone tracks this collection
     private List<Vmo> buffers = List.of();
     private int notReclaimed;
 
@@ -57,17 +57,17 @@ final class RegistryCollection implements BufferCollection {
 
     /** One buffer's deleteVmo was answered; true when none is left. */
     boolean bufferReclaimed() {
-        List<CompletableFuture<Void>> due = new ArrayList<>();
+        List<CompletableFuture<Void>> due = new ArrayList<>(0);
         boolean none;
         synchronized (this) {
             notReclaimed--;
-            trackers.removeIf(tracker -> {
+            for (var iterator = trackers.iterator(); iterator.hasNext(); ) {
+                Tracker tracker = iterator.next();
                 if (notReclaimed <= tracker.buffersRemaining()) {
                     due.add(tracker.signal());
-                    return true;
+                    iterator.remove();
                 }
-                return false;
-            });
+            }
             none = notReclaimed == 0;
         }
         due.forEach(signal -> signal.complete(null));
@@ -79,6 +79,9 @@ final class RegistryCollection implements BufferCollection {
             return CompletableFuture.completedStage(null);
         }
         CompletableFuture<Void> signal = new CompletableFuture<>();
+        if (trackers.isEmpty()) {
+            trackers = new ArrayList<>(1);
+        }
         trackers.add(new Tracker(buffersRemaining, signal));
         return signal.minimalCompletionStage();
     }

@@ -108,9 +108,10 @@ final class Routing {
         }
         if (aggregate.permits(HeapId.SYSTEM_RAM)) {
             HeapId wanted = aggregate.contiguous() ? HeapId.CONTIGUOUS_SYSTEM_RAM : HeapId.SYSTEM_RAM;
-            Optional<Candidate<T>> systemRam = heaps.stream().filter(h -> h.id().equals(wanted)).findFirst();
-            if (systemRam.isPresent()) {
-                return withDomain(systemRam.get(), aggregate);
+            for (Candidate<T> heap : heaps) {
+                if (heap.id().equals(wanted)) {
+                    return withDomain(heap, aggregate);
+                }
             }
         }
         List<HeapId> order = aggregate.permitted().orElseGet(() -> heaps.stream().map(Candidate::id)

@@ -10,8 +10,10 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.ref.Cleaner;
 import java.lang.ref.Reference;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Objects;
 import java.util.OptionalLong;
 import java.util.Set;
@@ -24,9 +26,12 @@ final class VmoHandle implements Vmo {
     private final VmoObject.Lease lease;
     private final Cleaner.Cleanable cleanable;
 
+    /** The 16 possible rights sets, shared by every handle instead of copied into each. */
+    private static final List<Set<VmoRight>> RIGHTS_SETS = rightsSets();
+
     VmoHandle(VmoObject object, Set<VmoRight> rights) {
         this.object = object;
-        this.rights = Collections.unmodifiableSet(EnumSet.copyOf(rights));
+        this.rights = canonical(rights);
         this.lease = new VmoObject.Lease(object, "handle");
         this.cleanable = VmoObject.CLEANER.register(this, lease);
     }
@@ -83,7 +88,7 @@ final class VmoHandle implements Vmo {
                     + " has " + rights + " and cannot grant " + extra);
         }
         object.addHandle();
-        return keepAlive(new VmoHandle(object, newRights.isEmpty() ? EnumSet.noneOf(VmoRight.class) : newRights));
+        return keepAlive(new VmoHandle(object, newRights));
     }
 
     @Override
@@ -210,6 +215,29 @@ final class VmoHandle implements Vmo {
     @Override
     public String toString() {
         return "Vmo[koid=" + koid() + ", size=" + size() + ", rights=" + rights + (isClosed() ? ", closed" : "") + "]";
+    }
+
+    private static Set<VmoRight> canonical(Set<VmoRight> rights) {
+        int mask = 0;
+        for (VmoRight right : rights) {
+            mask |= 1 << right.ordinal();
+        }
+        return RIGHTS_SETS.get(mask);
+    }
+
+    private static List<Set<VmoRight>> rightsSets() {
+        VmoRight[] all = VmoRight.values();
+        List<Set<VmoRight>> sets = new ArrayList<>(1 << all.length);
+        for (int mask = 0; mask < 1 << all.length; mask++) {
+            EnumSet<VmoRight> set = EnumSet.noneOf(VmoRight.class);
+            for (VmoRight right : all) {
+                if ((mask & (1 << right.ordinal())) != 0) {
+                    set.add(right);
+                }
+            }
+            sets.add(Collections.unmodifiableSet(set));
+        }
+        return List.copyOf(sets);
     }
 
     private <T> T keepAlive(T result) {

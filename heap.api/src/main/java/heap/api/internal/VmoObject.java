@@ -42,7 +42,7 @@ public final class VmoObject {
     private int mappings;
     private int children;
     private boolean released;
-    private final List<Runnable> zeroChildrenListeners = new ArrayList<>(1);
+    private List<Runnable> zeroChildrenListeners; // created on first registration: most objects never get one
     private CompletableFuture<Void> zeroChildrenFuture;
 
     private VmoObject(Object treeLock, VmoObject parent, long size, MemorySegment memory, boolean inaccessible,
@@ -176,6 +176,9 @@ public final class VmoObject {
     Registration onZeroChildren(Runnable listener) {
         java.util.Objects.requireNonNull(listener, "listener");
         synchronized (treeLock) {
+            if (zeroChildrenListeners == null) {
+                zeroChildrenListeners = new ArrayList<>(1);
+            }
             zeroChildrenListeners.add(listener);
         }
         return () -> {
@@ -217,7 +220,9 @@ public final class VmoObject {
 
     private void childReleased(List<Runnable> callbacks) {
         if (--children == 0) {
-            callbacks.addAll(zeroChildrenListeners);
+            if (zeroChildrenListeners != null) {
+                callbacks.addAll(zeroChildrenListeners);
+            }
             if (zeroChildrenFuture != null) {
                 CompletableFuture<Void> future = zeroChildrenFuture;
                 zeroChildrenFuture = null;
