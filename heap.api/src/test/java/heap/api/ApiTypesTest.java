@@ -65,6 +65,9 @@ class ApiTypesTest {
         assertThrows(NullPointerException.class, () -> new HeapProperties(null, false, false));
         assertTrue(HeapProperties.builder().needClear(true).build().flushRequired(), "clearing implies flushing");
         assertTrue(HeapProperties.builder().needFlush(true).build().flushRequired());
+        assertEquals("cpu,ram,inaccessible need_clear=true need_flush=false",
+                new HeapProperties(CoherencyDomainSupport.ALL, true, false).toString());
+        assertEquals("no domain need_clear=false need_flush=false", defaults.toString());
     }
 
     @Test
