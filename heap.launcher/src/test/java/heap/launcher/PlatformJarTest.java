@@ -37,7 +37,7 @@ class PlatformJarTest {
         try (var stdin = process.getOutputStream()) {
             stdin.write(script.getBytes(StandardCharsets.UTF_8));
         }
-        assertTrue(process.waitFor(60, TimeUnit.SECONDS), "the platform did not exit at end of input");
+        awaitExit(process);
         return new Run(process.exitValue(), Files.readString(out), Files.readString(err));
     }
 
@@ -121,11 +121,18 @@ class PlatformJarTest {
             send(stdin, "heap:list");
             awaitOutput(out, ++listings, "HEAP ");
         }
-        assertTrue(process.waitFor(60, TimeUnit.SECONDS));
+        awaitExit(process);
         String output = Files.readString(out);
         String last = output.substring(output.lastIndexOf("HEAP "));
         assertFalse(last.contains("example.heap.BOUNDED"), "a drained heap leaves the list\n" + last);
         assertEquals(0, process.exitValue());
+    }
+
+    private static void awaitExit(Process process) throws InterruptedException {
+        if (!process.waitFor(60, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+            throw new AssertionError("the platform did not exit at end of input within 60 s");
+        }
     }
 
     private static List<String> javaCommand() {

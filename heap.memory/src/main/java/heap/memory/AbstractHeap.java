@@ -119,7 +119,7 @@ public abstract class AbstractHeap implements Heap, HeapMetrics {
             }
         } catch (StatusException e) {
             allocationsFailed.incrementAndGet();
-            log.log(System.Logger.Level.WARNING, () -> "heap " + name + ": allocation of " + size
+            log.log(System.Logger.Level.WARNING, () -> "heap " + name + ": allocation of " + Long.toUnsignedString(size)
                     + " bytes for collection " + Long.toUnsignedString(bufferCollectionId) + " index "
                     + Long.toUnsignedString(bufferIndex) + " failed: " + e.getMessage());
             throw e;
