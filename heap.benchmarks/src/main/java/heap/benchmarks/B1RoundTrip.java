@@ -1,6 +1,7 @@
 package heap.benchmarks;
 
 import heap.api.CoherencyDomain;
+import heap.api.Heap;
 import heap.api.HeapId;
 import heap.api.SingleBufferSettings;
 import heap.api.allocator.AllocationRequest;
@@ -65,47 +66,48 @@ public class B1RoundTrip {
 
     @Benchmark
     public long registrySystemRam() {
-        try (BufferCollection collection = platform.registry.allocate(plain)) {
-            return Platform.touch(collection.buffers().get(0));
-        }
+        return viaRegistry(plain, true);
     }
 
     @Benchmark
     public long registryContiguous() {
-        try (BufferCollection collection = platform.registry.allocate(contiguous)) {
-            return Platform.touch(collection.buffers().get(0));
-        }
+        return viaRegistry(contiguous, true);
     }
 
     @Benchmark
     public long registrySecure() {
-        try (BufferCollection collection = platform.registry.allocate(secure)) {
-            return collection.buffers().get(0).koid();
-        }
+        return viaRegistry(secure, false);
     }
 
     @Benchmark
     public long directSystemRam() {
-        Vmo vmo = platform.systemRam.allocateVmo(size, systemRamSettings, 1, 0);
-        long touched = Platform.touch(vmo);
-        platform.systemRam.deleteVmo(1, 0, vmo);
-        return touched;
+        return direct(platform.systemRam, systemRamSettings, true);
     }
 
     @Benchmark
     public long directContiguous() {
-        Vmo vmo = platform.contiguous.allocateVmo(size, contiguousSettings, 1, 0);
-        long touched = Platform.touch(vmo);
-        platform.contiguous.deleteVmo(1, 0, vmo);
-        return touched;
+        return direct(platform.contiguous, contiguousSettings, true);
     }
 
     @Benchmark
     public long directSecure() {
-        Vmo vmo = platform.secure.allocateVmo(size, secureSettings, 1, 0);
-        long koid = vmo.koid();
-        platform.secure.deleteVmo(1, 0, vmo);
-        return koid;
+        return direct(platform.secure, secureSettings, false);
+    }
+
+    /** Allocate through the registry, write a byte per page where the CPU may, release. */
+    private long viaRegistry(AllocationRequest request, boolean cpuAccessible) {
+        try (BufferCollection collection = platform.registry.allocate(request)) {
+            Vmo buffer = collection.buffers().get(0);
+            return cpuAccessible ? Platform.touch(buffer) : buffer.koid();
+        }
+    }
+
+    /** The same on the heap itself: allocateVmo, write, deleteVmo. */
+    private long direct(Heap heap, SingleBufferSettings settings, boolean cpuAccessible) {
+        Vmo vmo = heap.allocateVmo(size, settings, 1, 0);
+        long result = cpuAccessible ? Platform.touch(vmo) : vmo.koid();
+        heap.deleteVmo(1, 0, vmo);
+        return result;
     }
 
     @Benchmark

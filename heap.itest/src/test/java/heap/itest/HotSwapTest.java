@@ -9,6 +9,7 @@ import heap.api.HeapMetrics;
 import heap.api.SysmemError;
 import heap.api.SysmemException;
 import heap.api.allocator.BufferCollection;
+import heap.api.allocator.HeapState;
 import heap.api.allocator.HeapStatus;
 import java.util.ArrayList;
 import java.util.List;
@@ -80,7 +81,7 @@ class HotSwapTest extends FrameworkTestSupport {
         assertTrue(refreshed.await(30, TimeUnit.SECONDS), "framework refresh did not finish");
         HeapStatus after = awaitValue("a new contiguous instance", () -> allocator().heaps().stream()
                 .filter(status -> status.id().equals(HeapId.CONTIGUOUS_SYSTEM_RAM) && status.serviceId() != before.serviceId()
-                        && status.state() == heap.api.allocator.HeapState.ACTIVE).findFirst().orElse(null));
+                        && status.state() == HeapState.ACTIVE).findFirst().orElse(null));
         long swapMillis = (System.nanoTime() - swapStarted) / 1_000_000;
         long duringSwap = allocations.get() - allocationsBeforeSwap;
         sleep(300);

@@ -11,9 +11,11 @@ import java.lang.ref.Cleaner;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Objects;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -58,7 +60,7 @@ public final class VmoObject {
 
     public static Vmo root(long size, MemorySegment memory, OptionalLong physicalAddress, Runnable onRelease) {
         VmoObject root = new VmoObject(new Object(), null, size, memory, memory == null, physicalAddress,
-                java.util.Objects.requireNonNull(onRelease, "onRelease"));
+                Objects.requireNonNull(onRelease, "onRelease"));
         root.handles = 1;
         return new VmoHandle(root, EnumSet.allOf(VmoRight.class));
     }
@@ -174,7 +176,7 @@ public final class VmoObject {
     }
 
     Registration onZeroChildren(Runnable listener) {
-        java.util.Objects.requireNonNull(listener, "listener");
+        Objects.requireNonNull(listener, "listener");
         synchronized (treeLock) {
             if (zeroChildrenListeners == null) {
                 zeroChildrenListeners = new ArrayList<>(1);
@@ -248,7 +250,7 @@ public final class VmoObject {
         private final String kind;
         private final Arena mappingArena;
         private final boolean sharedArena;
-        private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+        private final AtomicBoolean closed = new AtomicBoolean();
 
         Lease(VmoObject object, String kind) {
             this(object, kind, null, false);
