@@ -1,6 +1,5 @@
 package heap.itest;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import heap.api.BufferMemoryConstraints;

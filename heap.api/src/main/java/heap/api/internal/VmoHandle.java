@@ -32,7 +32,7 @@ final class VmoHandle implements Vmo {
     VmoHandle(VmoObject object, Set<VmoRight> rights) {
         this.object = object;
         this.rights = canonical(rights);
-        this.lease = new VmoObject.Lease(object, "handle");
+        this.lease = new VmoObject.Lease(object);
         this.cleanable = VmoObject.CLEANER.register(this, lease);
     }
 
@@ -300,7 +300,7 @@ final class VmoHandle implements Vmo {
             this.offset = offset;
             this.writable = writable;
             this.owner = shared ? null : Thread.currentThread();
-            this.lease = new VmoObject.Lease(object, "mapping", arena, shared);
+            this.lease = new VmoObject.Lease(object, arena, shared);
             this.cleanable = VmoObject.CLEANER.register(this, lease);
         }
 

@@ -40,7 +40,7 @@ public final class VmoObject {
     private final Runnable onRelease;
 
     private int handles;
-    private int mappingsAndPins;
+    private int pins;
     private int mappings;
     private int children;
     private boolean released;
@@ -121,18 +121,18 @@ public final class VmoObject {
         runAll(callbacks);
     }
 
-    /** Counts a mapping, or an operation in progress, so the memory stays alive until it ends. */
+    /** Counts an operation in progress, so the memory stays alive until it ends. */
     void pin() {
         synchronized (treeLock) {
             requireAlive();
-            mappingsAndPins++;
+            pins++;
         }
     }
 
     void unpin() {
         List<Runnable> callbacks = new ArrayList<>(2);
         synchronized (treeLock) {
-            mappingsAndPins--;
+            pins--;
             releaseIfUnused(callbacks);
         }
         runAll(callbacks);
@@ -156,11 +156,10 @@ public final class VmoObject {
         }
     }
 
-    /** A mapping pins the object like an operation in progress, and is counted for {@link #mappingCount()}. */
+    /** An open mapping keeps the object alive like an operation in progress. */
     void addMapping() {
         synchronized (treeLock) {
             requireAlive();
-            mappingsAndPins++;
             mappings++;
         }
     }
@@ -169,7 +168,6 @@ public final class VmoObject {
         List<Runnable> callbacks = new ArrayList<>(2);
         synchronized (treeLock) {
             mappings--;
-            mappingsAndPins--;
             releaseIfUnused(callbacks);
         }
         runAll(callbacks);
@@ -209,7 +207,7 @@ public final class VmoObject {
     }
 
     private void releaseIfUnused(List<Runnable> callbacks) {
-        if (released || handles > 0 || mappingsAndPins > 0 || children > 0) {
+        if (released || handles > 0 || pins > 0 || mappings > 0 || children > 0) {
             return;
         }
         released = true;
@@ -247,18 +245,16 @@ public final class VmoObject {
     /** The Cleaner action of one handle or mapping: closes it if its owner dropped it without closing. */
     static final class Lease implements Runnable {
         private final VmoObject object;
-        private final String kind;
-        private final Arena mappingArena;
+        private final Arena mappingArena; // null for a handle
         private final boolean sharedArena;
         private final AtomicBoolean closed = new AtomicBoolean();
 
-        Lease(VmoObject object, String kind) {
-            this(object, kind, null, false);
+        Lease(VmoObject object) {
+            this(object, null, false);
         }
 
-        Lease(VmoObject object, String kind, Arena mappingArena, boolean sharedArena) {
+        Lease(VmoObject object, Arena mappingArena, boolean sharedArena) {
             this.object = object;
-            this.kind = kind;
             this.mappingArena = mappingArena;
             this.sharedArena = sharedArena;
         }
@@ -289,7 +285,7 @@ public final class VmoObject {
         public void run() {
             if (closed.compareAndSet(false, true)) {
                 LEAKED.incrementAndGet();
-                LOG.log(System.Logger.Level.WARNING, "leaked VMO " + kind + " of koid " + object.koid
+                LOG.log(System.Logger.Level.WARNING, "leaked VMO " + (mappingArena == null ? "handle" : "mapping") + " of koid " + object.koid
                         + " (size " + object.size + ") was never closed; the garbage collector closed it");
                 // A confined arena cannot be closed from this thread; its segment is unreachable, so none is needed.
                 if (mappingArena != null && sharedArena) {
