@@ -62,7 +62,8 @@ public class HeapRegistry implements BufferAllocator {
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().daemon().name("heap.registry-timer").factory());
     private final Object registrations = new Object();
-    private volatile long lastDepartureNanos = System.nanoTime() - Duration.ofDays(1).toNanos();
+    /** When heaps were last expected to arrive: at start (they are still binding) and whenever one goes away. */
+    private volatile long heapsExpectedSinceNanos = System.nanoTime();
     private volatile Limits limits;
     private volatile boolean stopped;
 
@@ -106,7 +107,7 @@ public class HeapRegistry implements BufferAllocator {
     public void removeHeap(Heap heap) {
         for (HeapEntry entry : entries) {
             if (entry.heap == heap && !entry.serviceGone()) {
-                lastDepartureNanos = System.nanoTime();
+                heapsExpectedSinceNanos = System.nanoTime();
                 closeBinding(entry);
                 LOG.log(Level.INFO, entry + " went away with " + entry.live.get() + " buffers outstanding");
                 removeIfDrained(entry);
@@ -118,6 +119,9 @@ public class HeapRegistry implements BufferAllocator {
     /** Stops serving: every binding closes; buffers handed out stay valid until their clients close them. */
     public void stop() {
         stopped = true;
+        synchronized (registrations) {
+            registrations.notifyAll(); // allocations waiting for a heap answer "stopped" at once
+        }
         entries.forEach(this::closeBinding);
         timer.shutdownNow();
     }
@@ -190,16 +194,11 @@ public class HeapRegistry implements BufferAllocator {
             LOG.log(Level.ERROR, "contract violation: " + heap + " " + violation + " (collection " + collection.id()
                     + " index " + index + ")");
             if (heapVmo != null && !heapVmo.isClosed()) {
-                RegistryBuffer rejected = new RegistryBuffer(heap, collection, index, heapVmo);
-                heap.live.incrementAndGet();
-                collection.bufferAllocated();
-                delete(rejected);
+                delete(track(heap, collection, index, heapVmo));
             }
             throw new SysmemException(SysmemError.NO_MEMORY, heap.id + " could not allocate buffer " + index);
         }
-        RegistryBuffer buffer = new RegistryBuffer(heap, collection, index, heapVmo);
-        heap.live.incrementAndGet();
-        collection.bufferAllocated();
+        RegistryBuffer buffer = track(heap, collection, index, heapVmo);
         try {
             if (properties.needClear() && !heapVmo.isInaccessible()) {
                 heapVmo.zero(0, heapVmo.size());
@@ -218,6 +217,13 @@ public class HeapRegistry implements BufferAllocator {
             delete(buffer);
             throw new SysmemException(SysmemError.NO_MEMORY, "could not prepare buffer " + index + " of " + heap.id, e);
         }
+    }
+
+    /** A buffer the heap handed out: live in its heap and not yet reclaimed in its collection until deleted. */
+    private static RegistryBuffer track(HeapEntry heap, RegistryCollection collection, int index, Vmo heapVmo) {
+        heap.live.incrementAndGet();
+        collection.bufferAllocated();
+        return new RegistryBuffer(heap, collection, index, heapVmo);
     }
 
     private void clientsGone(RegistryBuffer buffer) {
@@ -314,17 +320,21 @@ public class HeapRegistry implements BufferAllocator {
     }
 
     /**
-     * Routes; when no heap fits but one went away within the grace period (a bundle being updated or replaced),
-     * waits up to that period for a heap to register before answering NOT_FOUND.
+     * Routes; when no heap fits but heaps may still be arriving — the registry started, or a heap went away (a bundle
+     * being updated or replaced), within the grace period — waits up to that period for one to register before
+     * answering NOT_FOUND.
      */
     private Choice<HeapEntry> chooseAllowingForReplacement(Routing.Aggregate aggregate, Duration grace) {
-        long deadline = lastDepartureNanos + grace.toNanos();
+        long deadline = heapsExpectedSinceNanos + grace.toNanos();
         while (true) {
             try {
                 return Routing.choose(candidates(), aggregate);
             } catch (SysmemException e) {
                 long remaining = deadline - System.nanoTime();
-                if (e.error() != SysmemError.NOT_FOUND || remaining <= 0 || stopped) {
+                if (stopped) {
+                    throw stoppedError();
+                }
+                if (e.error() != SysmemError.NOT_FOUND || remaining <= 0) {
                     throw e;
                 }
                 synchronized (registrations) {
@@ -403,8 +413,12 @@ public class HeapRegistry implements BufferAllocator {
             throw new StatusException(Status.BAD_STATE, operation + " called from inside allocateVmo of " + caller.id);
         }
         if (stopped) {
-            throw new SysmemException(SysmemError.UNSPECIFIED, "the heap registry has stopped");
+            throw stoppedError();
         }
+    }
+
+    private static SysmemException stoppedError() {
+        return new SysmemException(SysmemError.UNSPECIFIED, "the heap registry has stopped");
     }
 
     private static long longProperty(Map<String, ?> properties, String key) {

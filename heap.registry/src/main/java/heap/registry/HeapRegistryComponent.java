@@ -39,8 +39,8 @@ public class HeapRegistryComponent extends HeapRegistry {
         @AttributeDefinition(description = "How long a heap may take to answer deleteVmo before its buffer is marked lost")
         long delete_timeout_ms() default 5000;
 
-        @AttributeDefinition(description = "After a heap goes away, how long an allocation no heap fits waits for a "
-                + "replacement (a bundle update) before failing with NOT_FOUND")
+        @AttributeDefinition(description = "After the registry starts or a heap goes away, how long an allocation no heap "
+                + "fits waits for a heap to register (a bundle update) before failing with NOT_FOUND")
         long replacement_grace_ms() default 2000;
     }
 

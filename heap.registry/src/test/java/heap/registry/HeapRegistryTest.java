@@ -295,6 +295,33 @@ class HeapRegistryTest extends RegistryTestSupport {
     }
 
     @Test
+    void aRegistryThatJustStartedWaitsWithinTheGraceForItsHeapsToBind() {
+        HeapRegistry starting = new HeapRegistry(new HeapRegistry.Limits(256L << 20, 1L << 30, 128, Duration.ofMillis(300),
+                Duration.ofMillis(300), Duration.ofSeconds(2)));
+        try {
+            FakeHeap heap = FakeHeap.systemRam(Fault.NONE);
+            CompletableFuture.delayedExecutor(200, TimeUnit.MILLISECONDS)
+                    .execute(() -> starting.addHeap(heap, heap.serviceProperties(1, 0), "late-bundle"));
+            starting.allocate(request(1, size(PAGE).build(), true)).close();
+            assertEquals(1, heap.deletes.get());
+        } finally {
+            starting.stop();
+        }
+    }
+
+    @Test
+    void anAllocationWaitingForAHeapAnswersStoppedWhenTheRegistryStops() {
+        HeapRegistry starting = new HeapRegistry(new HeapRegistry.Limits(256L << 20, 1L << 30, 128, Duration.ofMillis(300),
+                Duration.ofMillis(300), Duration.ofSeconds(10)));
+        CompletableFuture.delayedExecutor(100, TimeUnit.MILLISECONDS).execute(starting::stop);
+        long start = System.nanoTime();
+        SysmemException stopped = assertError(SysmemError.UNSPECIFIED,
+                () -> starting.allocate(request(1, size(PAGE).build(), true)));
+        assertTrue(stopped.getMessage().contains("stopped"), stopped.getMessage());
+        assertTrue((System.nanoTime() - start) / 1_000_000 < 2000, "answered at once, not after the grace");
+    }
+
+    @Test
     void aSlowHeapDoesNotStallAllocationsRoutedToOtherHeaps() throws Exception {
         FakeHeap slow = add(OTHER, ALL_DOMAINS, Fault.BLOCKS);
         add(HeapId.SYSTEM_RAM, ALL_DOMAINS, Fault.NONE);
