@@ -1,14 +1,16 @@
 package heap.api;
 
+import heap.api.internal.Require;
+import java.util.Arrays;
 import java.util.List;
-import java.util.Objects;
 import java.util.Optional;
 
 /**
  * One participant's memory constraints. Sizes are unsigned 64-bit ({@code maxSizeBytes} {@code -1L} means
  * 2^64-1, i.e. unbounded). The three domain flags stay {@link Optional#empty()} when the participant left them
  * unset, because their defaults depend on its CPU usage. {@code permittedHeaps} empty means any heap;
- * {@code minPhysicalBaseAlignment} 0 means unset. Malformed constraints are a PROTOCOL_DEVIATION.
+ * {@code minPhysicalBaseAlignment} 0 means unset. Malformed constraints (a null field among them) are a
+ * PROTOCOL_DEVIATION.
  */
 public record BufferMemoryConstraints(long minSizeBytes, long maxSizeBytes, boolean physicallyContiguousRequired,
         boolean secureRequired, Optional<Boolean> cpuDomainSupported, Optional<Boolean> ramDomainSupported,
@@ -19,10 +21,11 @@ public record BufferMemoryConstraints(long minSizeBytes, long maxSizeBytes, bool
     public static final long UNBOUNDED = -1L;
 
     public BufferMemoryConstraints {
-        Objects.requireNonNull(cpuDomainSupported, "cpuDomainSupported");
-        Objects.requireNonNull(ramDomainSupported, "ramDomainSupported");
-        Objects.requireNonNull(inaccessibleDomainSupported, "inaccessibleDomainSupported");
-        permittedHeaps = Objects.requireNonNull(permittedHeaps, "permittedHeaps").map(List::copyOf);
+        Require.field(cpuDomainSupported, "cpu_domain_supported");
+        Require.field(ramDomainSupported, "ram_domain_supported");
+        Require.field(inaccessibleDomainSupported, "inaccessible_domain_supported");
+        permittedHeaps = Require.field(permittedHeaps, "permitted_heaps")
+                .map(heaps -> List.copyOf(Require.elements(heaps, "permitted_heaps")));
         if (permittedHeaps.isPresent()) {
             int count = permittedHeaps.get().size();
             if (count == 0) {
@@ -95,12 +98,12 @@ public record BufferMemoryConstraints(long minSizeBytes, long maxSizeBytes, bool
         }
 
         public Builder permittedHeaps(HeapId... heaps) {
-            this.permittedHeaps = Optional.of(List.of(heaps));
+            this.permittedHeaps = Optional.of(Arrays.asList(Require.field(heaps, "permitted_heaps")));
             return this;
         }
 
         public Builder permittedHeaps(List<HeapId> heaps) {
-            this.permittedHeaps = Optional.of(heaps);
+            this.permittedHeaps = Optional.of(Require.field(heaps, "permitted_heaps"));
             return this;
         }
 

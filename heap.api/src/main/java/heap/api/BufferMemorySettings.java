@@ -1,6 +1,6 @@
 package heap.api;
 
-import java.util.Objects;
+import heap.api.internal.Require;
 
 /**
  * The memory settings chosen for a buffer collection. {@code sizeBytes} is the logical size,
@@ -11,8 +11,8 @@ public record BufferMemorySettings(long sizeBytes, boolean physicallyContiguous,
         CoherencyDomain coherencyDomain, HeapId heap, long rawVmoSize, long minPhysicalBaseAlignment) {
 
     public BufferMemorySettings {
-        Objects.requireNonNull(coherencyDomain, "coherencyDomain");
-        Objects.requireNonNull(heap, "heap");
+        Require.argument(coherencyDomain, "coherencyDomain");
+        Require.argument(heap, "heap");
         Sizes.requireNonNegative("size_bytes", sizeBytes);
         Sizes.requireNonNegative("raw_vmo_size", rawVmoSize);
         if (rawVmoSize < sizeBytes) {

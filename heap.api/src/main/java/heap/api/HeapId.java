@@ -1,7 +1,7 @@
 package heap.api;
 
+import heap.api.internal.Require;
 import java.util.Map;
-import java.util.Objects;
 
 /**
  * Identifies a heap: {@code heapType} (at most 128 characters) and an unsigned 64-bit {@code id}
@@ -19,7 +19,7 @@ public record HeapId(String heapType, long id) {
     public static final HeapId SECURE = new HeapId("heap.platform.HEAP_TYPE.SECURE", 0);
 
     public HeapId {
-        Objects.requireNonNull(heapType, "heapType");
+        Require.argument(heapType, "heap_type");
         if (heapType.isEmpty()) {
             throw new StatusException(Status.INVALID_ARGS, "heap_type is empty");
         }
@@ -31,6 +31,7 @@ public record HeapId(String heapType, long id) {
 
     /** Reads the id from a heap service's properties; a missing {@code heap.id} means 0. */
     public static HeapId fromServiceProperties(Map<String, ?> properties) {
+        Require.argument(properties, "properties");
         Object type = properties.get(Heap.HEAP_TYPE);
         if (!(type instanceof String heapType)) {
             throw new StatusException(Status.INVALID_ARGS, "heap service has no String property " + Heap.HEAP_TYPE

@@ -1,6 +1,6 @@
 package heap.api;
 
-import java.util.Objects;
+import heap.api.internal.Require;
 
 /**
  * What a heap tells its consumer in OnRegister. {@code needClear}: the consumer must zero each new VMO;
@@ -9,7 +9,7 @@ import java.util.Objects;
 public record HeapProperties(CoherencyDomainSupport coherencyDomainSupport, boolean needClear, boolean needFlush) {
 
     public HeapProperties {
-        Objects.requireNonNull(coherencyDomainSupport, "coherencyDomainSupport");
+        Require.argument(coherencyDomainSupport, "coherencyDomainSupport");
     }
 
     /** Whether the consumer flushes a new VMO: {@code needClear || needFlush}, as the contract says. */
@@ -40,7 +40,7 @@ public record HeapProperties(CoherencyDomainSupport coherencyDomainSupport, bool
         private boolean needFlush;
 
         public Builder coherencyDomainSupport(CoherencyDomainSupport support) {
-            this.support = Objects.requireNonNull(support, "coherencyDomainSupport");
+            this.support = Require.argument(support, "coherencyDomainSupport");
             return this;
         }
 

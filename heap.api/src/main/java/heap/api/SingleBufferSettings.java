@@ -1,7 +1,7 @@
 package heap.api;
 
+import heap.api.internal.Require;
 import java.util.Map;
-import java.util.Objects;
 
 /**
  * The settings a heap receives with each allocation. {@code imageFormatConstraints} is opaque to most
@@ -10,8 +10,8 @@ import java.util.Objects;
 public record SingleBufferSettings(BufferMemorySettings bufferSettings, Map<String, String> imageFormatConstraints) {
 
     public SingleBufferSettings {
-        Objects.requireNonNull(bufferSettings, "bufferSettings");
-        imageFormatConstraints = Map.copyOf(Objects.requireNonNull(imageFormatConstraints, "imageFormatConstraints"));
+        Require.argument(bufferSettings, "bufferSettings");
+        imageFormatConstraints = Map.copyOf(Require.argument(imageFormatConstraints, "imageFormatConstraints"));
     }
 
     public SingleBufferSettings(BufferMemorySettings bufferSettings) {

@@ -62,7 +62,8 @@ class ApiTypesTest {
         assertEquals(new CoherencyDomainSupport(false, false, false), defaults.coherencyDomainSupport());
         assertFalse(defaults.needClear());
         assertFalse(defaults.needFlush());
-        assertThrows(NullPointerException.class, () -> new HeapProperties(null, false, false));
+        assertEquals(Status.INVALID_ARGS, assertThrows(StatusException.class,
+                () -> new HeapProperties(null, false, false)).status());
         assertTrue(HeapProperties.builder().needClear(true).build().flushRequired(), "clearing implies flushing");
         assertTrue(HeapProperties.builder().needFlush(true).build().flushRequired());
         assertEquals("cpu,ram,inaccessible need_clear=true need_flush=false",
@@ -100,8 +101,9 @@ class ApiTypesTest {
         SysmemException alignment = assertThrows(SysmemException.class,
                 () -> BufferMemoryConstraints.builder().minPhysicalBaseAlignment(3 * 4096).build());
         assertTrue(alignment.getMessage().contains("12288"), alignment.getMessage());
-        assertThrows(NullPointerException.class, () -> new BufferMemoryConstraints(1, -1, false, false,
-                null, Optional.empty(), Optional.empty(), Optional.empty(), 0));
+        SysmemException unsetFlag = assertThrows(SysmemException.class, () -> new BufferMemoryConstraints(1, -1,
+                false, false, null, Optional.empty(), Optional.empty(), Optional.empty(), 0));
+        assertEquals(SysmemError.PROTOCOL_DEVIATION, unsetFlag.error());
     }
 
     @Test

@@ -83,12 +83,13 @@ public final class RegionAllocator {
             throw new StatusException(Status.INVALID_ARGS, "size " + size + " is not a positive multiple of " + unit);
         }
         long align = alignment == 0 ? unit : alignment;
-        if (Long.bitCount(align) != 1 || align < 0) {
-            throw new StatusException(Status.INVALID_ARGS, "alignment " + alignment + " is not a power of two");
+        if (Long.bitCount(align) != 1) {
+            throw new StatusException(Status.INVALID_ARGS, "alignment " + Long.toUnsignedString(alignment)
+                    + " is not a power of two");
         }
-        if (align > maxAlignment) {
-            throw new StatusException(Status.NOT_SUPPORTED, "alignment " + align + " is above this pool's maximum "
-                    + maxAlignment);
+        if (Long.compareUnsigned(align, maxAlignment) > 0) {
+            throw new StatusException(Status.NOT_SUPPORTED, "alignment " + Long.toUnsignedString(align)
+                    + " is above this pool's maximum " + maxAlignment);
         }
         align = Math.max(align, unit);
         if (skew < 0 || skew >= size || skew % unit != 0) {

@@ -2,6 +2,7 @@ package heap.memory;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import heap.api.Status;
 import heap.api.StatusException;
@@ -34,6 +35,9 @@ class RegionAllocatorTest {
         RegionAllocator allocator = new RegionAllocator(64 * UNIT, UNIT, 16 * UNIT);
         StatusException e = assertThrows(StatusException.class, () -> allocator.allocate(UNIT, 32 * UNIT));
         assertEquals(Status.NOT_SUPPORTED, e.status());
+        StatusException topBit = assertThrows(StatusException.class, () -> allocator.allocate(UNIT, 1L << 63));
+        assertEquals(Status.NOT_SUPPORTED, topBit.status(), "2^63 is the largest alignment, not a negative one");
+        assertTrue(topBit.getMessage().contains("9223372036854775808"), topBit.getMessage());
         assertThrows(StatusException.class, () -> allocator.allocate(UNIT, 3 * UNIT));
         assertThrows(StatusException.class, () -> allocator.allocate(UNIT + 1, 0));
         assertThrows(StatusException.class, () -> allocator.allocate(0, 0));

@@ -62,6 +62,7 @@ public class HeapRegistry implements BufferAllocator {
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().daemon().name("heap.registry-timer").factory());
     private final Object registrations = new Object();
+    private final LeakReclaim leakReclaim = new LeakReclaim();
     /** When heaps were last expected to arrive: at start (they are still binding) and whenever one goes away. */
     private volatile long heapsExpectedSinceNanos = System.nanoTime();
     private volatile Limits limits;
@@ -129,6 +130,9 @@ public class HeapRegistry implements BufferAllocator {
     @Override
     public BufferCollection allocate(AllocationRequest request) {
         checkCallable("allocate");
+        if (request == null) {
+            throw new SysmemException(SysmemError.PROTOCOL_DEVIATION, "allocate needs a request, got null");
+        }
         Routing.Aggregate aggregate = Routing.aggregate(request.participants());
         Limits current = limits;
         int count = request.bufferCount();
@@ -146,16 +150,41 @@ public class HeapRegistry implements BufferAllocator {
             throw new SysmemException(SysmemError.NO_MEMORY, count + " buffers of " + rawSize
                     + " bytes are above the limit of " + current.maxCollectionBytes() + " bytes per collection");
         }
+        long startedNanos = System.nanoTime();
         Choice<HeapEntry> choice = chooseAllowingForReplacement(aggregate, current.replacementGrace());
         HeapEntry heap = choice.candidate().heap();
         SingleBufferSettings settings = new SingleBufferSettings(new BufferMemorySettings(size, aggregate.contiguous(),
                 aggregate.secure(), choice.domain(), heap.id, rawSize, aggregate.alignment()));
+        try {
+            return allocateCollection(heap, choice.candidate().properties(), settings, count);
+        } catch (SysmemException e) {
+            if (!(e.getCause() instanceof StatusException cause && cause.status() == Status.NO_MEMORY)
+                    || !reclaimedLeaksSince(startedNanos)) {
+                throw e;
+            }
+            LOG.log(Level.INFO, heap + " was full; retrying once after the garbage collector reclaimed dropped buffers");
+            return allocateCollection(heap, choice.candidate().properties(), settings, count);
+        }
+    }
+
+    private boolean reclaimedLeaksSince(long startedNanos) {
+        try {
+            return leakReclaim.reclaimSince(startedNanos);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    /** All the buffers or none: the collection is known to the registry only once every buffer is handed out. */
+    private BufferCollection allocateCollection(HeapEntry heap, HeapProperties properties, SingleBufferSettings settings,
+            int count) {
+        long rawSize = settings.bufferSettings().rawVmoSize();
         RegistryCollection collection = new RegistryCollection(nextCollectionId.getAndIncrement(), settings, count);
-        collections.put(collection.id(), collection);
         List<Vmo> clientVmos = new ArrayList<>(count);
         try {
             for (int index = 0; index < count; index++) {
-                clientVmos.add(allocateBuffer(heap, choice.candidate().properties(), collection, index, rawSize));
+                clientVmos.add(allocateBuffer(heap, properties, collection, index, rawSize));
             }
         } catch (RuntimeException e) {
             clientVmos.forEach(Vmo::close); // each close leads to deleteVmo: nothing of the collection stays
@@ -163,10 +192,10 @@ public class HeapRegistry implements BufferAllocator {
                     + clientVmos.size() + " of " + count + " buffers; they are being freed: " + e.getMessage());
             throw e;
         }
-        collection.handOut(clientVmos);
+        collections.put(collection.id(), collection);
         LOG.log(Level.DEBUG, () -> "collection " + collection.id() + ": " + count + " x " + rawSize + " bytes on "
-                + heap + ", " + choice.domain());
-        return collection;
+                + heap + ", " + settings.bufferSettings().coherencyDomain());
+        return new ClientCollection(this, collection, clientVmos, heap.toString());
     }
 
     private Vmo allocateBuffer(HeapEntry heap, HeapProperties properties, RegistryCollection collection, int index,
@@ -276,7 +305,7 @@ public class HeapRegistry implements BufferAllocator {
         }
         buffer.heap.live.decrementAndGet();
         if (buffer.collection.bufferReclaimed()) {
-            collections.remove(buffer.collection.id());
+            collections.remove(buffer.collection.id(), buffer.collection);
         }
         removeIfDrained(buffer.heap);
     }
@@ -298,13 +327,13 @@ public class HeapRegistry implements BufferAllocator {
     @Override
     public CompletionStage<Void> attachLifetimeTracking(BufferCollection collection, int buffersRemaining) {
         checkCallable("attachLifetimeTracking");
-        if (!(collection instanceof RegistryCollection ours)) {
+        if (!(collection instanceof ClientCollection ours) || ours.registry != this) {
             throw new SysmemException(SysmemError.PROTOCOL_DEVIATION, "not a collection of this allocator: " + collection);
         }
         if (buffersRemaining < 0) {
             throw new SysmemException(SysmemError.PROTOCOL_DEVIATION, "buffers_remaining " + buffersRemaining + " is negative");
         }
-        return ours.track(buffersRemaining);
+        return ours.record.track(buffersRemaining);
     }
 
     @Override

@@ -1,16 +1,17 @@
 package heap.registry;
 
 import heap.api.SingleBufferSettings;
-import heap.api.allocator.BufferCollection;
 import heap.api.allocator.CollectionSummary;
-import heap.api.vmo.Vmo;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
-/** A collection handed to a client, and the lifetime tracking attached to it. */
-final class RegistryCollection implements BufferCollection {
+/**
+ * The registry's record of a collection: reclamation counts and lifetime tracking. It never holds the client's
+ * handles, so a collection its client drops is found by the leak detector like any dropped handle.
+ */
+final class RegistryCollection {
     private record Tracker(int buffersRemaining, CompletableFuture<Void> signal) {
     }
 
@@ -18,7 +19,6 @@ final class RegistryCollection implements BufferCollection {
     private final SingleBufferSettings settings;
     private final int bufferCount;
     private List<Tracker> trackers = List.of(); // a real list only once someone tracks this collection
-    private List<Vmo> buffers = List.of();
     private int notReclaimed;
 
     RegistryCollection(long id, SingleBufferSettings settings, int bufferCount) {
@@ -27,28 +27,16 @@ final class RegistryCollection implements BufferCollection {
         this.bufferCount = bufferCount;
     }
 
-    @Override
-    public long id() {
+    long id() {
         return id;
     }
 
-    @Override
-    public SingleBufferSettings settings() {
+    SingleBufferSettings settings() {
         return settings;
     }
 
-    @Override
-    public synchronized List<Vmo> buffers() {
-        return buffers;
-    }
-
-    @Override
-    public void close() {
-        buffers().forEach(Vmo::close);
-    }
-
-    synchronized void handOut(List<Vmo> clientVmos) {
-        buffers = List.copyOf(clientVmos);
+    int bufferCount() {
+        return bufferCount;
     }
 
     synchronized void bufferAllocated() {
@@ -72,6 +60,10 @@ final class RegistryCollection implements BufferCollection {
         }
         due.forEach(signal -> signal.complete(null));
         return none;
+    }
+
+    synchronized boolean allReclaimed() {
+        return notReclaimed == 0;
     }
 
     synchronized CompletionStage<Void> track(int buffersRemaining) {

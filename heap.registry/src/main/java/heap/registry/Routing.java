@@ -79,7 +79,9 @@ final class Routing {
                 List<HeapId> theirs = c.permittedHeaps().get();
                 permitted = Optional.of(permitted.map(ours -> intersect(ours, theirs)).orElse(List.copyOf(theirs)));
             }
-            alignment = Math.max(alignment, c.minPhysicalBaseAlignment() == 0 ? 0 : c.minPhysicalBaseAlignment());
+            if (Long.compareUnsigned(c.minPhysicalBaseAlignment(), alignment) > 0) {
+                alignment = c.minPhysicalBaseAlignment(); // unsigned: 2^63 is the largest, not a negative
+            }
         }
         if (permitted.isPresent() && permitted.get().isEmpty()) {
             throw new SysmemException(SysmemError.CONSTRAINTS_INTERSECTION_EMPTY, "the participants permit no common heap");
@@ -88,9 +90,13 @@ final class Routing {
             throw new SysmemException(SysmemError.CONSTRAINTS_INTERSECTION_EMPTY, "min_size_bytes "
                     + Long.toUnsignedString(minSize) + " is above max_size_bytes " + Long.toUnsignedString(maxSize));
         }
+        if (maxSize == 0) {
+            throw new SysmemException(SysmemError.CONSTRAINTS_INTERSECTION_EMPTY,
+                    "max_size_bytes 0 leaves no size for a buffer");
+        }
         if (alignment != 0 && !contiguous) {
-            throw new SysmemException(SysmemError.PROTOCOL_DEVIATION,
-                    "min_physical_base_alignment " + alignment + " is set without physically_contiguous_required");
+            throw new SysmemException(SysmemError.PROTOCOL_DEVIATION, "min_physical_base_alignment "
+                    + Long.toUnsignedString(alignment) + " is set without physically_contiguous_required");
         }
         return new Aggregate(minSize == 0 ? 1 : minSize, maxSize, contiguous, secure, domains, permitted, alignment);
     }

@@ -43,6 +43,8 @@ final class FakeHeap implements Heap {
     final CountDownLatch unblock = new CountDownLatch(1);
     final CountDownLatch blocked = new CountDownLatch(1);
     volatile Consumer<Vmo> callBack = vmo -> { };
+    /** Bytes the heap may have outstanding before it answers NO_MEMORY. */
+    volatile long capacityBytes = Long.MAX_VALUE;
     private final List<Vmo> retained = new CopyOnWriteArrayList<>();
     private final List<Runnable> unanswered = new CopyOnWriteArrayList<>();
 
@@ -98,6 +100,9 @@ final class FakeHeap implements Heap {
                 await(unblock);
             }
             default -> { }
+        }
+        if (outstandingBytes.get() + size > capacityBytes) {
+            throw new StatusException(Status.NO_MEMORY, "fake heap " + id + " is full at " + capacityBytes + " bytes");
         }
         MemorySegment memory = Arena.ofAuto().allocate(size);
         if (fault == Fault.DIRTY) {

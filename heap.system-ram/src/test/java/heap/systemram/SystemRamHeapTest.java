@@ -64,6 +64,35 @@ class SystemRamHeapTest {
         assertEquals(1, heap.metrics().get(HeapMetrics.RECLAIMED));
     }
 
+    /** Only the segment leaves: the mapping object is unreachable once this returns. */
+    private static MemorySegment segmentOfDroppedMapping(Vmo vmo) {
+        return vmo.map(0, vmo.size(), true).segment();
+    }
+
+    /** Before the fix this read hit munmapped pages and killed the JVM with SIGSEGV (issue "Memory safety first"). */
+    @Test
+    void aSegmentKeptAfterItsMappingWasDroppedKeepsItsPagesMappedUntilItIsUnreachable() throws Exception {
+        SystemRamHeap heap = new SystemRamHeap(GIB, 256 * MIB);
+        Vmo heapVmo = heap.allocateVmo(4 * MIB, settings(4 * MIB), 8, 0);
+        Vmo client = heapVmo.createReference();
+        client.write(4 * MIB - 1, MemorySegment.ofArray(new byte[] {42}));
+        MemorySegment segment = segmentOfDroppedMapping(client);
+        client.close();
+        heap.deleteVmo(8, 0, heapVmo);
+        for (int i = 0; i < 10; i++) {
+            System.gc();
+            Thread.sleep(10);
+        }
+        assertEquals(4 * MIB, heap.metrics().get(HeapMetrics.USED_SIZE), "the reachable segment holds the pages");
+        assertEquals(42, segment.get(ValueLayout.JAVA_BYTE, 4 * MIB - 1));
+        segment = null;
+        for (int i = 0; i < 250 && heap.metrics().get(HeapMetrics.USED_SIZE) != 0; i++) {
+            System.gc();
+            Thread.sleep(20);
+        }
+        assertEquals(0, heap.metrics().get(HeapMetrics.USED_SIZE), "unmapped once no segment can reach it");
+    }
+
     @Test
     void aGibibyteBufferTouchedOnOnePageStaysSmallInResidentMemory() throws Exception {
         SystemRamHeap heap = new SystemRamHeap(4 * GIB, 2 * GIB);

@@ -3,13 +3,13 @@ package heap.api.allocator;
 import heap.api.BufferMemoryConstraints;
 import heap.api.SysmemError;
 import heap.api.SysmemException;
+import heap.api.internal.Require;
 import java.util.List;
-import java.util.Objects;
 
 /** A request for {@code bufferCount} buffers that satisfy every participant. */
 public record AllocationRequest(int bufferCount, List<Participant> participants) {
     public AllocationRequest {
-        participants = List.copyOf(Objects.requireNonNull(participants, "participants"));
+        participants = List.copyOf(Require.elements(participants, "participants"));
         if (participants.isEmpty()) {
             throw new SysmemException(SysmemError.PROTOCOL_DEVIATION, "a collection needs at least one participant");
         }

@@ -15,7 +15,11 @@ import org.osgi.annotation.versioning.ProviderType;
 @ProviderType
 public interface BufferAllocator {
 
-    /** Allocates {@code request.bufferCount()} buffers satisfying every participant, or nothing at all. */
+    /**
+     * Allocates {@code request.bufferCount()} buffers satisfying every participant, or nothing at all (a failed
+     * request leaves no collection behind). When the chosen heap is full, the allocator first lets the garbage
+     * collector reclaim buffers their clients dropped without closing, and retries once.
+     */
     BufferCollection allocate(AllocationRequest request);
 
     /** Collection id and index of a VMO this allocator handed out, or of a duplicate of one; else NOT_FOUND. */

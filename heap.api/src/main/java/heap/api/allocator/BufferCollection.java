@@ -7,7 +7,8 @@ import org.osgi.annotation.versioning.ProviderType;
 
 /**
  * An allocated collection. Its buffers live while any client handle, child or mapping of them is open;
- * {@link #close()} closes the handles this object holds (a client's duplicates keep their buffers alive).
+ * {@link #close()} closes the handles this object holds (a client's duplicates keep their buffers alive). A
+ * collection dropped without closing is a leak: the garbage collector closes its handles and it is logged.
  */
 @ProviderType
 public interface BufferCollection extends AutoCloseable {

@@ -1,11 +1,11 @@
 package heap.api.allocator;
 
 import heap.api.BufferMemoryConstraints;
-import java.util.Objects;
+import heap.api.internal.Require;
 
 /** One participant of a collection: its memory constraints and whether it touches the buffers with the CPU. */
 public record Participant(BufferMemoryConstraints constraints, boolean cpuUsage) {
     public Participant {
-        Objects.requireNonNull(constraints, "constraints");
+        Require.field(constraints, "constraints");
     }
 }

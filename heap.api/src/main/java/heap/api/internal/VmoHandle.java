@@ -14,7 +14,6 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumSet;
 import java.util.List;
-import java.util.Objects;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.CompletionStage;
@@ -78,17 +77,17 @@ final class VmoHandle implements Vmo {
 
     @Override
     public Vmo duplicate(Set<VmoRight> newRights) {
-        Objects.requireNonNull(newRights, "rights");
+        Set<VmoRight> wanted = canonical(Require.argument(newRights, "rights"));
         requireOpen();
         require(VmoRight.DUPLICATE);
-        if (!rights.containsAll(newRights)) {
-            EnumSet<VmoRight> extra = newRights.isEmpty() ? EnumSet.noneOf(VmoRight.class) : EnumSet.copyOf(newRights);
+        if (!rights.containsAll(wanted)) {
+            EnumSet<VmoRight> extra = wanted.isEmpty() ? EnumSet.noneOf(VmoRight.class) : EnumSet.copyOf(wanted);
             extra.removeAll(rights);
             throw new StatusException(Status.ACCESS_DENIED, "rights can only be reduced: handle to VMO koid " + koid()
                     + " has " + rights + " and cannot grant " + extra);
         }
         object.addHandle();
-        return keepAlive(new VmoHandle(object, newRights));
+        return keepAlive(new VmoHandle(object, wanted));
     }
 
     @Override
@@ -140,11 +139,14 @@ final class VmoHandle implements Vmo {
 
     @Override
     public void read(long offset, MemorySegment destination) {
-        Objects.requireNonNull(destination, "destination");
+        Require.argument(destination, "destination");
         requireOpen();
         requireAccessible("read");
         require(VmoRight.READ);
         checkRange("read", offset, destination.byteSize());
+        if (destination.isReadOnly()) {
+            throw new StatusException(Status.INVALID_ARGS, "cannot read VMO koid " + koid() + " into a read-only segment");
+        }
         object.pin();
         try {
             MemorySegment.copy(object.memory(), offset, destination, 0, destination.byteSize());
@@ -156,7 +158,7 @@ final class VmoHandle implements Vmo {
 
     @Override
     public void write(long offset, MemorySegment source) {
-        Objects.requireNonNull(source, "source");
+        Require.argument(source, "source");
         requireWritable("write", offset, source.byteSize());
         object.pin();
         try {
@@ -196,6 +198,7 @@ final class VmoHandle implements Vmo {
 
     @Override
     public Registration onZeroChildren(Runnable listener) {
+        Require.argument(listener, "listener");
         requireOpen();
         return object.onZeroChildren(listener);
     }
@@ -220,7 +223,7 @@ final class VmoHandle implements Vmo {
     private static Set<VmoRight> canonical(Set<VmoRight> rights) {
         int mask = 0;
         for (VmoRight right : rights) {
-            mask |= 1 << right.ordinal();
+            mask |= 1 << Require.argument(right, "a right in rights").ordinal();
         }
         return RIGHTS_SETS.get(mask);
     }
@@ -286,11 +289,12 @@ final class VmoHandle implements Vmo {
         }
     }
 
-    /** A mapping: pins the object until closed, or until the garbage collector finds it leaked. */
+    /** A mapping: keeps the object alive until closed, or until the garbage collector finds it leaked. */
     private static final class Mapping implements VmoMapping {
         private final MemorySegment segment;
         private final long offset;
         private final boolean writable;
+        private final Arena arena;
         private final Thread owner;
         private final VmoObject.Lease lease;
         private final Cleaner.Cleanable cleanable;
@@ -299,9 +303,16 @@ final class VmoHandle implements Vmo {
             this.segment = segment;
             this.offset = offset;
             this.writable = writable;
+            this.arena = arena;
             this.owner = shared ? null : Thread.currentThread();
-            this.lease = new VmoObject.Lease(object, arena, shared);
-            this.cleanable = VmoObject.CLEANER.register(this, lease);
+            if (shared) {
+                this.lease = new VmoObject.Lease(object, VmoObject.Lease.Kind.SHARED_MAPPING, arena);
+                this.cleanable = VmoObject.CLEANER.register(this, lease);
+            } else {
+                // Watching the scope, not this object: a segment kept after the mapping is dropped keeps the memory.
+                this.lease = new VmoObject.Lease(object, VmoObject.Lease.Kind.CONFINED_MAPPING, null);
+                this.cleanable = VmoObject.CLEANER.register(arena.scope(), lease);
+            }
         }
 
         @Override
@@ -339,9 +350,15 @@ final class VmoHandle implements Vmo {
 
         @Override
         public void close() {
-            if (owner != null && owner != Thread.currentThread() && !lease.isClosed()) {
-                throw new StatusException(Status.BAD_STATE, "mapping at offset " + offset + " is confined to thread "
-                        + owner.getName() + "; close it there (or use mapShared)");
+            if (lease.isClosed()) {
+                return;
+            }
+            if (owner != null) {
+                if (owner != Thread.currentThread()) {
+                    throw new StatusException(Status.BAD_STATE, "mapping at offset " + offset + " is confined to thread "
+                            + owner.getName() + "; close it there (or use mapShared)");
+                }
+                arena.close(); // before the lease ends: no access can be in flight when the memory goes
             }
             lease.end();
             cleanable.clean();

@@ -11,7 +11,6 @@ import java.lang.ref.Cleaner;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
-import java.util.Objects;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -60,7 +59,7 @@ public final class VmoObject {
 
     public static Vmo root(long size, MemorySegment memory, OptionalLong physicalAddress, Runnable onRelease) {
         VmoObject root = new VmoObject(new Object(), null, size, memory, memory == null, physicalAddress,
-                Objects.requireNonNull(onRelease, "onRelease"));
+                Require.argument(onRelease, "onRelease"));
         root.handles = 1;
         return new VmoHandle(root, EnumSet.allOf(VmoRight.class));
     }
@@ -174,7 +173,6 @@ public final class VmoObject {
     }
 
     Registration onZeroChildren(Runnable listener) {
-        Objects.requireNonNull(listener, "listener");
         synchronized (treeLock) {
             if (zeroChildrenListeners == null) {
                 zeroChildrenListeners = new ArrayList<>(1);
@@ -242,20 +240,26 @@ public final class VmoObject {
         }
     }
 
-    /** The Cleaner action of one handle or mapping: closes it if its owner dropped it without closing. */
+    /**
+     * The Cleaner action of one handle or mapping: closes it if its owner dropped it without closing. A handle's and
+     * a shared mapping's lease is registered on the handle or mapping object; a confined mapping's on its segment's
+     * scope, so its memory stays until no segment of it can be reached (a confined arena closes only on its thread).
+     */
     static final class Lease implements Runnable {
+        enum Kind { HANDLE, SHARED_MAPPING, CONFINED_MAPPING }
+
         private final VmoObject object;
-        private final Arena mappingArena; // null for a handle
-        private final boolean sharedArena;
+        private final Kind kind;
+        private final Arena sharedArena; // only a shared mapping's: any thread, the leak detector too, may close it
         private final AtomicBoolean closed = new AtomicBoolean();
 
         Lease(VmoObject object) {
-            this(object, null, false);
+            this(object, Kind.HANDLE, null);
         }
 
-        Lease(VmoObject object, Arena mappingArena, boolean sharedArena) {
+        Lease(VmoObject object, Kind kind, Arena sharedArena) {
             this.object = object;
-            this.mappingArena = mappingArena;
+            this.kind = kind;
             this.sharedArena = sharedArena;
         }
 
@@ -263,21 +267,21 @@ public final class VmoObject {
             return closed.get();
         }
 
-        /** Ends the lease once; later calls do nothing. */
+        /** Ends the lease once; later calls do nothing. A confined mapping's arena is closed by its caller first. */
         void end() {
             if (closed.compareAndSet(false, true)) {
-                if (mappingArena != null) {
-                    mappingArena.close(); // before the unpin: no access can be in flight when memory is freed
-                }
                 release();
             }
         }
 
         private void release() {
-            if (mappingArena != null) {
-                object.removeMapping();
-            } else {
+            if (sharedArena != null) {
+                sharedArena.close(); // before the memory can go: a kept segment now fails instead of reading it
+            }
+            if (kind == Kind.HANDLE) {
                 object.releaseHandle();
+            } else {
+                object.removeMapping();
             }
         }
 
@@ -285,12 +289,9 @@ public final class VmoObject {
         public void run() {
             if (closed.compareAndSet(false, true)) {
                 LEAKED.incrementAndGet();
-                LOG.log(System.Logger.Level.WARNING, "leaked VMO " + (mappingArena == null ? "handle" : "mapping") + " of koid " + object.koid
-                        + " (size " + object.size + ") was never closed; the garbage collector closed it");
-                // A confined arena cannot be closed from this thread; its segment is unreachable, so none is needed.
-                if (mappingArena != null && sharedArena) {
-                    mappingArena.close();
-                }
+                LOG.log(System.Logger.Level.WARNING, "leaked VMO " + (kind == Kind.HANDLE ? "handle" : "mapping")
+                        + " of koid " + object.koid + " (size " + object.size + ") was never closed; the garbage "
+                        + "collector closed it");
                 release();
             }
         }

@@ -2,16 +2,17 @@ package heap.api.spi;
 
 import heap.api.Status;
 import heap.api.StatusException;
+import heap.api.internal.Require;
 import heap.api.internal.VmoObject;
 import heap.api.vmo.Vmo;
 import java.lang.foreign.MemorySegment;
-import java.util.Objects;
 import java.util.OptionalLong;
 
 /**
  * Creates root VMOs. {@code onRelease} runs exactly once, on the thread that closes the last handle, mapping or
  * child of the root: that is when the creator frees the memory. It is never left to the garbage collector; the
  * collector only closes handles that were leaked, and says so in the log and in {@link #leakedHandles()}.
+ * A null argument fails with {@link StatusException} INVALID_ARGS naming it.
  */
 public final class Vmos {
     private Vmos() {
@@ -24,7 +25,9 @@ public final class Vmos {
 
     /** A root over {@code memory} that reports {@code physicalAddress} as the address of its byte 0. */
     public static Vmo root(MemorySegment memory, OptionalLong physicalAddress, Runnable onRelease) {
-        Objects.requireNonNull(memory, "memory");
+        Require.argument(memory, "memory");
+        Require.argument(physicalAddress, "physicalAddress");
+        Require.argument(onRelease, "onRelease");
         if (memory.byteSize() == 0) {
             throw new StatusException(Status.INVALID_ARGS, "a VMO needs at least one byte of memory");
         }
@@ -33,6 +36,8 @@ public final class Vmos {
 
     /** A root with an official size and no pages: every map, read and write fails with ACCESS_DENIED. */
     public static Vmo inaccessible(long size, OptionalLong physicalAddress, Runnable onRelease) {
+        Require.argument(physicalAddress, "physicalAddress");
+        Require.argument(onRelease, "onRelease");
         if (size <= 0) {
             throw new StatusException(Status.INVALID_ARGS, "an inaccessible VMO needs a positive size, not "
                     + Long.toUnsignedString(size));

@@ -1,0 +1,65 @@
+package heap.registry;
+
+import heap.api.SingleBufferSettings;
+import heap.api.allocator.BufferCollection;
+import heap.api.vmo.Vmo;
+import java.lang.ref.Cleaner;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/** What a client holds: its handles to the collection's buffers. Dropped without close, it is reported. */
+final class ClientCollection implements BufferCollection {
+    private static final Cleaner LEAKS = Cleaner.create(Thread.ofPlatform().daemon()
+            .name("heap.registry-leak-detector").factory());
+
+    final HeapRegistry registry;
+    final RegistryCollection record;
+    private final List<Vmo> buffers;
+    private final AtomicBoolean closed;
+    private final Cleaner.Cleanable cleanable;
+
+    ClientCollection(HeapRegistry registry, RegistryCollection record, List<Vmo> buffers, String heap) {
+        this.registry = registry;
+        this.record = record;
+        this.buffers = List.copyOf(buffers);
+        this.closed = new AtomicBoolean();
+        AtomicBoolean closedFlag = closed; // the action must not reach this object
+        long id = record.id();
+        int count = buffers.size();
+        long bytes = record.settings().bufferSettings().sizeBytes();
+        this.cleanable = LEAKS.register(this, () -> {
+            if (!closedFlag.get()) {
+                HeapRegistry.LOG.log(System.Logger.Level.WARNING, "collection " + id + " (" + count + " x " + bytes
+                        + " bytes on " + heap + ") was dropped without close; its buffers go back as the garbage "
+                        + "collector closes their handles");
+            }
+        });
+    }
+
+    @Override
+    public long id() {
+        return record.id();
+    }
+
+    @Override
+    public SingleBufferSettings settings() {
+        return record.settings();
+    }
+
+    @Override
+    public List<Vmo> buffers() {
+        return buffers;
+    }
+
+    @Override
+    public void close() {
+        closed.set(true);
+        buffers.forEach(Vmo::close);
+        cleanable.clean();
+    }
+
+    @Override
+    public String toString() {
+        return "collection " + record.id();
+    }
+}
