@@ -19,7 +19,7 @@ import org.openjdk.jmh.runner.options.OptionsBuilder;
 import org.openjdk.jmh.runner.options.TimeValue;
 
 /**
- * Runs B1-B6 in one JMH invocation and writes {@code benchmarks.md} and {@code benchmarks.csv}: every row with its
+ * Runs B1-B7 in one JMH invocation and writes {@code benchmarks.md} and {@code benchmarks.csv}: every row with its
  * ratio to the row it is compared with, and the JVM, machine and date. {@code --smoke}: one short iteration of each,
  * in-process, with small parameters, to prove the suite runs.
  */
@@ -85,8 +85,9 @@ public final class BenchmarkSuite {
                         "100,000 / 100 <= 2x"));
                 case "B5Threads" -> rows.add(compared("B5 threads", clazz, method, params, primary, "oneThread", byKey, result,
                         method.equals("twoThreads") ? ">= 1.6x" : ""));
-                case "B4Fragmentation", "B6Footprint" -> result.getSecondaryResults().forEach((label, secondary) ->
-                        rows.add(new Row(clazz.startsWith("B4") ? "B4 fragmentation" : "B6 footprint", label, params,
+                case "B4Fragmentation", "B6Footprint", "B7Reclaim" -> result.getSecondaryResults().forEach((label, secondary) ->
+                        rows.add(new Row(clazz.startsWith("B4") ? "B4 fragmentation" : clazz.startsWith("B6")
+                                ? "B6 footprint" : "B7 reclaim at bundle stop", label, params,
                                 // EVENTS counters are summed over iterations: report the mean of one run.
                                 secondary.getStatistics().getMean(), Double.NaN, "", "", Double.NaN,
                                 label.equals("javaHeapBytesPerBuffer") ? "<= 256 bytes" : "")));

@@ -17,7 +17,9 @@ import heap.api.allocator.BufferCollection;
 import heap.api.allocator.CollectionSummary;
 import heap.api.allocator.HeapState;
 import heap.api.allocator.HeapStatus;
+import heap.api.allocator.OwnerStatus;
 import heap.api.allocator.VmoInfo;
+import heap.api.spi.VmoOwner;
 import heap.api.vmo.Vmo;
 import heap.registry.Routing.Candidate;
 import heap.registry.Routing.Choice;
@@ -63,6 +65,11 @@ public class HeapRegistry implements BufferAllocator {
             Thread.ofPlatform().daemon().name("heap.registry-timer").factory());
     private final Object registrations = new Object();
     private final LeakReclaim leakReclaim = new LeakReclaim();
+    private final Map<Long, Account> accounts = new ConcurrentHashMap<>();
+    /** Who calls the registry itself rather than a bundle's view (tests, benchmarks, embedding code). */
+    private final Account direct = new Account(-1, "direct", "caller");
+    private final Map<String, Quota> quotasByPid = new java.util.HashMap<>();
+    private volatile List<Quota> quotas = List.of();
     /** When heaps were last expected to arrive: at start (they are still binding) and whenever one goes away. */
     private volatile long heapsExpectedSinceNanos = System.nanoTime();
     private volatile Limits limits;
@@ -70,6 +77,7 @@ public class HeapRegistry implements BufferAllocator {
 
     public HeapRegistry(Limits limits) {
         this.limits = limits;
+        accounts.put(direct.bundleId, direct);
     }
 
     public void setLimits(Limits limits) {
@@ -129,6 +137,45 @@ public class HeapRegistry implements BufferAllocator {
 
     @Override
     public BufferCollection allocate(AllocationRequest request) {
+        return allocate(request, direct);
+    }
+
+    /** A bundle's own view of the allocator: what it allocates or adopts belongs to it. */
+    public BufferAllocator view(long bundleId, String symbolicName, String version) {
+        Account account = accounts.compute(bundleId, (id, known) -> {
+            if (known == null) {
+                return new Account(bundleId, symbolicName, version);
+            }
+            known.resume();
+            return known;
+        });
+        return new AllocatorView(this, account);
+    }
+
+    /**
+     * The bundle behind {@code view} stopped or let go of the service: its handles and shared mappings close now,
+     * so its buffers go back to their heaps; memory under its open confined mappings is held back.
+     */
+    public void release(BufferAllocator view) {
+        if (!(view instanceof AllocatorView ours) || ours.registry != this || stopped) {
+            return; // when the registry itself stops, buffers stay valid until their clients close them
+        }
+        Account account = ours.account;
+        long buffers = account.liveBuffers();
+        long bytes = account.bytes();
+        VmoOwner.Release released = account.stop().release();
+        if (buffers == 0 && released.handles() == 0 && released.heldBackMappings() == 0) {
+            return;
+        }
+        long leftBuffers = account.liveBuffers();
+        LOG.log(Level.WARNING, account + " stopped holding " + buffers + " buffers (" + bytes + " bytes): "
+                + (buffers - leftBuffers) + " buffers (" + (bytes - account.bytes()) + " bytes) reclaimed"
+                + (released.heldBackMappings() == 0 ? "" : "; " + released.heldBackBytes() + " bytes held back by "
+                        + released.heldBackMappings() + " confined mappings still open on its threads")
+                + (leftBuffers == 0 ? "" : "; " + leftBuffers + " buffers wait for their last handles"));
+    }
+
+    BufferCollection allocate(AllocationRequest request, Account account) {
         checkCallable("allocate");
         if (request == null) {
             throw new SysmemException(SysmemError.PROTOCOL_DEVIATION, "allocate needs a request, got null");
@@ -155,15 +202,16 @@ public class HeapRegistry implements BufferAllocator {
         HeapEntry heap = choice.candidate().heap();
         SingleBufferSettings settings = new SingleBufferSettings(new BufferMemorySettings(size, aggregate.contiguous(),
                 aggregate.secure(), choice.domain(), heap.id, rawSize, aggregate.alignment()));
+        Account.Usage usage = account.usage(heap.id);
         try {
-            return allocateCollection(heap, choice.candidate().properties(), settings, count);
+            return allocateCollection(heap, choice.candidate().properties(), settings, count, usage);
         } catch (SysmemException e) {
             if (!(e.getCause() instanceof StatusException cause && cause.status() == Status.NO_MEMORY)
                     || !reclaimedLeaksSince(startedNanos)) {
                 throw e;
             }
             LOG.log(Level.INFO, heap + " was full; retrying once after the garbage collector reclaimed dropped buffers");
-            return allocateCollection(heap, choice.candidate().properties(), settings, count);
+            return allocateCollection(heap, choice.candidate().properties(), settings, count, usage);
         }
     }
 
@@ -178,15 +226,20 @@ public class HeapRegistry implements BufferAllocator {
 
     /** All the buffers or none: the collection is known to the registry only once every buffer is handed out. */
     private BufferCollection allocateCollection(HeapEntry heap, HeapProperties properties, SingleBufferSettings settings,
-            int count) {
+            int count, Account.Usage usage) {
         long rawSize = settings.bufferSettings().rawVmoSize();
-        RegistryCollection collection = new RegistryCollection(nextCollectionId.getAndIncrement(), settings, count);
+        Account account = usage.account;
+        account.charge(usage, count, rawSize, quotas);
+        RegistryCollection collection = new RegistryCollection(nextCollectionId.getAndIncrement(), settings, count,
+                account);
         List<Vmo> clientVmos = new ArrayList<>(count);
         try {
             for (int index = 0; index < count; index++) {
-                clientVmos.add(allocateBuffer(heap, properties, collection, index, rawSize));
+                clientVmos.add(allocateBuffer(heap, properties, collection, index, rawSize, usage));
             }
         } catch (RuntimeException e) {
+            // Buffers the heap handed out are uncharged as they are deleted; the rest now.
+            account.refund(usage, count - collection.buffersTracked(), rawSize);
             clientVmos.forEach(Vmo::close); // each close leads to deleteVmo: nothing of the collection stays
             LOG.log(Level.WARNING, "collection " + collection.id() + " on " + heap + " failed after "
                     + clientVmos.size() + " of " + count + " buffers; they are being freed: " + e.getMessage());
@@ -199,7 +252,7 @@ public class HeapRegistry implements BufferAllocator {
     }
 
     private Vmo allocateBuffer(HeapEntry heap, HeapProperties properties, RegistryCollection collection, int index,
-            long rawSize) {
+            long rawSize, Account.Usage usage) {
         Vmo heapVmo;
         insideAllocateVmo.set(heap);
         try {
@@ -223,11 +276,11 @@ public class HeapRegistry implements BufferAllocator {
             LOG.log(Level.ERROR, "contract violation: " + heap + " " + violation + " (collection " + collection.id()
                     + " index " + index + ")");
             if (heapVmo != null && !heapVmo.isClosed()) {
-                delete(track(heap, collection, index, heapVmo));
+                delete(track(heap, collection, index, heapVmo, usage));
             }
             throw new SysmemException(SysmemError.NO_MEMORY, heap.id + " could not allocate buffer " + index);
         }
-        RegistryBuffer buffer = track(heap, collection, index, heapVmo);
+        RegistryBuffer buffer = track(heap, collection, index, heapVmo, usage);
         try {
             if (properties.needClear() && !heapVmo.isInaccessible()) {
                 heapVmo.zero(0, heapVmo.size());
@@ -237,7 +290,7 @@ public class HeapRegistry implements BufferAllocator {
                 VarHandle.fullFence(); // the JVM's coherent view: a full fence is the flush
                 heap.flushes.incrementAndGet();
             }
-            Vmo client = heapVmo.createReference();
+            Vmo client = usage.account.owner().createReference(heapVmo);
             buffersByClientKoid.put(client.koid(), buffer);
             buffer.clientKoid = client.koid();
             heapVmo.onZeroChildren(() -> clientsGone(buffer));
@@ -249,10 +302,11 @@ public class HeapRegistry implements BufferAllocator {
     }
 
     /** A buffer the heap handed out: live in its heap and not yet reclaimed in its collection until deleted. */
-    private static RegistryBuffer track(HeapEntry heap, RegistryCollection collection, int index, Vmo heapVmo) {
+    private static RegistryBuffer track(HeapEntry heap, RegistryCollection collection, int index, Vmo heapVmo,
+            Account.Usage usage) {
         heap.live.incrementAndGet();
         collection.bufferAllocated();
-        return new RegistryBuffer(heap, collection, index, heapVmo);
+        return new RegistryBuffer(heap, collection, index, heapVmo, usage);
     }
 
     private void clientsGone(RegistryBuffer buffer) {
@@ -275,6 +329,7 @@ public class HeapRegistry implements BufferAllocator {
             if (error instanceof TimeoutException) {
                 heap.lost.incrementAndGet();
                 heap.live.decrementAndGet();
+                buffer.uncharge();
                 LOG.log(Level.ERROR, heap + " never answered deleteVmo for collection " + buffer.collection.id()
                         + " index " + buffer.index + " within " + millis + " ms; buffer marked lost");
                 removeIfDrained(heap);
@@ -304,6 +359,7 @@ public class HeapRegistry implements BufferAllocator {
                     + " index " + buffer.index + " with an error");
         }
         buffer.heap.live.decrementAndGet();
+        buffer.uncharge();
         if (buffer.collection.bufferReclaimed()) {
             collections.remove(buffer.collection.id(), buffer.collection);
         }
@@ -334,6 +390,56 @@ public class HeapRegistry implements BufferAllocator {
             throw new SysmemException(SysmemError.PROTOCOL_DEVIATION, "buffers_remaining " + buffersRemaining + " is negative");
         }
         return ours.record.track(buffersRemaining);
+    }
+
+    @Override
+    public void adopt(Vmo vmo) {
+        adopt(vmo, direct);
+    }
+
+    void adopt(Vmo vmo, Account account) {
+        checkCallable("adopt");
+        if (vmo == null) {
+            throw new SysmemException(SysmemError.PROTOCOL_DEVIATION, "adopt needs a VMO, got null");
+        }
+        try {
+            account.owner().adopt(vmo);
+        } catch (StatusException e) {
+            throw new SysmemException(SysmemError.PROTOCOL_DEVIATION, account + " cannot adopt VMO koid " + vmo.koid()
+                    + ": " + e.getMessage(), e);
+        }
+        RegistryBuffer buffer = buffersByClientKoid.get(vmo.koid());
+        if (buffer != null) {
+            buffer.chargeTo(account.usage(buffer.heap.id));
+        }
+    }
+
+    @Override
+    public List<OwnerStatus> owners() {
+        List<OwnerStatus> owners = new ArrayList<>();
+        for (Account account : accounts.values()) {
+            OwnerStatus status = account.status();
+            if (!status.heaps().isEmpty()) {
+                owners.add(status);
+            }
+        }
+        owners.sort(Comparator.comparingLong(OwnerStatus::bundleId));
+        return owners;
+    }
+
+    /** Adds or replaces the quota of a configuration. */
+    public void putQuota(Quota quota) {
+        synchronized (quotasByPid) {
+            quotasByPid.put(quota.pid(), quota);
+            quotas = List.copyOf(quotasByPid.values());
+        }
+    }
+
+    public void removeQuota(String pid) {
+        synchronized (quotasByPid) {
+            quotasByPid.remove(pid);
+            quotas = List.copyOf(quotasByPid.values());
+        }
     }
 
     @Override

@@ -3,8 +3,16 @@ package heap.registry;
 import heap.api.Heap;
 import heap.api.allocator.BufferAllocator;
 import java.time.Duration;
+import java.util.Dictionary;
+import java.util.Hashtable;
 import java.util.Map;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.Constants;
+import org.osgi.framework.ServiceFactory;
 import org.osgi.framework.ServiceReference;
+import org.osgi.framework.ServiceRegistration;
+import org.osgi.service.cm.ManagedServiceFactory;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -17,8 +25,12 @@ import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
-/** The registry as the {@link BufferAllocator} service, bound to every {@link Heap} service as they come and go. */
-@Component(immediate = true, configurationPid = "heap.registry", service = BufferAllocator.class)
+/**
+ * The registry, bound to every {@link Heap} service as they come and go. It offers {@link BufferAllocator} as a
+ * bundle-scoped service (one view per client bundle, released when that bundle lets go of it) and takes
+ * {@code heap.quota} factory configurations.
+ */
+@Component(immediate = true, configurationPid = "heap.registry", service = {})
 @Designate(ocd = HeapRegistryComponent.Config.class)
 public class HeapRegistryComponent extends HeapRegistry {
 
@@ -44,9 +56,17 @@ public class HeapRegistryComponent extends HeapRegistry {
         long replacement_grace_ms() default 2000;
     }
 
+    private final ServiceRegistration<BufferAllocator> allocatorRegistration;
+    private final ServiceRegistration<ManagedServiceFactory> quotaRegistration;
+
     @Activate
-    public HeapRegistryComponent(Config config) {
+    public HeapRegistryComponent(Config config, BundleContext context) {
         super(limits(config));
+        allocatorRegistration = context.registerService(BufferAllocator.class, new Views(), null);
+        Dictionary<String, Object> quotaProperties = new Hashtable<>();
+        quotaProperties.put(Constants.SERVICE_PID, QuotaConfigurations.FACTORY_PID);
+        quotaRegistration = context.registerService(ManagedServiceFactory.class, new QuotaConfigurations(this),
+                quotaProperties);
     }
 
     @Modified
@@ -56,7 +76,9 @@ public class HeapRegistryComponent extends HeapRegistry {
 
     @Deactivate
     void deactivate() {
-        stop();
+        stop(); // first: views let go as the service goes away must not reclaim anything
+        allocatorRegistration.unregister();
+        quotaRegistration.unregister();
     }
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
@@ -67,6 +89,20 @@ public class HeapRegistryComponent extends HeapRegistry {
 
     void unbindHeap(Heap heap) {
         removeHeap(heap);
+    }
+
+    /** One view per client bundle; the framework lets go of it when that bundle stops or ungets the service. */
+    private final class Views implements ServiceFactory<BufferAllocator> {
+        @Override
+        public BufferAllocator getService(Bundle bundle, ServiceRegistration<BufferAllocator> registration) {
+            return view(bundle.getBundleId(), bundle.getSymbolicName(), bundle.getVersion().toString());
+        }
+
+        @Override
+        public void ungetService(Bundle bundle, ServiceRegistration<BufferAllocator> registration,
+                BufferAllocator view) {
+            release(view);
+        }
     }
 
     private static Limits limits(Config config) {

@@ -18,13 +18,16 @@ final class RegistryCollection {
     private final long id;
     private final SingleBufferSettings settings;
     private final int bufferCount;
+    private final Account owner;
+    private int tracked;
     private List<Tracker> trackers = List.of(); // a real list only once someone tracks this collection
     private int notReclaimed;
 
-    RegistryCollection(long id, SingleBufferSettings settings, int bufferCount) {
+    RegistryCollection(long id, SingleBufferSettings settings, int bufferCount, Account owner) {
         this.id = id;
         this.settings = settings;
         this.bufferCount = bufferCount;
+        this.owner = owner;
     }
 
     long id() {
@@ -41,6 +44,12 @@ final class RegistryCollection {
 
     synchronized void bufferAllocated() {
         notReclaimed++;
+        tracked++;
+    }
+
+    /** Buffers a heap handed out for this collection so far, deleted or not. */
+    synchronized int buffersTracked() {
+        return tracked;
     }
 
     /** One buffer's deleteVmo was answered; true when none is left. */
@@ -79,7 +88,7 @@ final class RegistryCollection {
     }
 
     synchronized CollectionSummary summary() {
-        return new CollectionSummary(id, settings, bufferCount, notReclaimed);
+        return new CollectionSummary(id, settings, bufferCount, notReclaimed, owner.name, owner.stopped());
     }
 
     @Override

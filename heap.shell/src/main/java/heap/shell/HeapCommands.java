@@ -21,7 +21,8 @@ import org.osgi.service.component.annotations.ReferencePolicy;
 /** Gogo commands in scope {@code heap}. Errors print one line and count as a failed command for scripts. */
 @Component(immediate = true, service = HeapCommands.class, property = {"osgi.command.scope=heap", "osgi.command.function=list",
         "osgi.command.function=alloc", "osgi.command.function=free", "osgi.command.function=collections",
-        "osgi.command.function=info", "osgi.command.function=stats", "osgi.command.function=check"})
+        "osgi.command.function=info", "osgi.command.function=stats", "osgi.command.function=check",
+        "osgi.command.function=owners"})
 public class HeapCommands {
     /** Failed commands in this process: a console run that had one exits non-zero (see {@link ScriptExit}). */
     static final AtomicInteger FAILURES = new AtomicInteger();
@@ -73,6 +74,11 @@ public class HeapCommands {
     @Descriptor("lists collections whose buffers are not all reclaimed")
     public String collections(@Parameter(names = "--json", presentValue = "true", absentValue = "false") boolean json) {
         return run(json, shell::collections, Text::collections);
+    }
+
+    @Descriptor("lists the bundles that allocated: per heap live buffers, bytes, peak, failures, reclaimed at stop, held back")
+    public String owners(@Parameter(names = "--json", presentValue = "true", absentValue = "false") boolean json) {
+        return run(json, shell::owners, Text::owners);
     }
 
     @Descriptor("shows a collection (by id) or a buffer (by koid)")

@@ -14,6 +14,8 @@ import heap.api.allocator.BufferAllocator;
 import heap.api.allocator.BufferCollection;
 import heap.api.allocator.CollectionSummary;
 import heap.api.allocator.HeapStatus;
+import heap.api.allocator.OwnerHeapUsage;
+import heap.api.allocator.OwnerStatus;
 import heap.api.vmo.Vmo;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -87,6 +89,38 @@ final class HeapShell {
             row.put("buffers_not_reclaimed", summary.buffersNotReclaimed());
             row.put("size_bytes", summary.settings().bufferSettings().rawVmoSize());
             row.put("held_by_shell", held.containsKey(summary.id()));
+            row.put("owner", summary.owner());
+            row.put("owner_stopped", summary.ownerStopped());
+            rows.add(row);
+        }
+        return rows;
+    }
+
+    /** Per bundle that used the allocator: what it holds on each heap, and what its stop gave back or held back. */
+    List<Map<String, Object>> owners() {
+        List<Map<String, Object>> rows = new ArrayList<>();
+        for (OwnerStatus owner : allocator.owners()) {
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("bundle", owner.bundle());
+            row.put("bundle_id", owner.bundleId());
+            row.put("stopped", owner.stopped());
+            row.put("live_buffers", owner.liveBuffers());
+            row.put("bytes", owner.bytes());
+            row.put("held_back_bytes", owner.heldBackBytes());
+            row.put("held_back_mappings", owner.heldBackMappings());
+            List<Map<String, Object>> heaps = new ArrayList<>();
+            for (OwnerHeapUsage usage : owner.heaps()) {
+                Map<String, Object> heap = new LinkedHashMap<>();
+                heap.put("heap", usage.heap().toString());
+                heap.put("live_buffers", usage.liveBuffers());
+                heap.put("bytes", usage.bytes());
+                heap.put("peak_bytes", usage.peakBytes());
+                heap.put("allocations_failed", usage.allocationsFailed());
+                heap.put("reclaimed_buffers", usage.reclaimedBuffers());
+                heap.put("reclaimed_bytes", usage.reclaimedBytes());
+                heaps.add(heap);
+            }
+            row.put("heaps", heaps);
             rows.add(row);
         }
         return rows;

@@ -45,11 +45,32 @@ final class Text {
         if (rows.isEmpty()) {
             return "no collections";
         }
-        StringBuilder out = new StringBuilder(String.format("%6s %-50s %7s %12s %14s %s%n", "ID", "HEAP", "BUFFERS",
-                "NOT FREED", "VMO SIZE", "HELD BY SHELL"));
+        StringBuilder out = new StringBuilder(String.format("%6s %-50s %7s %12s %14s %-13s %s%n", "ID", "HEAP", "BUFFERS",
+                "NOT FREED", "VMO SIZE", "HELD BY SHELL", "OWNER"));
         for (Map<String, Object> row : rows) {
-            out.append(String.format("%6s %-50s %7s %12s %14s %s%n", row.get("id"), row.get("heap"), row.get("buffers"),
-                    row.get("buffers_not_reclaimed"), row.get("size_bytes"), yesNo(row.get("held_by_shell"))));
+            out.append(String.format("%6s %-50s %7s %12s %14s %-13s %s%s%n", row.get("id"), row.get("heap"),
+                    row.get("buffers"), row.get("buffers_not_reclaimed"), row.get("size_bytes"),
+                    yesNo(row.get("held_by_shell")), row.get("owner"),
+                    Boolean.TRUE.equals(row.get("owner_stopped")) ? " (stopped; memory held back)" : ""));
+        }
+        return out.toString().stripTrailing();
+    }
+
+    static String owners(List<Map<String, Object>> rows) {
+        if (rows.isEmpty()) {
+            return "no bundle has allocated";
+        }
+        StringBuilder out = new StringBuilder(String.format("%-40s %-8s %-50s %6s %12s %12s %6s %18s %14s%n", "BUNDLE",
+                "STATE", "HEAP", "LIVE", "BYTES", "PEAK", "FAILED", "RECLAIMED AT STOP", "HELD BACK"));
+        for (Map<String, Object> row : rows) {
+            for (Object each : (List<?>) row.get("heaps")) {
+                Map<String, Object> heap = map(each);
+                out.append(String.format("%-40s %-8s %-50s %6s %12s %12s %6s %18s %14s%n", row.get("bundle"),
+                        Boolean.TRUE.equals(row.get("stopped")) ? "stopped" : "active", heap.get("heap"),
+                        heap.get("live_buffers"), heap.get("bytes"), heap.get("peak_bytes"),
+                        heap.get("allocations_failed"), heap.get("reclaimed_buffers") + " / " + bytes(heap.get("reclaimed_bytes")),
+                        bytes(row.get("held_back_bytes"))));
+            }
         }
         return out.toString().stripTrailing();
     }

@@ -68,6 +68,22 @@ class HeapShellTest {
     }
 
     @Test
+    void theShellsAllocationsBelongToTheShellBundleAndOwnersShowsThem() {
+        HeapShell asBundle = new HeapShell(registry.view(12, "heap.shell", "1.0.0"));
+        long id = (Long) asBundle.alloc(1 << 20, 2, false, true, false, "").get("collection");
+        Map<String, Object> owner = asBundle.owners().stream().filter(row -> row.get("bundle_id").equals(12L))
+                .findFirst().orElseThrow();
+        assertEquals("heap.shell 1.0.0 [12]", owner.get("bundle"));
+        assertEquals(2L, owner.get("live_buffers"));
+        assertEquals(2L << 20, owner.get("bytes"));
+        assertEquals("heap.shell 1.0.0 [12]", asBundle.collections().get(0).get("owner"));
+        assertTrue(Text.owners(asBundle.owners()).contains(HeapId.SECURE.toString()));
+        assertTrue(Text.collections(asBundle.collections()).contains("heap.shell 1.0.0 [12]"));
+        asBundle.free(id);
+        assertEquals(0L, secure.metrics().get("used_size"), "the shell's own allocations stay freeable");
+    }
+
+    @Test
     void errorsLeaveNothingAllocated() {
         assertThrows(SysmemException.class, () -> shell.alloc(1 << 20, 1, false, true, true, ""));
         assertThrows(SysmemException.class, () -> shell.alloc(1 << 20, 1, false, false, false, "no.such.heap"));

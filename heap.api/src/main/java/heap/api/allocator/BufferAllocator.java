@@ -6,7 +6,16 @@ import java.util.concurrent.CompletionStage;
 import org.osgi.annotation.versioning.ProviderType;
 
 /**
- * Allocates buffer collections from the registered heaps ({@code fuchsia.sysmem2.Allocator}). Failures are
+ * Allocates buffer collections from the registered heaps ({@code fuchsia.sysmem2.Allocator}).
+ *
+ * <p><b>Ownership.</b> The service is bundle scoped: each bundle gets its own view, and every handle handed out
+ * through it — and every duplicate, child and mapping made from one — belongs to that bundle. When the bundle
+ * stops (or ungets the service), its handles and shared mappings are closed at once and the buffers go back to
+ * their heaps; memory under a confined mapping still open on one of its threads is held back, never reused, until
+ * that mapping is closed or collected. A bundle that receives a handle from another bundle takes it over with
+ * {@link #adopt(Vmo)} (Zircon moves a handle when it is sent); after that, the sender's stop does not touch it.
+ *
+ * <p>Failures are
  * {@link heap.api.SysmemException}s: CONSTRAINTS_INTERSECTION_EMPTY, NOT_FOUND (no heap fits), NO_MEMORY (every
  * heap failure, sanitized; the heap's own status is logged), PROTOCOL_DEVIATION (malformed or contradictory
  * constraints). A heap calling back into the allocator from inside its own allocateVmo gets a
@@ -30,6 +39,18 @@ public interface BufferAllocator {
      * (their heap has answered deleteVmo).
      */
     CompletionStage<Void> attachLifetimeTracking(BufferCollection collection, int buffersRemaining);
+
+    /**
+     * Makes {@code vmo}, a handle another bundle passed to this one, belong to this bundle; a buffer handed out by
+     * the allocator is then counted against this bundle too. PROTOCOL_DEVIATION for null, a closed handle, or a
+     * handle of another VMO implementation; the handle is unchanged then.
+     *
+     * @since 1.1
+     */
+    void adopt(Vmo vmo);
+
+    /** Every bundle that has used the allocator, with what it holds per heap. @since 1.1 */
+    List<OwnerStatus> owners();
 
     /** Every heap bound to the allocator, whatever its state. */
     List<HeapStatus> heaps();

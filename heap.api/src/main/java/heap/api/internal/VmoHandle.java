@@ -87,7 +87,7 @@ final class VmoHandle implements Vmo {
                     + " has " + rights + " and cannot grant " + extra);
         }
         object.addHandle();
-        return keepAlive(new VmoHandle(object, wanted));
+        return keepAlive(open(object, wanted, owner()));
     }
 
     @Override
@@ -95,14 +95,46 @@ final class VmoHandle implements Vmo {
         requireOpen();
         require(VmoRight.DUPLICATE, VmoRight.READ);
         checkRange("slice", offset, size);
-        return keepAlive(new VmoHandle(object.createChild(offset, size), rights));
+        return keepAlive(open(object.createChild(offset, size), rights, owner()));
     }
 
     @Override
     public Vmo createReference() {
+        return createReference(owner());
+    }
+
+    Vmo createReference(Owner newOwner) {
         requireOpen();
         require(VmoRight.DUPLICATE, VmoRight.READ);
-        return keepAlive(new VmoHandle(object.createChild(0, object.size()), rights));
+        return keepAlive(open(object.createChild(0, object.size()), rights, newOwner));
+    }
+
+    /** The owner this handle belongs to now, or null (a heap's own handles belong to nobody). */
+    Owner owner() {
+        return lease.owner();
+    }
+
+    void moveTo(Owner newOwner) {
+        requireOpen();
+        if (!lease.joinOwner(newOwner)) {
+            requireOpen();
+            throw released(newOwner);
+        }
+    }
+
+    /** A handle on a counted reference to {@code target}; closed again if its owner was released meanwhile. */
+    private static VmoHandle open(VmoObject target, Set<VmoRight> rights, Owner owner) {
+        VmoHandle handle = new VmoHandle(target, rights);
+        if (owner != null && !handle.lease.joinOwner(owner)) {
+            handle.close();
+            throw released(owner);
+        }
+        return handle;
+    }
+
+    private static StatusException released(Owner owner) {
+        return new StatusException(Status.BAD_STATE, owner + " has been released (its bundle stopped): nothing can "
+                + "be made for it or moved to it");
     }
 
     @Override
@@ -134,7 +166,13 @@ final class VmoHandle implements Vmo {
         }
         // The segment lives in the mapping's own arena: once the mapping closes, a kept segment fails cleanly.
         MemorySegment segment = object.memory().asSlice(offset, length).reinterpret(arena, null);
-        return keepAlive(new Mapping(object, writable ? segment : segment.asReadOnly(), offset, writable, arena, shared));
+        Mapping mapping = new Mapping(object, writable ? segment : segment.asReadOnly(), offset, writable, arena, shared);
+        Owner owner = owner();
+        if (owner != null && !mapping.lease.joinOwner(owner)) {
+            mapping.close();
+            throw released(owner);
+        }
+        return keepAlive(mapping);
     }
 
     @Override

@@ -252,6 +252,9 @@ public final class VmoObject {
         private final Kind kind;
         private final Arena sharedArena; // only a shared mapping's: any thread, the leak detector too, may close it
         private final AtomicBoolean closed = new AtomicBoolean();
+        private Owner owner; // guarded by this lease
+        Lease prevInOwner; // guarded by the owner
+        Lease nextInOwner; // guarded by the owner
 
         Lease(VmoObject object) {
             this(object, Kind.HANDLE, null);
@@ -263,15 +266,59 @@ public final class VmoObject {
             this.sharedArena = sharedArena;
         }
 
+        Kind kind() {
+            return kind;
+        }
+
+        long objectSize() {
+            return object.size;
+        }
+
         boolean isClosed() {
             return closed.get();
         }
 
+        synchronized Owner owner() {
+            return owner;
+        }
+
+        /** Joins {@code to} (null: nobody); false when it is released or this lease already ended. */
+        synchronized boolean joinOwner(Owner to) {
+            if (closed.get()) {
+                return false;
+            }
+            Owner from = owner;
+            if (from != null) {
+                from.unlink(this); // first: the list links are reused by the next owner
+            }
+            if (to != null && !to.link(this)) {
+                owner = from != null && from.link(this) ? from : null;
+                return false;
+            }
+            owner = to;
+            return true;
+        }
+
+        private synchronized void leaveOwner() {
+            if (owner != null) {
+                owner.unlink(this);
+                owner = null;
+            }
+        }
+
         /** Ends the lease once; later calls do nothing. A confined mapping's arena is closed by its caller first. */
         void end() {
+            endIfOpen();
+        }
+
+        /** As {@link #end()}; true when this call ended it. */
+        boolean endIfOpen() {
             if (closed.compareAndSet(false, true)) {
+                leaveOwner();
                 release();
+                return true;
             }
+            return false;
         }
 
         private void release() {
@@ -291,7 +338,8 @@ public final class VmoObject {
                 LEAKED.incrementAndGet();
                 LOG.log(System.Logger.Level.WARNING, "leaked VMO " + (kind == Kind.HANDLE ? "handle" : "mapping")
                         + " of koid " + object.koid + " (size " + object.size + ") was never closed; the garbage "
-                        + "collector closed it");
+                        + "collector closed it" + (owner() == null ? "" : " (owner " + owner().name() + ")"));
+                leaveOwner();
                 release();
             }
         }

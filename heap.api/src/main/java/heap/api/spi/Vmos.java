@@ -2,6 +2,7 @@ package heap.api.spi;
 
 import heap.api.Status;
 import heap.api.StatusException;
+import heap.api.internal.Owner;
 import heap.api.internal.Require;
 import heap.api.internal.VmoObject;
 import heap.api.vmo.Vmo;
@@ -43,6 +44,11 @@ public final class Vmos {
                     + Long.toUnsignedString(size));
         }
         return VmoObject.root(size, null, physicalAddress, onRelease);
+    }
+
+    /** A new owner of handles (a bundle, for the registry): see {@link VmoOwner}. */
+    public static VmoOwner owner(String name) {
+        return new Owner(name);
     }
 
     /** How many handles and mappings the garbage collector has closed because their owner never did. */

@@ -1,0 +1,109 @@
+package heap.api.vmo;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import heap.api.Status;
+import heap.api.StatusException;
+import heap.api.spi.VmoOwner;
+import heap.api.spi.Vmos;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
+
+/** A bundle's handles die with it, as a process's do in Zircon; a confined mapping holds its memory back. */
+class OwnershipTest {
+    private static final int SIZE = 8192;
+    private final AtomicInteger releases = new AtomicInteger();
+    private final Vmo root = Vmos.root(Arena.ofAuto().allocate(SIZE), releases::incrementAndGet);
+
+    private static void assertStatus(Status expected, Executable executable) {
+        StatusException e = assertThrows(StatusException.class, executable);
+        assertEquals(expected, e.status(), e.getMessage());
+    }
+
+    @Test
+    void everythingMadeFromAnOwnedHandleBelongsToItsOwnerAndReleaseClosesItButHoldsConfinedMappingsBack() {
+        VmoOwner owner = Vmos.owner("client 1.0.0");
+        Vmo handle = owner.createReference(root);
+        Vmo duplicate = handle.duplicate();
+        Vmo slice = handle.createSlice(0, 4096);
+        VmoMapping shared = handle.mapShared(0, SIZE, true);
+        VmoMapping confined = slice.map(0, 4096, true);
+        MemorySegment sharedSegment = shared.segment();
+        assertTrue(owner.owns(handle) && owner.owns(duplicate) && owner.owns(slice));
+        assertFalse(owner.owns(root), "the heap's own handle belongs to nobody");
+        assertEquals(5, owner.openLeases());
+        root.close();
+
+        VmoOwner.Release release = owner.release();
+
+        assertEquals(new VmoOwner.Release(3, 1, 1, 4096), release);
+        assertTrue(handle.isClosed() && duplicate.isClosed() && slice.isClosed() && shared.isClosed());
+        assertThrows(IllegalStateException.class, () -> sharedSegment.get(ValueLayout.JAVA_BYTE, 0));
+        assertFalse(confined.isClosed(), "only its own thread can close a confined mapping");
+        confined.segment().set(ValueLayout.JAVA_BYTE, 0, (byte) 7);
+        assertEquals(0, releases.get(), "the memory under the confined mapping is held back");
+        assertEquals(1, owner.heldBack().heldBackMappings());
+        confined.close();
+        assertEquals(1, releases.get());
+        assertEquals(new VmoOwner.Release(0, 0, 0, 0), owner.release(), "a second release finds nothing");
+    }
+
+    @Test
+    void anAdoptedHandleSurvivesItsFirstOwnersRelease() {
+        VmoOwner producer = Vmos.owner("producer");
+        VmoOwner consumer = Vmos.owner("consumer");
+        Vmo handle = producer.createReference(root);
+        Vmo passed = handle.duplicate(java.util.EnumSet.of(VmoRight.READ, VmoRight.MAP));
+        consumer.adopt(passed);
+        assertTrue(consumer.owns(passed));
+        assertFalse(producer.owns(passed));
+        root.close();
+        producer.release();
+        assertTrue(handle.isClosed());
+        assertFalse(passed.isClosed(), "the consumer's handle survives");
+        assertEquals(0, releases.get());
+        consumer.release();
+        assertEquals(1, releases.get());
+    }
+
+    @Test
+    void aReleasedOwnerGetsNothingNewAndNothingLeaks() {
+        VmoOwner owner = Vmos.owner("stopped");
+        owner.release();
+        assertStatus(Status.BAD_STATE, () -> owner.createReference(root));
+        Vmo other = Vmos.owner("alive").createReference(root);
+        assertStatus(Status.BAD_STATE, () -> owner.adopt(other));
+        assertFalse(other.isClosed(), "a refused adoption changes nothing");
+        assertEquals(1, root.childCount(), "the refused reference was given back");
+        other.close();
+        assertStatus(Status.BAD_HANDLE, () -> Vmos.owner("x").adopt(other));
+        assertStatus(Status.INVALID_ARGS, () -> Vmos.owner("x").adopt(null));
+        assertStatus(Status.INVALID_ARGS, () -> Vmos.owner(null));
+        root.close();
+        assertEquals(1, releases.get());
+    }
+
+    @Test
+    void aDroppedOwnedHandleLeavesItsOwnerWhenCollected() throws Exception {
+        VmoOwner owner = Vmos.owner("careless");
+        dropReference(owner);
+        for (int i = 0; i < 250 && owner.openLeases() != 0; i++) {
+            System.gc();
+            Thread.sleep(20);
+        }
+        assertEquals(0, owner.openLeases());
+        root.close();
+        assertEquals(1, releases.get());
+    }
+
+    private void dropReference(VmoOwner owner) {
+        owner.createReference(root);
+    }
+}

@@ -1,0 +1,307 @@
+package heap.itest;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import heap.api.HeapId;
+import heap.api.HeapMetrics;
+import heap.api.SysmemError;
+import heap.api.SysmemException;
+import heap.api.allocator.BufferAllocator;
+import heap.api.allocator.BufferCollection;
+import heap.api.allocator.OwnerStatus;
+import heap.api.vmo.Vmo;
+import heap.api.vmo.VmoMapping;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.foreign.ValueLayout;
+import java.util.Dictionary;
+import java.util.Hashtable;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.jar.Attributes;
+import java.util.jar.JarOutputStream;
+import java.util.jar.Manifest;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.Test;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.BundleException;
+import org.osgi.service.cm.Configuration;
+
+/**
+ * Real client bundles, installed from bytes the test writes, use the allocator through their own bundle context:
+ * what they hold comes back when they stop, are updated or uninstalled — with no garbage collection asked for.
+ */
+class OwnershipInFrameworkTest extends FrameworkTestSupport {
+    private static final long MIB = 1L << 20;
+    private static final AtomicInteger CLIENTS = new AtomicInteger();
+
+    private final java.util.List<Bundle> installed = new java.util.ArrayList<>();
+
+    @AfterEach
+    void uninstallClients() throws BundleException {
+        for (Bundle bundle : installed) {
+            if (bundle.getState() != Bundle.UNINSTALLED) {
+                bundle.uninstall();
+            }
+        }
+    }
+
+    private static InputStream clientJar(String symbolicName, String version) {
+        Manifest manifest = new Manifest();
+        Attributes main = manifest.getMainAttributes();
+        main.put(Attributes.Name.MANIFEST_VERSION, "1.0");
+        main.putValue("Bundle-ManifestVersion", "2");
+        main.putValue("Bundle-SymbolicName", symbolicName);
+        main.putValue("Bundle-Version", version);
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (JarOutputStream jar = new JarOutputStream(bytes, manifest)) {
+            jar.flush();
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
+        return new ByteArrayInputStream(bytes.toByteArray());
+    }
+
+    private Bundle startClient(String symbolicName) throws BundleException {
+        Bundle bundle = context.installBundle("itest:client/" + CLIENTS.incrementAndGet(), clientJar(symbolicName, "1.0.0"));
+        installed.add(bundle);
+        bundle.start();
+        return bundle;
+    }
+
+    /** The allocator as the client bundle sees it: its own view. */
+    private static BufferAllocator viewOf(Bundle client) {
+        BundleContext clientContext = client.getBundleContext();
+        return clientContext.getService(clientContext.getServiceReference(BufferAllocator.class));
+    }
+
+    private long contiguousUsed() {
+        return heapMetrics(HeapId.CONTIGUOUS_SYSTEM_RAM.heapType()).metrics().get(HeapMetrics.USED_SIZE);
+    }
+
+    private static heap.api.BufferMemoryConstraints contiguous(long bytes) {
+        return size(bytes).physicallyContiguousRequired(true).build();
+    }
+
+    private OwnerStatus ownerStatus(Bundle bundle) {
+        return allocator().owners().stream().filter(o -> o.bundleId() == bundle.getBundleId()).findFirst()
+                .orElseThrow(() -> new AssertionError("no owner row for " + bundle));
+    }
+
+    private static void awaitWithin(long millis, String what, java.util.function.BooleanSupplier condition) {
+        long deadline = System.nanoTime() + millis * 1_000_000;
+        while (!condition.getAsBoolean()) {
+            assertTrue(System.nanoTime() < deadline, what + " within " + millis + " ms");
+            sleep(5);
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"stop", "update", "uninstall"})
+    void aClientThatGoesAwayWithoutClosingGivesItsPoolMemoryBackWithinASecond(String how) throws Exception {
+        awaitActive(HeapId.CONTIGUOUS_SYSTEM_RAM);
+        long before = contiguousUsed();
+        Bundle client = startClient("itest.client." + how);
+        BufferCollection collection = viewOf(client).allocate(request(4, contiguous(8 * MIB), true));
+        collection.buffers().forEach(buffer -> fill(buffer, (byte) 0x33));
+        assertEquals(before + 32 * MIB, contiguousUsed());
+
+        switch (how) {
+            case "stop" -> client.stop();
+            case "update" -> client.update(clientJar("itest.client." + how, "1.0.1"));
+            default -> client.uninstall();
+        }
+
+        awaitWithin(1000, "the pool's used_size back at " + before + " after " + how, () -> contiguousUsed() == before);
+        assertTrue(collection.buffers().stream().allMatch(Vmo::isClosed), "the client's handles were closed");
+        assertTrue(allocator().collections().stream().noneMatch(c -> c.id() == collection.id()));
+    }
+
+    @Test
+    void aBufferAdoptedByASecondBundleSurvivesTheFirstsStopAndGoesWithTheSeconds() throws Exception {
+        awaitActive(HeapId.CONTIGUOUS_SYSTEM_RAM);
+        long before = contiguousUsed();
+        Bundle producer = startClient("itest.producer");
+        Bundle consumer = startClient("itest.consumer");
+        BufferCollection collection = viewOf(producer).allocate(request(2, contiguous(4 * MIB), true));
+        Vmo passed = collection.buffers().get(1).duplicate();
+        fill(passed, (byte) 0x44);
+        viewOf(consumer).adopt(passed);
+
+        producer.stop();
+        awaitWithin(1000, "the producer's own buffer back", () -> contiguousUsed() == before + 4 * MIB);
+        assertTrue(holds(passed, (byte) 0x44), "the adopted buffer kept its bytes");
+        assertEquals(1, ownerStatus(consumer).liveBuffers());
+
+        consumer.stop();
+        awaitWithin(1000, "the adopted buffer back after the consumer's stop", () -> contiguousUsed() == before);
+        assertTrue(passed.isClosed());
+    }
+
+    @Test
+    void aConfinedMappingOpenAtStopHoldsItsMemoryBackAndItIsNeverReusedMeanwhile() throws Exception {
+        awaitActive(HeapId.CONTIGUOUS_SYSTEM_RAM);
+        long before = contiguousUsed();
+        Bundle client = startClient("itest.confined");
+        BufferCollection collection = viewOf(client).allocate(request(1, contiguous(8 * MIB), true));
+        Vmo buffer = collection.buffers().get(0);
+        long address = buffer.physicalAddress().orElseThrow();
+        VmoMapping mapping = buffer.map(0, 8 * MIB, true); // this thread plays the client's thread
+        mapping.segment().fill((byte) 0x55);
+
+        client.stop();
+
+        OwnerStatus stopped = ownerStatus(client);
+        assertTrue(stopped.stopped());
+        assertEquals(8 * MIB, stopped.heldBackBytes());
+        assertEquals(before + 8 * MIB, contiguousUsed(), "held back");
+        try (BufferCollection other = allocator().allocate(request(4, contiguous(8 * MIB), true))) {
+            for (Vmo each : other.buffers()) {
+                long start = each.physicalAddress().orElseThrow();
+                assertTrue(start + 8 * MIB <= address || start >= address + 8 * MIB, "held-back memory reused");
+                fill(each, (byte) 0x66);
+            }
+            assertEquals(0x55, mapping.segment().get(ValueLayout.JAVA_BYTE, 8 * MIB - 1));
+        }
+        mapping.close();
+        awaitWithin(1000, "the held-back buffer back once its mapping closed", () -> contiguousUsed() == before);
+        assertEquals(0, ownerStatus(client).heldBackBytes());
+    }
+
+    @Test
+    void aQuotaFromConfigAdminLimitsMatchingBundlesAndFollowsLiveChanges() throws Exception {
+        awaitActive(HeapId.CONTIGUOUS_SYSTEM_RAM);
+        Bundle client = startClient("itest.quota.camera");
+        BufferAllocator view = viewOf(client);
+        Configuration quota = configurationAdmin().getFactoryConfiguration("heap.quota", "camera", "?");
+        try {
+            quota.update(quotaProperties(16 * MIB));
+            BufferCollection held = awaitValue("the quota in force", () -> {
+                try {
+                    view.allocate(request(3, contiguous(8 * MIB), true)).close();
+                    return null; // not yet
+                } catch (SysmemException e) {
+                    return e.getMessage().contains("heap.quota~camera") ? view.allocate(request(2, contiguous(8 * MIB), true)) : null;
+                }
+            });
+            SysmemException refused = org.junit.jupiter.api.Assertions.assertThrows(SysmemException.class,
+                    () -> view.allocate(request(1, contiguous(8 * MIB), true)));
+            assertEquals(SysmemError.NO_MEMORY, refused.error());
+            assertTrue(refused.getMessage().contains("itest.quota.camera"), refused.getMessage());
+
+            quota.update(quotaProperties(24 * MIB));
+            BufferCollection more = awaitValue("the raised quota", () -> {
+                try {
+                    return view.allocate(request(1, contiguous(8 * MIB), true));
+                } catch (SysmemException e) {
+                    return null;
+                }
+            });
+            more.close();
+            held.close();
+        } finally {
+            quota.delete();
+        }
+        BufferCollection unlimited = awaitValue("the quota removed", () -> {
+            try {
+                return view.allocate(request(5, contiguous(8 * MIB), true));
+            } catch (SysmemException e) {
+                return null;
+            }
+        });
+        unlimited.close();
+        assertTrue(ownerStatus(client).heaps().get(0).allocationsFailed() >= 2);
+    }
+
+    private static Dictionary<String, Object> quotaProperties(long maxBytes) {
+        Dictionary<String, Object> properties = new Hashtable<>();
+        properties.put("bundle", "itest.quota.*");
+        properties.put("heap.type", HeapId.CONTIGUOUS_SYSTEM_RAM.heapType());
+        properties.put("max.bytes", maxBytes);
+        return properties;
+    }
+
+    @Test
+    void twoClientsUpdatedOverAndOverUnderLoadLeakNothingAndNeverFailEachOther() throws Exception {
+        awaitActive(HeapId.CONTIGUOUS_SYSTEM_RAM);
+        long before = contiguousUsed();
+        Bundle[] clients = {startClient("itest.churn.a"), startClient("itest.churn.b")};
+        BufferAllocator[] views = {viewOf(clients[0]), viewOf(clients[1])};
+        boolean[] updating = new boolean[2];
+        AtomicLong allocations = new AtomicLong();
+        AtomicLong foreignFailures = new AtomicLong();
+        AtomicLong updates = new AtomicLong();
+        long end = System.nanoTime() + 30_000_000_000L;
+        Thread[] load = new Thread[2];
+        for (int i = 0; i < 2; i++) {
+            int me = i;
+            load[i] = Thread.ofPlatform().name("churn-" + i).start(() -> {
+                java.util.ArrayDeque<BufferCollection> held = new java.util.ArrayDeque<>();
+                java.util.Random random = new java.util.Random(me);
+                while (System.nanoTime() < end) {
+                    BufferAllocator view;
+                    boolean mine;
+                    synchronized (updating) {
+                        view = views[me];
+                        mine = updating[me];
+                    }
+                    try {
+                        BufferCollection collection = view.allocate(request(1 + random.nextInt(2),
+                                contiguous((1 + random.nextInt(4)) * MIB), true));
+                        allocations.incrementAndGet();
+                        collection.buffers().get(0).write(0, java.lang.foreign.MemorySegment.ofArray(new byte[] {1}));
+                        held.add(collection);
+                        if (held.size() > 3) {
+                            BufferCollection oldest = held.poll();
+                            if (random.nextBoolean()) {
+                                oldest.close(); // the other half is left to the bundle's stop
+                            }
+                        }
+                    } catch (RuntimeException e) {
+                        synchronized (updating) {
+                            if (!mine && !updating[me] && views[me] == view) {
+                                foreignFailures.incrementAndGet();
+                                System.err.println("churn client " + me + " failed outside its own update: " + e);
+                            }
+                        }
+                    }
+                }
+            });
+        }
+        for (int round = 0; System.nanoTime() < end; round++) {
+            int victim = round % 2;
+            synchronized (updating) {
+                updating[victim] = true;
+            }
+            clients[victim].update(clientJar("itest.churn." + (victim == 0 ? "a" : "b"), "1.0." + round));
+            BufferAllocator fresh = viewOf(clients[victim]);
+            updates.incrementAndGet();
+            sleep(100);
+            synchronized (updating) {
+                views[victim] = fresh;
+                updating[victim] = false;
+            }
+            sleep(100);
+        }
+        for (Thread thread : load) {
+            thread.join();
+        }
+        clients[0].stop();
+        clients[1].stop();
+        awaitWithin(1000, "every byte back after both clients stopped", () -> contiguousUsed() == before);
+        assertEquals(0, foreignFailures.get(), "a client failed while only the other was being updated");
+        assertTrue(updates.get() >= 50, "updates: " + updates.get());
+        System.out.println("ownership churn: " + updates.get() + " updates, " + allocations.get()
+                + " allocations in 30 s, 0 bytes leaked");
+        assertNotNull(clients[0]);
+        assertFalse(allocations.get() == 0);
+    }
+}

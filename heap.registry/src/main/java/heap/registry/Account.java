@@ -1,0 +1,158 @@
+package heap.registry;
+
+import heap.api.HeapId;
+import heap.api.SysmemError;
+import heap.api.SysmemException;
+import heap.api.allocator.OwnerHeapUsage;
+import heap.api.allocator.OwnerStatus;
+import heap.api.spi.VmoOwner;
+import heap.api.spi.Vmos;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * One client bundle: the owner of its handles, what it holds on each heap, and whether it has stopped. Every
+ * count is guarded by this account's lock, so a quota check and the charge it allows are one step.
+ */
+final class Account {
+    /** One heap's share of the account; each buffer points at its usage, so freeing needs no look-up. */
+    static final class Usage {
+        final Account account;
+        final HeapId heap;
+        long liveBuffers;
+        long bytes;
+        long peakBytes;
+        long failed;
+        long reclaimedBuffers;
+        long reclaimedBytes;
+
+        Usage(Account account, HeapId heap) {
+            this.account = account;
+            this.heap = heap;
+        }
+    }
+
+    final long bundleId;
+    final String symbolicName;
+    final String name;
+    private final Map<HeapId, Usage> usage = new ConcurrentHashMap<>();
+    private VmoOwner owner; // guarded by this
+    private boolean stopped; // guarded by this
+
+    Account(long bundleId, String symbolicName, String version) {
+        this.bundleId = bundleId;
+        this.symbolicName = symbolicName;
+        this.name = symbolicName + " " + version + " [" + bundleId + "]";
+        this.owner = Vmos.owner(name);
+    }
+
+    Usage usage(HeapId heap) {
+        return usage.computeIfAbsent(heap, id -> new Usage(this, id));
+    }
+
+    synchronized VmoOwner owner() {
+        return owner;
+    }
+
+    synchronized boolean stopped() {
+        return stopped;
+    }
+
+    /** The bundle is back (started again, or updated): a fresh owner; the history stays. */
+    synchronized void resume() {
+        if (stopped) {
+            stopped = false;
+            owner = Vmos.owner(name);
+        }
+    }
+
+    /** Marks the account stopped; returns the owner whose handles the caller now closes. */
+    synchronized VmoOwner stop() {
+        stopped = true;
+        return owner;
+    }
+
+    /** Counts {@code buffers} new buffers of {@code bytesEach} on {@code target}, if every quota allows it. */
+    synchronized void charge(Usage target, int buffers, long bytesEach, List<Quota> quotas) {
+        long bytes = buffers * bytesEach;
+        for (Quota quota : quotas) {
+            if (quota.matches(symbolicName, target.heap)) {
+                long heldBytes = 0;
+                long heldBuffers = 0;
+                for (Usage each : usage.values()) {
+                    if (quota.heapType().isEmpty() || each.heap.heapType().equals(quota.heapType().get())) {
+                        heldBytes += each.bytes;
+                        heldBuffers += each.liveBuffers;
+                    }
+                }
+                String refusal = quota.refusal(heldBytes, heldBuffers, bytes, buffers);
+                if (refusal != null) {
+                    target.failed++;
+                    throw new SysmemException(SysmemError.NO_MEMORY, refusal + " (bundle " + name + ")");
+                }
+            }
+        }
+        target.liveBuffers += buffers;
+        target.bytes += bytes;
+        target.peakBytes = Math.max(target.peakBytes, target.bytes);
+    }
+
+    /** Takes back buffers that were charged but never allocated, and counts the failure. */
+    synchronized void refund(Usage target, int buffers, long bytesEach) {
+        target.liveBuffers -= buffers;
+        target.bytes -= buffers * bytesEach;
+        target.failed++;
+    }
+
+    /** One buffer went back to its heap; after the bundle stopped, that is a reclaim. */
+    synchronized void freed(Usage target, long bytes) {
+        target.liveBuffers--;
+        target.bytes -= bytes;
+        if (stopped) {
+            target.reclaimedBuffers++;
+            target.reclaimedBytes += bytes;
+        }
+    }
+
+    /** One buffer changes hands without being allocated or freed (an adoption). */
+    synchronized void adopted(Usage target, long bytes) {
+        target.liveBuffers++;
+        target.bytes += bytes;
+        target.peakBytes = Math.max(target.peakBytes, target.bytes);
+    }
+
+    synchronized void handedOver(Usage target, long bytes) {
+        target.liveBuffers--;
+        target.bytes -= bytes;
+    }
+
+    synchronized long liveBuffers() {
+        return usage.values().stream().mapToLong(each -> each.liveBuffers).sum();
+    }
+
+    synchronized long bytes() {
+        return usage.values().stream().mapToLong(each -> each.bytes).sum();
+    }
+
+    OwnerStatus status() {
+        VmoOwner.Release heldBack = owner().heldBack();
+        List<OwnerHeapUsage> heaps = new ArrayList<>();
+        synchronized (this) {
+            for (Usage each : usage.values()) {
+                heaps.add(new OwnerHeapUsage(each.heap, each.liveBuffers, each.bytes, each.peakBytes, each.failed,
+                        each.reclaimedBuffers, each.reclaimedBytes));
+            }
+            heaps.sort(Comparator.comparing((OwnerHeapUsage each) -> each.heap().toString()));
+            return new OwnerStatus(bundleId, name, stopped, stopped ? heldBack.heldBackBytes() : 0,
+                    stopped ? heldBack.heldBackMappings() : 0, heaps);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "bundle " + name;
+    }
+}
