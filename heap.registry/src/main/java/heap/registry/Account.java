@@ -39,7 +39,7 @@ final class Account {
     final String symbolicName;
     final String name;
     private final Map<HeapId, Usage> usage = new ConcurrentHashMap<>();
-    private VmoOwner owner; // guarded by this
+    private volatile VmoOwner owner; // replaced under this account's lock, read without it
     private boolean stopped; // guarded by this
 
     Account(long bundleId, String symbolicName, String version) {
@@ -53,7 +53,7 @@ final class Account {
         return usage.computeIfAbsent(heap, id -> new Usage(this, id));
     }
 
-    synchronized VmoOwner owner() {
+    VmoOwner owner() {
         return owner;
     }
 
@@ -137,18 +137,15 @@ final class Account {
         return usage.values().stream().mapToLong(each -> each.bytes).sum();
     }
 
-    OwnerStatus status() {
-        VmoOwner.Release heldBack = owner().heldBack();
+    /** After a stop, what is still live was not the owner's to close: memory held back by confined mappings. */
+    synchronized OwnerStatus status() {
         List<OwnerHeapUsage> heaps = new ArrayList<>();
-        synchronized (this) {
-            for (Usage each : usage.values()) {
-                heaps.add(new OwnerHeapUsage(each.heap, each.liveBuffers, each.bytes, each.peakBytes, each.failed,
-                        each.reclaimedBuffers, each.reclaimedBytes));
-            }
-            heaps.sort(Comparator.comparing((OwnerHeapUsage each) -> each.heap().toString()));
-            return new OwnerStatus(bundleId, name, stopped, stopped ? heldBack.heldBackBytes() : 0,
-                    stopped ? heldBack.heldBackMappings() : 0, heaps);
+        for (Usage each : usage.values()) {
+            heaps.add(new OwnerHeapUsage(each.heap, each.liveBuffers, each.bytes, each.peakBytes, each.failed,
+                    each.reclaimedBuffers, each.reclaimedBytes));
         }
+        heaps.sort(Comparator.comparing((OwnerHeapUsage each) -> each.heap().toString()));
+        return new OwnerStatus(bundleId, name, stopped, stopped ? bytes() : 0, stopped ? liveBuffers() : 0, heaps);
     }
 
     @Override

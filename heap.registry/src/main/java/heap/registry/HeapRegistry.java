@@ -164,15 +164,15 @@ public class HeapRegistry implements BufferAllocator {
         long buffers = account.liveBuffers();
         long bytes = account.bytes();
         VmoOwner.Release released = account.stop().release();
-        if (buffers == 0 && released.handles() == 0 && released.heldBackMappings() == 0) {
+        if (buffers == 0 && released.handles() == 0) {
             return;
         }
         long leftBuffers = account.liveBuffers();
+        long leftBytes = account.bytes();
         LOG.log(Level.WARNING, account + " stopped holding " + buffers + " buffers (" + bytes + " bytes): "
-                + (buffers - leftBuffers) + " buffers (" + (bytes - account.bytes()) + " bytes) reclaimed"
-                + (released.heldBackMappings() == 0 ? "" : "; " + released.heldBackBytes() + " bytes held back by "
-                        + released.heldBackMappings() + " confined mappings still open on its threads")
-                + (leftBuffers == 0 ? "" : "; " + leftBuffers + " buffers wait for their last handles"));
+                + (buffers - leftBuffers) + " buffers (" + (bytes - leftBytes) + " bytes) reclaimed"
+                + (leftBuffers == 0 ? "" : "; " + leftBuffers + " buffers (" + leftBytes + " bytes) held back by "
+                        + "confined mappings still open on its threads"));
     }
 
     BufferCollection allocate(AllocationRequest request, Account account) {

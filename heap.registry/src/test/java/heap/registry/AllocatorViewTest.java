@@ -85,7 +85,7 @@ class AllocatorViewTest extends RegistryTestSupport {
 
         assertEquals(MIB, heap.outstandingBytes.get(), "held back, never handed to another tenant");
         assertEquals(MIB, owner(7).heldBackBytes());
-        assertEquals(1, owner(7).heldBackMappings());
+        assertEquals(1, owner(7).heldBackBuffers());
         assertTrue(registry.collections().get(0).ownerStopped());
         confined.segment().set(ValueLayout.JAVA_BYTE, 0, (byte) 1);
         confined.close();

@@ -107,7 +107,7 @@ final class HeapShell {
             row.put("live_buffers", owner.liveBuffers());
             row.put("bytes", owner.bytes());
             row.put("held_back_bytes", owner.heldBackBytes());
-            row.put("held_back_mappings", owner.heldBackMappings());
+            row.put("held_back_buffers", owner.heldBackBuffers());
             List<Map<String, Object>> heaps = new ArrayList<>();
             for (OwnerHeapUsage usage : owner.heaps()) {
                 Map<String, Object> heap = new LinkedHashMap<>();

@@ -3,10 +3,10 @@ package heap.api.allocator;
 import java.util.List;
 
 /**
- * One bundle as the allocator's client: what it holds on each heap, and — once it stopped — what its stop gave
- * back and what is still held back by confined mappings open on its threads.
+ * One bundle as the allocator's client: what it holds on each heap, and — once it stopped — what is still held
+ * back: its buffers not yet back in their heaps, kept by confined mappings still open on its threads.
  */
-public record OwnerStatus(long bundleId, String bundle, boolean stopped, long heldBackBytes, int heldBackMappings,
+public record OwnerStatus(long bundleId, String bundle, boolean stopped, long heldBackBytes, long heldBackBuffers,
         List<OwnerHeapUsage> heaps) {
     public OwnerStatus {
         heaps = List.copyOf(heaps);

@@ -8,8 +8,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The leases (handles and mappings) an owner holds, as an intrusive doubly linked list: linking and unlinking
- * cost a few field writes under this owner's lock, never a map lookup. Lock order: a lease, then its owner.
+ * The leases (handles and shared mappings) an owner holds, as an intrusive doubly linked list: linking and
+ * unlinking cost a few field writes under this owner's lock, never a map lookup. A lease's owner field changes
+ * only under the lock of the owner it names (lock order for an adoption: the lease, then an owner). Confined
+ * mappings are not linked: only their own thread could close them, so they hold their memory until then.
  */
 public final class Owner implements VmoOwner {
     private final String name;
@@ -52,28 +54,19 @@ public final class Owner implements VmoOwner {
     }
 
     @Override
-    public Release heldBack() {
-        return tally(snapshot(), 0, 0);
-    }
-
-    @Override
     public Release release() {
         List<VmoObject.Lease> leases;
         synchronized (this) {
             if (released) {
-                leases = null;
-            } else {
-                released = true;
-                leases = snapshotLocked();
+                return new Release(0, 0);
             }
-        }
-        if (leases == null) {
-            return heldBack();
+            released = true;
+            leases = snapshotLocked();
         }
         int handles = 0;
         int shared = 0;
         for (VmoObject.Lease lease : leases) {
-            if (lease.kind() != VmoObject.Lease.Kind.CONFINED_MAPPING && lease.endIfOpen()) {
+            if (lease.endIfOpen()) {
                 if (lease.kind() == VmoObject.Lease.Kind.HANDLE) {
                     handles++;
                 } else {
@@ -81,23 +74,7 @@ public final class Owner implements VmoOwner {
                 }
             }
         }
-        return tally(snapshot(), handles, shared);
-    }
-
-    private static Release tally(List<VmoObject.Lease> remaining, int handles, int shared) {
-        int heldBack = 0;
-        long bytes = 0;
-        for (VmoObject.Lease lease : remaining) {
-            if (lease.kind() == VmoObject.Lease.Kind.CONFINED_MAPPING) {
-                heldBack++;
-                bytes += lease.objectSize();
-            }
-        }
-        return new Release(handles, shared, heldBack, bytes);
-    }
-
-    private synchronized List<VmoObject.Lease> snapshot() {
-        return snapshotLocked();
+        return new Release(handles, shared);
     }
 
     private List<VmoObject.Lease> snapshotLocked() {
@@ -108,9 +85,9 @@ public final class Owner implements VmoOwner {
         return leases;
     }
 
-    /** Links a lease; false once released (the caller then closes what it was making). */
+    /** Links a lease and makes this its owner; false once released or once the lease ended. */
     synchronized boolean link(VmoObject.Lease lease) {
-        if (released) {
+        if (released || lease.isClosed()) {
             return false;
         }
         lease.nextInOwner = head;
@@ -119,13 +96,18 @@ public final class Owner implements VmoOwner {
         }
         head = lease;
         count++;
+        lease.setOwner(this);
         return true;
     }
 
-    synchronized void unlink(VmoObject.Lease lease) {
+    /** Unlinks the lease if this is still its owner. */
+    synchronized boolean unlinkIfOwner(VmoObject.Lease lease) {
+        if (lease.owner() != this) {
+            return false;
+        }
         if (lease.prevInOwner != null) {
             lease.prevInOwner.nextInOwner = lease.nextInOwner;
-        } else if (head == lease) {
+        } else {
             head = lease.nextInOwner;
         }
         if (lease.nextInOwner != null) {
@@ -133,7 +115,9 @@ public final class Owner implements VmoOwner {
         }
         lease.prevInOwner = null;
         lease.nextInOwner = null;
+        lease.setOwner(null);
         count--;
+        return true;
     }
 
     private static VmoHandle handle(Vmo vmo) {

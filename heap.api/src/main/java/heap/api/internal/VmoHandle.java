@@ -116,7 +116,7 @@ final class VmoHandle implements Vmo {
 
     void moveTo(Owner newOwner) {
         requireOpen();
-        if (!lease.joinOwner(newOwner)) {
+        if (!lease.moveTo(newOwner)) {
             requireOpen();
             throw released(newOwner);
         }
@@ -125,7 +125,7 @@ final class VmoHandle implements Vmo {
     /** A handle on a counted reference to {@code target}; closed again if its owner was released meanwhile. */
     private static VmoHandle open(VmoObject target, Set<VmoRight> rights, Owner owner) {
         VmoHandle handle = new VmoHandle(target, rights);
-        if (owner != null && !handle.lease.joinOwner(owner)) {
+        if (owner != null && !handle.lease.joinFirstOwner(owner)) {
             handle.close();
             throw released(owner);
         }
@@ -167,8 +167,8 @@ final class VmoHandle implements Vmo {
         // The segment lives in the mapping's own arena: once the mapping closes, a kept segment fails cleanly.
         MemorySegment segment = object.memory().asSlice(offset, length).reinterpret(arena, null);
         Mapping mapping = new Mapping(object, writable ? segment : segment.asReadOnly(), offset, writable, arena, shared);
-        Owner owner = owner();
-        if (owner != null && !mapping.lease.joinOwner(owner)) {
+        Owner owner = shared ? owner() : null; // a confined mapping is closed by its thread alone, never by its owner
+        if (owner != null && !mapping.lease.joinFirstOwner(owner)) {
             mapping.close();
             throw released(owner);
         }

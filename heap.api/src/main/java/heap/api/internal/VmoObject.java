@@ -252,7 +252,7 @@ public final class VmoObject {
         private final Kind kind;
         private final Arena sharedArena; // only a shared mapping's: any thread, the leak detector too, may close it
         private final AtomicBoolean closed = new AtomicBoolean();
-        private Owner owner; // guarded by this lease
+        private volatile Owner owner; // null for a heap's own handles and for confined mappings
         Lease prevInOwner; // guarded by the owner
         Lease nextInOwner; // guarded by the owner
 
@@ -278,31 +278,47 @@ public final class VmoObject {
             return closed.get();
         }
 
-        synchronized Owner owner() {
+        Owner owner() {
             return owner;
         }
 
-        /** Joins {@code to} (null: nobody); false when it is released or this lease already ended. */
-        synchronized boolean joinOwner(Owner to) {
-            if (closed.get()) {
-                return false;
-            }
-            Owner from = owner;
-            if (from != null) {
-                from.unlink(this); // first: the list links are reused by the next owner
-            }
-            if (to != null && !to.link(this)) {
-                owner = from != null && from.link(this) ? from : null;
-                return false;
-            }
+        /** Written only under the lock of the owner being joined or left. */
+        void setOwner(Owner to) {
             owner = to;
+        }
+
+        /** Joins the first owner of a lease no other thread has seen yet. */
+        boolean joinFirstOwner(Owner to) {
+            return to.link(this);
+        }
+
+        /**
+         * Moves to {@code to} (an adoption: rare, so serialized on this lease); false when {@code to} is released or
+         * this lease ended, and then the lease stays with its previous owner where it can.
+         */
+        synchronized boolean moveTo(Owner to) {
+            Owner from = owner;
+            while (from != null && !from.unlinkIfOwner(this)) {
+                from = owner;
+            }
+            if (!to.link(this)) {
+                if (from != null) {
+                    from.link(this);
+                }
+                return false;
+            }
+            if (closed.get()) {
+                leaveOwner(); // ended while moving: its end may not have seen the new owner
+            }
             return true;
         }
 
-        private synchronized void leaveOwner() {
-            if (owner != null) {
-                owner.unlink(this);
-                owner = null;
+        /** One owner lock: the owner field is only ever changed under the lock of the owner it names. */
+        private void leaveOwner() {
+            for (Owner current = owner; current != null; current = owner) {
+                if (current.unlinkIfOwner(this)) {
+                    return;
+                }
             }
         }
 

@@ -6,21 +6,25 @@ import org.osgi.annotation.versioning.ProviderType;
 /**
  * Who holds handles — in OSGi, a bundle, as a process in Zircon. A handle made through an owner, and every
  * duplicate, child and mapping later made from it, belongs to that owner until another owner adopts the handle.
- * {@link #release()} closes what the owner still holds, as the kernel does for a process that dies: handles and
- * shared mappings at once; a confined mapping can only be closed on its own thread, so its memory is held back
- * (never reused) until it is closed or collected. Create one with {@link Vmos#owner(String)}.
+ * {@link #release()} closes what the owner still holds, as the kernel does for a process that dies: its handles
+ * and shared mappings. A confined mapping can only be closed on its own thread, so it is not the owner's to
+ * close: it keeps its memory (never reused) until it is closed or collected. Create one with
+ * {@link Vmos#owner(String)}.
  */
 @ProviderType
 public interface VmoOwner {
 
-    /** What {@link #release()} closed, and what it had to hold back. */
-    record Release(int handles, int sharedMappings, int heldBackMappings, long heldBackBytes) {
+    /** What {@link #release()} closed. */
+    record Release(int handles, int sharedMappings) {
     }
 
     /** For logs: the bundle it stands for. */
     String name();
 
-    /** A REFERENCE child of {@code parent} (any handle with DUPLICATE and READ) that belongs to this owner. */
+    /**
+     * A REFERENCE child of {@code parent} (any handle with DUPLICATE and READ) that belongs to this owner. BAD_STATE
+     * once this owner is released.
+     */
     Vmo createReference(Vmo parent);
 
     /**
@@ -33,15 +37,12 @@ public interface VmoOwner {
     /** True while {@code handle} is open and belongs to this owner. */
     boolean owns(Vmo handle);
 
-    /** Open handles and mappings that belong to this owner. */
+    /** Open handles and shared mappings that belong to this owner. */
     int openLeases();
-
-    /** Confined mappings still open after {@link #release()}, and the bytes of the objects they keep alive. */
-    Release heldBack();
 
     /** True once {@link #release()} ran: nothing can be made for or adopted by this owner any more. */
     boolean isReleased();
 
-    /** Closes everything the owner holds (once; later calls close nothing and report what is still held back). */
+    /** Closes every handle and shared mapping the owner holds (once; later calls close nothing). */
     Release release();
 }
