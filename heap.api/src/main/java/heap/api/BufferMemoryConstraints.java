@@ -7,10 +7,12 @@ import java.util.Optional;
 
 /**
  * One participant's memory constraints. Sizes are unsigned 64-bit ({@code maxSizeBytes} {@code -1L} means
- * 2^64-1, i.e. unbounded). The three domain flags stay {@link Optional#empty()} when the participant left them
+ * 2^64-1, i.e. unbounded); {@code minSizeBytes} 0 means unset, and at least one participant of a collection must
+ * set it (sysmem's IsMinBufferSizeSpecifiedByAnyParticipant). The three domain flags stay {@link Optional#empty()} when the participant left them
  * unset, because their defaults depend on its CPU usage. {@code permittedHeaps} empty means any heap;
- * {@code minPhysicalBaseAlignment} 0 means unset. Malformed constraints (a null field among them) are a
- * PROTOCOL_DEVIATION.
+ * {@code minPhysicalBaseAlignment} 0 means unset. Constraints sysmem would refuse (an empty or too long
+ * {@code permittedHeaps}, an alignment that is not a power of two) are CONSTRAINTS_INTERSECTION_EMPTY, as sysmem's
+ * TryAllocate reports every failure of checking constraints; a null field is a PROTOCOL_DEVIATION.
  */
 public record BufferMemoryConstraints(long minSizeBytes, long maxSizeBytes, boolean physicallyContiguousRequired,
         boolean secureRequired, Optional<Boolean> cpuDomainSupported, Optional<Boolean> ramDomainSupported,
@@ -29,20 +31,20 @@ public record BufferMemoryConstraints(long minSizeBytes, long maxSizeBytes, bool
         if (permittedHeaps.isPresent()) {
             int count = permittedHeaps.get().size();
             if (count == 0) {
-                throw new SysmemException(SysmemError.PROTOCOL_DEVIATION, "permitted_heaps is set but empty");
+                throw new SysmemException(SysmemError.CONSTRAINTS_INTERSECTION_EMPTY, "permitted_heaps is set but empty");
             }
             if (count > MAX_PERMITTED_HEAPS) {
-                throw new SysmemException(SysmemError.PROTOCOL_DEVIATION,
+                throw new SysmemException(SysmemError.CONSTRAINTS_INTERSECTION_EMPTY,
                         "permitted_heaps has " + count + " entries, more than " + MAX_PERMITTED_HEAPS);
             }
         }
         if (minPhysicalBaseAlignment != 0 && Long.bitCount(minPhysicalBaseAlignment) != 1) {
-            throw new SysmemException(SysmemError.PROTOCOL_DEVIATION, "min_physical_base_alignment "
+            throw new SysmemException(SysmemError.CONSTRAINTS_INTERSECTION_EMPTY, "min_physical_base_alignment "
                     + Long.toUnsignedString(minPhysicalBaseAlignment) + " is not a power of two");
         }
     }
 
-    /** Everything unset: any size from 1 byte, any heap, domains by default. */
+    /** Everything unset: no size of its own (another participant must set one), any heap, domains by default. */
     public static BufferMemoryConstraints none() {
         return builder().build();
     }
@@ -52,7 +54,7 @@ public record BufferMemoryConstraints(long minSizeBytes, long maxSizeBytes, bool
     }
 
     public static final class Builder {
-        private long minSizeBytes = 1;
+        private long minSizeBytes;
         private long maxSizeBytes = UNBOUNDED;
         private boolean contiguous;
         private boolean secure;

@@ -23,6 +23,15 @@ public interface Heap {
     String HEAP_TYPE = "heap.type";
     /** Service property: the heap's unsigned 64-bit id (Long; absent means 0). */
     String HEAP_ID = "heap.id";
+    /**
+     * Service property: {@code true} (Boolean or "true") when the heap is secure — its memory is protected from the
+     * CPU, as sysmem learns of its secure heaps from SecureMem. Only such heaps receive {@code secure_required}
+     * buffers; a heap that is merely inaccessible-only (device-local memory) never does. A secure heap must
+     * support only the inaccessible domain (the conformance kit checks it).
+     *
+     * @since 1.1
+     */
+    String SECURE = "heap.secure";
 
     /**
      * Binds a consumer. The heap calls {@link HeapEventListener#onRegister} exactly once for this binding,

@@ -8,4 +8,13 @@ import org.osgi.annotation.versioning.ConsumerType;
 public interface HeapDiagnostics {
     /** Runs every check now; returns one line per problem found (empty when all is well). */
     List<String> checkIntegrity();
+
+    /**
+     * The registry tells the heap which koid its client holds for a buffer, so reports name the handle a person
+     * can look up ({@code heap:info KOID}) rather than the heap's own layer. Heaps that report nothing ignore it.
+     *
+     * @since 1.1
+     */
+    default void clientHandle(long bufferCollectionId, long bufferIndex, long clientKoid) {
+    }
 }

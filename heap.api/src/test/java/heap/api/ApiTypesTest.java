@@ -82,7 +82,7 @@ class ApiTypesTest {
     @Test
     void constraintsDefaultAsSysmemDoes() {
         BufferMemoryConstraints none = BufferMemoryConstraints.none();
-        assertEquals(1, none.minSizeBytes());
+        assertEquals(0, none.minSizeBytes(), "unset: another participant must ask for a size");
         assertEquals(BufferMemoryConstraints.UNBOUNDED, none.maxSizeBytes());
         assertTrue(none.cpuDomainSupported().isEmpty());
         assertTrue(none.permittedHeaps().isEmpty());
@@ -90,17 +90,19 @@ class ApiTypesTest {
     }
 
     @Test
-    void malformedConstraintsAreProtocolDeviations() {
+    void constraintsSysmemRefusesAreConstraintsIntersectionEmpty() {
         SysmemException empty = assertThrows(SysmemException.class,
                 () -> BufferMemoryConstraints.builder().permittedHeaps(List.of()).build());
-        assertEquals(SysmemError.PROTOCOL_DEVIATION, empty.error());
+        assertEquals(SysmemError.CONSTRAINTS_INTERSECTION_EMPTY, empty.error());
         List<HeapId> tooMany = Collections.nCopies(65, HeapId.SYSTEM_RAM);
         SysmemException many = assertThrows(SysmemException.class,
                 () -> BufferMemoryConstraints.builder().permittedHeaps(tooMany).build());
         assertTrue(many.getMessage().contains("65"), many.getMessage());
+        assertEquals(SysmemError.CONSTRAINTS_INTERSECTION_EMPTY, many.error());
         SysmemException alignment = assertThrows(SysmemException.class,
                 () -> BufferMemoryConstraints.builder().minPhysicalBaseAlignment(3 * 4096).build());
         assertTrue(alignment.getMessage().contains("12288"), alignment.getMessage());
+        assertEquals(SysmemError.CONSTRAINTS_INTERSECTION_EMPTY, alignment.error());
         SysmemException unsetFlag = assertThrows(SysmemException.class, () -> new BufferMemoryConstraints(1, -1,
                 false, false, null, Optional.empty(), Optional.empty(), Optional.empty(), 0));
         assertEquals(SysmemError.PROTOCOL_DEVIATION, unsetFlag.error());

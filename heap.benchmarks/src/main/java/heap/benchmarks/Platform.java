@@ -33,7 +33,8 @@ final class Platform implements AutoCloseable {
         secure = new SecureHeap(secureBytes, 1L << 20, 0);
         add(systemRam, HeapId.SYSTEM_RAM);
         add(contiguous, HeapId.CONTIGUOUS_SYSTEM_RAM);
-        add(secure, HeapId.SECURE);
+        registry.addHeap(secure, Map.of(Heap.HEAP_TYPE, HeapId.SECURE.heapType(), Heap.HEAP_ID, 0L, Heap.SECURE, true),
+                "benchmark");
     }
 
     private void add(Heap heap, HeapId id) {

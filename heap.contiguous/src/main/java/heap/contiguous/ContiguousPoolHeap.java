@@ -28,8 +28,19 @@ public class ContiguousPoolHeap extends AbstractHeap implements HeapDiagnostics 
     private static final long PAGE = Sizes.PAGE_SIZE;
     private static final MemorySegment GUARD_PATTERN = guardPattern();
 
-    /** How the pool is laid out and how strictly its guards are kept. */
-    public record PoolSettings(long poolBytes, long maxAlignment, boolean guardPerBuffer, boolean guardFailureFatal) {
+    /**
+     * How the pool is laid out and how strictly its guards are kept. {@code guardUnusedPages}: free pages hold a
+     * pattern too, so a write into memory nobody owns is reported (sysmem's option; off by default, it costs a fill
+     * at every free and a scan of the free space at every check).
+     */
+    public record PoolSettings(long poolBytes, long maxAlignment, boolean guardPerBuffer, boolean guardFailureFatal,
+            boolean guardUnusedPages) {
+        public PoolSettings(long poolBytes, long maxAlignment, boolean guardPerBuffer, boolean guardFailureFatal) {
+            this(poolBytes, maxAlignment, guardPerBuffer, guardFailureFatal, false);
+        }
+    }
+
+    private record BufferKey(long collectionId, long index) {
     }
 
     /** One carved region: {@code guard} bytes, the buffer, {@code guard} bytes. */
@@ -38,6 +49,7 @@ public class ContiguousPoolHeap extends AbstractHeap implements HeapDiagnostics 
         final long regionSize;
         final long guard;
         volatile String name = "an unnamed buffer";
+        volatile BufferKey key;
 
         Carved(long regionOffset, long regionSize, long guard) {
             this.regionOffset = regionOffset;
@@ -54,6 +66,8 @@ public class ContiguousPoolHeap extends AbstractHeap implements HeapDiagnostics 
     private final RegionAllocator allocator;
     private final ConcurrentSkipListMap<Long, Carved> live = new ConcurrentSkipListMap<>();
     private final AtomicLong guardFailures = new AtomicLong();
+    private final AtomicLong unusedPageFailures = new AtomicLong();
+    private final Map<BufferKey, Carved> byBuffer = new java.util.concurrent.ConcurrentHashMap<>();
     private volatile boolean accepting;
     private boolean closed;
     private boolean poolReleased;
@@ -75,6 +89,9 @@ public class ContiguousPoolHeap extends AbstractHeap implements HeapDiagnostics 
         this.trailingGuard = pool.asSlice(usableStart + settings.poolBytes(), PAGE);
         writeGuard(leadingGuard);
         writeGuard(trailingGuard);
+        if (settings.guardUnusedPages()) {
+            fillUnused(usable);
+        }
         accepting = true;
         log().log(System.Logger.Level.INFO, () -> "heap contiguous: pool of " + settings.poolBytes() + " bytes at 0x"
                 + Long.toHexString(usable.address()) + " ready");
@@ -98,6 +115,9 @@ public class ContiguousPoolHeap extends AbstractHeap implements HeapDiagnostics 
                         + " bytes free, largest free region " + allocator.largestFreeRegion() + ")");
             }
             carved = new Carved(regionOffset, size + 2 * guard, guard);
+            if (settings.guardUnusedPages()) {
+                checkUnused(regionOffset, carved.regionSize, "now being allocated", new ArrayList<>());
+            }
             if (guard > 0) {
                 writeGuard(usable.asSlice(regionOffset, guard));
                 writeGuard(usable.asSlice(regionOffset + guard + size, guard));
@@ -113,20 +133,45 @@ public class ContiguousPoolHeap extends AbstractHeap implements HeapDiagnostics 
 
             @Override
             protected void handedOut(long collectionId, long index, long koid) {
-                carved.name = "buffer collection " + Long.toUnsignedString(collectionId) + " index "
-                        + Long.toUnsignedString(index) + " koid " + koid + " at pool offset " + bufferOffset;
+                carved.key = new BufferKey(collectionId, index);
+                byBuffer.put(carved.key, carved);
+                carved.name = name(collectionId, index, koid, bufferOffset);
             }
         };
+    }
+
+    private static String name(long collectionId, long index, long koid, long bufferOffset) {
+        return "buffer collection " + Long.toUnsignedString(collectionId) + " index " + Long.toUnsignedString(index)
+                + " koid " + koid + " at pool offset " + bufferOffset;
+    }
+
+    /** Reports name the koid the client holds (what heap:alloc printed and heap:info takes), not this heap's own. */
+    @Override
+    public void clientHandle(long bufferCollectionId, long bufferIndex, long clientKoid) {
+        Carved carved = byBuffer.get(new BufferKey(bufferCollectionId, bufferIndex));
+        if (carved != null) {
+            carved.name = name(bufferCollectionId, bufferIndex, clientKoid, carved.regionOffset + carved.guard);
+        }
     }
 
     private synchronized void release(Carved carved) {
         checkAround(carved, new ArrayList<>());
         live.remove(carved.regionOffset);
+        if (carved.key != null) {
+            byBuffer.remove(carved.key, carved);
+        }
+        if (settings.guardUnusedPages()) {
+            fillUnused(usable.asSlice(carved.regionOffset, carved.regionSize));
+        }
         allocator.free(carved.regionOffset, carved.regionSize);
         releasePoolIfDrained();
     }
 
-    /** Checks the pool's guards and every buffer's; each corruption is logged, counted and repaired. */
+    /**
+     * Checks the pool's guards, every buffer's, and (when guarded) the free pages. Each corruption is logged and
+     * counted at every check that still sees it — the pattern is not rewritten, as in sysmem — until its region
+     * is freed (or, for a free page, allocated).
+     */
     @Override
     public synchronized List<String> checkIntegrity() {
         List<String> problems = new ArrayList<>();
@@ -141,6 +186,11 @@ public class ContiguousPoolHeap extends AbstractHeap implements HeapDiagnostics 
                 + (lastTouchesEnd ? last.getValue().name : "free space"), problems);
         for (Carved carved : live.values()) {
             checkBufferGuards(carved, problems);
+        }
+        if (settings.guardUnusedPages()) {
+            for (RegionAllocator.Region free : allocator.freeRegions()) {
+                checkUnused(free.offset(), free.size(), "free", problems);
+            }
         }
         return problems;
     }
@@ -157,6 +207,7 @@ public class ContiguousPoolHeap extends AbstractHeap implements HeapDiagnostics 
         metrics.put(CAPACITY, settings.poolBytes());
         metrics.putAll(allocator.metrics());
         metrics.put("guard_failures", guardFailures.get());
+        metrics.put("unused_page_failures", unusedPageFailures.get());
         metrics.put("pool_base_address", usable.address());
         metrics.put("pool_released", poolReleased() ? 1L : 0L);
     }
@@ -194,7 +245,32 @@ public class ContiguousPoolHeap extends AbstractHeap implements HeapDiagnostics 
         problems.add(report);
         guardFailures.incrementAndGet();
         log().log(System.Logger.Level.ERROR, report);
-        writeGuard(guard);
+        stopIfFatal();
+    }
+
+    /** A write into pages nobody owns: the first page of {@code [offset, offset + size)} that lost its pattern. */
+    private void checkUnused(long offset, long size, String state, List<String> problems) {
+        for (long page = offset; page < offset + size; page += PAGE) {
+            long mismatch = usable.asSlice(page, PAGE).mismatch(GUARD_PATTERN);
+            if (mismatch >= 0) {
+                String report = "memory corruption in the contiguous pool: unused page at pool offset " + page
+                        + " (" + state + " region at " + offset + ", " + size + " bytes) written at byte " + mismatch;
+                problems.add(report);
+                unusedPageFailures.incrementAndGet();
+                log().log(System.Logger.Level.ERROR, report);
+                stopIfFatal();
+                return; // one report per region and check
+            }
+        }
+    }
+
+    private void fillUnused(MemorySegment pages) {
+        for (long page = 0; page < pages.byteSize(); page += PAGE) {
+            writeGuard(pages.asSlice(page, PAGE));
+        }
+    }
+
+    private void stopIfFatal() {
         if (settings.guardFailureFatal() && accepting) {
             accepting = false;
             log().log(System.Logger.Level.ERROR, "heap contiguous: guard_failure_fatal is set; no more allocations");

@@ -37,12 +37,17 @@ public class ContiguousPoolHeapComponent extends ContiguousPoolHeap {
 
         @AttributeDefinition(description = "Stop handing out memory after a guard page corruption")
         boolean guard_failure_fatal() default false;
+
+        @AttributeDefinition(description = "Keep a pattern in free pages and report writes into them (costs a fill per "
+                + "free and a scan of free space per check; commits the whole pool at start)")
+        boolean guard_unused_pages() default false;
     }
 
     @Activate
     public ContiguousPoolHeapComponent(Config config) {
         super(new PoolSettings(config.pool_size_bytes() > 0 ? config.pool_size_bytes() : PhysicalMemory.share(0.05),
-                config.max_alignment_bytes(), config.guard_pages_per_buffer(), config.guard_failure_fatal()));
+                config.max_alignment_bytes(), config.guard_pages_per_buffer(), config.guard_failure_fatal(),
+                config.guard_unused_pages()));
         guardChecker = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon()
                 .name("heap.contiguous-guard-check").factory());
         if (config.guard_check_interval_ms() > 0) {

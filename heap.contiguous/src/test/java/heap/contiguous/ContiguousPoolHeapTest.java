@@ -91,11 +91,40 @@ class ContiguousPoolHeapTest {
         assertEquals(1, reports.size(), reports.toString());
         assertTrue(reports.get(0).contains("after buffer collection 7 index 3 koid " + victim.koid()), reports.get(0));
         assertEquals(1, heap.metrics().get("guard_failures"));
-        heap.poolForTesting().set(ValueLayout.JAVA_BYTE, offset + 2 * PAGE + 5, (byte) 0xEE);
-        victim.close(); // the free path checks the guards again
+        heap.clientHandle(7, 3, 4242); // the registry names the koid its client holds
+        List<String> again = heap.checkIntegrity();
+        assertEquals(1, again.size(), "sysmem reports a corruption at every check that still sees it");
+        assertTrue(again.get(0).contains("index 3 koid 4242"), again.get(0));
         assertEquals(2, heap.metrics().get("guard_failures"));
-        assertTrue(heap.checkIntegrity().isEmpty(), "reported guards are repaired");
+        victim.close(); // the free path checks the guards again
+        assertEquals(3, heap.metrics().get("guard_failures"));
+        assertTrue(heap.checkIntegrity().isEmpty(), "the corrupted guard went with its region");
         neighbour.close();
+    }
+
+    /** sysmem's unused-page guarding (off by default): a write into memory nobody owns is reported. */
+    @Test
+    void aWriteIntoFreePagesIsReportedWhenUnusedPagesAreGuarded() {
+        ContiguousPoolHeap guarded = new ContiguousPoolHeap(new PoolSettings(16 * PAGE, MIB, false, false, true));
+        Vmo vmo = guarded.allocateVmo(4 * PAGE, settings(4 * PAGE, 0), 11, 0);
+        long offset = vmo.physicalAddress().orElseThrow() - guarded.metrics().get("pool_base_address");
+        vmo.close();
+        assertTrue(guarded.checkIntegrity().isEmpty(), "freed pages hold the pattern again");
+        guarded.poolForTesting().set(ValueLayout.JAVA_BYTE, offset + PAGE + 9, (byte) 0x77); // a stale DMA write
+        List<String> reports = guarded.checkIntegrity();
+        assertEquals(1, reports.size(), reports.toString());
+        assertTrue(reports.get(0).contains("unused page at pool offset " + (offset + PAGE)), reports.get(0));
+        assertEquals(1, guarded.checkIntegrity().size(), "reported again while it lasts");
+        assertEquals(2, guarded.metrics().get("unused_page_failures"));
+        assertEquals(0, guarded.metrics().get("guard_failures"));
+
+        ContiguousPoolHeap unguarded = heap(16 * PAGE, false, false);
+        Vmo other = unguarded.allocateVmo(4 * PAGE, settings(4 * PAGE, 0), 12, 0);
+        long otherOffset = other.physicalAddress().orElseThrow() - unguarded.metrics().get("pool_base_address");
+        other.close();
+        unguarded.poolForTesting().set(ValueLayout.JAVA_BYTE, otherOffset + 9, (byte) 0x77);
+        assertTrue(unguarded.checkIntegrity().isEmpty(), "off by default, as in sysmem");
+        assertEquals(0, unguarded.metrics().get("unused_page_failures"));
     }
 
     @Test

@@ -37,7 +37,7 @@ class DeployAtRuntimeTest extends FrameworkTestSupport {
                     .anyMatch(status -> status.id().equals(EXAMPLE) && status.state() == HeapState.DRAINING));
             SysmemException gone = assertThrows(SysmemException.class, () -> allocator().allocate(
                     request(1, size(PAGE).permittedHeaps(EXAMPLE).build(), true)));
-            assertEquals(SysmemError.NOT_FOUND, gone.error());
+            assertEquals(SysmemError.CONSTRAINTS_INTERSECTION_EMPTY, gone.error());
             for (Vmo buffer : collection.buffers()) {
                 assertTrue(holds(buffer, (byte) 0x42), "a buffer of the stopped heap lost its bytes");
                 fill(buffer, (byte) 0x43);

@@ -63,11 +63,14 @@ class PlatformTest extends FrameworkTestSupport {
         }
     }
 
+    /** The pool serves SYSTEM_RAM's contiguous requests; as in sysmem, the settings still name SYSTEM_RAM#0. */
     @Test
     void contiguousRequestsComeFromThePoolWithAPhysicalAddress() {
         try (BufferCollection collection = allocator().allocate(request(1, size(1 << 20).physicallyContiguousRequired(true)
                 .minPhysicalBaseAlignment(1 << 16).build(), true))) {
-            assertEquals(HeapId.CONTIGUOUS_SYSTEM_RAM, collection.settings().bufferSettings().heap());
+            assertEquals(HeapId.SYSTEM_RAM, collection.settings().bufferSettings().heap());
+            assertEquals(HeapId.CONTIGUOUS_SYSTEM_RAM, allocator().collections().stream()
+                    .filter(c -> c.id() == collection.id()).findFirst().orElseThrow().servedBy());
             Vmo buffer = collection.buffers().get(0);
             assertEquals(0, buffer.physicalAddress().orElseThrow() % (1 << 16));
             try (VmoMapping mapping = buffer.map(0, buffer.size(), true)) {
@@ -90,11 +93,12 @@ class PlatformTest extends FrameworkTestSupport {
         }
     }
 
+    /** sysmem CheckSanitizeBufferMemoryConstraints refuses it as CONSTRAINTS_INTERSECTION_EMPTY. */
     @Test
-    void secureWithCpuUsageIsAProtocolDeviation() {
+    void secureWithCpuUsageIsRefused() {
         SysmemException e = assertThrows(SysmemException.class,
                 () -> allocator().allocate(request(1, size(PAGE).secureRequired(true).build(), true)));
-        assertEquals(SysmemError.PROTOCOL_DEVIATION, e.error());
+        assertEquals(SysmemError.CONSTRAINTS_INTERSECTION_EMPTY, e.error());
     }
 
     @Test
@@ -109,10 +113,12 @@ class PlatformTest extends FrameworkTestSupport {
         }
     }
 
+    /** sysmem TryAllocate: no registered heap fits is CONSTRAINTS_INTERSECTION_EMPTY. */
     @Test
-    void whenNoHeapFitsTheClientGetsNotFound() {
+    void whenNoHeapFitsTheClientGetsConstraintsIntersectionEmpty() {
         SysmemException e = assertThrows(SysmemException.class, () -> allocator().allocate(request(1,
                 size(PAGE).permittedHeaps(new HeapId("no.such.heap", 0)).build(), false)));
-        assertEquals(SysmemError.NOT_FOUND, e.error());
+        assertEquals(SysmemError.CONSTRAINTS_INTERSECTION_EMPTY, e.error());
+        assertTrue(e.getMessage().contains("no heap fits"), e.getMessage());
     }
 }

@@ -56,10 +56,11 @@ class PlatformJarTest {
                 "heap.platform.HEAP_TYPE.SECURE")) {
             assertTrue(run.out().contains(heap), heap + " missing from heap:list\n" + run.out());
         }
-        assertTrue(Pattern.compile("collection 1: 1 x 8\\.0 MiB on heap\\.platform\\.HEAP_TYPE\\.CONTIGUOUS_SYSTEM_RAM#0")
+        assertTrue(Pattern.compile("collection 1: 1 x 8\\.0 MiB on fuchsia\\.sysmem\\.heap\\.HEAP_TYPE\\.SYSTEM_RAM#0 "
+                + "\\(served by heap\\.platform\\.HEAP_TYPE\\.CONTIGUOUS_SYSTEM_RAM#0\\), CPU, contiguous")
                 .matcher(run.out()).find(), run.out());
         assertTrue(Pattern.compile("\\[0] koid \\d+ +8388608 bytes +phys 0x[0-9a-f]+").matcher(run.out()).find(), run.out());
-        assertTrue(run.err().contains("error: PROTOCOL_DEVIATION: participant 0 asks for secure_required together with CPU usage"),
+        assertTrue(run.err().contains("error: CONSTRAINTS_INTERSECTION_EMPTY: participant 0 asks for secure_required together with CPU usage"),
                 run.err());
         assertFalse(run.err().contains("Exception"), "no stack trace: " + run.err());
         List<Long> used = metric(run.out(), "used_size");

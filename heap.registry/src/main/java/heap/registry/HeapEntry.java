@@ -19,6 +19,8 @@ final class HeapEntry {
     final long serviceId;
     final int ranking;
     final long sequence;
+    /** The heap declared itself secure ({@link Heap#SECURE}): only such heaps get secure_required buffers. */
+    final boolean secure;
     final AtomicLong live = new AtomicLong();
     final AtomicLong clears = new AtomicLong();
     final AtomicLong flushes = new AtomicLong();
@@ -30,13 +32,14 @@ final class HeapEntry {
     private boolean serviceGone;
     private HeapBinding binding;
 
-    HeapEntry(Heap heap, HeapId id, String origin, long serviceId, int ranking, long sequence) {
+    HeapEntry(Heap heap, HeapId id, String origin, long serviceId, int ranking, long sequence, boolean secure) {
         this.heap = heap;
         this.id = id;
         this.origin = origin;
         this.serviceId = serviceId;
         this.ranking = ranking;
         this.sequence = sequence;
+        this.secure = secure;
     }
 
     /** Records an OnRegister; returns the protocol violation it is, or null. */

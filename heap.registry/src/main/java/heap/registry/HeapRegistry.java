@@ -2,6 +2,7 @@ package heap.registry;
 
 import heap.api.Heap;
 import heap.api.HeapBinding;
+import heap.api.HeapDiagnostics;
 import heap.api.HeapId;
 import heap.api.HeapProperties;
 import heap.api.SingleBufferSettings;
@@ -93,8 +94,10 @@ public class HeapRegistry implements BufferAllocator {
             LOG.log(Level.ERROR, "heap service from " + origin + " ignored: " + e.getMessage());
             return;
         }
+        Object secure = serviceProperties.get(Heap.SECURE);
         HeapEntry entry = new HeapEntry(heap, id, origin, longProperty(serviceProperties, "service.id"),
-                (int) longProperty(serviceProperties, "service.ranking"), bindSequence.incrementAndGet());
+                (int) longProperty(serviceProperties, "service.ranking"), bindSequence.incrementAndGet(),
+                Boolean.TRUE.equals(secure) || "true".equals(secure));
         entries.add(entry);
         try {
             entry.bound(heap.bind(properties -> onRegister(entry, properties)));
@@ -183,25 +186,26 @@ public class HeapRegistry implements BufferAllocator {
         Routing.Aggregate aggregate = Routing.aggregate(request.participants());
         Limits current = limits;
         int count = request.bufferCount();
+        // Sysmem's limits are failures of its constraints checks: CONSTRAINTS_INTERSECTION_EMPTY, as TryAllocate says.
         if (count > current.maxBufferCount()) {
-            throw new SysmemException(SysmemError.PROTOCOL_DEVIATION, "buffer count " + count
-                    + " is above the limit of " + current.maxBufferCount() + " per collection");
+            throw Routing.refused("buffer count " + count + " is above the limit of " + current.maxBufferCount()
+                    + " per collection");
         }
         long size = aggregate.minSize();
         if (Long.compareUnsigned(size, current.maxBufferBytes()) > 0) {
-            throw new SysmemException(SysmemError.NO_MEMORY, "buffers of " + Long.toUnsignedString(size)
-                    + " bytes are above the limit of " + current.maxBufferBytes() + " bytes per buffer");
+            throw Routing.refused("buffers of " + Long.toUnsignedString(size) + " bytes are above the limit of "
+                    + current.maxBufferBytes() + " bytes per buffer");
+        }
+        if (size > current.maxCollectionBytes() / count) { // logical sizes, as sysmem counts them
+            throw Routing.refused(count + " buffers of " + size + " bytes are above the limit of "
+                    + current.maxCollectionBytes() + " bytes per collection");
         }
         long rawSize = Sizes.pageRoundUp(size);
-        if (rawSize > current.maxCollectionBytes() / count) {
-            throw new SysmemException(SysmemError.NO_MEMORY, count + " buffers of " + rawSize
-                    + " bytes are above the limit of " + current.maxCollectionBytes() + " bytes per collection");
-        }
         long startedNanos = System.nanoTime();
         Choice<HeapEntry> choice = chooseAllowingForReplacement(aggregate, current.replacementGrace());
         HeapEntry heap = choice.candidate().heap();
         SingleBufferSettings settings = new SingleBufferSettings(new BufferMemorySettings(size, aggregate.contiguous(),
-                aggregate.secure(), choice.domain(), heap.id, rawSize, aggregate.alignment()));
+                aggregate.secure(), choice.domain(), choice.settingsHeap(), rawSize, aggregate.alignment()));
         Account.Usage usage = account.usage(heap.id);
         try {
             return allocateCollection(heap, choice.candidate().properties(), settings, count, usage);
@@ -231,7 +235,7 @@ public class HeapRegistry implements BufferAllocator {
         Account account = usage.account;
         account.charge(usage, count, rawSize, quotas);
         RegistryCollection collection = new RegistryCollection(nextCollectionId.getAndIncrement(), settings, count,
-                account);
+                account, heap.id);
         List<Vmo> clientVmos = new ArrayList<>(count);
         try {
             for (int index = 0; index < count; index++) {
@@ -293,6 +297,9 @@ public class HeapRegistry implements BufferAllocator {
             Vmo client = usage.account.owner().createReference(heapVmo);
             buffersByClientKoid.put(client.koid(), buffer);
             buffer.clientKoid = client.koid();
+            if (heap.heap instanceof HeapDiagnostics diagnostics) {
+                diagnostics.clientHandle(collection.id(), index, client.koid());
+            }
             heapVmo.onZeroChildren(() -> clientsGone(buffer));
             return client;
         } catch (RuntimeException e) {
@@ -457,19 +464,19 @@ public class HeapRegistry implements BufferAllocator {
     /**
      * Routes; when no heap fits but heaps may still be arriving — the registry started, or a heap went away (a bundle
      * being updated or replaced), within the grace period — waits up to that period for one to register before
-     * answering NOT_FOUND.
+     * answering CONSTRAINTS_INTERSECTION_EMPTY.
      */
     private Choice<HeapEntry> chooseAllowingForReplacement(Routing.Aggregate aggregate, Duration grace) {
         long deadline = heapsExpectedSinceNanos + grace.toNanos();
         while (true) {
             try {
                 return Routing.choose(candidates(), aggregate);
-            } catch (SysmemException e) {
+            } catch (Routing.NoHeapFits e) {
                 long remaining = deadline - System.nanoTime();
                 if (stopped) {
                     throw stoppedError();
                 }
-                if (e.error() != SysmemError.NOT_FOUND || remaining <= 0) {
+                if (remaining <= 0) {
                     throw e;
                 }
                 synchronized (registrations) {
@@ -488,7 +495,7 @@ public class HeapRegistry implements BufferAllocator {
         List<HeapEntry> preferred = preferredEntries();
         List<Candidate<HeapEntry>> candidates = new ArrayList<>(preferred.size());
         for (HeapEntry entry : preferred) {
-            candidates.add(new Candidate<>(entry.id, entry.properties(), entry));
+            candidates.add(new Candidate<>(entry.id, entry.properties(), entry.secure, entry));
         }
         return candidates;
     }

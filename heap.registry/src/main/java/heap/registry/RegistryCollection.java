@@ -1,5 +1,6 @@
 package heap.registry;
 
+import heap.api.HeapId;
 import heap.api.SingleBufferSettings;
 import heap.api.allocator.CollectionSummary;
 import java.util.ArrayList;
@@ -19,15 +20,17 @@ final class RegistryCollection {
     private final SingleBufferSettings settings;
     private final int bufferCount;
     private final Account owner;
+    private final HeapId servedBy;
     private int tracked;
     private List<Tracker> trackers = List.of(); // a real list only once someone tracks this collection
     private int notReclaimed;
 
-    RegistryCollection(long id, SingleBufferSettings settings, int bufferCount, Account owner) {
+    RegistryCollection(long id, SingleBufferSettings settings, int bufferCount, Account owner, HeapId servedBy) {
         this.id = id;
         this.settings = settings;
         this.bufferCount = bufferCount;
         this.owner = owner;
+        this.servedBy = servedBy;
     }
 
     long id() {
@@ -88,7 +91,7 @@ final class RegistryCollection {
     }
 
     synchronized CollectionSummary summary() {
-        return new CollectionSummary(id, settings, bufferCount, notReclaimed, owner.name, owner.stopped());
+        return new CollectionSummary(id, settings, bufferCount, notReclaimed, owner.name, owner.stopped(), servedBy);
     }
 
     @Override

@@ -2,6 +2,7 @@ package heap.registry;
 
 import heap.api.BufferMemoryConstraints;
 import heap.api.CoherencyDomain;
+import heap.api.Heap;
 import heap.api.HeapId;
 import heap.api.HeapProperties;
 import heap.api.SysmemError;
@@ -33,13 +34,28 @@ final class Routing {
         }
     }
 
-    /** A routable heap: one that has registered and is the preferred instance of its id. */
-    record Candidate<T>(HeapId id, HeapProperties properties, T heap) {
+    /** A routable heap: one that has registered and is the preferred instance of its id; secure if it says so. */
+    record Candidate<T>(HeapId id, HeapProperties properties, boolean secure, T heap) {
     }
 
-    record Choice<T>(Candidate<T> candidate, CoherencyDomain domain) {
+    /** The heap chosen, the domain, and the heap the buffer's settings name (SYSTEM_RAM when the pool serves it). */
+    record Choice<T>(Candidate<T> candidate, CoherencyDomain domain, HeapId settingsHeap) {
     }
 
+    /** No registered heap fits: the one routing failure worth waiting out while heaps are being replaced. */
+    static final class NoHeapFits extends SysmemException {
+        private static final long serialVersionUID = 1L;
+
+        NoHeapFits(String message) {
+            super(SysmemError.CONSTRAINTS_INTERSECTION_EMPTY, message);
+        }
+    }
+
+    /**
+     * Per-participant checks and defaults, then aggregation (sysmem's CheckSanitizeBufferCollectionConstraints,
+     * CheckSanitizeBufferMemoryConstraints and the aggregation in logical_buffer_collection.cc). Every refusal is
+     * CONSTRAINTS_INTERSECTION_EMPTY naming the participant and the values.
+     */
     static Aggregate aggregate(List<Participant> participants) {
         long minSize = 0;
         long maxSize = BufferMemoryConstraints.UNBOUNDED;
@@ -53,8 +69,8 @@ final class Routing {
             BufferMemoryConstraints c = participant.constraints();
             boolean cpuUsage = participant.cpuUsage();
             if (c.secureRequired() && (cpuUsage || c.cpuDomainSupported().orElse(false) || c.ramDomainSupported().orElse(false))) {
-                throw new SysmemException(SysmemError.PROTOCOL_DEVIATION, "participant " + i
-                        + " asks for secure_required together with " + (cpuUsage ? "CPU usage" : "CPU/RAM domain support"));
+                throw refused("participant " + i + " asks for secure_required together with "
+                        + (cpuUsage ? "CPU usage" : "CPU/RAM domain support"));
             }
             Set<CoherencyDomain> own = EnumSet.noneOf(CoherencyDomain.class);
             if (c.cpuDomainSupported().orElse(!c.secureRequired())) {
@@ -65,6 +81,15 @@ final class Routing {
             }
             if (c.inaccessibleDomainSupported().orElse(!cpuUsage)) {
                 own.add(CoherencyDomain.INACCESSIBLE);
+            }
+            if (cpuUsage && !own.contains(CoherencyDomain.CPU) && !own.contains(CoherencyDomain.RAM)) {
+                throw refused("participant " + i + " uses the CPU but its constraints rule out the CPU and RAM domains "
+                        + "(it would get memory it may not touch)");
+            }
+            if (c.minPhysicalBaseAlignment() != 0 && !c.physicallyContiguousRequired()) {
+                throw refused("participant " + i + " sets min_physical_base_alignment "
+                        + Long.toUnsignedString(c.minPhysicalBaseAlignment())
+                        + " without requiring physical contiguity itself");
             }
             domains.retainAll(own);
             if (Long.compareUnsigned(c.minSizeBytes(), minSize) > 0) {
@@ -83,64 +108,69 @@ final class Routing {
                 alignment = c.minPhysicalBaseAlignment(); // unsigned: 2^63 is the largest, not a negative
             }
         }
+        if (minSize == 0) {
+            throw refused("no participant sets min_size_bytes (at least one must ask for a size)");
+        }
         if (permitted.isPresent() && permitted.get().isEmpty()) {
-            throw new SysmemException(SysmemError.CONSTRAINTS_INTERSECTION_EMPTY, "the participants permit no common heap");
+            throw refused("the participants permit no common heap");
         }
         if (Long.compareUnsigned(minSize, maxSize) > 0) {
-            throw new SysmemException(SysmemError.CONSTRAINTS_INTERSECTION_EMPTY, "min_size_bytes "
-                    + Long.toUnsignedString(minSize) + " is above max_size_bytes " + Long.toUnsignedString(maxSize));
+            throw refused("min_size_bytes " + Long.toUnsignedString(minSize) + " is above max_size_bytes "
+                    + Long.toUnsignedString(maxSize));
         }
-        if (maxSize == 0) {
-            throw new SysmemException(SysmemError.CONSTRAINTS_INTERSECTION_EMPTY,
-                    "max_size_bytes 0 leaves no size for a buffer");
-        }
-        if (alignment != 0 && !contiguous) {
-            throw new SysmemException(SysmemError.PROTOCOL_DEVIATION, "min_physical_base_alignment "
-                    + Long.toUnsignedString(alignment) + " is set without physically_contiguous_required");
-        }
-        return new Aggregate(minSize == 0 ? 1 : minSize, maxSize, contiguous, secure, domains, permitted, alignment);
+        return new Aggregate(minSize, maxSize, contiguous, secure, domains, permitted, alignment);
     }
 
-    /** Sysmem's order: secure heaps; then SYSTEM_RAM (the contiguous pool when contiguous); then the first permitted. */
+    /**
+     * Sysmem's order (GetHeap): secure → the permitted secure heap with the lowest heap_type; else SYSTEM_RAM when
+     * permitted (the contiguous pool serving it when contiguity is required, the settings still naming
+     * SYSTEM_RAM); else the first permitted heap sharing a domain, told the buffer must be contiguous if it must.
+     */
     static <T> Choice<T> choose(List<Candidate<T>> heaps, Aggregate aggregate) {
         if (aggregate.secure()) {
             Candidate<T> secureHeap = heaps.stream()
-                    .filter(h -> h.properties().coherencyDomainSupport().onlyInaccessible() && aggregate.permits(h.id()))
+                    .filter(h -> h.secure() && aggregate.permits(h.id()))
                     .min(Comparator.comparing((Candidate<T> h) -> h.id().heapType())
                             .thenComparing(h -> h.id().id(), Long::compareUnsigned))
-                    .orElseThrow(() -> new SysmemException(SysmemError.NOT_FOUND, "no heap fits (" + aggregate.describe()
-                            + "): no permitted secure heap (one supporting only the inaccessible domain) is registered"));
-            return withDomain(secureHeap, aggregate);
+                    .orElseThrow(() -> new NoHeapFits("no heap fits (" + aggregate.describe() + "): no permitted "
+                            + "secure heap (one declaring " + Heap.SECURE + "=true) is registered"));
+            return withDomain(secureHeap, aggregate, secureHeap.id());
         }
         if (aggregate.permits(HeapId.SYSTEM_RAM)) {
             HeapId wanted = aggregate.contiguous() ? HeapId.CONTIGUOUS_SYSTEM_RAM : HeapId.SYSTEM_RAM;
             for (Candidate<T> heap : heaps) {
                 if (heap.id().equals(wanted)) {
-                    return withDomain(heap, aggregate);
+                    return withDomain(heap, aggregate, HeapId.SYSTEM_RAM);
                 }
             }
         }
-        List<HeapId> order = aggregate.permitted().orElseGet(() -> heaps.stream().map(Candidate::id)
-                .sorted(Comparator.comparing(HeapId::heapType).thenComparing(HeapId::id, Long::compareUnsigned)).toList());
+        // With contiguity required and no list of permitted heaps, only the pool (above) can serve it.
+        List<HeapId> order = aggregate.permitted().orElseGet(() -> aggregate.contiguous() ? List.of()
+                : heaps.stream().map(Candidate::id)
+                        .sorted(Comparator.comparing(HeapId::heapType).thenComparing(HeapId::id, Long::compareUnsigned))
+                        .toList());
         for (HeapId id : order) {
-            if (aggregate.contiguous() && !id.equals(HeapId.CONTIGUOUS_SYSTEM_RAM)) {
-                continue;
+            if (aggregate.contiguous() && id.equals(HeapId.SYSTEM_RAM)) {
+                continue; // SYSTEM_RAM's own heap is not contiguous: the pool serves it, above
             }
             for (Candidate<T> heap : heaps) {
                 if (heap.id().equals(id) && firstSharedDomain(heap.properties(), aggregate).isPresent()) {
-                    return withDomain(heap, aggregate);
+                    return withDomain(heap, aggregate, heap.id());
                 }
             }
         }
-        throw new SysmemException(SysmemError.NOT_FOUND, "no heap fits (" + aggregate.describe() + ")");
+        throw new NoHeapFits("no heap fits (" + aggregate.describe() + ")");
     }
 
-    private static <T> Choice<T> withDomain(Candidate<T> heap, Aggregate aggregate) {
-        CoherencyDomain domain = firstSharedDomain(heap.properties(), aggregate).orElseThrow(() -> new SysmemException(
-                SysmemError.CONSTRAINTS_INTERSECTION_EMPTY, "heap " + heap.id() + " supports "
-                        + heap.properties().coherencyDomainSupport() + " but the participants allow only "
-                        + aggregate.domains()));
-        return new Choice<>(heap, domain);
+    private static <T> Choice<T> withDomain(Candidate<T> heap, Aggregate aggregate, HeapId settingsHeap) {
+        CoherencyDomain domain = firstSharedDomain(heap.properties(), aggregate).orElseThrow(() -> refused(
+                "heap " + heap.id() + " supports " + heap.properties().coherencyDomainSupport()
+                        + " but the participants allow only " + aggregate.domains()));
+        return new Choice<>(heap, domain, settingsHeap);
+    }
+
+    static SysmemException refused(String message) {
+        return new SysmemException(SysmemError.CONSTRAINTS_INTERSECTION_EMPTY, message);
     }
 
     private static Optional<CoherencyDomain> firstSharedDomain(HeapProperties properties, Aggregate aggregate) {

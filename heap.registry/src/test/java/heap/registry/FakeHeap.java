@@ -43,6 +43,8 @@ final class FakeHeap implements Heap {
     final CountDownLatch unblock = new CountDownLatch(1);
     final CountDownLatch blocked = new CountDownLatch(1);
     volatile Consumer<Vmo> callBack = vmo -> { };
+    /** Whether its service says heap.secure=true: by default, when it supports only the inaccessible domain. */
+    volatile boolean declaresSecure;
     /** Bytes the heap may have outstanding before it answers NO_MEMORY. */
     volatile long capacityBytes = Long.MAX_VALUE;
     private final List<Vmo> retained = new CopyOnWriteArrayList<>();
@@ -52,6 +54,7 @@ final class FakeHeap implements Heap {
         this.id = id;
         this.properties = properties;
         this.fault = fault;
+        this.declaresSecure = properties.coherencyDomainSupport().onlyInaccessible();
     }
 
     static FakeHeap systemRam(Fault fault) {
@@ -59,7 +62,8 @@ final class FakeHeap implements Heap {
     }
 
     Map<String, Object> serviceProperties(long serviceId, int ranking) {
-        return Map.of(HEAP_TYPE, id.heapType(), HEAP_ID, id.id(), "service.id", serviceId, "service.ranking", ranking);
+        return Map.of(HEAP_TYPE, id.heapType(), HEAP_ID, id.id(), "service.id", serviceId, "service.ranking", ranking,
+                SECURE, declaresSecure);
     }
 
     @Override

@@ -50,7 +50,7 @@ class HeapRegistryTest extends RegistryTestSupport {
     void aHeapIsRoutableOnlyAfterItsOnRegisterArrives() throws Exception {
         FakeHeap silent = add(HeapId.SYSTEM_RAM, ALL_DOMAINS, Fault.NEVER_REGISTERS);
         assertEquals(HeapState.PENDING, status(silent).state());
-        assertError(SysmemError.NOT_FOUND, () -> allocate(1, PAGE));
+        assertError(SysmemError.CONSTRAINTS_INTERSECTION_EMPTY, () -> allocate(1, PAGE));
         awaitTrue("quarantined after the register timeout", () -> status(silent).state() == HeapState.QUARANTINED);
         assertTrue(status(silent).reason().contains("no OnRegister within 300 ms"), status(silent).reason());
         assertEquals(0, silent.allocations.get());
@@ -69,7 +69,7 @@ class HeapRegistryTest extends RegistryTestSupport {
         FakeHeap twice = add(HeapId.SYSTEM_RAM, ALL_DOMAINS, Fault.ON_REGISTER_TWICE);
         assertEquals(HeapState.QUARANTINED, status(twice).state());
         assertTrue(status(twice).reason().contains("OnRegister 2 times"));
-        assertError(SysmemError.NOT_FOUND, () -> allocate(1, PAGE));
+        assertError(SysmemError.CONSTRAINTS_INTERSECTION_EMPTY, () -> allocate(1, PAGE));
         assertEquals(0, twice.allocations.get());
     }
 
@@ -264,7 +264,7 @@ class HeapRegistryTest extends RegistryTestSupport {
         registry.removeHeap(leaving);
         assertEquals(1, leaving.bindingsClosed.get(), "the channel closes");
         assertEquals(HeapState.DRAINING, status(leaving).state());
-        assertError(SysmemError.NOT_FOUND, () -> allocate(1, PAGE));
+        assertError(SysmemError.CONSTRAINTS_INTERSECTION_EMPTY, () -> allocate(1, PAGE));
         Vmo buffer = collection.buffers().get(0);
         buffer.write(10, MemorySegment.ofArray(new byte[] {9}));
         byte[] back = new byte[1];
@@ -290,7 +290,7 @@ class HeapRegistryTest extends RegistryTestSupport {
         assertTrue(waitedMillis >= 150 && waitedMillis < 1500, "waited " + waitedMillis + " ms for the replacement");
         Thread.sleep(2100);
         long again = System.nanoTime();
-        assertError(SysmemError.NOT_FOUND, () -> registry.allocate(request(1, size(PAGE).permittedHeaps(OTHER).build(), false)));
+        assertError(SysmemError.CONSTRAINTS_INTERSECTION_EMPTY, () -> registry.allocate(request(1, size(PAGE).permittedHeaps(OTHER).build(), false)));
         assertTrue((System.nanoTime() - again) / 1_000_000 < 500, "no wait once the grace period is over");
     }
 
@@ -365,16 +365,34 @@ class HeapRegistryTest extends RegistryTestSupport {
         assertTrue(registry.collections().isEmpty());
     }
 
+    /** sysmem counts the collection limit in logical size_bytes, not page-rounded sizes. */
+    @Test
+    void theCollectionLimitCountsLogicalSizes() {
+        HeapRegistry small = new HeapRegistry(new HeapRegistry.Limits(256L << 20, 10_000, 128, Duration.ofMillis(300),
+                Duration.ofMillis(300), Duration.ZERO));
+        FakeHeap heap = FakeHeap.systemRam(Fault.NONE);
+        small.addHeap(heap, heap.serviceProperties(99, 0), "small");
+        try {
+            small.allocate(request(2, size(5_000).build(), true)).close(); // 2 x 8192 raw, 10,000 logical
+            assertError(SysmemError.CONSTRAINTS_INTERSECTION_EMPTY, () -> small.allocate(request(2, size(5_001).build(), true)));
+            assertEquals(0, heap.outstandingBytes.get());
+        } finally {
+            small.stop();
+        }
+    }
+
     @Test
     void limitsAreEnforcedBeforeAnyHeapIsCalled() {
         FakeHeap heap = add(HeapId.SYSTEM_RAM, ALL_DOMAINS, Fault.NONE);
-        SysmemException tooMany = assertError(SysmemError.PROTOCOL_DEVIATION, () -> allocate(129, PAGE));
+        // sysmem TryAllocate reports every limit as CONSTRAINTS_INTERSECTION_EMPTY.
+        SysmemException tooMany = assertError(SysmemError.CONSTRAINTS_INTERSECTION_EMPTY, () -> allocate(129, PAGE));
         assertTrue(tooMany.getMessage().contains("128"), tooMany.getMessage());
-        SysmemException tooLarge = assertError(SysmemError.NO_MEMORY, () -> allocate(1, (256L << 20) + 1));
+        SysmemException tooLarge = assertError(SysmemError.CONSTRAINTS_INTERSECTION_EMPTY, () -> allocate(1, (256L << 20) + 1));
         assertTrue(tooLarge.getMessage().contains("per buffer"), tooLarge.getMessage());
-        SysmemException collectionTooLarge = assertError(SysmemError.NO_MEMORY, () -> allocate(5, 256L << 20));
+        SysmemException collectionTooLarge = assertError(SysmemError.CONSTRAINTS_INTERSECTION_EMPTY, () -> allocate(5, 256L << 20));
         assertTrue(collectionTooLarge.getMessage().contains("per collection"), collectionTooLarge.getMessage());
-        assertError(SysmemError.NO_MEMORY, () -> allocate(1, -1L));
+        assertError(SysmemError.CONSTRAINTS_INTERSECTION_EMPTY, () -> allocate(1, -1L));
+        assertError(SysmemError.CONSTRAINTS_INTERSECTION_EMPTY, () -> allocate(0, PAGE));
         assertEquals(0, heap.allocations.get());
     }
 

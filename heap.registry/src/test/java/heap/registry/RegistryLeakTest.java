@@ -91,7 +91,7 @@ class RegistryLeakTest extends RegistryTestSupport {
         assertError(SysmemError.PROTOCOL_DEVIATION, () -> registry.allocate(null));
         var noSize = BufferMemoryConstraints.builder().minSizeBytes(0).maxSizeBytes(0).build();
         assertTrue(assertError(SysmemError.CONSTRAINTS_INTERSECTION_EMPTY,
-                () -> registry.allocate(request(1, noSize, true))).getMessage().contains("max_size_bytes 0"));
+                () -> registry.allocate(request(1, noSize, true))).getMessage().contains("min_size_bytes"));
         HeapRegistry other = new HeapRegistry(HeapRegistry.Limits.DEFAULT);
         try (BufferCollection ours = registry.allocate(request(1, size(PAGE).build(), true))) {
             assertError(SysmemError.PROTOCOL_DEVIATION, () -> other.attachLifetimeTracking(ours, 0));

@@ -48,11 +48,12 @@ class RoutingTest extends RegistryTestSupport {
         }
     }
 
+    /** sysmem GetHeap: the pool is the allocator for SYSTEM_RAM when contiguity is required; settings say SYSTEM_RAM#0. */
     @Test
-    void physicallyContiguousRequestsGoToTheContiguousPool() {
+    void physicallyContiguousRequestsGoToTheContiguousPoolAndTheirSettingsNameSystemRam() {
         try (BufferCollection collection = allocate(size(PAGE).physicallyContiguousRequired(true)
                 .minPhysicalBaseAlignment(64 * 1024).build(), true)) {
-            assertEquals(HeapId.CONTIGUOUS_SYSTEM_RAM, collection.settings().bufferSettings().heap());
+            assertEquals(HeapId.SYSTEM_RAM, collection.settings().bufferSettings().heap());
             assertTrue(collection.settings().bufferSettings().physicallyContiguous());
             assertEquals(64 * 1024, collection.settings().bufferSettings().minPhysicalBaseAlignment());
             assertEquals(1, contiguous.allocations.get());
@@ -69,13 +70,64 @@ class RoutingTest extends RegistryTestSupport {
         }
     }
 
+    /** sysmem CheckSanitizeBufferMemoryConstraints: secure with CPU usage or CPU/RAM support is refused. */
     @Test
-    void secureWithCpuUsageOrCpuDomainIsAProtocolDeviation() {
-        assertError(SysmemError.PROTOCOL_DEVIATION, () -> allocate(size(PAGE).secureRequired(true).build(), true));
-        assertError(SysmemError.PROTOCOL_DEVIATION,
+    void secureWithCpuUsageOrCpuDomainIsConstraintsIntersectionEmpty() {
+        assertError(SysmemError.CONSTRAINTS_INTERSECTION_EMPTY, () -> allocate(size(PAGE).secureRequired(true).build(), true));
+        assertError(SysmemError.CONSTRAINTS_INTERSECTION_EMPTY,
                 () -> allocate(size(PAGE).secureRequired(true).cpuDomainSupported(true).build(), false));
-        assertError(SysmemError.PROTOCOL_DEVIATION,
-                () -> allocate(size(PAGE).secureRequired(true).ramDomainSupported(true).build(), false));
+        assertTrue(assertError(SysmemError.CONSTRAINTS_INTERSECTION_EMPTY,
+                () -> allocate(size(PAGE).secureRequired(true).ramDomainSupported(true).build(), false))
+                .getMessage().contains("participant 0 asks for secure_required together with CPU/RAM domain support"));
+    }
+
+    /** sysmem GetHeap: secure_required goes only to heaps sysmem knows as secure, never to a merely inaccessible one. */
+    @Test
+    void secureBuffersGoOnlyToHeapsThatDeclareThemselvesSecure() {
+        FakeHeap deviceLocal = new FakeHeap(new HeapId("0.device.local", 0), SECURE, Fault.NONE);
+        deviceLocal.declaresSecure = false;
+        add(deviceLocal, 0);
+        try (BufferCollection collection = allocate(size(PAGE).secureRequired(true).build(), false)) {
+            assertEquals(SECURE_A, collection.settings().bufferSettings().heap(), "not the device-local heap");
+        }
+        assertError(SysmemError.CONSTRAINTS_INTERSECTION_EMPTY, () -> allocate(size(PAGE).secureRequired(true)
+                .permittedHeaps(deviceLocal.id).build(), false));
+        assertEquals(0, deviceLocal.allocations.get());
+        try (BufferCollection plain = allocate(size(PAGE).permittedHeaps(deviceLocal.id).build(), false)) {
+            assertEquals(deviceLocal.id, plain.settings().bufferSettings().heap(), "non-secure requests may use it");
+        }
+    }
+
+    /** sysmem CheckSanitizeBufferMemoryConstraints: a CPU user never gets memory it may not touch. */
+    @Test
+    void aCpuUserWhoseConstraintsRuleOutCpuAndRamIsRefused() {
+        assertTrue(assertError(SysmemError.CONSTRAINTS_INTERSECTION_EMPTY, () -> allocate(size(PAGE)
+                .cpuDomainSupported(false).ramDomainSupported(false).inaccessibleDomainSupported(true).build(), true))
+                .getMessage().contains("participant 0 uses the CPU"));
+        assertEquals(0, systemRam.allocations.get() + contiguous.allocations.get());
+    }
+
+    /** sysmem IsMinBufferSizeSpecifiedByAnyParticipant: someone must ask for a size. */
+    @Test
+    void atLeastOneParticipantMustSetASize() {
+        assertTrue(assertError(SysmemError.CONSTRAINTS_INTERSECTION_EMPTY, () -> registry.allocate(new AllocationRequest(1,
+                List.of(new Participant(BufferMemoryConstraints.none(), true),
+                        new Participant(BufferMemoryConstraints.none(), false))))).getMessage().contains("min_size_bytes"));
+        try (BufferCollection collection = registry.allocate(new AllocationRequest(1, List.of(
+                new Participant(BufferMemoryConstraints.none(), true), new Participant(size(100).build(), false))))) {
+            assertEquals(100, collection.settings().bufferSettings().sizeBytes());
+        }
+    }
+
+    /** sysmem GetHeap step 3: a contiguous request with only a custom heap permitted goes there, told to be contiguous. */
+    @Test
+    void aContiguousRequestWithOnlyACustomHeapPermittedGoesToThatHeap() {
+        try (BufferCollection collection = allocate(size(PAGE).physicallyContiguousRequired(true)
+                .permittedHeaps(OTHER).build(), false)) {
+            assertEquals(OTHER, collection.settings().bufferSettings().heap());
+            assertTrue(collection.settings().bufferSettings().physicallyContiguous());
+            assertEquals(1, other.allocations.get());
+        }
     }
 
     @Test
@@ -90,13 +142,15 @@ class RoutingTest extends RegistryTestSupport {
         }
     }
 
+    /** sysmem TryAllocate: no heap that fits is CONSTRAINTS_INTERSECTION_EMPTY, never a hang. */
     @Test
-    void noHeapThatFitsIsNotFoundNeverAHang() {
-        assertError(SysmemError.NOT_FOUND, () -> allocate(size(PAGE).permittedHeaps(new HeapId("absent", 0)).build(), false));
-        assertError(SysmemError.NOT_FOUND, () -> allocate(size(PAGE).secureRequired(true)
+    void noHeapThatFitsIsConstraintsIntersectionEmptyNeverAHang() {
+        assertError(SysmemError.CONSTRAINTS_INTERSECTION_EMPTY,
+                () -> allocate(size(PAGE).permittedHeaps(new HeapId("absent", 0)).build(), false));
+        assertError(SysmemError.CONSTRAINTS_INTERSECTION_EMPTY, () -> allocate(size(PAGE).secureRequired(true)
                 .permittedHeaps(HeapId.SYSTEM_RAM).build(), false));
-        assertError(SysmemError.NOT_FOUND, () -> allocate(size(PAGE).physicallyContiguousRequired(true)
-                .permittedHeaps(OTHER).build(), false));
+        assertError(SysmemError.CONSTRAINTS_INTERSECTION_EMPTY, () -> allocate(size(PAGE).physicallyContiguousRequired(true)
+                .permittedHeaps(OTHER).cpuDomainSupported(true).ramDomainSupported(false).build(), true));
     }
 
     @Test
@@ -107,7 +161,8 @@ class RoutingTest extends RegistryTestSupport {
         try (BufferCollection collection = registry.allocate(twoParticipants)) {
             assertEquals(16 * PAGE + 1, collection.settings().bufferSettings().sizeBytes());
             assertEquals(17 * PAGE, collection.settings().bufferSettings().rawVmoSize());
-            assertEquals(HeapId.CONTIGUOUS_SYSTEM_RAM, collection.settings().bufferSettings().heap());
+            assertEquals(HeapId.SYSTEM_RAM, collection.settings().bufferSettings().heap());
+            assertEquals(2, contiguous.allocations.get());
             assertEquals(2, collection.buffers().size());
         }
     }
@@ -139,8 +194,15 @@ class RoutingTest extends RegistryTestSupport {
                 () -> allocate(size(PAGE).cpuDomainSupported(false).build(), true));
     }
 
+    /** sysmem CheckSanitizeBufferMemoryConstraints: the alignment is valid only from a participant requiring contiguity. */
     @Test
-    void alignmentWithoutContiguousIsAProtocolDeviation() {
-        assertError(SysmemError.PROTOCOL_DEVIATION, () -> allocate(size(PAGE).minPhysicalBaseAlignment(8192).build(), false));
+    void alignmentFromAParticipantNotRequiringContiguityIsRefused() {
+        assertError(SysmemError.CONSTRAINTS_INTERSECTION_EMPTY,
+                () -> allocate(size(PAGE).minPhysicalBaseAlignment(8192).build(), false));
+        assertTrue(assertError(SysmemError.CONSTRAINTS_INTERSECTION_EMPTY, () -> registry.allocate(new AllocationRequest(1,
+                List.of(new Participant(size(PAGE).physicallyContiguousRequired(true).build(), false),
+                        new Participant(size(PAGE).minPhysicalBaseAlignment(8192).build(), false)))))
+                .getMessage().contains("participant 1 sets min_physical_base_alignment 8192 without requiring"));
+        assertEquals(0, contiguous.allocations.get());
     }
 }

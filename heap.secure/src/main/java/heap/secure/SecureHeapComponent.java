@@ -11,7 +11,8 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
 /** The secure heap as a service. */
 @Component(immediate = true, configurationPid = "heap.secure", service = {Heap.class, HeapMetrics.class},
-        property = {Heap.HEAP_TYPE + "=heap.platform.HEAP_TYPE.SECURE", Heap.HEAP_ID + ":Long=0"})
+        property = {Heap.HEAP_TYPE + "=heap.platform.HEAP_TYPE.SECURE", Heap.HEAP_ID + ":Long=0",
+            Heap.SECURE + ":Boolean=true"})
 @Designate(ocd = SecureHeapComponent.Config.class)
 public class SecureHeapComponent extends SecureHeap {
 

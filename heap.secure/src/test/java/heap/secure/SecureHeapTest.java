@@ -40,7 +40,7 @@ class SecureHeapTest {
 
     @TestFactory
     Stream<DynamicTest> passesTheConformanceKitInItsCpuInaccessibleMode() {
-        return HeapConformance.tests(HeapUnderTest.of(HeapId.SECURE, new SecureHeap(64 * MIB, MIB, BASE)));
+        return HeapConformance.tests(HeapUnderTest.of(HeapId.SECURE, new SecureHeap(64 * MIB, MIB, BASE)).declaringSecure());
     }
 
     @Test

@@ -85,6 +85,7 @@ final class HeapShell {
             Map<String, Object> row = new LinkedHashMap<>();
             row.put("id", summary.id());
             row.put("heap", summary.settings().bufferSettings().heap().toString());
+            row.put("served_by", summary.servedBy().toString());
             row.put("buffers", summary.bufferCount());
             row.put("buffers_not_reclaimed", summary.buffersNotReclaimed());
             row.put("size_bytes", summary.settings().bufferSettings().rawVmoSize());
@@ -187,6 +188,8 @@ final class HeapShell {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("collection", collection.id());
         out.put("heap", settings.heap().toString());
+        allocator.collections().stream().filter(summary -> summary.id() == collection.id()).findFirst()
+                .ifPresent(summary -> out.put("served_by", summary.servedBy().toString()));
         out.put("size_bytes", settings.sizeBytes());
         out.put("vmo_size_bytes", settings.rawVmoSize());
         out.put("coherency_domain", settings.coherencyDomain().name());

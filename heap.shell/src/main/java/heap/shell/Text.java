@@ -24,9 +24,12 @@ final class Text {
     }
 
     static String collection(Map<String, Object> collection) {
-        StringBuilder out = new StringBuilder(String.format("collection %s: %d x %s on %s, %s%s%s%n",
+        Object servedBy = collection.get("served_by");
+        StringBuilder out = new StringBuilder(String.format("collection %s: %d x %s on %s%s, %s%s%s%n",
                 collection.get("collection"), ((List<?>) collection.get("buffers")).size(),
-                bytes(collection.get("vmo_size_bytes")), collection.get("heap"), collection.get("coherency_domain"),
+                bytes(collection.get("vmo_size_bytes")), collection.get("heap"),
+                servedBy == null || servedBy.equals(collection.get("heap")) ? "" : " (served by " + servedBy + ")",
+                collection.get("coherency_domain"),
                 Boolean.TRUE.equals(collection.get("contiguous")) ? ", contiguous" : "",
                 Boolean.TRUE.equals(collection.get("secure")) ? ", secure" : ""));
         for (Object buffer : (List<?>) collection.get("buffers")) {
@@ -45,10 +48,10 @@ final class Text {
         if (rows.isEmpty()) {
             return "no collections";
         }
-        StringBuilder out = new StringBuilder(String.format("%6s %-50s %7s %12s %14s %-13s %s%n", "ID", "HEAP", "BUFFERS",
-                "NOT FREED", "VMO SIZE", "HELD BY SHELL", "OWNER"));
+        StringBuilder out = new StringBuilder(String.format("%6s %-50s %7s %12s %14s %-13s %s%n", "ID", "SERVED BY",
+                "BUFFERS", "NOT FREED", "VMO SIZE", "HELD BY SHELL", "OWNER"));
         for (Map<String, Object> row : rows) {
-            out.append(String.format("%6s %-50s %7s %12s %14s %-13s %s%s%n", row.get("id"), row.get("heap"),
+            out.append(String.format("%6s %-50s %7s %12s %14s %-13s %s%s%n", row.get("id"), row.get("served_by"),
                     row.get("buffers"), row.get("buffers_not_reclaimed"), row.get("size_bytes"),
                     yesNo(row.get("held_by_shell")), row.get("owner"),
                     Boolean.TRUE.equals(row.get("owner_stopped")) ? " (stopped; memory held back)" : ""));

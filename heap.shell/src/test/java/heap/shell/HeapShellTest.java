@@ -22,7 +22,8 @@ class HeapShellTest {
     private final HeapShell shell = new HeapShell(registry);
 
     HeapShellTest() {
-        registry.addHeap(secure, Map.of("heap.type", HeapId.SECURE.heapType(), "heap.id", 0L), "heap.secure 1.0.0");
+        registry.addHeap(secure, Map.of("heap.type", HeapId.SECURE.heapType(), "heap.id", 0L, "heap.secure", true),
+                "heap.secure 1.0.0");
     }
 
     @AfterEach

@@ -70,6 +70,9 @@ public final class HeapConformance {
                 new Check("onRegisterArrivesExactlyOnceOnBind",
                         "OnRegister is sent once per binding, before bind returns, with every field set",
                         HeapConformance::onRegisterArrivesExactlyOnceOnBind),
+                new Check("aHeapDeclaringSecureIsInaccessibleOnly",
+                        "a heap whose service says heap.secure=true supports only the inaccessible domain",
+                        HeapConformance::aHeapDeclaringSecureIsInaccessibleOnly),
                 new Check("propertiesMatchBehaviour",
                         "CPU-accessible heaps map their buffers, inaccessible ones refuse; need_clear=false means zeroed memory",
                         HeapConformance::propertiesMatchBehaviour),
@@ -125,6 +128,14 @@ public final class HeapConformance {
         }
         sleep(20);
         assertEquals(1, received.size(), "no OnRegister after the binding closed");
+    }
+
+    static void aHeapDeclaringSecureIsInaccessibleOnly(HeapUnderTest heap) {
+        if (heap.declaredSecure()) {
+            assertTrue(heap.properties().coherencyDomainSupport().onlyInaccessible(), "heap " + heap
+                    + " declares heap.secure=true but supports " + heap.properties().coherencyDomainSupport()
+                    + ": secure buffers must never be CPU accessible");
+        }
     }
 
     static void propertiesMatchBehaviour(HeapUnderTest heap) {

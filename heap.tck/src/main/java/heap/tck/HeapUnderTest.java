@@ -22,9 +22,15 @@ public final class HeapUnderTest {
     private final Heap heap;
     private final HeapMetrics metrics;
     private final HeapProperties properties;
+    private final boolean declaredSecure;
 
     /** Binds the heap once to learn its properties (the binding is closed again at once). */
     public HeapUnderTest(HeapId id, Heap heap, HeapMetrics metrics) {
+        this(id, heap, metrics, false);
+    }
+
+    /** As above, for a heap that declares itself secure ({@link Heap#SECURE}) or not. */
+    public HeapUnderTest(HeapId id, Heap heap, HeapMetrics metrics, boolean declaredSecure) {
         this.id = Objects.requireNonNull(id, "id");
         this.heap = Objects.requireNonNull(heap, "heap");
         this.metrics = Objects.requireNonNull(metrics, "metrics");
@@ -34,6 +40,17 @@ public final class HeapUnderTest {
             throw new AssertionError("heap " + id + " sent no OnRegister on bind");
         }
         this.properties = received[0];
+        this.declaredSecure = declaredSecure;
+    }
+
+    /** True when the heap's service declares {@link Heap#SECURE}. */
+    public boolean declaredSecure() {
+        return declaredSecure;
+    }
+
+    /** The same heap, declaring itself secure (as its service property {@link Heap#SECURE} would). */
+    public HeapUnderTest declaringSecure() {
+        return new HeapUnderTest(id, heap, metrics, true);
     }
 
     public HeapId id() {
@@ -57,9 +74,11 @@ public final class HeapUnderTest {
         return new HeapUnderTest(id, heap, metrics);
     }
 
-    /** For a heap service: its id from the service properties {@code heap.type} and {@code heap.id}. */
+    /** For a heap service: its id from {@code heap.type} and {@code heap.id}, and {@code heap.secure}. */
     public static HeapUnderTest of(Map<String, ?> serviceProperties, Heap heap) {
-        return of(HeapId.fromServiceProperties(serviceProperties), heap);
+        HeapUnderTest plain = of(HeapId.fromServiceProperties(serviceProperties), heap);
+        Object secure = serviceProperties.get(Heap.SECURE);
+        return Boolean.TRUE.equals(secure) || "true".equals(secure) ? plain.declaringSecure() : plain;
     }
 
     /** The properties the heap sent on its first bind. */

@@ -53,6 +53,16 @@ class HeapConformanceTest {
     }
 
     @org.junit.jupiter.api.Test
+    void aCpuAccessibleHeapDeclaringSecureFailsExactlyTheSecureCheck() {
+        HeapUnderTest declared = HeapUnderTest.of(Map.of("heap.type", ID.heapType(), "heap.id", 1L, "heap.secure", true),
+                new ReferenceHeap(Breakage.NONE, CAPACITY));
+        assertEquals(true, declared.declaredSecure());
+        org.junit.jupiter.api.Assertions.assertThrows(AssertionError.class,
+                () -> HeapConformance.aHeapDeclaringSecureIsInaccessibleOnly(declared));
+        HeapConformance.aHeapDeclaringSecureIsInaccessibleOnly(HeapUnderTest.of(ID, new ReferenceHeap(Breakage.NONE, CAPACITY)));
+    }
+
+    @org.junit.jupiter.api.Test
     void everyBreakageHasTheCheckThatCatchesIt() {
         assertEquals(Breakage.values().length - 1, CAUGHT_BY.size());
         Set<String> names = new LinkedHashSet<>();

@@ -14,7 +14,8 @@ public record AllocationRequest(int bufferCount, List<Participant> participants)
             throw new SysmemException(SysmemError.PROTOCOL_DEVIATION, "a collection needs at least one participant");
         }
         if (bufferCount < 1) {
-            throw new SysmemException(SysmemError.PROTOCOL_DEVIATION, "buffer count " + bufferCount + " is below 1");
+            throw new SysmemException(SysmemError.CONSTRAINTS_INTERSECTION_EMPTY, "buffer count " + bufferCount
+                    + " is below 1");
         }
     }
 

@@ -15,11 +15,13 @@ import org.osgi.annotation.versioning.ProviderType;
  * that mapping is closed or collected. A bundle that receives a handle from another bundle takes it over with
  * {@link #adopt(Vmo)} (Zircon moves a handle when it is sent); after that, the sender's stop does not touch it.
  *
- * <p>Failures are
- * {@link heap.api.SysmemException}s: CONSTRAINTS_INTERSECTION_EMPTY, NOT_FOUND (no heap fits), NO_MEMORY (every
- * heap failure, sanitized; the heap's own status is logged), PROTOCOL_DEVIATION (malformed or contradictory
- * constraints). A heap calling back into the allocator from inside its own allocateVmo gets a
- * {@link heap.api.StatusException} BAD_STATE at once.
+ * <p>Failures are {@link heap.api.SysmemException}s, as sysmem answers them: CONSTRAINTS_INTERSECTION_EMPTY for
+ * every failure of checking or aggregating constraints, of choosing a heap or a domain, and every limit (the
+ * message names the cause, the participant and the values); NO_MEMORY for a heap's failure (sanitized; the heap's
+ * own status is the cause and is logged) and for a bundle's quota; PROTOCOL_DEVIATION for misuse of the protocol
+ * (null arguments, a collection of another allocator); NOT_FOUND for look-ups ({@link #getVmoInfo}). A heap
+ * calling back into the allocator from inside its own allocateVmo gets a {@link heap.api.StatusException}
+ * BAD_STATE at once.
  */
 @ProviderType
 public interface BufferAllocator {
