@@ -40,6 +40,7 @@ final class Account {
     final String name;
     private final Map<HeapId, Usage> usage = new ConcurrentHashMap<>();
     private volatile VmoOwner owner; // replaced under this account's lock, read without it
+    private final java.util.Set<AutoCloseable> negotiating = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private boolean stopped; // guarded by this
 
     Account(long bundleId, String symbolicName, String version) {
@@ -47,6 +48,19 @@ final class Account {
         this.symbolicName = symbolicName;
         this.name = symbolicName + " " + version + " [" + bundleId + "]";
         this.owner = Vmos.owner(name);
+    }
+
+    /** Tokens and shared collections this bundle holds: closed (without release) when it stops. */
+    void track(AutoCloseable tokenOrCollection) {
+        negotiating.add(tokenOrCollection);
+    }
+
+    void untrack(AutoCloseable tokenOrCollection) {
+        negotiating.remove(tokenOrCollection);
+    }
+
+    List<AutoCloseable> negotiating() {
+        return List.copyOf(negotiating);
     }
 
     Usage usage(HeapId heap) {

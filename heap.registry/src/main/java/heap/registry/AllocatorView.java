@@ -3,6 +3,9 @@ package heap.registry;
 import heap.api.allocator.AllocationRequest;
 import heap.api.allocator.BufferAllocator;
 import heap.api.allocator.BufferCollection;
+import heap.api.allocator.BufferCollectionToken;
+import heap.api.allocator.NegotiationStatus;
+import heap.api.allocator.SharedCollection;
 import heap.api.allocator.CollectionSummary;
 import heap.api.allocator.HeapStatus;
 import heap.api.allocator.OwnerStatus;
@@ -29,6 +32,21 @@ final class AllocatorView implements BufferAllocator {
     @Override
     public void adopt(Vmo vmo) {
         registry.adopt(vmo, account);
+    }
+
+    @Override
+    public BufferCollectionToken newSharedCollection() {
+        return registry.newSharedCollection(account);
+    }
+
+    @Override
+    public SharedCollection bind(BufferCollectionToken token) {
+        return registry.bind(token, account);
+    }
+
+    @Override
+    public List<NegotiationStatus> negotiations() {
+        return registry.negotiations();
     }
 
     @Override

@@ -18,7 +18,10 @@ import heap.api.allocator.BufferCollection;
 import heap.api.allocator.CollectionSummary;
 import heap.api.allocator.HeapState;
 import heap.api.allocator.HeapStatus;
+import heap.api.allocator.BufferCollectionToken;
+import heap.api.allocator.NegotiationStatus;
 import heap.api.allocator.OwnerStatus;
+import heap.api.allocator.SharedCollection;
 import heap.api.allocator.VmoInfo;
 import heap.api.spi.VmoOwner;
 import heap.api.vmo.Vmo;
@@ -67,6 +70,7 @@ public class HeapRegistry implements BufferAllocator {
     private final Object registrations = new Object();
     private final LeakReclaim leakReclaim = new LeakReclaim();
     private final Map<Long, Account> accounts = new ConcurrentHashMap<>();
+    private final Map<Long, LogicalCollection> negotiations = new ConcurrentHashMap<>();
     /** Who calls the registry itself rather than a bundle's view (tests, benchmarks, embedding code). */
     private final Account direct = new Account(-1, "direct", "caller");
     private final Map<String, Quota> quotasByPid = new java.util.HashMap<>();
@@ -164,6 +168,13 @@ public class HeapRegistry implements BufferAllocator {
             return; // when the registry itself stops, buffers stay valid until their clients close them
         }
         Account account = ours.account;
+        for (AutoCloseable negotiating : account.negotiating()) {
+            try {
+                negotiating.close(); // a participant that dies fails its shared collection, as in sysmem
+            } catch (Exception e) {
+                LOG.log(Level.WARNING, "closing " + negotiating + " of stopped " + account + " failed: " + e);
+            }
+        }
         long buffers = account.liveBuffers();
         long bytes = account.bytes();
         VmoOwner.Release released = account.stop().release();
@@ -184,8 +195,22 @@ public class HeapRegistry implements BufferAllocator {
             throw new SysmemException(SysmemError.PROTOCOL_DEVIATION, "allocate needs a request, got null");
         }
         Routing.Aggregate aggregate = Routing.aggregate(request.participants());
+        Allocation allocation = allocate(aggregate, request.bufferCount(), account, nextCollectionId.getAndIncrement(),
+                account.owner());
+        return new ClientCollection(this, allocation.record(), allocation.handles(), allocation.heap().toString());
+    }
+
+    /** What one allocation made: the record, the buffers, and one handle per buffer (the client's, or the layer's). */
+    record Allocation(RegistryCollection record, HeapEntry heap, List<RegistryBuffer> buffers, List<Vmo> handles) {
+    }
+
+    /**
+     * The one path every allocation takes, the one-call shortcut and a negotiated collection alike: sysmem's limits,
+     * the heap choice (waiting out a heap's replacement), the buffers, and one handle per buffer for
+     * {@code handleOwner} (null: an unowned layer from which a negotiated collection hands out participants' handles).
+     */
+    Allocation allocate(Routing.Aggregate aggregate, int count, Account payer, long collectionId, VmoOwner handleOwner) {
         Limits current = limits;
-        int count = request.bufferCount();
         // Sysmem's limits are failures of its constraints checks: CONSTRAINTS_INTERSECTION_EMPTY, as TryAllocate says.
         if (count > current.maxBufferCount()) {
             throw Routing.refused("buffer count " + count + " is above the limit of " + current.maxBufferCount()
@@ -206,16 +231,18 @@ public class HeapRegistry implements BufferAllocator {
         HeapEntry heap = choice.candidate().heap();
         SingleBufferSettings settings = new SingleBufferSettings(new BufferMemorySettings(size, aggregate.contiguous(),
                 aggregate.secure(), choice.domain(), choice.settingsHeap(), rawSize, aggregate.alignment()));
-        Account.Usage usage = account.usage(heap.id);
+        Account.Usage usage = payer.usage(heap.id);
         try {
-            return allocateCollection(heap, choice.candidate().properties(), settings, count, usage);
+            return allocateCollection(heap, choice.candidate().properties(), settings, count, usage, collectionId,
+                    handleOwner);
         } catch (SysmemException e) {
             if (!(e.getCause() instanceof StatusException cause && cause.status() == Status.NO_MEMORY)
                     || !reclaimedLeaksSince(startedNanos)) {
                 throw e;
             }
             LOG.log(Level.INFO, heap + " was full; retrying once after the garbage collector reclaimed dropped buffers");
-            return allocateCollection(heap, choice.candidate().properties(), settings, count, usage);
+            return allocateCollection(heap, choice.candidate().properties(), settings, count, usage, collectionId,
+                    handleOwner);
         }
     }
 
@@ -229,34 +256,57 @@ public class HeapRegistry implements BufferAllocator {
     }
 
     /** All the buffers or none: the collection is known to the registry only once every buffer is handed out. */
-    private BufferCollection allocateCollection(HeapEntry heap, HeapProperties properties, SingleBufferSettings settings,
-            int count, Account.Usage usage) {
+    private Allocation allocateCollection(HeapEntry heap, HeapProperties properties, SingleBufferSettings settings,
+            int count, Account.Usage usage, long collectionId, VmoOwner handleOwner) {
         long rawSize = settings.bufferSettings().rawVmoSize();
         Account account = usage.account;
         account.charge(usage, count, rawSize, quotas);
-        RegistryCollection collection = new RegistryCollection(nextCollectionId.getAndIncrement(), settings, count,
-                account, heap.id);
-        List<Vmo> clientVmos = new ArrayList<>(count);
+        RegistryCollection collection = new RegistryCollection(collectionId, settings, count, account, heap.id);
+        List<Vmo> handles = new ArrayList<>(count);
+        List<RegistryBuffer> buffers = new ArrayList<>(count);
         try {
             for (int index = 0; index < count; index++) {
-                clientVmos.add(allocateBuffer(heap, properties, collection, index, rawSize, usage));
+                RegistryBuffer buffer = allocateBuffer(heap, properties, collection, index, rawSize, usage);
+                buffers.add(buffer);
+                handles.add(handOut(buffer, handleOwner, ALL_RIGHTS));
             }
         } catch (RuntimeException e) {
             // Buffers the heap handed out are uncharged as they are deleted; the rest now.
             account.refund(usage, count - collection.buffersTracked(), rawSize);
-            clientVmos.forEach(Vmo::close); // each close leads to deleteVmo: nothing of the collection stays
+            handles.forEach(Vmo::close); // each close leads to deleteVmo: nothing of the collection stays
             LOG.log(Level.WARNING, "collection " + collection.id() + " on " + heap + " failed after "
-                    + clientVmos.size() + " of " + count + " buffers; they are being freed: " + e.getMessage());
+                    + handles.size() + " of " + count + " buffers; they are being freed: " + e.getMessage());
             throw e;
         }
         collections.put(collection.id(), collection);
         LOG.log(Level.DEBUG, () -> "collection " + collection.id() + ": " + count + " x " + rawSize + " bytes on "
                 + heap + ", " + settings.bufferSettings().coherencyDomain());
-        return new ClientCollection(this, collection, clientVmos, heap.toString());
+        return new Allocation(collection, heap, buffers, handles);
     }
 
-    private Vmo allocateBuffer(HeapEntry heap, HeapProperties properties, RegistryCollection collection, int index,
-            long rawSize, Account.Usage usage) {
+    private static final java.util.Set<heap.api.vmo.VmoRight> ALL_RIGHTS =
+            java.util.EnumSet.allOf(heap.api.vmo.VmoRight.class);
+
+    /**
+     * A handle to {@code buffer} for {@code owner} (null: unowned), with at most {@code rights}; made from
+     * {@code parent} — the heap's VMO, or a negotiated collection's layer — and known to getVmoInfo.
+     */
+    Vmo handOut(RegistryBuffer buffer, VmoOwner owner, java.util.Set<heap.api.vmo.VmoRight> rights) {
+        return handOut(buffer, buffer.heapVmo, owner, rights);
+    }
+
+    Vmo handOut(RegistryBuffer buffer, Vmo parent, VmoOwner owner, java.util.Set<heap.api.vmo.VmoRight> rights) {
+        Vmo handle = owner == null ? parent.createReference() : owner.createReference(parent, rights);
+        buffersByClientKoid.put(handle.koid(), buffer);
+        buffer.addClientKoid(handle.koid());
+        if (owner != null && buffer.heap.heap instanceof HeapDiagnostics diagnostics) {
+            diagnostics.clientHandle(buffer.collection.id(), buffer.index, handle.koid());
+        }
+        return handle;
+    }
+
+    private RegistryBuffer allocateBuffer(HeapEntry heap, HeapProperties properties, RegistryCollection collection,
+            int index, long rawSize, Account.Usage usage) {
         Vmo heapVmo;
         insideAllocateVmo.set(heap);
         try {
@@ -294,14 +344,8 @@ public class HeapRegistry implements BufferAllocator {
                 VarHandle.fullFence(); // the JVM's coherent view: a full fence is the flush
                 heap.flushes.incrementAndGet();
             }
-            Vmo client = usage.account.owner().createReference(heapVmo);
-            buffersByClientKoid.put(client.koid(), buffer);
-            buffer.clientKoid = client.koid();
-            if (heap.heap instanceof HeapDiagnostics diagnostics) {
-                diagnostics.clientHandle(collection.id(), index, client.koid());
-            }
             heapVmo.onZeroChildren(() -> clientsGone(buffer));
-            return client;
+            return buffer;
         } catch (RuntimeException e) {
             delete(buffer);
             throw new SysmemException(SysmemError.NO_MEMORY, "could not prepare buffer " + index + " of " + heap.id, e);
@@ -318,7 +362,9 @@ public class HeapRegistry implements BufferAllocator {
 
     private void clientsGone(RegistryBuffer buffer) {
         if (buffer.deleting.compareAndSet(false, true)) {
-            buffersByClientKoid.remove(buffer.clientKoid);
+            for (long koid : buffer.clientKoids()) {
+                buffersByClientKoid.remove(koid);
+            }
             delete(buffer);
         }
     }
@@ -402,6 +448,39 @@ public class HeapRegistry implements BufferAllocator {
     @Override
     public void adopt(Vmo vmo) {
         adopt(vmo, direct);
+    }
+
+    @Override
+    public BufferCollectionToken newSharedCollection() {
+        return newSharedCollection(direct);
+    }
+
+    BufferCollectionToken newSharedCollection(Account creator) {
+        checkCallable("newSharedCollection");
+        LogicalCollection collection = new LogicalCollection(this, nextCollectionId.getAndIncrement(), creator);
+        negotiations.put(collection.id(), collection);
+        return collection.rootToken();
+    }
+
+    @Override
+    public SharedCollection bind(BufferCollectionToken token) {
+        return bind(token, direct);
+    }
+
+    SharedCollection bind(BufferCollectionToken token, Account binder) {
+        checkCallable("bind");
+        return LogicalCollection.bind(token, binder);
+    }
+
+    @Override
+    public List<NegotiationStatus> negotiations() {
+        return negotiations.values().stream().sorted(Comparator.comparingLong(LogicalCollection::id))
+                .map(LogicalCollection::status).toList();
+    }
+
+    /** A shared collection failed or ended: it is no longer a negotiation to show. */
+    void ended(LogicalCollection collection) {
+        negotiations.remove(collection.id(), collection);
     }
 
     void adopt(Vmo vmo, Account account) {

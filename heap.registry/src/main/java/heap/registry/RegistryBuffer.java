@@ -10,7 +10,8 @@ final class RegistryBuffer {
     final int index;
     final Vmo heapVmo;
     final AtomicBoolean deleting = new AtomicBoolean();
-    volatile long clientKoid;
+    private long clientKoid; // guarded by this: the first handle handed out for it (getVmoInfo)
+    private long[] moreClientKoids; // guarded by this: the others, for a negotiated collection's participants
     private Account.Usage usage; // guarded by this; null once the buffer is deleted
 
     RegistryBuffer(HeapEntry heap, RegistryCollection collection, int index, Vmo heapVmo, Account.Usage usage) {
@@ -19,6 +20,24 @@ final class RegistryBuffer {
         this.index = index;
         this.heapVmo = heapVmo;
         this.usage = usage;
+    }
+
+    synchronized void addClientKoid(long koid) {
+        if (clientKoid == 0) {
+            clientKoid = koid;
+        } else {
+            int n = moreClientKoids == null ? 0 : moreClientKoids.length;
+            moreClientKoids = n == 0 ? new long[1] : java.util.Arrays.copyOf(moreClientKoids, n + 1);
+            moreClientKoids[n] = koid;
+        }
+    }
+
+    synchronized long[] clientKoids() {
+        long[] more = moreClientKoids == null ? new long[0] : moreClientKoids;
+        long[] all = new long[more.length + 1];
+        all[0] = clientKoid;
+        System.arraycopy(more, 0, all, 1, more.length);
+        return all;
     }
 
     /** The buffer went back to its heap (or was lost): it no longer counts against anyone. */

@@ -22,7 +22,12 @@ final class Routing {
 
     /** The participants' constraints combined. Sizes are unsigned; {@code permitted} empty means any heap. */
     record Aggregate(long minSize, long maxSize, boolean contiguous, boolean secure, Set<CoherencyDomain> domains,
-            Optional<List<HeapId>> permitted, long alignment) {
+            Optional<List<HeapId>> permitted, long alignment, boolean display) {
+
+        /** A display participant makes RAM the domain whenever the aggregate allows it (sysmem GetCoherencyDomain). */
+        Aggregate withDisplayUsage() {
+            return new Aggregate(minSize, maxSize, contiguous, secure, domains, permitted, alignment, true);
+        }
 
         boolean permits(HeapId id) {
             return permitted.isEmpty() || permitted.get().contains(id);
@@ -57,6 +62,11 @@ final class Routing {
      * CONSTRAINTS_INTERSECTION_EMPTY naming the participant and the values.
      */
     static Aggregate aggregate(List<Participant> participants) {
+        return aggregate(participants, null);
+    }
+
+    /** As above, naming each participant by {@code names} (its debug name) in every refusal. */
+    static Aggregate aggregate(List<Participant> participants, List<String> names) {
         long minSize = 0;
         long maxSize = BufferMemoryConstraints.UNBOUNDED;
         boolean contiguous = false;
@@ -66,10 +76,11 @@ final class Routing {
         long alignment = 0;
         for (int i = 0; i < participants.size(); i++) {
             Participant participant = participants.get(i);
+            String who = names == null ? "participant " + i : "participant '" + names.get(i) + "'";
             BufferMemoryConstraints c = participant.constraints();
             boolean cpuUsage = participant.cpuUsage();
             if (c.secureRequired() && (cpuUsage || c.cpuDomainSupported().orElse(false) || c.ramDomainSupported().orElse(false))) {
-                throw refused("participant " + i + " asks for secure_required together with "
+                throw refused(who + " asks for secure_required together with "
                         + (cpuUsage ? "CPU usage" : "CPU/RAM domain support"));
             }
             Set<CoherencyDomain> own = EnumSet.noneOf(CoherencyDomain.class);
@@ -83,11 +94,11 @@ final class Routing {
                 own.add(CoherencyDomain.INACCESSIBLE);
             }
             if (cpuUsage && !own.contains(CoherencyDomain.CPU) && !own.contains(CoherencyDomain.RAM)) {
-                throw refused("participant " + i + " uses the CPU but its constraints rule out the CPU and RAM domains "
+                throw refused(who + " uses the CPU but its constraints rule out the CPU and RAM domains "
                         + "(it would get memory it may not touch)");
             }
             if (c.minPhysicalBaseAlignment() != 0 && !c.physicallyContiguousRequired()) {
-                throw refused("participant " + i + " sets min_physical_base_alignment "
+                throw refused(who + " sets min_physical_base_alignment "
                         + Long.toUnsignedString(c.minPhysicalBaseAlignment())
                         + " without requiring physical contiguity itself");
             }
@@ -118,7 +129,7 @@ final class Routing {
             throw refused("min_size_bytes " + Long.toUnsignedString(minSize) + " is above max_size_bytes "
                     + Long.toUnsignedString(maxSize));
         }
-        return new Aggregate(minSize, maxSize, contiguous, secure, domains, permitted, alignment);
+        return new Aggregate(minSize, maxSize, contiguous, secure, domains, permitted, alignment, false);
     }
 
     /**
@@ -163,6 +174,10 @@ final class Routing {
     }
 
     private static <T> Choice<T> withDomain(Candidate<T> heap, Aggregate aggregate, HeapId settingsHeap) {
+        if (aggregate.display() && aggregate.domains().contains(CoherencyDomain.RAM)
+                && heap.properties().coherencyDomainSupport().supports(CoherencyDomain.RAM)) {
+            return new Choice<>(heap, CoherencyDomain.RAM, settingsHeap);
+        }
         CoherencyDomain domain = firstSharedDomain(heap.properties(), aggregate).orElseThrow(() -> refused(
                 "heap " + heap.id() + " supports " + heap.properties().coherencyDomainSupport()
                         + " but the participants allow only " + aggregate.domains()));

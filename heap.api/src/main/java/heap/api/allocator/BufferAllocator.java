@@ -54,6 +54,22 @@ public interface BufferAllocator {
     /** Every bundle that has used the allocator, with what it holds per heap. @since 1.1 */
     List<OwnerStatus> owners();
 
+    /**
+     * Starts a collection that several participants negotiate (sysmem's AllocateSharedCollection): the root token,
+     * to bind here or to duplicate for the other participants. {@link #allocate} is the shortcut for a single
+     * caller who knows every participant's constraints. @since 1.1
+     */
+    BufferCollectionToken newSharedCollection();
+
+    /**
+     * Binds a token (this bundle's, or one another bundle handed over) as this bundle's participant (sysmem's
+     * BindSharedCollection). PROTOCOL_DEVIATION for a token bound, released or closed before. @since 1.1
+     */
+    SharedCollection bind(BufferCollectionToken token);
+
+    /** Shared collections still negotiating or allocated: participants, their state, the aggregate. @since 1.1 */
+    List<NegotiationStatus> negotiations();
+
     /** Every heap bound to the allocator, whatever its state. */
     List<HeapStatus> heaps();
 

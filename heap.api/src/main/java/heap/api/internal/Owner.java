@@ -4,8 +4,10 @@ import heap.api.Status;
 import heap.api.StatusException;
 import heap.api.spi.VmoOwner;
 import heap.api.vmo.Vmo;
+import heap.api.vmo.VmoRight;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 
 /**
  * The leases (handles and shared mappings) an owner holds, as an intrusive doubly linked list: linking and
@@ -31,6 +33,11 @@ public final class Owner implements VmoOwner {
     @Override
     public Vmo createReference(Vmo parent) {
         return handle(parent).createReference(this);
+    }
+
+    @Override
+    public Vmo createReference(Vmo parent, Set<VmoRight> rights) {
+        return handle(parent).createReference(this, Require.argument(rights, "rights"));
     }
 
     @Override

@@ -104,9 +104,24 @@ final class VmoHandle implements Vmo {
     }
 
     Vmo createReference(Owner newOwner) {
+        return createReference(newOwner, rights);
+    }
+
+    /** A REFERENCE child with the rights of this handle that are also in {@code wanted}. */
+    Vmo createReference(Owner newOwner, Set<VmoRight> wanted) {
         requireOpen();
         require(VmoRight.DUPLICATE, VmoRight.READ);
-        return keepAlive(open(object.createChild(0, object.size()), rights, newOwner));
+        Set<VmoRight> granted = rights;
+        if (!rights.equals(wanted)) {
+            EnumSet<VmoRight> both = EnumSet.noneOf(VmoRight.class);
+            for (VmoRight right : Require.argument(wanted, "rights")) {
+                if (rights.contains(Require.argument(right, "a right in rights"))) {
+                    both.add(right);
+                }
+            }
+            granted = canonical(both);
+        }
+        return keepAlive(open(object.createChild(0, object.size()), granted, newOwner));
     }
 
     /** The owner this handle belongs to now, or null (a heap's own handles belong to nobody). */

@@ -1,6 +1,8 @@
 package heap.api.spi;
 
 import heap.api.vmo.Vmo;
+import heap.api.vmo.VmoRight;
+import java.util.Set;
 import org.osgi.annotation.versioning.ProviderType;
 
 /**
@@ -26,6 +28,9 @@ public interface VmoOwner {
      * once this owner is released.
      */
     Vmo createReference(Vmo parent);
+
+    /** As {@link #createReference(Vmo)}, with at most {@code rights} (those of {@code parent} it also has). */
+    Vmo createReference(Vmo parent, Set<VmoRight> rights);
 
     /**
      * Makes an open handle belong to this owner (Zircon moves a handle when it is sent): its previous owner's

@@ -1,0 +1,46 @@
+package heap.api.allocator;
+
+import heap.api.vmo.VmoRight;
+import java.util.Set;
+import org.osgi.annotation.versioning.ProviderType;
+
+/**
+ * A participant-to-be of a shared collection ({@code fuchsia.sysmem2.BufferCollectionToken}). Hand a duplicate
+ * to each other participant (another bundle, through a service say); each binds its token with
+ * {@link BufferAllocator#bind} on its own allocator view. Buffers are allocated once every token is bound (or
+ * released) and every participant has set its constraints. Misuse (a call on a bound, released or closed token,
+ * rights beyond this token's) is a PROTOCOL_DEVIATION and fails the collection.
+ *
+ * @since 1.1
+ */
+@ProviderType
+public interface BufferCollectionToken extends AutoCloseable {
+
+    /** The collection this token belongs to (the buffer collection id once allocated). */
+    long collectionId();
+
+    /** A new token for another participant, with this token's rights. */
+    BufferCollectionToken duplicate();
+
+    /**
+     * A new token whose participant's handles have at most {@code rights} (a subset of this token's, e.g. no
+     * WRITE for a consumer); asking for more is a PROTOCOL_DEVIATION.
+     */
+    BufferCollectionToken duplicate(Set<VmoRight> rights);
+
+    /** After allocation, this participant's failure does not fail the others (before allocation it still does). */
+    void setDispensable();
+
+    /** Names the collection, for logs and heap:collections: taken if first or of strictly higher priority. */
+    void setName(int priority, String name);
+
+    /** Names this participant (default: its bundle), in every log line and error about it. */
+    void setDebugName(String name);
+
+    /** Leaves the negotiation without failing it: the only call allowed afterwards is {@link #close()}. */
+    void release();
+
+    /** Closing a token that was neither bound nor released fails the collection for every participant. */
+    @Override
+    void close();
+}

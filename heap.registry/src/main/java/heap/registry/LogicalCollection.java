@@ -1,0 +1,673 @@
+package heap.registry;
+
+import heap.api.SysmemError;
+import heap.api.SysmemException;
+import heap.api.allocator.BufferCollection;
+import heap.api.allocator.BufferCollectionConstraints;
+import heap.api.allocator.BufferCollectionToken;
+import heap.api.allocator.BufferUsage;
+import heap.api.allocator.NegotiationStatus;
+import heap.api.allocator.Participant;
+import heap.api.allocator.SharedCollection;
+import heap.api.BufferMemorySettings;
+import heap.api.vmo.Vmo;
+import heap.api.vmo.VmoRight;
+import java.lang.System.Logger.Level;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * A collection negotiated by independent participants (sysmem2's logical buffer collection, NEGOTIATION.md): a
+ * tree of nodes — tokens, bound collections, orphans — guarded by this object's lock, as sysmem serializes a
+ * collection on its one dispatcher. It is allocated once, when every node of the root's subtree (not crossing an
+ * attached token) is ready; a failure spreads up to the root, a dispensable node (after allocation) or an attached
+ * token, and fails everything below that point.
+ */
+final class LogicalCollection {
+    private enum Kind { TOKEN, COLLECTION, ORPHAN }
+
+    private static final Set<VmoRight> ALL_RIGHTS = EnumSet.allOf(VmoRight.class);
+    private static final int MAX_NAME = 64;
+    private static final int MAX_DEBUG_NAME = 256;
+
+    private final class Node {
+        final Node parent;
+        final boolean attached; // AttachToken: failures below never reach the parent; joins after the parent's allocation
+        final Set<VmoRight> rights;
+        final List<Node> children = new ArrayList<>(1);
+        final List<CompletableFuture<BufferCollection>> waiters = new ArrayList<>(0);
+        Kind kind = Kind.TOKEN;
+        Account account;
+        String debugName;
+        boolean debugNameSet;
+        boolean dispensable;
+        boolean released;
+        boolean failed;
+        boolean allocated;
+        SysmemException failure; // why it failed: what its later waits report
+        BufferCollectionConstraints constraints;
+
+        Node(Node parent, boolean attached, Set<VmoRight> rights, Account account, String debugName) {
+            this.parent = parent;
+            this.attached = attached;
+            this.rights = Set.copyOf(rights);
+            this.account = account;
+            this.debugName = debugName;
+            if (parent != null) {
+                parent.children.add(this);
+            }
+        }
+
+        String label() {
+            return "participant '" + debugName + "' (bundle " + account.name + ")";
+        }
+    }
+
+    private final HeapRegistry registry;
+    private final long id;
+    private final Account payer;
+    private final Node root;
+    private String name = "";
+    private int namePriority = Integer.MIN_VALUE;
+    private String state = "pending";
+    private SysmemException failure;
+    private HeapRegistry.Allocation allocation;
+    private String aggregated = "";
+    private int openHandles;
+
+    LogicalCollection(HeapRegistry registry, long id, Account creator) {
+        this.registry = registry;
+        this.id = id;
+        this.payer = creator;
+        this.root = new Node(null, false, ALL_RIGHTS, creator, creator.name);
+    }
+
+    /** Sysmem's AllocateSharedCollection: the root token, for its creator. */
+    BufferCollectionToken rootToken() {
+        synchronized (this) {
+            return new Token(root);
+        }
+    }
+
+    /** Sysmem's BindSharedCollection: the token's node becomes {@code binder}'s collection. */
+    static SharedCollection bind(BufferCollectionToken token, Account binder) {
+        if (!(token instanceof Token ours)) {
+            throw new SysmemException(SysmemError.PROTOCOL_DEVIATION, "bind needs a token of this allocator, got "
+                    + token);
+        }
+        return ours.bindTo(binder);
+    }
+
+    long id() {
+        return id;
+    }
+
+    synchronized NegotiationStatus status() {
+        List<NegotiationStatus.Participant> participants = new ArrayList<>();
+        for (Node node : subtree(root, true)) {
+            participants.add(new NegotiationStatus.Participant(node.debugName, node.account.name, describe(node)));
+        }
+        return new NegotiationStatus(id, name, state, failure == null ? "" : failure.getMessage(), participants,
+                aggregated);
+    }
+
+    private static String describe(Node node) {
+        String where = node.attached ? " (attached)" : "";
+        if (node.allocated) {
+            return "allocated" + where;
+        }
+        return switch (node.kind) {
+            case TOKEN -> (node.released ? "token released" : "token, not bound") + where;
+            case COLLECTION -> (node.constraints == null ? "bound, constraints not set" : "constraints set") + where;
+            case ORPHAN -> "released" + where;
+        };
+    }
+
+    // ---- the tree's rules, always under this lock
+
+    private void checkUsable(Node node, boolean isToken, String operation) {
+        String problem = node.failed ? "the collection failed" + (failure == null ? "" : ": " + failure.getMessage())
+                : isToken && node.kind != Kind.TOKEN ? "the token is already bound"
+                : node.released ? "it was released" : null;
+        if (problem != null) {
+            throw misuse(node, operation + " on " + (isToken ? "a token" : "a collection") + " of shared collection "
+                    + id + ": " + problem);
+        }
+    }
+
+    /** A protocol misuse: the caller gets PROTOCOL_DEVIATION, and the node fails (sysmem F1). */
+    private SysmemException misuse(Node node, String message) {
+        SysmemException error = new SysmemException(SysmemError.PROTOCOL_DEVIATION, node.label() + ": " + message);
+        if (!node.failed) {
+            fail(node, node.label() + " misused the protocol: " + message);
+        }
+        return error;
+    }
+
+    private Set<VmoRight> narrowed(Node node, Set<VmoRight> rights, String operation) {
+        if (rights == null || rights.stream().anyMatch(java.util.Objects::isNull)) {
+            throw misuse(node, operation + " needs a set of rights, got " + rights);
+        }
+        if (!node.rights.containsAll(rights)) {
+            EnumSet<VmoRight> extra = rights.isEmpty() ? EnumSet.noneOf(VmoRight.class) : EnumSet.copyOf(rights);
+            extra.removeAll(node.rights);
+            throw misuse(node, operation + " asks for " + extra + " beyond the token's rights " + node.rights);
+        }
+        return rights;
+    }
+
+    /** Sysmem's FindTreeToFail then FailDownFrom: up to the first node that stops propagation, then all below. */
+    private void fail(Node node, String reason) {
+        Node top = node;
+        while (top.parent != null && !top.attached && !(top.dispensable && top.allocated)) {
+            top = top.parent;
+        }
+        failDownFrom(top, new SysmemException(SysmemError.UNSPECIFIED, "shared collection " + id + nameSuffix()
+                + " failed: " + reason));
+    }
+
+    private void failDownFrom(Node top, SysmemException error) {
+        for (Node node : subtree(top, false)) {
+            node.failed = true;
+            node.failure = error;
+            for (CompletableFuture<BufferCollection> waiter : node.waiters) {
+                waiter.completeExceptionally(error);
+            }
+            node.waiters.clear();
+        }
+        if (top.parent != null) {
+            top.parent.children.remove(top);
+        }
+        HeapRegistry.LOG.log(Level.WARNING, error.getMessage() + (top == root ? "" : " (only the subtree of "
+                + top.label() + ")"));
+        if (top == root) {
+            end("failed", error);
+        } else {
+            maybeAllocate();
+        }
+    }
+
+    private void end(String finalState, SysmemException error) {
+        state = finalState;
+        failure = error;
+        if (allocation != null) {
+            allocation.handles().forEach(Vmo::close); // sysmem drops its own references; clients keep theirs
+        }
+        registry.ended(this);
+    }
+
+    private void maybeAllocate() {
+        if (state.equals("pending") && ready(root)) {
+            allocate();
+        }
+        if (state.equals("allocated")) {
+            for (Node node : subtree(root, true)) {
+                if (node.attached && !node.allocated && !node.failed && node.parent.allocated && ready(node)) {
+                    allocateLate(node);
+                }
+            }
+        }
+    }
+
+    /** Ready: a collection with constraints, or an orphan, and so is every node below it not behind an attachment. */
+    private boolean ready(Node node) {
+        if (node.kind == Kind.TOKEN || (node.kind == Kind.COLLECTION && node.constraints == null)) {
+            return false;
+        }
+        for (Node child : node.children) {
+            if (!child.attached && !ready(child)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Sysmem's TryAllocate for the root's subtree: one attempt, all or nothing, never retried. */
+    private void allocate() {
+        List<Node> nodes = subtree(root, false);
+        try {
+            if (nodes.stream().noneMatch(node -> node.kind == Kind.COLLECTION)) {
+                throw new SysmemException(SysmemError.UNSPECIFIED, "zero clients remain");
+            }
+            Counts counts = Counts.of(contributors(nodes));
+            Routing.Aggregate memory = memoryAggregate(contributors(nodes));
+            allocation = registry.allocate(memory, (int) counts.buffers, payer, id, null); // buffers <= max <= int
+        } catch (SysmemException e) {
+            for (Node node : nodes) {
+                node.waiters.forEach(waiter -> waiter.completeExceptionally(e));
+                node.waiters.clear();
+            }
+            failDownFrom(root, new SysmemException(e.error(), "shared collection " + id + nameSuffix()
+                    + " could not be allocated: " + e.getMessage(), e));
+            return;
+        }
+        state = "allocated";
+        BufferMemorySettings settings = allocation.record().settings().bufferSettings();
+        aggregated = allocation.buffers().size() + " x " + settings.sizeBytes() + " bytes on " + settings.heap()
+                + " (served by " + allocation.heap().id + "), " + settings.coherencyDomain()
+                + (settings.physicallyContiguous() ? ", contiguous" : "") + (settings.secure() ? ", secure" : "");
+        HeapRegistry.LOG.log(Level.INFO, "shared collection " + id + nameSuffix() + " allocated: " + aggregated
+                + " for " + nodes.stream().filter(n -> n.kind == Kind.COLLECTION).map(Node::label).toList());
+        deliver(nodes);
+        maybeAllocate(); // attached tokens that were already waiting
+    }
+
+    /** Sysmem's TryLateLogicalAllocation: the newcomers' constraints must fit the buffers that exist. */
+    private void allocateLate(Node top) {
+        List<Node> nodes = subtree(top, false);
+        try {
+            List<Node> everyone = new ArrayList<>(contributors(subtree(root, true).stream().filter(n -> n.allocated)
+                    .toList()));
+            everyone.addAll(contributors(nodes));
+            Counts counts = Counts.of(everyone);
+            int existing = allocation.buffers().size();
+            if (counts.buffers > existing || counts.maxAllowed < existing) {
+                throw Routing.refused(top.label() + " joined late but the participants together now need "
+                        + counts.buffers + " buffers (at most " + counts.maxAllowed + ") and the collection has "
+                        + existing + ": camping and slack already claimed are first come, first served");
+            }
+            BufferMemorySettings settings = allocation.record().settings().bufferSettings();
+            for (Node node : contributors(nodes)) {
+                checkFits(node, settings);
+            }
+        } catch (SysmemException e) {
+            for (Node node : nodes) {
+                node.waiters.forEach(waiter -> waiter.completeExceptionally(e));
+                node.waiters.clear();
+            }
+            failDownFrom(top, e);
+            return;
+        }
+        HeapRegistry.LOG.log(Level.INFO, "shared collection " + id + nameSuffix() + ": " + top.label()
+                + " joined late and gets the existing buffers");
+        deliver(nodes);
+    }
+
+    private void checkFits(Node node, BufferMemorySettings settings) {
+        BufferCollectionConstraints c = node.constraints;
+        Routing.Aggregate own = Routing.aggregate(List.of(new Participant(c.memory(), c.cpuUsage())),
+                List.of(node.debugName));
+        String misfit = Long.compareUnsigned(settings.sizeBytes(), own.maxSize()) > 0
+                        ? "its max_size_bytes " + Long.toUnsignedString(own.maxSize()) + " is below the buffers' "
+                                + settings.sizeBytes()
+                : c.memory().minSizeBytes() > settings.sizeBytes()
+                        ? "its min_size_bytes " + c.memory().minSizeBytes() + " is above the buffers' " + settings.sizeBytes()
+                : own.contiguous() && !settings.physicallyContiguous() ? "it requires contiguous buffers; these are not"
+                : own.secure() != settings.secure() ? "secure_required does not match the buffers"
+                : !own.domains().contains(settings.coherencyDomain())
+                        ? "it does not support the buffers' " + settings.coherencyDomain() + " domain"
+                : own.permitted().isPresent() && !own.permitted().get().contains(settings.heap())
+                        && !own.permitted().get().contains(allocation.heap().id) ? "it does not permit " + settings.heap()
+                : Long.compareUnsigned(own.alignment(), Math.max(settings.minPhysicalBaseAlignment(), 1)) > 0
+                        ? "it needs an alignment of " + Long.toUnsignedString(own.alignment()) : null;
+        if (misfit != null) {
+            throw Routing.refused(node.label() + " joined late and does not fit the existing buffers: " + misfit);
+        }
+    }
+
+    private void deliver(List<Node> nodes) {
+        for (Node node : nodes) {
+            node.allocated = true;
+            for (CompletableFuture<BufferCollection> waiter : node.waiters) {
+                waiter.complete(handlesFor(node));
+            }
+            node.waiters.clear();
+        }
+    }
+
+    /** This participant's own handles (sysmem GetClientVmoRights): WRITE only for a writer, then its token's mask. */
+    private BufferCollection handlesFor(Node node) {
+        Set<BufferUsage> usage = node.constraints.usage();
+        List<Vmo> handles = new ArrayList<>();
+        if (!(usage.size() == 1 && usage.contains(BufferUsage.NONE))) {
+            EnumSet<VmoRight> rights = EnumSet.of(VmoRight.READ, VmoRight.MAP, VmoRight.DUPLICATE);
+            if (usage.contains(BufferUsage.CPU_WRITE)) {
+                rights.add(VmoRight.WRITE);
+            }
+            rights.retainAll(node.rights);
+            for (int i = 0; i < allocation.buffers().size(); i++) {
+                handles.add(registry.handOut(allocation.buffers().get(i), allocation.handles().get(i),
+                        node.account.owner(), rights));
+            }
+        }
+        return new ClientCollection(registry, allocation.record(), handles, allocation.heap().toString());
+    }
+
+    private static List<Node> contributors(List<Node> nodes) {
+        return nodes.stream().filter(node -> node.constraints != null).toList();
+    }
+
+    private Routing.Aggregate memoryAggregate(List<Node> contributors) {
+        List<Participant> participants = new ArrayList<>();
+        List<String> names = new ArrayList<>();
+        boolean display = false;
+        for (Node node : contributors) {
+            participants.add(new Participant(node.constraints.memory(), node.constraints.cpuUsage()));
+            names.add(node.debugName);
+            display |= node.constraints.usage().contains(BufferUsage.DISPLAY);
+        }
+        Routing.Aggregate aggregate = Routing.aggregate(participants, names);
+        return display ? aggregate.withDisplayUsage() : aggregate;
+    }
+
+    /** Sysmem's buffer counts (AccumulateConstraintBufferCollection): camping and dedicated slack add up. */
+    private record Counts(long buffers, long maxAllowed) {
+        static Counts of(List<Node> contributors) {
+            long camping = 0;
+            long dedicated = 0;
+            long shared = 0;
+            long min = 0;
+            long max = Integer.MAX_VALUE;
+            boolean anyUse = false;
+            for (Node node : contributors) {
+                BufferCollectionConstraints c = node.constraints;
+                if (c.usage().isEmpty()) {
+                    throw Routing.refused(node.label() + " sets no usage (NONE if it never touches the buffers)");
+                }
+                if (c.usage().contains(BufferUsage.NONE) && c.usage().size() > 1) {
+                    throw Routing.refused(node.label() + " combines NONE usage with " + c.usage());
+                }
+                for (int count : new int[] {c.minBufferCountForCamping(), c.minBufferCountForDedicatedSlack(),
+                    c.minBufferCountForSharedSlack(), c.minBufferCount()}) {
+                    if (count < 0) {
+                        throw Routing.refused(node.label() + " asks for a negative buffer count " + count);
+                    }
+                }
+                if (c.maxBufferCount() <= 0) {
+                    throw Routing.refused(node.label() + " sets max_buffer_count " + c.maxBufferCount());
+                }
+                if (c.minBufferCount() > c.maxBufferCount()) {
+                    throw Routing.refused(node.label() + " sets min_buffer_count " + c.minBufferCount()
+                            + " above its max_buffer_count " + c.maxBufferCount());
+                }
+                anyUse |= !c.usage().contains(BufferUsage.NONE);
+                camping += c.minBufferCountForCamping();
+                dedicated += c.minBufferCountForDedicatedSlack();
+                shared = Math.max(shared, c.minBufferCountForSharedSlack());
+                min = Math.max(min, c.minBufferCount());
+                max = Math.min(max, c.maxBufferCount());
+            }
+            if (!anyUse) {
+                throw Routing.refused("no participant uses the buffers (every usage is NONE)");
+            }
+            long buffers = Math.max(camping + dedicated + shared, min);
+            if (buffers == 0) {
+                throw Routing.refused("the participants ask for 0 buffers (camping, slack and min_buffer_count are 0)");
+            }
+            if (buffers > max) {
+                throw Routing.refused("the participants need " + buffers + " buffers (camping " + camping
+                        + " + dedicated slack " + dedicated + " + shared slack " + shared + ", min_buffer_count "
+                        + min + ") but max_buffer_count is " + max);
+            }
+            return new Counts(buffers, max);
+        }
+    }
+
+    private String nameSuffix() {
+        return name.isEmpty() ? "" : " '" + name + "'";
+    }
+
+    private List<Node> subtree(Node top, boolean crossAttachments) {
+        List<Node> nodes = new ArrayList<>();
+        List<Node> queue = new ArrayList<>(List.of(top));
+        while (!queue.isEmpty()) {
+            Node node = queue.removeFirst();
+            nodes.add(node);
+            for (Node child : node.children) {
+                if (crossAttachments || !child.attached) {
+                    queue.add(child);
+                }
+            }
+        }
+        return nodes;
+    }
+
+    private void setName(Node node, int priority, String newName) {
+        if (newName == null || newName.length() > MAX_NAME) {
+            throw misuse(node, "a name of at most " + MAX_NAME + " characters, got " + newName);
+        }
+        if (priority > namePriority) {
+            namePriority = priority;
+            name = newName;
+        }
+    }
+
+    private void setDebugName(Node node, String debugName) {
+        if (debugName == null || debugName.length() > MAX_DEBUG_NAME) {
+            throw misuse(node, "a debug name of at most " + MAX_DEBUG_NAME + " characters, got " + debugName);
+        }
+        node.debugName = debugName;
+        node.debugNameSet = true;
+    }
+
+    /** A participant's object closed: without release it fails its domain; the last one ends the collection. */
+    private void closed(Node node, boolean wasToken) {
+        openHandles--;
+        if (!node.failed) {
+            if (!node.released && !(wasToken && node.kind == Kind.COLLECTION)) {
+                fail(node, node.label() + " closed its " + (wasToken ? "token" : "collection") + " without "
+                        + (wasToken ? "binding or releasing it" : "releasing it")
+                        + (state.equals("allocated") ? " after allocation" : " before allocation"));
+            } else if (node.released) {
+                node.kind = Kind.ORPHAN; // keeps its constraints (and after allocation its counts) reserved
+                maybeAllocate();
+            }
+        }
+        if (openHandles == 0 && !state.equals("failed") && !state.equals("ended")) {
+            if (state.equals("allocated")) {
+                end("ended", null);
+            } else {
+                failDownFrom(root, new SysmemException(SysmemError.UNSPECIFIED, "shared collection " + id
+                        + nameSuffix() + " failed: zero clients remain"));
+            }
+        }
+    }
+
+    // ---- what participants hold
+
+    /** A token: sysmem's BufferCollectionToken. */
+    private final class Token implements BufferCollectionToken {
+        private final Node node;
+        private boolean closed;
+
+        Token(Node node) {
+            this.node = node;
+            openHandles++;
+            node.account.track(this);
+        }
+
+        @Override
+        public long collectionId() {
+            return id;
+        }
+
+        @Override
+        public BufferCollectionToken duplicate() {
+            synchronized (LogicalCollection.this) {
+                return duplicate(node.rights);
+            }
+        }
+
+        @Override
+        public BufferCollectionToken duplicate(Set<VmoRight> rights) {
+            synchronized (LogicalCollection.this) {
+                checkUsable(node, true, "duplicate");
+                Set<VmoRight> granted = narrowed(node, rights, "duplicate");
+                return new Token(new Node(node, false, granted, node.account, node.debugName));
+            }
+        }
+
+        @Override
+        public void setDispensable() {
+            synchronized (LogicalCollection.this) {
+                checkUsable(node, true, "setDispensable");
+                node.dispensable = true;
+            }
+        }
+
+        @Override
+        public void setName(int priority, String newName) {
+            synchronized (LogicalCollection.this) {
+                checkUsable(node, true, "setName");
+                LogicalCollection.this.setName(node, priority, newName);
+            }
+        }
+
+        @Override
+        public void setDebugName(String debugName) {
+            synchronized (LogicalCollection.this) {
+                checkUsable(node, true, "setDebugName");
+                LogicalCollection.this.setDebugName(node, debugName);
+            }
+        }
+
+        @Override
+        public void release() {
+            synchronized (LogicalCollection.this) {
+                checkUsable(node, true, "release");
+                node.released = true;
+            }
+        }
+
+        SharedCollection bindTo(Account binder) {
+            synchronized (LogicalCollection.this) {
+                if (closed) {
+                    throw new SysmemException(SysmemError.PROTOCOL_DEVIATION, "bind of a closed token of shared "
+                            + "collection " + id);
+                }
+                checkUsable(node, true, "bind");
+                node.kind = Kind.COLLECTION;
+                node.account.untrack(this);
+                node.account = binder;
+                if (!node.debugNameSet) {
+                    node.debugName = binder.name;
+                }
+                closed = true; // the token's handle is gone: the collection object holds the node now
+                openHandles--;
+                return new Collection(node);
+            }
+        }
+
+        @Override
+        public void close() {
+            synchronized (LogicalCollection.this) {
+                if (closed) {
+                    return;
+                }
+                closed = true;
+                node.account.untrack(this);
+                closed(node, true);
+            }
+        }
+
+        @Override
+        public String toString() {
+            return "token of shared collection " + id + " for " + node.label();
+        }
+    }
+
+    /** A bound participant: sysmem's BufferCollection. */
+    private final class Collection implements SharedCollection {
+        private final Node node;
+        private boolean closed;
+
+        Collection(Node node) {
+            this.node = node;
+            openHandles++;
+            node.account.track(this);
+        }
+
+        @Override
+        public long collectionId() {
+            return id;
+        }
+
+        @Override
+        public void setConstraints(BufferCollectionConstraints constraints) {
+            synchronized (LogicalCollection.this) {
+                checkUsable(node, false, "setConstraints");
+                if (constraints == null) {
+                    throw misuse(node, "setConstraints needs constraints, got null");
+                }
+                if (node.constraints != null) {
+                    throw misuse(node, "constraints set twice");
+                }
+                node.constraints = constraints;
+                maybeAllocate();
+            }
+        }
+
+        @Override
+        public CompletionStage<BufferCollection> allocated() {
+            synchronized (LogicalCollection.this) {
+                if (node.failed) {
+                    return CompletableFuture.failedStage(node.failure);
+                }
+                checkUsable(node, false, "allocated");
+                if (node.constraints == null) {
+                    throw misuse(node, "allocated() before setConstraints");
+                }
+                if (node.allocated) {
+                    return CompletableFuture.completedStage(handlesFor(node));
+                }
+                CompletableFuture<BufferCollection> waiter = new CompletableFuture<>();
+                node.waiters.add(waiter);
+                return waiter.minimalCompletionStage();
+            }
+        }
+
+        @Override
+        public BufferCollectionToken attachToken(Set<VmoRight> rights) {
+            synchronized (LogicalCollection.this) {
+                checkUsable(node, false, "attachToken");
+                Set<VmoRight> granted = narrowed(node, rights, "attachToken");
+                return new Token(new Node(node, true, granted, node.account, node.debugName + " then AttachToken()"));
+            }
+        }
+
+        @Override
+        public void setName(int priority, String newName) {
+            synchronized (LogicalCollection.this) {
+                checkUsable(node, false, "setName");
+                LogicalCollection.this.setName(node, priority, newName);
+            }
+        }
+
+        @Override
+        public void setDebugName(String debugName) {
+            synchronized (LogicalCollection.this) {
+                checkUsable(node, false, "setDebugName");
+                LogicalCollection.this.setDebugName(node, debugName);
+            }
+        }
+
+        @Override
+        public void release() {
+            synchronized (LogicalCollection.this) {
+                checkUsable(node, false, "release");
+                node.released = true;
+            }
+        }
+
+        @Override
+        public void close() {
+            synchronized (LogicalCollection.this) {
+                if (closed) {
+                    return;
+                }
+                closed = true;
+                node.account.untrack(this);
+                closed(node, false);
+            }
+        }
+
+        @Override
+        public String toString() {
+            return "shared collection " + id + " for " + node.label();
+        }
+    }
+}

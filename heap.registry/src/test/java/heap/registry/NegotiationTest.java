@@ -1,0 +1,389 @@
+package heap.registry;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import heap.api.CoherencyDomain;
+import heap.api.HeapId;
+import heap.api.SysmemError;
+import heap.api.SysmemException;
+import heap.api.allocator.BufferAllocator;
+import heap.api.allocator.BufferCollection;
+import heap.api.allocator.BufferCollectionConstraints;
+import heap.api.allocator.BufferCollectionToken;
+import heap.api.allocator.BufferUsage;
+import heap.api.allocator.SharedCollection;
+import heap.api.vmo.VmoRight;
+import heap.registry.FakeHeap.Fault;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
+
+/** Shared collections negotiated by independent participants, as NEGOTIATION.md paraphrases sysmem2's rules. */
+class NegotiationTest extends RegistryTestSupport {
+    private static final EnumSet<VmoRight> READ_ONLY = EnumSet.of(VmoRight.READ, VmoRight.MAP, VmoRight.DUPLICATE);
+    private FakeHeap heap;
+    private BufferAllocator producer;
+    private BufferAllocator consumer;
+
+    @BeforeEach
+    void heapsAndBundles() {
+        heap = add(HeapId.SYSTEM_RAM, ALL_DOMAINS, Fault.NONE);
+        producer = registry.view(7, "producer", "1.0.0");
+        consumer = registry.view(8, "consumer", "1.0.0");
+    }
+
+    private static BufferCollectionConstraints.Builder uses(BufferUsage... usage) {
+        return BufferCollectionConstraints.builder().usage(usage).memory(size(PAGE).build());
+    }
+
+    private static BufferCollection now(CompletionStage<BufferCollection> stage) throws Exception {
+        return stage.toCompletableFuture().get(5, TimeUnit.SECONDS);
+    }
+
+    private static SysmemException failure(CompletionStage<BufferCollection> stage) {
+        try {
+            stage.toCompletableFuture().get(5, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            return (SysmemException) e.getCause();
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+        throw new AssertionError("the stage completed normally");
+    }
+
+    /** collection.fidl: camping adds up over participants; each gets its own handles, WRITE only for a writer. */
+    @Test
+    void aProducerAndAReadOnlyConsumerGetTheirOwnHandlesToTheSameThreeBuffers() throws Exception {
+        BufferCollectionToken token = producer.newSharedCollection();
+        BufferCollectionToken forConsumer = token.duplicate(READ_ONLY);
+        SharedCollection produced = producer.bind(token);
+        SharedCollection consumed = consumer.bind(forConsumer);
+        produced.setName(10, "frames");
+        produced.setConstraints(uses(BufferUsage.CPU_WRITE).minBufferCountForCamping(2).build());
+        CompletionStage<BufferCollection> producerBuffers = produced.allocated();
+        assertFalse(producerBuffers.toCompletableFuture().isDone(), "the consumer has not set constraints yet");
+        assertEquals("bound, constraints not set", registry.negotiations().get(0).participants().get(1).state());
+
+        consumed.setConstraints(uses(BufferUsage.CPU_READ).minBufferCountForCamping(1).build());
+
+        BufferCollection mine = now(producerBuffers);
+        BufferCollection theirs = now(consumed.allocated());
+        assertEquals(3, mine.buffers().size());
+        assertEquals(3, theirs.buffers().size());
+        assertTrue(mine.buffers().get(0).rights().contains(VmoRight.WRITE));
+        assertFalse(theirs.buffers().get(0).rights().contains(VmoRight.WRITE), "the consumer's token was read-only");
+        mine.buffers().get(2).write(0, MemorySegment.ofArray(new byte[] {42}));
+        byte[] seen = new byte[1];
+        theirs.buffers().get(2).read(0, MemorySegment.ofArray(seen));
+        assertEquals(42, seen[0], "the same buffers");
+        assertEquals(mine.id(), registry.getVmoInfo(theirs.buffers().get(1)).bufferCollectionId());
+        assertEquals("allocated", registry.negotiations().get(0).state());
+        assertTrue(registry.negotiations().get(0).aggregated().startsWith("3 x 4096 bytes"));
+        assertEquals("frames", registry.negotiations().get(0).name());
+        mine.close();
+        assertEquals(3 * PAGE, heap.outstandingBytes.get(), "the consumer's handles keep the buffers");
+        theirs.close();
+        produced.close();
+        consumed.close();
+        assertEquals(0, heap.outstandingBytes.get());
+        assertTrue(registry.negotiations().isEmpty());
+    }
+
+    /** logical_buffer_collection.cc: dedicated slack adds up, shared slack and min_buffer_count take the largest. */
+    @Test
+    void countsAggregateAsSysmemDoes() throws Exception {
+        assertEquals(2 + 3 + 1 + 4, negotiate(uses(BufferUsage.CPU_WRITE).minBufferCountForCamping(2)
+                .minBufferCountForDedicatedSlack(1).minBufferCountForSharedSlack(1).build(),
+                uses(BufferUsage.CPU_READ).minBufferCountForCamping(3).minBufferCountForDedicatedSlack(3)
+                        .minBufferCountForSharedSlack(1).build()));
+        assertEquals(9, negotiate(uses(BufferUsage.CPU_WRITE).minBufferCount(9).build(),
+                uses(BufferUsage.CPU_READ).minBufferCountForCamping(2).build()));
+    }
+
+    private int negotiate(BufferCollectionConstraints first, BufferCollectionConstraints second) throws Exception {
+        BufferCollectionToken token = producer.newSharedCollection();
+        SharedCollection other = consumer.bind(token.duplicate());
+        SharedCollection mine = producer.bind(token);
+        mine.setConstraints(first);
+        other.setConstraints(second);
+        try (BufferCollection buffers = now(mine.allocated())) {
+            now(other.allocated()).close();
+            return buffers.buffers().size();
+        } finally {
+            mine.close();
+            other.close();
+        }
+    }
+
+    private SysmemException refused(BufferCollectionConstraints first, BufferCollectionConstraints second) {
+        BufferCollectionToken token = producer.newSharedCollection();
+        SharedCollection other = consumer.bind(token.duplicate());
+        SharedCollection mine = producer.bind(token);
+        mine.setConstraints(first);
+        other.setConstraints(second);
+        SysmemException e = failure(mine.allocated());
+        assertEquals(e.getMessage(), failure(other.allocated()).getMessage(), "both sides learn the same cause");
+        mine.close();
+        other.close();
+        return e;
+    }
+
+    @Test
+    void countsThatCannotBeMetAreConstraintsIntersectionEmptyNamingTheCause() {
+        SysmemException tooMany = refused(uses(BufferUsage.CPU_WRITE).minBufferCountForCamping(3).build(),
+                uses(BufferUsage.CPU_READ).minBufferCountForCamping(2).maxBufferCount(4).build());
+        assertEquals(SysmemError.CONSTRAINTS_INTERSECTION_EMPTY, tooMany.error());
+        assertTrue(tooMany.getMessage().contains("need 5 buffers") && tooMany.getMessage().contains("max_buffer_count is 4"),
+                tooMany.getMessage());
+        SysmemException overflow = refused(uses(BufferUsage.CPU_WRITE).minBufferCountForCamping(Integer.MAX_VALUE).build(),
+                uses(BufferUsage.CPU_READ).minBufferCountForCamping(Integer.MAX_VALUE).build());
+        assertTrue(overflow.getMessage().contains("need 4294967294 buffers"), "summed without overflow: "
+                + overflow.getMessage());
+        assertTrue(refused(uses(BufferUsage.NONE).minBufferCount(1).build(), uses(BufferUsage.NONE).build())
+                .getMessage().contains("every usage is NONE"));
+        assertTrue(refused(uses(BufferUsage.CPU_WRITE).build(), uses(BufferUsage.CPU_READ).build())
+                .getMessage().contains("0 buffers"));
+        assertTrue(refused(uses(BufferUsage.CPU_WRITE).minBufferCountForCamping(-1).build(),
+                uses(BufferUsage.CPU_READ).minBufferCount(1).build()).getMessage().contains("participant 'producer 1.0.0 [7]'"));
+        assertTrue(refused(uses(BufferUsage.CPU_WRITE).minBufferCount(1).build(), BufferCollectionConstraints.builder()
+                .usage(BufferUsage.CPU_READ).memory(size(PAGE).secureRequired(true).build()).build())
+                .getMessage().contains("participant 'consumer 1.0.0 [8]' asks for secure_required together with CPU usage"));
+        assertEquals(0, heap.outstandingBytes.get());
+        assertTrue(registry.negotiations().isEmpty());
+    }
+
+    /** GetCoherencyDomain: a display participant makes RAM the domain when the aggregate allows it. */
+    @Test
+    void aDisplayParticipantMakesRamTheDomain() throws Exception {
+        BufferCollectionToken token = producer.newSharedCollection();
+        SharedCollection display = consumer.bind(token.duplicate());
+        SharedCollection writer = producer.bind(token);
+        writer.setConstraints(BufferCollectionConstraints.builder().usage(BufferUsage.NONE).minBufferCount(2)
+                .memory(size(PAGE).build()).build());
+        display.setConstraints(uses(BufferUsage.DISPLAY).build());
+        try (BufferCollection buffers = now(display.allocated())) {
+            assertEquals(CoherencyDomain.RAM, buffers.settings().bufferSettings().coherencyDomain());
+            assertTrue(now(writer.allocated()).buffers().isEmpty(), "a NONE participant gets no handles");
+        }
+        writer.close();
+        display.close();
+    }
+
+    /** F1/F2/F3: a participant that closes before allocation fails the collection for everyone, naming it. */
+    @Test
+    void aTokenClosedBeforeAllocationFailsEveryParticipantNamingIt() {
+        BufferCollectionToken token = producer.newSharedCollection();
+        BufferCollectionToken forConsumer = token.duplicate();
+        forConsumer.setDebugName("decoder");
+        SharedCollection mine = producer.bind(token);
+        mine.setConstraints(uses(BufferUsage.CPU_WRITE).minBufferCountForCamping(2).build());
+        CompletionStage<BufferCollection> waiting = mine.allocated();
+        forConsumer.close();
+        SysmemException e = failure(waiting);
+        assertEquals(SysmemError.UNSPECIFIED, e.error());
+        assertTrue(e.getMessage().contains("participant 'decoder'") && e.getMessage().contains("closed its token"),
+                e.getMessage());
+        assertEquals(SysmemError.UNSPECIFIED, failure(mine.allocated()).error(), "later waits fail the same way");
+        mine.close();
+        assertEquals(0, heap.allocations.get());
+    }
+
+    /** A bundle that stops before setting constraints fails the others with an error naming it. */
+    @Test
+    void aParticipantBundleStoppingBeforeItsConstraintsFailsBothSides() {
+        BufferCollectionToken token = producer.newSharedCollection();
+        SharedCollection theirs = consumer.bind(token.duplicate());
+        SharedCollection mine = producer.bind(token);
+        mine.setConstraints(uses(BufferUsage.CPU_WRITE).minBufferCountForCamping(1).build());
+        registry.release(consumer);
+        SysmemException e = failure(mine.allocated());
+        assertTrue(e.getMessage().contains("consumer 1.0.0 [8]"), e.getMessage());
+        assertTrue(registry.negotiations().isEmpty());
+        assertError(SysmemError.PROTOCOL_DEVIATION, () -> theirs.setConstraints(uses(BufferUsage.CPU_READ).build()));
+        mine.close();
+        assertEquals(0, heap.allocations.get());
+    }
+
+    /** L6: release, then close, leaves the negotiation without failing it. */
+    @Test
+    void aReleasedTokenLeavesQuietly() throws Exception {
+        BufferCollectionToken token = producer.newSharedCollection();
+        BufferCollectionToken spare = token.duplicate();
+        SharedCollection mine = producer.bind(token);
+        mine.setConstraints(uses(BufferUsage.CPU_WRITE).minBufferCountForCamping(1).build());
+        spare.release();
+        spare.close();
+        try (BufferCollection buffers = now(mine.allocated())) {
+            assertEquals(1, buffers.buffers().size());
+        }
+        mine.close();
+    }
+
+    /** F5/F6: after allocation a dispensable participant's failure stays with it; another's fails the collection. */
+    @Test
+    void afterAllocationOnlyADispensableParticipantMayFailAlone() throws Exception {
+        BufferCollectionToken token = producer.newSharedCollection();
+        BufferCollectionToken forConsumer = token.duplicate();
+        forConsumer.setDispensable();
+        SharedCollection theirs = consumer.bind(forConsumer);
+        SharedCollection mine = producer.bind(token);
+        mine.setConstraints(uses(BufferUsage.CPU_WRITE).minBufferCountForCamping(2).build());
+        theirs.setConstraints(uses(BufferUsage.CPU_READ).minBufferCountForCamping(1).build());
+        BufferCollection buffers = now(mine.allocated());
+        theirs.close(); // without release: it fails, alone
+        assertEquals("allocated", registry.negotiations().get(0).state());
+        buffers.buffers().get(0).write(0, MemorySegment.ofArray(new byte[] {1}));
+        try (BufferCollection again = now(mine.allocated())) {
+            assertEquals(3, again.buffers().size(), "still served");
+        }
+
+        mine.close(); // the root closes without release: the collection fails, delivered buffers stay valid (F4)
+        assertTrue(registry.negotiations().isEmpty());
+        buffers.buffers().get(1).write(0, MemorySegment.ofArray(new byte[] {2}));
+        assertEquals(3 * PAGE, heap.outstandingBytes.get(), "delivered buffers are never revoked");
+        buffers.close();
+        assertEquals(0, heap.outstandingBytes.get());
+    }
+
+    /** T3/T4: a late participant gets the existing buffers if its counts fit; otherwise it fails alone. */
+    @Test
+    void anAttachedTokenJoinsAfterAllocationWhenItFitsAndFailsAloneWhenNot() throws Exception {
+        BufferCollectionToken token = producer.newSharedCollection();
+        SharedCollection mine = producer.bind(token);
+        mine.setConstraints(uses(BufferUsage.CPU_WRITE).minBufferCountForCamping(2).minBufferCountForSharedSlack(1)
+                .build());
+        BufferCollection buffers = now(mine.allocated());
+        assertEquals(3, buffers.buffers().size());
+
+        SharedCollection late = consumer.bind(mine.attachToken(READ_ONLY));
+        late.setConstraints(uses(BufferUsage.CPU_READ).minBufferCountForSharedSlack(1).build());
+        BufferCollection lateBuffers = now(late.allocated());
+        assertEquals(buffers.buffers().get(0).koid() != lateBuffers.buffers().get(0).koid(), true);
+        assertFalse(lateBuffers.buffers().get(0).rights().contains(VmoRight.WRITE));
+
+        SharedCollection greedy = consumer.bind(mine.attachToken(READ_ONLY));
+        greedy.setConstraints(uses(BufferUsage.CPU_READ).minBufferCountForCamping(2).build());
+        SysmemException e = failure(greedy.allocated());
+        assertEquals(SysmemError.CONSTRAINTS_INTERSECTION_EMPTY, e.error());
+        assertTrue(e.getMessage().contains("first come, first served"), e.getMessage());
+        assertEquals("allocated", registry.negotiations().get(0).state(), "the others are untouched");
+        buffers.close();
+        lateBuffers.close();
+        for (SharedCollection each : List.of(mine, late, greedy)) {
+            each.close();
+        }
+    }
+
+    private void assertMisuse(Executable misuse) {
+        assertError(SysmemError.PROTOCOL_DEVIATION, misuse);
+    }
+
+    @Test
+    void protocolMisuseIsProtocolDeviationAndLeavesNothingBehind() {
+        BufferCollectionToken token = producer.newSharedCollection();
+        producer.bind(token);
+        assertMisuse(() -> consumer.bind(token)); // bound twice
+
+        BufferCollectionToken second = producer.newSharedCollection();
+        SharedCollection once = producer.bind(second);
+        once.setConstraints(uses(BufferUsage.CPU_WRITE).minBufferCount(1).maxBufferCount(1).build());
+        assertMisuse(() -> once.setConstraints(uses(BufferUsage.CPU_WRITE).build())); // twice
+
+        BufferCollectionToken third = producer.newSharedCollection();
+        BufferCollectionToken readOnly = third.duplicate(READ_ONLY);
+        assertMisuse(() -> readOnly.duplicate(EnumSet.allOf(VmoRight.class))); // escalation
+        BufferCollectionToken fourth = producer.newSharedCollection();
+        BufferCollectionToken closed = fourth.duplicate();
+        closed.close();
+        assertMisuse(() -> closed.duplicate()); // duplicate of a closed token
+        assertMisuse(() -> producer.bind(null));
+        SharedCollection early = producer.bind(producer.newSharedCollection());
+        assertMisuse(early::allocated); // before setConstraints
+        registry.release(producer);
+        assertTrue(registry.negotiations().isEmpty(), "every misused collection failed and is gone: "
+                + registry.negotiations());
+        assertEquals(0, heap.outstandingBytes.get());
+    }
+
+    /** 1 000 negotiations of 3 participants on 2 threads: each allocates for all or fails for all. */
+    @Test
+    void manyConcurrentNegotiationsAllocateForAllOrFailForAll() throws Exception {
+        ExecutorService threads = Executors.newFixedThreadPool(2);
+        try {
+            List<Future<int[]>> results = new ArrayList<>();
+            for (int t = 0; t < 2; t++) {
+                long seed = t;
+                results.add(threads.submit(() -> negotiateRandomly(new Random(seed), 500)));
+            }
+            int allocated = 0;
+            int failed = 0;
+            for (Future<int[]> result : results) {
+                allocated += result.get(60, TimeUnit.SECONDS)[0];
+                failed += result.get()[1];
+            }
+            assertEquals(1000, allocated + failed);
+            assertTrue(allocated > 100 && failed > 100, allocated + " allocated, " + failed + " failed");
+        } finally {
+            threads.shutdownNow();
+        }
+        assertTrue(registry.negotiations().isEmpty());
+    }
+
+    private int[] negotiateRandomly(Random random, int rounds) throws Exception {
+        int allocated = 0;
+        int failed = 0;
+        BufferAllocator[] bundles = {producer, consumer, registry.view(9, "third", "1.0.0")};
+        for (int round = 0; round < rounds; round++) {
+            BufferCollectionToken token = bundles[0].newSharedCollection();
+            List<SharedCollection> participants = new ArrayList<>(List.of(bundles[1].bind(token.duplicate()),
+                    bundles[2].bind(token.duplicate(READ_ONLY)), bundles[0].bind(token)));
+            java.util.Collections.shuffle(participants, random);
+            for (SharedCollection participant : participants) {
+                participant.setConstraints(BufferCollectionConstraints.builder()
+                        .usage(random.nextBoolean() ? BufferUsage.CPU_READ : BufferUsage.CPU_WRITE)
+                        .minBufferCountForCamping(random.nextInt(3)).maxBufferCount(2 + random.nextInt(6))
+                        .memory(size(PAGE * (1 + random.nextInt(4))).maxSizeBytes(PAGE * (2 + random.nextInt(8))).build())
+                        .build());
+            }
+            List<CompletionStage<BufferCollection>> stages = new ArrayList<>();
+            for (SharedCollection participant : participants) {
+                stages.add(participant.allocated());
+            }
+            List<Boolean> outcomes = new ArrayList<>();
+            for (CompletionStage<BufferCollection> stage : stages) {
+                try {
+                    now(stage).close();
+                    outcomes.add(true);
+                } catch (ExecutionException e) {
+                    outcomes.add(false);
+                }
+            }
+            for (SharedCollection participant : participants) {
+                if (outcomes.get(0)) {
+                    participant.release(); // leave quietly, as a well-behaved participant does
+                }
+                participant.close();
+            }
+            assertTrue(outcomes.stream().distinct().count() == 1, "all or nothing: " + outcomes);
+            if (outcomes.get(0)) {
+                allocated++;
+            } else {
+                failed++;
+            }
+        }
+        return new int[] {allocated, failed};
+    }
+}
