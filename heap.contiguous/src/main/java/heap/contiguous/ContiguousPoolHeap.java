@@ -99,15 +99,16 @@ public class ContiguousPoolHeap extends AbstractHeap implements HeapDiagnostics 
 
     @Override
     protected Reservation reserve(long size, SingleBufferSettings bufferSettings) {
-        if (!accepting) {
-            throw new StatusException(Status.BAD_STATE, "the contiguous pool is not ready (" + (closed ? "shutting down"
-                    : "stopped after a guard page corruption") + ")");
-        }
         long guard = settings.guardPerBuffer() ? PAGE : 0;
         long alignment = bufferSettings.bufferSettings().minPhysicalBaseAlignment();
         Carved carved;
-        // Carving and freeing hold the heap's lock so a guard check never reads a region changing hands.
+        // Carving and freeing hold the heap's lock so a guard check never reads a region changing hands, and so
+        // a close that releases the drained pool cannot slip between the readiness check and the carving.
         synchronized (this) {
+            if (!accepting) {
+                throw new StatusException(Status.BAD_STATE, "the contiguous pool is not ready (" + (closed
+                        ? "shutting down" : "stopped after a guard page corruption") + ")");
+            }
             long regionOffset = allocator.allocate(size + 2 * guard, alignment, guard);
             if (regionOffset < 0) {
                 throw new StatusException(Status.NO_MEMORY, "no free region of " + (size + 2 * guard)

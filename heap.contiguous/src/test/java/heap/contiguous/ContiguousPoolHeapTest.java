@@ -150,6 +150,35 @@ class ContiguousPoolHeapTest {
         vmo.close();
     }
 
+    /** Seen in the hot-swap test: an allocation racing the close that unmapped the drained pool wrote into it. */
+    @Test
+    void anAllocationRacingCloseNeverTouchesAReleasedPool() throws Exception {
+        for (int round = 0; round < 200; round++) {
+            ContiguousPoolHeap heap = heap(MIB, true, false);
+            java.util.concurrent.atomic.AtomicReference<Throwable> unexpected = new java.util.concurrent.atomic.AtomicReference<>();
+            Thread allocating = Thread.ofPlatform().start(() -> {
+                for (int i = 0; ; i++) {
+                    try {
+                        heap.allocateVmo(PAGE, settings(PAGE, 0), 20, i).close();
+                    } catch (StatusException e) {
+                        if (e.status() != Status.BAD_STATE) {
+                            unexpected.set(e);
+                        }
+                        return;
+                    } catch (Throwable e) {
+                        unexpected.set(e);
+                        return;
+                    }
+                }
+            });
+            Thread.sleep(0, round * 1000);
+            heap.close();
+            allocating.join();
+            assertEquals(null, unexpected.get());
+            assertTrue(heap.poolReleased(), "drained, so released");
+        }
+    }
+
     @Test
     void afterCloseAllocationFailsWithBadStateAndThePoolDrainsBeforeRelease() {
         ContiguousPoolHeap heap = heap(16 * MIB, false, false);
