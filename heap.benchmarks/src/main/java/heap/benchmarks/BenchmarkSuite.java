@@ -19,7 +19,7 @@ import org.openjdk.jmh.runner.options.OptionsBuilder;
 import org.openjdk.jmh.runner.options.TimeValue;
 
 /**
- * Runs B1-B7 in one JMH invocation and writes {@code benchmarks.md} and {@code benchmarks.csv}: every row with its
+ * Runs B1-B8 in one JMH invocation and writes {@code benchmarks.md} and {@code benchmarks.csv}: every row with its
  * ratio to the row it is compared with, and the JVM, machine and date. {@code --smoke}: one short iteration of each,
  * in-process, with small parameters, to prove the suite runs.
  */
@@ -78,6 +78,8 @@ public final class BenchmarkSuite {
                     };
                     rows.add(compared("B1 round trip", clazz, method, params, primary, baseline, byKey, result, target));
                 }
+                case "B8Negotiation" -> rows.add(compared("B8 negotiation", clazz, method, params, primary, "oneCall",
+                        byKey, result, ""));
                 case "B2Large" -> rows.add(compared("B2 large", clazz, method, params, primary, "segmentFill", byKey, result,
                         method.equals("segmentFill") ? "" : "<= 1.2x fill"));
                 case "B3AllocatorScaling" -> rows.add(compared("B3 allocator scaling", clazz, method, params, primary,

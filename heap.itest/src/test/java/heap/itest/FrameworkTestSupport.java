@@ -11,6 +11,15 @@ import heap.api.allocator.HeapState;
 import heap.api.allocator.HeapStatus;
 import heap.api.vmo.Vmo;
 import heap.api.vmo.VmoMapping;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.jar.Attributes;
+import java.util.jar.JarOutputStream;
+import java.util.jar.Manifest;
+import org.osgi.framework.BundleException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.time.Duration;
@@ -79,8 +88,52 @@ abstract class FrameworkTestSupport {
         return usage;
     }
 
+    private static final AtomicInteger CLIENTS = new AtomicInteger();
+
+    private final java.util.List<Bundle> installedClients = new java.util.ArrayList<>();
+
+    /** Client bundles a test installed: uninstalled after it (which reclaims whatever they still hold). */
+    private void uninstallClients() throws BundleException {
+        for (Bundle bundle : installedClients) {
+            if (bundle.getState() != Bundle.UNINSTALLED) {
+                bundle.uninstall();
+            }
+        }
+    }
+
+    /** A bundle with no code, from bytes: a real client whose bundle context the test uses as that bundle would. */
+    static InputStream clientJar(String symbolicName, String version) {
+        Manifest manifest = new Manifest();
+        Attributes main = manifest.getMainAttributes();
+        main.put(Attributes.Name.MANIFEST_VERSION, "1.0");
+        main.putValue("Bundle-ManifestVersion", "2");
+        main.putValue("Bundle-SymbolicName", symbolicName);
+        main.putValue("Bundle-Version", version);
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (JarOutputStream jar = new JarOutputStream(bytes, manifest)) {
+            jar.flush();
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
+        return new ByteArrayInputStream(bytes.toByteArray());
+    }
+
+    Bundle startClient(String symbolicName) throws BundleException {
+        Bundle bundle = context.installBundle("itest:client/" + CLIENTS.incrementAndGet(), clientJar(symbolicName, "1.0.0"));
+        installedClients.add(bundle);
+        bundle.start();
+        return bundle;
+    }
+
+    /** The allocator as the client bundle sees it: its own view. */
+    static BufferAllocator viewOf(Bundle client) {
+        BundleContext clientContext = client.getBundleContext();
+        return clientContext.getService(clientContext.getServiceReference(BufferAllocator.class));
+    }
+
     @AfterEach
-    void everyHeapIsBackAtItsInitialFreeCapacity() {
+    void everyHeapIsBackAtItsInitialFreeCapacity() throws BundleException {
+        uninstallClients();
         awaitTrue("every heap back at used=0 live=0: " + heapUsage(), () -> heapUsage().values().stream()
                 .allMatch(line -> line.endsWith(" used=0 live=0")));
     }

@@ -14,25 +14,15 @@ import heap.api.allocator.BufferCollection;
 import heap.api.allocator.OwnerStatus;
 import heap.api.vmo.Vmo;
 import heap.api.vmo.VmoMapping;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
 import java.io.InputStream;
 import java.lang.foreign.ValueLayout;
 import java.util.Dictionary;
 import java.util.Hashtable;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.jar.Attributes;
-import java.util.jar.JarOutputStream;
-import java.util.jar.Manifest;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Test;
 import org.osgi.framework.Bundle;
-import org.osgi.framework.BundleContext;
-import org.osgi.framework.BundleException;
 import org.osgi.service.cm.Configuration;
 
 /**
@@ -41,47 +31,6 @@ import org.osgi.service.cm.Configuration;
  */
 class OwnershipInFrameworkTest extends FrameworkTestSupport {
     private static final long MIB = 1L << 20;
-    private static final AtomicInteger CLIENTS = new AtomicInteger();
-
-    private final java.util.List<Bundle> installed = new java.util.ArrayList<>();
-
-    @AfterEach
-    void uninstallClients() throws BundleException {
-        for (Bundle bundle : installed) {
-            if (bundle.getState() != Bundle.UNINSTALLED) {
-                bundle.uninstall();
-            }
-        }
-    }
-
-    private static InputStream clientJar(String symbolicName, String version) {
-        Manifest manifest = new Manifest();
-        Attributes main = manifest.getMainAttributes();
-        main.put(Attributes.Name.MANIFEST_VERSION, "1.0");
-        main.putValue("Bundle-ManifestVersion", "2");
-        main.putValue("Bundle-SymbolicName", symbolicName);
-        main.putValue("Bundle-Version", version);
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try (JarOutputStream jar = new JarOutputStream(bytes, manifest)) {
-            jar.flush();
-        } catch (IOException e) {
-            throw new AssertionError(e);
-        }
-        return new ByteArrayInputStream(bytes.toByteArray());
-    }
-
-    private Bundle startClient(String symbolicName) throws BundleException {
-        Bundle bundle = context.installBundle("itest:client/" + CLIENTS.incrementAndGet(), clientJar(symbolicName, "1.0.0"));
-        installed.add(bundle);
-        bundle.start();
-        return bundle;
-    }
-
-    /** The allocator as the client bundle sees it: its own view. */
-    private static BufferAllocator viewOf(Bundle client) {
-        BundleContext clientContext = client.getBundleContext();
-        return clientContext.getService(clientContext.getServiceReference(BufferAllocator.class));
-    }
 
     private long contiguousUsed() {
         return heapMetrics(HeapId.CONTIGUOUS_SYSTEM_RAM.heapType()).metrics().get(HeapMetrics.USED_SIZE);

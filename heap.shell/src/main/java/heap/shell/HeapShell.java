@@ -14,6 +14,7 @@ import heap.api.allocator.BufferAllocator;
 import heap.api.allocator.BufferCollection;
 import heap.api.allocator.CollectionSummary;
 import heap.api.allocator.HeapStatus;
+import heap.api.allocator.NegotiationStatus;
 import heap.api.allocator.OwnerHeapUsage;
 import heap.api.allocator.OwnerStatus;
 import heap.api.vmo.Vmo;
@@ -83,6 +84,7 @@ final class HeapShell {
         List<Map<String, Object>> rows = new ArrayList<>();
         for (CollectionSummary summary : allocator.collections()) {
             Map<String, Object> row = new LinkedHashMap<>();
+            row.put("kind", "collection");
             row.put("id", summary.id());
             row.put("heap", summary.settings().bufferSettings().heap().toString());
             row.put("served_by", summary.servedBy().toString());
@@ -92,6 +94,21 @@ final class HeapShell {
             row.put("held_by_shell", held.containsKey(summary.id()));
             row.put("owner", summary.owner());
             row.put("owner_stopped", summary.ownerStopped());
+            rows.add(row);
+        }
+        for (NegotiationStatus negotiation : allocator.negotiations()) {
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("kind", "negotiation");
+            row.put("id", negotiation.id());
+            row.put("name", negotiation.name());
+            row.put("state", negotiation.state());
+            List<Map<String, Object>> participants = new ArrayList<>();
+            for (NegotiationStatus.Participant participant : negotiation.participants()) {
+                participants.add(Map.of("name", participant.name(), "bundle", participant.bundle(),
+                        "state", participant.state()));
+            }
+            row.put("participants", participants);
+            row.put("aggregated", negotiation.aggregated());
             rows.add(row);
         }
         return rows;

@@ -44,10 +44,13 @@ final class Text {
                 buffer.containsKey("collection") ? "  collection " + buffer.get("collection") : "");
     }
 
-    static String collections(List<Map<String, Object>> rows) {
-        if (rows.isEmpty()) {
+    static String collections(List<Map<String, Object>> all) {
+        if (all.isEmpty()) {
             return "no collections";
         }
+        List<Map<String, Object>> rows = all.stream().filter(row -> "collection".equals(row.get("kind"))).toList();
+        List<Map<String, Object>> negotiations = all.stream().filter(row -> "negotiation".equals(row.get("kind")))
+                .toList();
         StringBuilder out = new StringBuilder(String.format("%6s %-50s %7s %12s %14s %-13s %s%n", "ID", "SERVED BY",
                 "BUFFERS", "NOT FREED", "VMO SIZE", "HELD BY SHELL", "OWNER"));
         for (Map<String, Object> row : rows) {
@@ -55,6 +58,16 @@ final class Text {
                     row.get("buffers"), row.get("buffers_not_reclaimed"), row.get("size_bytes"),
                     yesNo(row.get("held_by_shell")), row.get("owner"),
                     Boolean.TRUE.equals(row.get("owner_stopped")) ? " (stopped; memory held back)" : ""));
+        }
+        for (Map<String, Object> negotiation : negotiations) {
+            out.append(String.format("shared collection %s%s: %s%s%n", negotiation.get("id"),
+                    "".equals(negotiation.get("name")) ? "" : " '" + negotiation.get("name") + "'", negotiation.get("state"),
+                    "".equals(negotiation.get("aggregated")) ? "" : ", " + negotiation.get("aggregated")));
+            for (Object each : (List<?>) negotiation.get("participants")) {
+                Map<String, Object> participant = map(each);
+                out.append(String.format("  %-40s %-40s %s%n", participant.get("name"), participant.get("bundle"),
+                        participant.get("state")));
+            }
         }
         return out.toString().stripTrailing();
     }

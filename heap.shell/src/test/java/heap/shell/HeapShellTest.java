@@ -85,6 +85,26 @@ class HeapShellTest {
     }
 
     @Test
+    void collectionsShowPendingNegotiationsAndWhoHasNotSetConstraints() {
+        var camera = registry.view(20, "camera", "1.0.0");
+        var token = camera.newSharedCollection();
+        token.setName(1, "frames");
+        var forDisplay = token.duplicate();
+        var bound = camera.bind(token);
+        Map<String, Object> row = shell.collections().stream().filter(r -> "negotiation".equals(r.get("kind")))
+                .findFirst().orElseThrow();
+        assertEquals("pending", row.get("state"));
+        assertEquals("frames", row.get("name"));
+        String text = Text.collections(shell.collections());
+        assertTrue(text.contains("shared collection " + row.get("id") + " 'frames': pending"), text);
+        assertTrue(text.contains("bound, constraints not set") && text.contains("token, not bound"), text);
+        forDisplay.release();
+        forDisplay.close();
+        bound.close();
+        assertTrue(shell.collections().isEmpty(), "a failed negotiation is gone");
+    }
+
+    @Test
     void errorsLeaveNothingAllocated() {
         assertThrows(SysmemException.class, () -> shell.alloc(1 << 20, 1, false, true, true, ""));
         assertThrows(SysmemException.class, () -> shell.alloc(1 << 20, 1, false, false, false, "no.such.heap"));

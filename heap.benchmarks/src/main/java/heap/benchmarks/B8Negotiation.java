@@ -1,0 +1,78 @@
+package heap.benchmarks;
+
+import heap.api.BufferMemoryConstraints;
+import heap.api.allocator.AllocationRequest;
+import heap.api.allocator.BufferCollection;
+import heap.api.allocator.BufferCollectionConstraints;
+import heap.api.allocator.BufferCollectionToken;
+import heap.api.allocator.BufferUsage;
+import heap.api.allocator.Participant;
+import heap.api.allocator.SharedCollection;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+
+/**
+ * B8: three buffers of 4 KiB on system RAM for three participants, end to end: negotiated (a token, two
+ * duplicates, three binds, three constraint sets, three waits, three participants' handles closed) against the
+ * one-call {@code allocate} with the same three participants' constraints.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+public class B8Negotiation {
+    private static final long SIZE = 4096;
+    private Platform platform;
+    private AllocationRequest oneCall;
+    private BufferCollectionConstraints camper;
+
+    @Setup
+    public void setUp() {
+        platform = new Platform(64L << 20, 64L << 20);
+        BufferMemoryConstraints memory = BufferMemoryConstraints.builder().minSizeBytes(SIZE).build();
+        Participant participant = new Participant(memory, true);
+        oneCall = new AllocationRequest(3, List.of(participant, participant, participant));
+        camper = BufferCollectionConstraints.builder().usage(BufferUsage.CPU_WRITE).minBufferCountForCamping(1)
+                .memory(memory).build();
+    }
+
+    @TearDown
+    public void tearDown() {
+        platform.close();
+    }
+
+    @Benchmark
+    public int oneCall() {
+        try (BufferCollection collection = platform.registry.allocate(oneCall)) {
+            return collection.buffers().size();
+        }
+    }
+
+    @Benchmark
+    public int threeParticipants() throws Exception {
+        BufferCollectionToken token = platform.registry.newSharedCollection();
+        BufferCollectionToken second = token.duplicate();
+        BufferCollectionToken third = token.duplicate();
+        List<SharedCollection> participants = List.of(platform.registry.bind(token), platform.registry.bind(second),
+                platform.registry.bind(third));
+        for (SharedCollection participant : participants) {
+            participant.setConstraints(camper);
+        }
+        int buffers = 0;
+        for (SharedCollection participant : participants) {
+            try (BufferCollection collection = participant.allocated().toCompletableFuture().get()) {
+                buffers += collection.buffers().size();
+            }
+            participant.release();
+            participant.close();
+        }
+        return buffers;
+    }
+}

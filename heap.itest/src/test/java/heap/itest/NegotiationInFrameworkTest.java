@@ -1,0 +1,121 @@
+package heap.itest;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import heap.api.SysmemError;
+import heap.api.SysmemException;
+import heap.api.allocator.BufferAllocator;
+import heap.api.allocator.BufferCollection;
+import heap.api.allocator.BufferCollectionConstraints;
+import heap.api.allocator.BufferCollectionToken;
+import heap.api.allocator.BufferUsage;
+import heap.api.allocator.SharedCollection;
+import heap.api.vmo.VmoRight;
+import java.lang.foreign.MemorySegment;
+import java.util.EnumSet;
+import java.util.Hashtable;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceReference;
+import org.osgi.framework.ServiceRegistration;
+
+/** Two real bundles negotiate one collection; the producer hands the consumer a token as an OSGi service. */
+class NegotiationInFrameworkTest extends FrameworkTestSupport {
+
+    private static BufferCollectionConstraints constraints(BufferUsage usage, int camping) {
+        return BufferCollectionConstraints.builder().usage(usage).minBufferCountForCamping(camping)
+                .memory(size(64 * 1024).build()).build();
+    }
+
+    /** The consumer bundle finds the token the producer published, and binds it through its own allocator view. */
+    private static SharedCollection bindPublishedToken(Bundle consumer) {
+        BundleContext context = consumer.getBundleContext();
+        ServiceReference<BufferCollectionToken> reference = awaitValue("the producer's token service",
+                () -> context.getServiceReference(BufferCollectionToken.class));
+        BufferCollectionToken token = context.getService(reference);
+        try {
+            return viewOf(consumer).bind(token);
+        } finally {
+            context.ungetService(reference);
+        }
+    }
+
+    private static ServiceRegistration<BufferCollectionToken> publish(Bundle producer, BufferCollectionToken token) {
+        Hashtable<String, Object> properties = new Hashtable<>();
+        properties.put("collection", token.collectionId());
+        return producer.getBundleContext().registerService(BufferCollectionToken.class, token, properties);
+    }
+
+    private static BufferCollection now(CompletionStage<BufferCollection> stage) throws Exception {
+        return stage.toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void aProducerAndAConsumerBundleNegotiateThreeBuffersAndTheConsumerCannotWrite() throws Exception {
+        Bundle producer = startClient("itest.camera");
+        Bundle consumer = startClient("itest.encoder");
+        BufferAllocator producerView = viewOf(producer);
+        BufferCollectionToken token = producerView.newSharedCollection();
+        token.setName(5, "camera-frames");
+        ServiceRegistration<BufferCollectionToken> published = publish(producer,
+                token.duplicate(EnumSet.of(VmoRight.READ, VmoRight.MAP, VmoRight.DUPLICATE)));
+        SharedCollection produced = producerView.bind(token);
+        produced.setConstraints(constraints(BufferUsage.CPU_WRITE, 2));
+        CompletionStage<BufferCollection> producerBuffers = produced.allocated();
+
+        SharedCollection consumed = bindPublishedToken(consumer);
+        published.unregister();
+        consumed.setConstraints(constraints(BufferUsage.CPU_READ, 1));
+
+        BufferCollection written = now(producerBuffers);
+        BufferCollection read = now(consumed.allocated());
+        assertEquals(3, written.buffers().size());
+        assertEquals(3, read.buffers().size());
+        assertFalse(read.buffers().get(0).rights().contains(VmoRight.WRITE), "the consumer's token was read-only");
+        written.buffers().get(1).write(0, MemorySegment.ofArray(new byte[] {7}));
+        byte[] seen = new byte[1];
+        read.buffers().get(1).read(0, MemorySegment.ofArray(seen));
+        assertEquals(7, seen[0]);
+        assertTrue(allocator().negotiations().stream().anyMatch(n -> n.name().equals("camera-frames")
+                && n.state().equals("allocated") && n.aggregated().startsWith("3 x 65536 bytes")));
+
+        consumer.stop(); // its handles go; the producer's buffers stay valid (delivered buffers are never revoked)
+        written.buffers().get(2).write(0, MemorySegment.ofArray(new byte[] {8}));
+        produced.release();
+        produced.close();
+        written.close();
+    }
+
+    @Test
+    void aParticipantBundleStoppedBeforeSettingConstraintsFailsBothSidesNamingIt() throws Exception {
+        Bundle producer = startClient("itest.camera.failing");
+        Bundle consumer = startClient("itest.encoder.failing");
+        BufferAllocator producerView = viewOf(producer);
+        BufferCollectionToken token = producerView.newSharedCollection();
+        ServiceRegistration<BufferCollectionToken> published = publish(producer, token.duplicate());
+        SharedCollection produced = producerView.bind(token);
+        produced.setConstraints(constraints(BufferUsage.CPU_WRITE, 2));
+        SharedCollection consumed = bindPublishedToken(consumer);
+        published.unregister();
+
+        consumer.stop();
+
+        try {
+            now(produced.allocated());
+            throw new AssertionError("the negotiation should have failed");
+        } catch (ExecutionException e) {
+            SysmemException cause = (SysmemException) e.getCause();
+            assertEquals(SysmemError.UNSPECIFIED, cause.error());
+            assertTrue(cause.getMessage().contains("itest.encoder.failing"), cause.getMessage());
+        }
+        org.junit.jupiter.api.Assertions.assertThrows(SysmemException.class,
+                () -> consumed.setConstraints(constraints(BufferUsage.CPU_READ, 1)));
+        produced.close();
+    }
+}
