@@ -85,9 +85,12 @@ class NegotiationInFrameworkTest extends FrameworkTestSupport {
         assertTrue(allocator().negotiations().stream().anyMatch(n -> n.name().equals("camera-frames")
                 && n.state().equals("allocated") && n.aggregated().startsWith("3 x 65536 bytes")));
 
-        consumer.stop(); // its handles go; the producer's buffers stay valid (delivered buffers are never revoked)
+        // A participant that dies after allocation without releasing fails the collection (NEGOTIATION.md F5), but
+        // delivered buffers are never revoked (F4): the producer's stay valid until it closes them.
+        consumer.stop();
+        assertTrue(read.buffers().get(0).isClosed(), "the stopped consumer's handles were closed");
+        assertTrue(allocator().negotiations().stream().noneMatch(n -> n.name().equals("camera-frames")));
         written.buffers().get(2).write(0, MemorySegment.ofArray(new byte[] {8}));
-        produced.release();
         produced.close();
         written.close();
     }

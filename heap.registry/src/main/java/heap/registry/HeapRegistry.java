@@ -194,6 +194,9 @@ public class HeapRegistry implements BufferAllocator {
         if (request == null) {
             throw new SysmemException(SysmemError.PROTOCOL_DEVIATION, "allocate needs a request, got null");
         }
+        if (account.stopped()) {
+            throw new SysmemException(SysmemError.UNSPECIFIED, account + " has stopped: its allocator view is closed");
+        }
         Routing.Aggregate aggregate = Routing.aggregate(request.participants());
         Allocation allocation = allocate(aggregate, request.bufferCount(), account, nextCollectionId.getAndIncrement(),
                 account.owner());
@@ -268,7 +271,12 @@ public class HeapRegistry implements BufferAllocator {
             for (int index = 0; index < count; index++) {
                 RegistryBuffer buffer = allocateBuffer(heap, properties, collection, index, rawSize, usage);
                 buffers.add(buffer);
-                handles.add(handOut(buffer, handleOwner, ALL_RIGHTS));
+                try {
+                    handles.add(handOut(buffer, handleOwner, ALL_RIGHTS));
+                } catch (StatusException e) {
+                    delete(buffer); // no handle was made, so no ZERO_CHILDREN would ever delete it
+                    throw new SysmemException(SysmemError.UNSPECIFIED, account + " stopped while allocating", e);
+                }
             }
         } catch (RuntimeException e) {
             // Buffers the heap handed out are uncharged as they are deleted; the rest now.
