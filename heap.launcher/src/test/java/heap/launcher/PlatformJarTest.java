@@ -84,6 +84,76 @@ class PlatformJarTest {
     }
 
     @Test
+    void stdoutCarriesOnlyCommandOutputAndArgumentErrorsAreExplained() throws Exception {
+        Run run = run("""
+                heap:list --json
+                heap:alloc 200M --secure --count 2 --json
+                heap:free abc --json
+                heap:info --json
+                heap:free abc
+                heap:alloc 4k --bogus
+                heap:list --help
+                """);
+        assertEquals(1, run.exitCode(), run.err());
+        List<String> json = run.out().lines().filter(line -> line.startsWith("{") || line.startsWith("[")).toList();
+        assertEquals(4, json.size(), "one JSON document per --json command, no log line among them:\n" + run.out());
+        assertTrue(json.get(1).startsWith("{\"error\":\"NO_MEMORY\""), json.get(1));
+        assertTrue(json.get(2).contains("\"error\":\"INVALID_ARGS\"") && json.get(2).contains("ID 'abc' is not a number"),
+                json.get(2));
+        assertTrue(json.get(3).contains("ID-or-KOID is missing"), json.get(3));
+        assertTrue(run.out().contains("usage: heap:list [--json]"), run.out());
+        assertFalse(run.out().contains("[heap."), "no log line on stdout:\n" + run.out());
+        assertTrue(run.err().contains("INFO [heap.registry]"), "logs go to stderr:\n" + run.err());
+        assertTrue(run.err().contains("WARNING") || run.err().contains("WARN [heap."), "the heap's refusal is logged: "
+                + run.err());
+        assertTrue(run.err().contains("error: heap:free: ID 'abc' is not a number; usage: heap:free [--json] ID"), run.err());
+        assertTrue(run.err().contains("error: heap:alloc: unknown option --bogus; usage: heap:alloc SIZE"), run.err());
+        assertFalse(run.err().contains("Cannot coerce"), run.err());
+    }
+
+    @Test
+    void helpDescribesEveryFlagAndHelpHeapFindsTheCommands() throws Exception {
+        Run run = run("""
+                help heap:alloc
+                help heap
+                heap
+                """);
+        assertTrue(run.out().contains("how many buffers") && run.out().contains("permit only this heap"), run.out());
+        assertFalse(run.out().contains("null"), "every flag has a description:\n" + run.out());
+        assertTrue(run.out().contains("lists the heap commands and their usage"), run.out());
+        assertTrue(run.out().contains("heap:info [--koid] [--json] ID-or-KOID"), run.out());
+    }
+
+    /** ./platform checks HEAP_LOG_LEVEL, and the level holds from the first line (before the log bridge is up). */
+    @Test
+    void thePlatformScriptRefusesABadLogLevelAndObeysAGoodOneFromTheFirstLine() throws Exception {
+        Path script = Path.of("..", "platform").toAbsolutePath().normalize();
+        ProcessBuilder bogus = new ProcessBuilder("bash", script.toString()).redirectInput(ProcessBuilder.Redirect.PIPE);
+        bogus.environment().put("HEAP_LOG_LEVEL", "bogus");
+        Process refused = bogus.start();
+        refused.getOutputStream().close();
+        awaitExit(refused);
+        assertEquals(2, refused.exitValue());
+        assertTrue(new String(refused.getErrorStream().readAllBytes(), StandardCharsets.UTF_8)
+                .contains("HEAP_LOG_LEVEL=bogus is not one of ERROR, WARN, INFO, DEBUG, TRACE"));
+
+        Path out = workDir.resolve("warn-out.txt");
+        Path err = workDir.resolve("warn-err.txt");
+        ProcessBuilder warn = new ProcessBuilder("bash", script.toString()).directory(workDir.toFile())
+                .redirectOutput(out.toFile()).redirectError(err.toFile());
+        warn.environment().put("HEAP_LOG_LEVEL", "warn");
+        warn.environment().put("DEPLOY_DIR", workDir.resolve("deploy").toString());
+        Process quiet = warn.start();
+        try (var stdin = quiet.getOutputStream()) {
+            stdin.write("heap:list\n".getBytes(StandardCharsets.UTF_8));
+        }
+        awaitExit(quiet);
+        assertEquals(0, quiet.exitValue(), Files.readString(err));
+        assertTrue(Files.readString(out).contains("fuchsia.sysmem.heap.HEAP_TYPE.SYSTEM_RAM"));
+        assertFalse(Files.readString(err).contains("INFO"), "no INFO line at WARN:\n" + Files.readString(err));
+    }
+
+    @Test
     void aHeapBundleCopiedIntoDeployBecomesRoutableWithinTwoSecondsAndRemovingItDrainsIt() throws Exception {
         assertTrue(Files.isRegularFile(EXAMPLE), "example heap bundle not built: " + EXAMPLE);
         Path deployed = workDir.resolve("deploy").resolve("heap.example.jar");

@@ -78,6 +78,11 @@ public class Console {
     }
 
     private static void execute(CommandSession session, String line) {
+        String heapCommand = Usage.commandOf(line);
+        if (heapCommand != null && Usage.wantsHelp(line)) {
+            OUT.println("usage: " + Usage.COMMANDS.get(heapCommand).usage());
+            return;
+        }
         try {
             Object result = session.execute(line);
             if (result != null) {
@@ -86,7 +91,15 @@ public class Console {
         } catch (Exception e) {
             HeapCommands.FAILURES.incrementAndGet();
             Throwable cause = e instanceof java.lang.reflect.InvocationTargetException && e.getCause() != null ? e.getCause() : e;
-            ERR.println("error: " + (cause.getMessage() == null ? cause.toString() : cause.getMessage()));
+            String message = cause.getMessage() == null ? cause.toString() : cause.getMessage();
+            if (heapCommand != null && message.startsWith("Cannot coerce")) {
+                message = Usage.explain(line); // Gogo found no parameters to fit: say which argument and how
+                if (line.contains("--json")) {
+                    OUT.println(Json.write(HeapCommands.errorDocument("INVALID_ARGS", message)));
+                    return;
+                }
+            }
+            ERR.println("error: " + message);
         }
     }
 

@@ -20,9 +20,10 @@ import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
 /**
- * Console logging through the framework's log service: the heaps' and registry's records ({@code System.Logger},
- * i.e. java.util.logging) are forwarded into the OSGi log, and entries from it are printed one line each, at the
- * level the operator configured (heap loggers and everything else separately).
+ * Console logging through the framework's log service: records of {@code System.Logger} / java.util.logging — the
+ * heaps' (this platform's and third parties'), the registry's — are forwarded into the OSGi log, and entries from it
+ * are printed one line each on stderr (stdout carries command output only), at the level the operator configured:
+ * one level for those records and {@code heap.*} loggers, another for the framework's own entries.
  */
 @Component(configurationPid = "heap.log", service = {}, immediate = true)
 @Designate(ocd = ConsoleLog.Config.class)
@@ -43,14 +44,17 @@ public class ConsoleLog implements LogListener {
     private final LogLevel otherLevel;
     private final java.util.logging.Logger julRoot = java.util.logging.Logger.getLogger("");
     private final Handler[] julHandlersBefore;
+    private final Level julLevelBefore; // what the process was started with (./platform sets it from HEAP_LOG_LEVEL)
     private final Handler bridge;
+    private final org.osgi.framework.Bundle ownBundle = org.osgi.framework.FrameworkUtil.getBundle(ConsoleLog.class);
 
     @Activate
     public ConsoleLog(@Reference LogReaderService reader, @Reference LoggerFactory loggers, Config config) {
         this.reader = reader;
-        this.heapLevel = LogLevel.valueOf(System.getProperty("heap.log.level", config.level()).toUpperCase());
-        this.otherLevel = LogLevel.valueOf(config.framework_level().toUpperCase());
+        this.heapLevel = level("heap.log.level", System.getProperty("heap.log.level", config.level()));
+        this.otherLevel = level("framework.level", config.framework_level());
         this.julHandlersBefore = julRoot.getHandlers();
+        this.julLevelBefore = julRoot.getLevel();
         this.bridge = new Handler() {
             private final ThreadLocal<Boolean> forwarding = ThreadLocal.withInitial(() -> false);
 
@@ -94,7 +98,13 @@ public class ConsoleLog implements LogListener {
             julRoot.removeHandler(handler);
         }
         julRoot.addHandler(bridge);
-        julRoot.setLevel(heapLevel.implies(LogLevel.DEBUG) ? Level.FINE : Level.INFO);
+        julRoot.setLevel(switch (heapLevel) {
+            case AUDIT, ERROR -> Level.SEVERE;
+            case WARN -> Level.WARNING;
+            case INFO -> Level.INFO;
+            case DEBUG -> Level.FINE;
+            case TRACE -> Level.FINEST;
+        });
         reader.addLogListener(this);
     }
 
@@ -102,18 +112,32 @@ public class ConsoleLog implements LogListener {
     void deactivate() {
         reader.removeLogListener(this);
         julRoot.removeHandler(bridge);
-        julRoot.setLevel(Level.INFO);
+        julRoot.setLevel(julLevelBefore);
         for (Handler handler : julHandlersBefore) {
             julRoot.addHandler(handler);
         }
     }
 
+    /** A level by name; anything else is refused with one line and INFO (WARN for the framework) stays. */
+    static LogLevel level(String key, String value) {
+        try {
+            return LogLevel.valueOf(value.trim().toUpperCase(java.util.Locale.ROOT));
+        } catch (IllegalArgumentException | NullPointerException e) {
+            LogLevel fallback = key.startsWith("heap") ? LogLevel.INFO : LogLevel.WARN;
+            System.err.println("error: " + key + "=" + value + " is not one of ERROR, WARN, INFO, DEBUG, TRACE; using "
+                    + fallback);
+            return fallback;
+        }
+    }
+
     @Override
     public void logged(LogEntry entry) {
-        boolean heapLogger = entry.getLoggerName() != null && entry.getLoggerName().startsWith("heap.");
-        if ((heapLogger ? heapLevel : otherLevel).implies(entry.getLogLevel())) {
-            System.out.println(LocalTime.now().format(TIME) + " " + entry.getLogLevel() + " [" + entry.getLoggerName() + "] "
-                    + entry.getMessage() + (entry.getException() == null ? "" : ": " + entry.getException()));
+        // Records bridged from System.Logger come from bundles' own code (any heap's): they get the heap level.
+        boolean applicationLog = entry.getBundle() == ownBundle
+                || (entry.getLoggerName() != null && entry.getLoggerName().startsWith("heap."));
+        if ((applicationLog ? heapLevel : otherLevel).implies(entry.getLogLevel())) {
+            System.err.println(LocalTime.now().format(TIME) + " " + entry.getLogLevel() + " [" + entry.getLoggerName()
+                    + "] " + entry.getMessage() + (entry.getException() == null ? "" : ": " + entry.getException()));
         }
     }
 }

@@ -22,7 +22,7 @@ import org.osgi.service.component.annotations.ReferencePolicy;
 @Component(immediate = true, service = HeapCommands.class, property = {"osgi.command.scope=heap", "osgi.command.function=list",
         "osgi.command.function=alloc", "osgi.command.function=free", "osgi.command.function=collections",
         "osgi.command.function=info", "osgi.command.function=stats", "osgi.command.function=check",
-        "osgi.command.function=owners"})
+        "osgi.command.function=owners", "osgi.command.function=heap"})
 public class HeapCommands {
     /** Failed commands in this process: a console run that had one exits non-zero (see {@link ScriptExit}). */
     static final AtomicInteger FAILURES = new AtomicInteger();
@@ -49,59 +49,77 @@ public class HeapCommands {
         diagnostics.remove(heap);
     }
 
+    @Descriptor("lists the heap commands and their usage")
+    public String heap() {
+        return Usage.overview();
+    }
+
     @Descriptor("lists the heaps: type, id, bundle, state, domains, need_clear/flush, live buffers, used/capacity")
-    public String list(@Parameter(names = "--json", presentValue = "true", absentValue = "false") boolean json) {
+    public String list(@Descriptor("print one JSON document instead of text") @Parameter(names = "--json", presentValue = "true", absentValue = "false") boolean json) {
         return run(json, shell::list, Text::heaps);
     }
 
     @Descriptor("allocates a collection; sizes like 4096, 64k, 8M; buffers stay allocated until heap:free")
-    public String alloc(@Parameter(names = "--count", absentValue = "1") int count,
+    public String alloc(@Descriptor("how many buffers (default 1)") @Parameter(names = "--count", absentValue = "1") int count,
+            @Descriptor("physically contiguous (the contiguous pool serves it)")
             @Parameter(names = "--contiguous", presentValue = "true", absentValue = "false") boolean contiguous,
+            @Descriptor("secure_required (a secure heap; not with --cpu)")
             @Parameter(names = "--secure", presentValue = "true", absentValue = "false") boolean secure,
+            @Descriptor("the participant uses the CPU (sets the domain defaults)")
             @Parameter(names = "--cpu", presentValue = "true", absentValue = "false") boolean cpu,
+            @Descriptor("permit only this heap: TYPE or TYPE#ID")
             @Parameter(names = "--heap", absentValue = "") String heap,
-            @Parameter(names = "--json", presentValue = "true", absentValue = "false") boolean json,
+            @Descriptor("print one JSON document instead of text") @Parameter(names = "--json", presentValue = "true", absentValue = "false") boolean json,
             @Descriptor("buffer size") String size) {
         return run(json, () -> shell.alloc(Sizes.parse(size), count, contiguous, secure, cpu, heap), Text::collection);
     }
 
     @Descriptor("frees a collection this shell allocated")
-    public String free(@Parameter(names = "--json", presentValue = "true", absentValue = "false") boolean json,
+    public String free(@Descriptor("print one JSON document instead of text") @Parameter(names = "--json", presentValue = "true", absentValue = "false") boolean json,
             @Descriptor("collection id") long id) {
         return run(json, () -> shell.free(id), result -> "freed collection " + id);
     }
 
     @Descriptor("lists collections whose buffers are not all reclaimed")
-    public String collections(@Parameter(names = "--json", presentValue = "true", absentValue = "false") boolean json) {
+    public String collections(@Descriptor("print one JSON document instead of text") @Parameter(names = "--json", presentValue = "true", absentValue = "false") boolean json) {
         return run(json, shell::collections, Text::collections);
     }
 
     @Descriptor("lists the bundles that allocated: per heap live buffers, bytes, peak, failures, reclaimed at stop, held back")
-    public String owners(@Parameter(names = "--json", presentValue = "true", absentValue = "false") boolean json) {
+    public String owners(@Descriptor("print one JSON document instead of text") @Parameter(names = "--json", presentValue = "true", absentValue = "false") boolean json) {
         return run(json, shell::owners, Text::owners);
     }
 
-    @Descriptor("shows a collection (by id) or a buffer (by koid)")
-    public String info(@Parameter(names = "--json", presentValue = "true", absentValue = "false") boolean json,
+    @Descriptor("shows a collection (by id) or a buffer (by koid); an id that is both is refused unless --koid says which")
+    public String info(@Descriptor("look the number up as a buffer koid only")
+            @Parameter(names = "--koid", presentValue = "true", absentValue = "false") boolean koid, @Descriptor("print one JSON document instead of text") @Parameter(names = "--json", presentValue = "true", absentValue = "false") boolean json,
             @Descriptor("collection id or koid") String idOrKoid) {
-        return run(json, () -> shell.info(idOrKoid),
+        return run(json, () -> shell.info(idOrKoid, koid),
                 result -> result.containsKey("buffers") ? Text.collection(result) : Text.buffer(result));
     }
 
     @Descriptor("every metric of every heap")
-    public String stats(@Parameter(names = "--json", presentValue = "true", absentValue = "false") boolean json) {
+    public String stats(@Descriptor("print one JSON document instead of text") @Parameter(names = "--json", presentValue = "true", absentValue = "false") boolean json) {
         return run(json, () -> shell.stats(null), Text::stats);
     }
 
     @Descriptor("every metric of the heaps of one type")
-    public String stats(@Parameter(names = "--json", presentValue = "true", absentValue = "false") boolean json,
+    public String stats(@Descriptor("print one JSON document instead of text") @Parameter(names = "--json", presentValue = "true", absentValue = "false") boolean json,
             @Descriptor("heap type") String heapType) {
         return run(json, () -> shell.stats(heapType), Text::stats);
     }
 
     @Descriptor("runs the heaps' integrity checks (guard pages) now")
-    public String check(@Parameter(names = "--json", presentValue = "true", absentValue = "false") boolean json) {
+    public String check(@Descriptor("print one JSON document instead of text") @Parameter(names = "--json", presentValue = "true", absentValue = "false") boolean json) {
         return run(json, () -> HeapShell.check(diagnostics), Text::check);
+    }
+
+    /** {"error": CODE, "message": TEXT}, always in that order. */
+    static Map<String, Object> errorDocument(String code, String message) {
+        Map<String, Object> document = new java.util.LinkedHashMap<>();
+        document.put("error", code);
+        document.put("message", message);
+        return document;
     }
 
     private static <T> String run(boolean json, Supplier<T> command, Function<T, String> text) {
@@ -113,8 +131,7 @@ public class HeapCommands {
             String message = e.getMessage();
             int colon = message.indexOf(": ");
             if (json) {
-                return Json.write(Map.of("error", message.substring(0, Math.max(colon, 0)), "message",
-                        message.substring(colon + 2)));
+                return Json.write(errorDocument(message.substring(0, Math.max(colon, 0)), message.substring(colon + 2)));
             }
             System.err.println("error: " + message);
             return null;

@@ -42,7 +42,7 @@ final class HeapShell {
         for (HeapStatus status : allocator.heaps()) {
             Map<String, Object> row = new LinkedHashMap<>();
             row.put("heap_type", status.id().heapType());
-            row.put("id", Long.toUnsignedString(status.id().id()));
+            row.put("id", status.id().id());
             row.put("bundle", status.origin());
             row.put("state", status.state().name().toLowerCase());
             row.put("domains", status.properties().map(p -> domains(p.coherencyDomainSupport())).orElse(List.of()));
@@ -145,19 +145,37 @@ final class HeapShell {
     }
 
     Map<String, Object> info(String idOrKoid) {
+        return info(idOrKoid, false);
+    }
+
+    /** A collection by id, or a buffer by koid ({@code koidOnly}); a number that is both must say which. */
+    Map<String, Object> info(String idOrKoid, boolean koidOnly) {
         long value;
         try {
             value = Long.parseLong(idOrKoid.trim());
         } catch (NumberFormatException e) {
             throw new StatusException(Status.INVALID_ARGS, "'" + idOrKoid + "' is neither a collection id nor a koid");
         }
-        BufferCollection collection = held.get(value);
+        BufferCollection collection = koidOnly ? null : held.get(value);
+        Map<String, Object> buffer = buffer(value);
+        if (collection != null && buffer != null) {
+            throw new StatusException(Status.INVALID_ARGS, value + " is both collection " + value + " and a buffer's koid:"
+                    + " heap:info " + value + " is ambiguous; heap:info --koid " + value + " shows the buffer");
+        }
         if (collection != null) {
             return describe(collection);
         }
+        if (buffer != null) {
+            return buffer;
+        }
+        throw new SysmemException(SysmemError.NOT_FOUND, "no " + (koidOnly ? "" : "collection or ") + "buffer koid "
+                + value + " held by this shell");
+    }
+
+    private Map<String, Object> buffer(long koid) {
         for (BufferCollection candidate : held.values()) {
             for (Vmo buffer : candidate.buffers()) {
-                if (buffer.koid() == value) {
+                if (buffer.koid() == koid) {
                     var info = allocator.getVmoInfo(buffer);
                     Map<String, Object> row = describeBuffer(buffer, (int) info.bufferIndex());
                     row.put("collection", info.bufferCollectionId());
@@ -165,7 +183,7 @@ final class HeapShell {
                 }
             }
         }
-        throw new SysmemException(SysmemError.NOT_FOUND, "no collection or buffer koid " + value + " held by this shell");
+        return null;
     }
 
     List<Map<String, Object>> stats(String heapType) {
@@ -178,8 +196,13 @@ final class HeapShell {
             row.put("heap", status.id().toString());
             row.put("state", status.state().name().toLowerCase());
             row.put("metrics", new TreeMap<>(status.metrics()));
-            row.put("registry", Map.of("live_buffers", status.liveBuffers(), "clears", status.clears(),
-                    "flushes", status.flushes(), "failures", status.failures(), "lost_buffers", status.lostBuffers()));
+            Map<String, Object> registryCounts = new LinkedHashMap<>(); // a fixed order, run after run
+            registryCounts.put("live_buffers", status.liveBuffers());
+            registryCounts.put("clears", status.clears());
+            registryCounts.put("flushes", status.flushes());
+            registryCounts.put("failures", status.failures());
+            registryCounts.put("lost_buffers", status.lostBuffers());
+            row.put("registry", registryCounts);
             rows.add(row);
         }
         if (rows.isEmpty() && heapType != null && !heapType.isBlank()) {
@@ -226,7 +249,7 @@ final class HeapShell {
         row.put("koid", buffer.koid());
         row.put("size_bytes", buffer.size());
         if (buffer.physicalAddress().isPresent()) {
-            row.put("physical_address", "0x" + Long.toHexString(buffer.physicalAddress().getAsLong()));
+            row.put("physical_address", buffer.physicalAddress().getAsLong());
         }
         return row;
     }

@@ -9,16 +9,16 @@ final class Text {
     }
 
     static String heaps(List<Map<String, Object>> rows) {
-        StringBuilder out = new StringBuilder(String.format("%-46s %3s %-11s %-34s %-22s %-5s %-5s %5s  %s%n",
-                "HEAP", "ID", "STATE", "BUNDLE", "DOMAINS", "CLEAR", "FLUSH", "LIVE", "USED / CAPACITY"));
+        StringBuilder out = new StringBuilder(String.format("%-46s %3s %-11s %-34s %-22s %-5s %-5s %5s  %-22s %s%n",
+                "HEAP", "ID", "STATE", "BUNDLE", "DOMAINS", "CLEAR", "FLUSH", "LIVE", "USED / CAPACITY", "REASON"));
         for (Map<String, Object> row : rows) {
-            out.append(String.format("%-46s %3s %-11s %-34s %-22s %-5s %-5s %5s  %s / %s%n", row.get("heap_type"),
+            // One line per heap, the reason (quarantined, failed) last: columns stay parseable.
+            out.append(String.format("%-46s %3s %-11s %-34s %-22s %-5s %-5s %5s  %-22s %s", row.get("heap_type"),
                     row.get("id"), row.get("state"), row.get("bundle"), String.join(",", strings(row.get("domains"))),
                     yesNo(row.get("need_clear")), yesNo(row.get("need_flush")), row.get("live_buffers"),
-                    bytes(row.get("used_bytes")), row.get("capacity_bytes") == null ? "unbounded" : bytes(row.get("capacity_bytes"))));
-            if (row.containsKey("reason")) {
-                out.append("    ").append(row.get("reason")).append(System.lineSeparator());
-            }
+                    bytes(row.get("used_bytes")) + " / " + (row.get("capacity_bytes") == null ? "unbounded"
+                            : bytes(row.get("capacity_bytes"))), row.getOrDefault("reason", "")).stripTrailing())
+                    .append(System.lineSeparator());
         }
         return out.toString().stripTrailing();
     }
@@ -40,7 +40,7 @@ final class Text {
 
     static String buffer(Map<String, Object> buffer) {
         return String.format("  [%s] koid %s  %s bytes%s%s", buffer.get("index"), buffer.get("koid"),
-                buffer.get("size_bytes"), buffer.containsKey("physical_address") ? "  phys " + buffer.get("physical_address") : "",
+                buffer.get("size_bytes"), buffer.containsKey("physical_address") ? "  phys " + hex(buffer.get("physical_address")) : "",
                 buffer.containsKey("collection") ? "  collection " + buffer.get("collection") : "");
     }
 
@@ -95,7 +95,8 @@ final class Text {
         StringBuilder out = new StringBuilder();
         for (Map<String, Object> row : rows) {
             out.append(row.get("heap")).append(" (").append(row.get("state")).append(')').append(System.lineSeparator());
-            map(row.get("metrics")).forEach((key, value) -> out.append(String.format("  %-34s %s%n", key, value)));
+            map(row.get("metrics")).forEach((key, value) -> out.append(String.format("  %-34s %s%n", key,
+                    key.endsWith("_address") ? hex(value) : value)));
             map(row.get("registry")).forEach((key, value) -> out.append(String.format("  registry.%-25s %s%n", key, value)));
         }
         return out.toString().stripTrailing();
@@ -113,6 +114,11 @@ final class Text {
             problems.forEach(problem -> out.append("  ").append(problem).append(System.lineSeparator()));
         }
         return out.toString().stripTrailing();
+    }
+
+    /** Addresses in hex in every text output (JSON keeps them as numbers). */
+    static String hex(Object value) {
+        return value instanceof Number number ? "0x" + Long.toHexString(number.longValue()) : String.valueOf(value);
     }
 
     static String bytes(Object value) {

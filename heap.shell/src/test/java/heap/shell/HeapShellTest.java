@@ -105,6 +105,64 @@ class HeapShellTest {
     }
 
     @Test
+    void argumentsGogoCannotFitAreExplainedNamingTheArgumentAndTheUsage() {
+        assertEquals("heap:free: ID 'abc' is not a number; usage: heap:free [--json] ID", Usage.explain("heap:free abc"));
+        assertEquals("heap:info: ID-or-KOID is missing; usage: heap:info [--koid] [--json] ID-or-KOID",
+                Usage.explain("heap:info"));
+        assertTrue(Usage.explain("heap:alloc 4k --bogus").startsWith("heap:alloc: unknown option --bogus; usage: heap:alloc SIZE"));
+        assertTrue(Usage.explain("alloc 4k --count many").contains("--count 'many' is not a whole number"));
+        assertTrue(Usage.explain("heap:free 1 2").contains("unexpected argument '2'"));
+        assertTrue(Usage.wantsHelp("heap:list --help"));
+        assertEquals(null, Usage.commandOf("lb"));
+        assertTrue(Usage.overview().contains("heap:owners [--json]"));
+    }
+
+    @Test
+    void aNumberThatIsBothACollectionAndAKoidMustSayWhich() {
+        heap.api.vmo.Vmo buffer = heap.api.spi.Vmos.root(java.lang.foreign.Arena.ofAuto().allocate(4096), () -> { });
+        long clash = buffer.koid();
+        heap.api.allocator.BufferCollection collection = (heap.api.allocator.BufferCollection) java.lang.reflect.Proxy
+                .newProxyInstance(getClass().getClassLoader(), new Class<?>[] {heap.api.allocator.BufferCollection.class},
+                        (proxy, method, args) -> switch (method.getName()) {
+                            case "id" -> clash;
+                            case "buffers" -> List.of(buffer);
+                            case "settings" -> new heap.api.SingleBufferSettings(
+                                    heap.api.BufferMemorySettings.of(4096, HeapId.SYSTEM_RAM));
+                            default -> null;
+                        });
+        heap.api.allocator.BufferAllocator allocator = (heap.api.allocator.BufferAllocator) java.lang.reflect.Proxy
+                .newProxyInstance(getClass().getClassLoader(), new Class<?>[] {heap.api.allocator.BufferAllocator.class},
+                        (proxy, method, args) -> switch (method.getName()) {
+                            case "allocate" -> collection;
+                            case "getVmoInfo" -> new heap.api.allocator.VmoInfo(clash, 0);
+                            case "collections", "negotiations" -> List.of();
+                            default -> null;
+                        });
+        HeapShell clashing = new HeapShell(allocator);
+        clashing.alloc(4096, 1, false, false, true, "");
+        StatusException ambiguous = assertThrows(StatusException.class, () -> clashing.info(Long.toString(clash)));
+        assertTrue(ambiguous.getMessage().contains("--koid"), ambiguous.getMessage());
+        assertEquals(clash, clashing.info(Long.toString(clash), true).get("koid"));
+        buffer.close();
+    }
+
+    @Test
+    void outputIsStableAndConsistent() {
+        shell.alloc(1 << 20, 1, false, true, false, "");
+        Map<String, Object> stats = shell.stats(null).get(0);
+        assertEquals(List.of("live_buffers", "clears", "flushes", "failures", "lost_buffers"),
+                List.copyOf(((Map<?, ?>) stats.get("registry")).keySet()), "a fixed order, run after run");
+        assertEquals(0L, shell.list().get(0).get("id"), "a heap's id is a number in JSON, as collection ids are");
+        String text = Text.collection(shell.info(Long.toString((Long) shell.collections().get(0).get("id"))));
+        assertTrue(text.matches("(?s).*phys 0x[0-9a-f]+.*"), text);
+        String heaps = Text.heaps(shell.list());
+        assertTrue(heaps.lines().allMatch(line -> !line.startsWith(" ")), "no indented continuation lines: " + heaps);
+        assertTrue(Text.stats(List.of(Map.of("heap", "h", "state", "active", "metrics",
+                new java.util.TreeMap<>(Map.of("pool_base_address", 4096L)), "registry", Map.of())))
+                .contains("pool_base_address                  0x1000"));
+    }
+
+    @Test
     void errorsLeaveNothingAllocated() {
         assertThrows(SysmemException.class, () -> shell.alloc(1 << 20, 1, false, true, true, ""));
         assertThrows(SysmemException.class, () -> shell.alloc(1 << 20, 1, false, false, false, "no.such.heap"));
