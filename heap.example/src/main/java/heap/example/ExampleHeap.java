@@ -49,6 +49,7 @@ public class ExampleHeap implements Heap, HeapMetrics {
     @Activate
     public ExampleHeap(Config config) {
         this(config.capacity_bytes());
+        System.getLogger("example.heap").log(System.Logger.Level.INFO, "example heap: " + capacity + " bytes, ready");
     }
 
     public ExampleHeap(long capacity) {

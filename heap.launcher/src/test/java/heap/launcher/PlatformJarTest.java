@@ -178,6 +178,7 @@ class PlatformJarTest {
             }
             long appearedMillis = (System.nanoTime() - copied) / 1_000_000;
             assertTrue(appearedMillis <= 2000, "appeared after " + appearedMillis + " ms");
+            awaitOutput(workDir.resolve("err.txt"), 1, "INFO [example.heap] example heap:"); // a third party's log
 
             send(stdin, "heap:alloc 64k --heap example.heap.BOUNDED --cpu");
             awaitOutput(out, 1, "collection 1:");

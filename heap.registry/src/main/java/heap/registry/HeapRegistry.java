@@ -264,7 +264,7 @@ public class HeapRegistry implements BufferAllocator {
         long rawSize = settings.bufferSettings().rawVmoSize();
         Account account = usage.account;
         account.charge(usage, count, rawSize, quotas);
-        RegistryCollection collection = new RegistryCollection(collectionId, settings, count, account, heap.id);
+        RegistryCollection collection = new RegistryCollection(collectionId, settings, count, account, heap);
         List<Vmo> handles = new ArrayList<>(count);
         List<RegistryBuffer> buffers = new ArrayList<>(count);
         try {
@@ -391,6 +391,7 @@ public class HeapRegistry implements BufferAllocator {
                 heap.lost.incrementAndGet();
                 heap.live.decrementAndGet();
                 buffer.uncharge();
+                buffer.collection.bufferLost();
                 LOG.log(Level.ERROR, heap + " never answered deleteVmo for collection " + buffer.collection.id()
                         + " index " + buffer.index + " within " + millis + " ms; buffer marked lost");
                 removeIfDrained(heap);
@@ -630,7 +631,13 @@ public class HeapRegistry implements BufferAllocator {
 
     private void removeIfDrained(HeapEntry entry) {
         if (entry.serviceGone() && entry.live.get() == 0 && entries.remove(entry)) {
-            LOG.log(Level.INFO, entry + " drained: every buffer it gave out is deleted");
+            LOG.log(Level.INFO, entry + " drained: every buffer it gave out is deleted or lost");
+            for (RegistryCollection collection : collections.values()) {
+                if (collection.heap == entry && collection.onlyLostLeft() && collections.remove(collection.id(), collection)) {
+                    LOG.log(Level.WARNING, "collection " + collection.id() + " dropped: its lost buffers' heap " + entry
+                            + " is gone");
+                }
+            }
         }
     }
 

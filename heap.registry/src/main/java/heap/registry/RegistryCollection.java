@@ -21,16 +21,29 @@ final class RegistryCollection {
     private final int bufferCount;
     private final Account owner;
     private final HeapId servedBy;
+    final HeapEntry heap;
+    private int lost;
     private int tracked;
     private List<Tracker> trackers = List.of(); // a real list only once someone tracks this collection
     private int notReclaimed;
 
-    RegistryCollection(long id, SingleBufferSettings settings, int bufferCount, Account owner, HeapId servedBy) {
+    RegistryCollection(long id, SingleBufferSettings settings, int bufferCount, Account owner, HeapEntry heap) {
         this.id = id;
         this.settings = settings;
         this.bufferCount = bufferCount;
         this.owner = owner;
-        this.servedBy = servedBy;
+        this.servedBy = heap.id;
+        this.heap = heap;
+    }
+
+    /** A buffer's heap never answered deleteVmo: it stays not reclaimed, and is shown as lost. */
+    synchronized void bufferLost() {
+        lost++;
+    }
+
+    /** Nothing is left but lost buffers: once their heap is gone, nothing will ever reclaim them. */
+    synchronized boolean onlyLostLeft() {
+        return notReclaimed == lost;
     }
 
     long id() {
@@ -91,7 +104,8 @@ final class RegistryCollection {
     }
 
     synchronized CollectionSummary summary() {
-        return new CollectionSummary(id, settings, bufferCount, notReclaimed, owner.name, owner.stopped(), servedBy);
+        return new CollectionSummary(id, settings, bufferCount, notReclaimed, owner.name, owner.stopped(), servedBy,
+                lost);
     }
 
     @Override

@@ -217,6 +217,11 @@ class HeapRegistryTest extends RegistryTestSupport {
         assertFalse(reclaimed.isDone(), "a lost buffer is never reported reclaimed");
         allocate(1, PAGE).close();
         assertEquals(2, mute.allocations.get(), "the registry keeps serving");
+        awaitTrue("both marked lost", () -> status(mute).lostBuffers() == 2);
+        assertEquals(List.of(1, 1), registry.collections().stream().map(c -> c.buffersLost()).toList(),
+                "collections of lost buffers say so");
+        registry.removeHeap(mute);
+        assertTrue(registry.collections().isEmpty(), "and go once their heap is gone: " + registry.collections());
     }
 
     @Test

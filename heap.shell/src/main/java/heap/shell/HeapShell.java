@@ -90,6 +90,7 @@ final class HeapShell {
             row.put("served_by", summary.servedBy().toString());
             row.put("buffers", summary.bufferCount());
             row.put("buffers_not_reclaimed", summary.buffersNotReclaimed());
+            row.put("buffers_lost", summary.buffersLost());
             row.put("size_bytes", summary.settings().bufferSettings().rawVmoSize());
             row.put("held_by_shell", held.containsKey(summary.id()));
             row.put("owner", summary.owner());

@@ -57,7 +57,9 @@ final class Text {
             out.append(String.format("%6s %-50s %7s %12s %14s %-13s %s%s%n", row.get("id"), row.get("served_by"),
                     row.get("buffers"), row.get("buffers_not_reclaimed"), row.get("size_bytes"),
                     yesNo(row.get("held_by_shell")), row.get("owner"),
-                    Boolean.TRUE.equals(row.get("owner_stopped")) ? " (stopped; memory held back)" : ""));
+                    Boolean.TRUE.equals(row.get("owner_stopped")) ? " (stopped; memory held back)" : "")
+                    + (row.get("buffers_lost") instanceof Integer lost && lost > 0 ? " (" + lost + " lost: the heap "
+                            + "never answered deleteVmo)" : ""));
         }
         for (Map<String, Object> negotiation : negotiations) {
             out.append(String.format("shared collection %s%s: %s%s%n", negotiation.get("id"),
