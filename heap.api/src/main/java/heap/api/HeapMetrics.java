@@ -5,8 +5,8 @@ import org.osgi.annotation.versioning.ConsumerType;
 
 /**
  * Counters a heap publishes, implemented by the heap object beside {@link Heap}. The registry, the shell and the
- * conformance kit read them; the kit needs {@link #LIVE_BUFFERS}, {@link #USED_SIZE}, {@link #RECLAIMED} and, for
- * a bounded heap, {@link #CAPACITY}. Heaps add their own keys (e.g. the contiguous pool's fragmentation counters).
+ * conformance kit read them; the kit needs {@link #LIVE_BUFFERS}, {@link #USED_SIZE}, {@link #ALLOCATIONS},
+ * {@link #RECLAIMED} and, for a bounded heap, {@link #CAPACITY}. Heaps add their own keys (e.g. the contiguous pool's fragmentation counters).
  */
 @ConsumerType
 public interface HeapMetrics {

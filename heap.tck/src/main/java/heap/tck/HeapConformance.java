@@ -1,6 +1,8 @@
 package heap.tck;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -55,10 +57,22 @@ public final class HeapConformance {
     private static final long PAGE = Sizes.PAGE_SIZE;
     private static final Duration SETTLE = Duration.ofSeconds(5);
 
+    /**
+     * How long one check may take before the kit gives up on it (a heap that blocks must not hang the kit): 60 s, or
+     * the system property {@code heap.tck.check.timeout.seconds}.
+     */
+    public static final Duration CHECK_LIMIT = Duration.ofSeconds(Long.getLong("heap.tck.check.timeout.seconds", 60));
+
     /** One named rule of the contract and the code that checks it. */
     public record Check(String name, String rule, Consumer<HeapUnderTest> body) {
         public void run(HeapUnderTest heap) {
-            body.accept(heap);
+            run(heap, CHECK_LIMIT);
+        }
+
+        /** Runs the check on its own thread, failing it if it has not finished within {@code limit}. */
+        public void run(HeapUnderTest heap, Duration limit) {
+            assertTimeoutPreemptively(limit, () -> body.accept(heap), () -> "check " + name + " did not finish within "
+                    + limit.toMillis() + " ms: heap " + heap + " blocks");
         }
     }
 
@@ -385,7 +399,10 @@ public final class HeapConformance {
     }
 
     private static Vmo allocate(HeapUnderTest heap, long size, long collectionId, long index) {
-        return heap.heap().allocateVmo(size, heap.settings(size), collectionId, index);
+        Vmo vmo = heap.heap().allocateVmo(size, heap.settings(size), collectionId, index);
+        assertNotNull(vmo, "heap " + heap + " returned null from allocateVmo(" + size + ", collection " + collectionId
+                + ", index " + index + "): it must return a VMO or throw a StatusException");
+        return vmo;
     }
 
     private static void delete(HeapUnderTest heap, long collectionId, long index, Vmo vmo) {

@@ -62,6 +62,40 @@ class HeapConformanceTest {
         HeapConformance.aHeapDeclaringSecureIsInaccessibleOnly(HeapUnderTest.of(ID, new ReferenceHeap(Breakage.NONE, CAPACITY)));
     }
 
+    /** A heap whose allocateVmo blocks fails the check within the limit instead of hanging the kit. */
+    @org.junit.jupiter.api.Test
+    void aBlockingHeapFailsTheCheckWithinItsLimit() {
+        ReferenceHeap reference = new ReferenceHeap(Breakage.NONE, CAPACITY);
+        heap.api.Heap blocking = (heap.api.Heap) java.lang.reflect.Proxy.newProxyInstance(getClass().getClassLoader(),
+                new Class<?>[] {heap.api.Heap.class, heap.api.HeapMetrics.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("allocateVmo")) {
+                        Thread.sleep(30_000);
+                    }
+                    return method.invoke(reference, args);
+                });
+        HeapConformance.Check check = HeapConformance.checks().stream()
+                .filter(c -> c.name().equals("vmoIsAChildOfAtLeastTheRequestedSize")).findFirst().orElseThrow();
+        AssertionError error = org.junit.jupiter.api.Assertions.assertThrows(AssertionError.class,
+                () -> check.run(HeapUnderTest.of(ID, blocking), java.time.Duration.ofMillis(300)));
+        org.junit.jupiter.api.Assertions.assertTrue(error.getMessage().contains("did not finish within 300 ms"),
+                error.getMessage());
+    }
+
+    /** A heap returning null gets an assertion naming the rule, not a NullPointerException. */
+    @org.junit.jupiter.api.Test
+    void aHeapReturningNullIsToldSo() {
+        ReferenceHeap reference = new ReferenceHeap(Breakage.NONE, CAPACITY);
+        heap.api.Heap returnsNull = (heap.api.Heap) java.lang.reflect.Proxy.newProxyInstance(getClass().getClassLoader(),
+                new Class<?>[] {heap.api.Heap.class, heap.api.HeapMetrics.class},
+                (proxy, method, args) -> method.getName().equals("allocateVmo") ? null : method.invoke(reference, args));
+        HeapConformance.Check check = HeapConformance.checks().stream()
+                .filter(c -> c.name().equals("vmoIsAChildOfAtLeastTheRequestedSize")).findFirst().orElseThrow();
+        AssertionError error = org.junit.jupiter.api.Assertions.assertThrows(AssertionError.class,
+                () -> check.run(HeapUnderTest.of(ID, returnsNull)));
+        org.junit.jupiter.api.Assertions.assertTrue(error.getMessage().contains("returned null from allocateVmo"),
+                error.getMessage());
+    }
+
     @org.junit.jupiter.api.Test
     void everyBreakageHasTheCheckThatCatchesIt() {
         assertEquals(Breakage.values().length - 1, CAUGHT_BY.size());
