@@ -274,7 +274,8 @@ public class HeapRegistry implements BufferAllocator {
                 try {
                     handles.add(handOut(buffer, handleOwner, ALL_RIGHTS));
                 } catch (StatusException e) {
-                    delete(buffer); // no handle was made, so no ZERO_CHILDREN would ever delete it
+                    // A handle made and closed again (its owner was released) already raised ZERO_CHILDREN.
+                    deleteOnce(buffer);
                     throw new SysmemException(SysmemError.UNSPECIFIED, account + " stopped while allocating", e);
                 }
             }
@@ -352,7 +353,7 @@ public class HeapRegistry implements BufferAllocator {
                 VarHandle.fullFence(); // the JVM's coherent view: a full fence is the flush
                 heap.flushes.incrementAndGet();
             }
-            heapVmo.onZeroChildren(() -> clientsGone(buffer));
+            heapVmo.onZeroChildren(() -> deleteOnce(buffer));
             return buffer;
         } catch (RuntimeException e) {
             delete(buffer);
@@ -368,7 +369,8 @@ public class HeapRegistry implements BufferAllocator {
         return new RegistryBuffer(heap, collection, index, heapVmo, usage);
     }
 
-    private void clientsGone(RegistryBuffer buffer) {
+    /** deleteVmo exactly once per buffer, however many paths find it unused. */
+    private void deleteOnce(RegistryBuffer buffer) {
         if (buffer.deleting.compareAndSet(false, true)) {
             for (long koid : buffer.clientKoids()) {
                 buffersByClientKoid.remove(koid);

@@ -108,6 +108,21 @@ class AllocatorViewTest extends RegistryTestSupport {
         }
     }
 
+    /** Seen under churn: a bundle stopping while its allocation is in the heap; the buffer is deleted exactly once. */
+    @Test
+    void aBundleStoppingMidAllocationGetsAClearErrorAndItsBufferIsDeletedOnce() {
+        FakeHeap heap = add(HeapId.SYSTEM_RAM, ALL_DOMAINS, Fault.CALLS_BACK);
+        BufferAllocator client = registry.view(7, "client", "1.0.0");
+        heap.callBack = ignored -> registry.release(client); // the bundle stops while the heap allocates
+        assertTrue(assertError(SysmemError.UNSPECIFIED, () -> client.allocate(request(1, size(PAGE).build(), true)))
+                .getMessage().contains("stopped while allocating"));
+        assertEquals(1, heap.deletes.get(), "deleteVmo exactly once");
+        assertEquals(0, status(heap).failures(), "no deleteVmo of a closed handle");
+        assertEquals(0, heap.outstandingBytes.get());
+        assertEquals(0, status(heap).liveBuffers());
+        assertError(SysmemError.UNSPECIFIED, () -> client.allocate(request(1, size(PAGE).build(), true)));
+    }
+
     @Test
     void aViewLetGoWhileTheRegistryStopsReclaimsNothing() {
         FakeHeap heap = add(HeapId.SYSTEM_RAM, ALL_DOMAINS, Fault.NONE);
