@@ -53,6 +53,10 @@ public class ExampleHeap implements Heap, HeapMetrics {
     }
 
     public ExampleHeap(long capacity) {
+        if (capacity <= 0 || !Sizes.isPageAligned(capacity)) {
+            throw new IllegalArgumentException("capacity.bytes " + capacity + " is not a positive multiple of "
+                    + Sizes.PAGE_SIZE);
+        }
         this.capacity = capacity;
     }
 

@@ -153,6 +153,32 @@ class PlatformJarTest {
         assertFalse(Files.readString(err).contains("INFO"), "no INFO line at WARN:\n" + Files.readString(err));
     }
 
+    /** A heap whose component fails to activate is listed as failed with the real cause, logged once by that cause. */
+    @Test
+    void aHeapThatFailsToActivateIsListedAsFailedWithItsCause() throws Exception {
+        Path out = workDir.resolve("out.txt");
+        Path err = workDir.resolve("err.txt");
+        Files.createDirectories(workDir.resolve("deploy"));
+        Files.writeString(workDir.resolve("deploy").resolve("heap.example.cfg"), "capacity.bytes=-5\n");
+        Process process = new ProcessBuilder(javaCommand()).directory(workDir.toFile()).redirectOutput(out.toFile())
+                .redirectError(err.toFile()).start();
+        try (var stdin = process.getOutputStream()) {
+            Files.copy(EXAMPLE, workDir.resolve("deploy").resolve("heap.example.jar"));
+            Pattern failed = Pattern.compile("example\\.heap\\.BOUNDED +0 failed .*capacity\\.bytes -5 is not a positive "
+                    + "multiple of 4096");
+            long deadline = System.nanoTime() + 20_000_000_000L;
+            while (!failed.matcher(Files.readString(out)).find()) {
+                assertTrue(System.nanoTime() < deadline, "no failed row in\n" + Files.readString(out));
+                send(stdin, "heap:list");
+                Thread.sleep(300);
+            }
+        }
+        awaitExit(process);
+        String log = Files.readString(err);
+        assertTrue(log.contains("IllegalArgumentException: capacity.bytes -5 is not a positive multiple of 4096"), log);
+        assertFalse(log.contains("InvocationTargetException: null"), log);
+    }
+
     @Test
     void aHeapBundleCopiedIntoDeployBecomesRoutableWithinTwoSecondsAndRemovingItDrainsIt() throws Exception {
         assertTrue(Files.isRegularFile(EXAMPLE), "example heap bundle not built: " + EXAMPLE);

@@ -46,6 +46,7 @@ public class ConsoleLog implements LogListener {
     private final Handler[] julHandlersBefore;
     private final Level julLevelBefore; // what the process was started with (./platform sets it from HEAP_LOG_LEVEL)
     private final Handler bridge;
+    private volatile String lastLine = "";
     private final org.osgi.framework.Bundle ownBundle = org.osgi.framework.FrameworkUtil.getBundle(ConsoleLog.class);
 
     @Activate
@@ -118,6 +119,15 @@ public class ConsoleLog implements LogListener {
         }
     }
 
+    /** The innermost cause: "IllegalArgumentException: pool_size_bytes 100 …", not "InvocationTargetException: null". */
+    static String rootCause(Throwable thrown) {
+        Throwable cause = thrown;
+        while (cause.getCause() != null && cause.getCause() != cause) {
+            cause = cause.getCause();
+        }
+        return cause.toString();
+    }
+
     /** A level by name; anything else is refused with one line and INFO (WARN for the framework) stays. */
     static LogLevel level(String key, String value) {
         try {
@@ -136,8 +146,12 @@ public class ConsoleLog implements LogListener {
         boolean applicationLog = entry.getBundle() == ownBundle
                 || (entry.getLoggerName() != null && entry.getLoggerName().startsWith("heap."));
         if ((applicationLog ? heapLevel : otherLevel).implies(entry.getLogLevel())) {
-            System.err.println(LocalTime.now().format(TIME) + " " + entry.getLogLevel() + " [" + entry.getLoggerName()
-                    + "] " + entry.getMessage() + (entry.getException() == null ? "" : ": " + entry.getException()));
+            String line = entry.getLogLevel() + " [" + entry.getLoggerName() + "] " + entry.getMessage()
+                    + (entry.getException() == null ? "" : ": " + rootCause(entry.getException()));
+            if (!line.equals(lastLine)) { // SCR reports one activation failure several times over
+                lastLine = line;
+                System.err.println(LocalTime.now().format(TIME) + " " + line);
+            }
         }
     }
 }

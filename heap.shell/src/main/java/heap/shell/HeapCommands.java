@@ -4,6 +4,7 @@ import heap.api.HeapDiagnostics;
 import heap.api.StatusException;
 import heap.api.SysmemException;
 import heap.api.allocator.BufferAllocator;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -17,6 +18,9 @@ import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.runtime.ServiceComponentRuntime;
+import org.osgi.service.component.runtime.dto.ComponentConfigurationDTO;
+import org.osgi.service.component.runtime.dto.ComponentDescriptionDTO;
 
 /** Gogo commands in scope {@code heap}. Errors print one line and count as a failed command for scripts. */
 @Component(immediate = true, service = HeapCommands.class, property = {"osgi.command.scope=heap", "osgi.command.function=list",
@@ -31,8 +35,39 @@ public class HeapCommands {
     private final Map<HeapDiagnostics, String> diagnostics = new ConcurrentHashMap<>();
 
     @Activate
-    public HeapCommands(@Reference BufferAllocator allocator) {
-        this.shell = new HeapShell(allocator);
+    public HeapCommands(@Reference BufferAllocator allocator, @Reference ServiceComponentRuntime components) {
+        this.shell = new HeapShell(allocator, () -> failedHeaps(components));
+    }
+
+    /** Heap components SCR could not activate, with the root cause of their failure. */
+    static List<HeapShell.FailedHeap> failedHeaps(ServiceComponentRuntime components) {
+        List<HeapShell.FailedHeap> failed = new java.util.ArrayList<>();
+        for (ComponentDescriptionDTO description : components.getComponentDescriptionDTOs()) {
+            if (description.serviceInterfaces != null
+                    && List.of(description.serviceInterfaces).contains(heap.api.Heap.class.getName())) {
+                for (ComponentConfigurationDTO configuration : components.getComponentConfigurationDTOs(description)) {
+                    if (configuration.state == ComponentConfigurationDTO.FAILED_ACTIVATION) {
+                        failed.add(new HeapShell.FailedHeap(String.valueOf(description.properties.get("heap.type")),
+                                description.bundle.symbolicName, rootCause(configuration.failure)));
+                    }
+                }
+            }
+        }
+        return failed;
+    }
+
+    /** The innermost "Caused by:" of a failure SCR recorded as text, or its first line. */
+    static String rootCause(String failure) {
+        if (failure == null || failure.isBlank()) {
+            return "activation failed";
+        }
+        String cause = failure.lines().findFirst().orElse(failure);
+        for (String line : failure.lines().toList()) {
+            if (line.startsWith("Caused by: ")) {
+                cause = line.substring("Caused by: ".length());
+            }
+        }
+        return cause;
     }
 
     @Deactivate

@@ -30,11 +30,21 @@ import java.util.concurrent.ConcurrentHashMap;
  * the collections it allocated until {@code free}.
  */
 final class HeapShell {
+    /** A heap component that failed to activate: it never became a service, so only SCR knows of it. */
+    record FailedHeap(String heapType, String bundle, String reason) {
+    }
+
     private final BufferAllocator allocator;
+    private final java.util.function.Supplier<List<FailedHeap>> failedHeaps;
     private final Map<Long, BufferCollection> held = new ConcurrentHashMap<>();
 
     HeapShell(BufferAllocator allocator) {
+        this(allocator, List::of);
+    }
+
+    HeapShell(BufferAllocator allocator, java.util.function.Supplier<List<FailedHeap>> failedHeaps) {
         this.allocator = allocator;
+        this.failedHeaps = failedHeaps;
     }
 
     List<Map<String, Object>> list() {
@@ -54,6 +64,21 @@ final class HeapShell {
             if (!status.reason().isEmpty()) {
                 row.put("reason", status.reason());
             }
+            rows.add(row);
+        }
+        for (FailedHeap failed : failedHeaps.get()) {
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("heap_type", failed.heapType());
+            row.put("id", 0L);
+            row.put("bundle", failed.bundle());
+            row.put("state", "failed");
+            row.put("domains", List.of());
+            row.put("need_clear", null);
+            row.put("need_flush", null);
+            row.put("live_buffers", 0L);
+            row.put("used_bytes", 0L);
+            row.put("capacity_bytes", null);
+            row.put("reason", failed.reason());
             rows.add(row);
         }
         return rows;

@@ -163,6 +163,22 @@ class HeapShellTest {
     }
 
     @Test
+    void aHeapComponentThatFailedToActivateIsListedWithItsRootCause() {
+        String failure = "org.osgi.service.component.ComponentException: java.lang.reflect.InvocationTargetException\n"
+                + "\tat org.apache.felix.scr...\nCaused by: java.lang.reflect.InvocationTargetException\n\tat x\n"
+                + "Caused by: java.lang.IllegalArgumentException: capacity.bytes -5 is not a positive multiple of 4096\n";
+        String cause = HeapCommands.rootCause(failure);
+        assertEquals("java.lang.IllegalArgumentException: capacity.bytes -5 is not a positive multiple of 4096", cause);
+        HeapShell withFailure = new HeapShell(registry, () -> List.of(new HeapShell.FailedHeap("acme.heap", "acme", cause)));
+        Map<String, Object> row = withFailure.list().get(withFailure.list().size() - 1);
+        assertEquals("failed", row.get("state"));
+        assertTrue(Text.heaps(withFailure.list()).lines().anyMatch(line -> line.startsWith("acme.heap")
+                && line.contains("failed") && line.endsWith(cause)));
+        assertEquals("java.lang.IllegalStateException: the real cause", ConsoleLog.rootCause(
+                new java.lang.reflect.InvocationTargetException(new IllegalStateException("the real cause"))));
+    }
+
+    @Test
     void errorsLeaveNothingAllocated() {
         assertThrows(SysmemException.class, () -> shell.alloc(1 << 20, 1, false, true, true, ""));
         assertThrows(SysmemException.class, () -> shell.alloc(1 << 20, 1, false, false, false, "no.such.heap"));
