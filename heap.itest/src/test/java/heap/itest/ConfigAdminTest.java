@@ -40,4 +40,26 @@ class ConfigAdminTest extends FrameworkTestSupport {
         old.close();
         awaitTrue("the old pool is released once its last buffer is gone", () -> oldPool.metrics().get("pool_released") == 1);
     }
+
+    /** A bad value is refused; the heap keeps running with the previous valid one, never vanishes. */
+    @Test
+    void anInvalidPoolSizeIsRefusedAndTheHeapKeepsItsPreviousPool() throws Exception {
+        configureContiguousPool(16L << 20);
+        for (Object bad : new Object[] {"banana", 100L, -1L}) {
+            java.util.Dictionary<String, Object> properties = new java.util.Hashtable<>();
+            properties.put("pool.size.bytes", bad);
+            properties.put("guard.pages.per.buffer", "maybe");
+            properties.put("pool.sise.bytes", 1L << 20); // misspelt: warned about, ignored
+            configurationAdmin().getConfiguration("heap.contiguous", "?").update(properties);
+            sleep(300); // a refused change must not take the heap down, not even for a moment after the update
+            awaitTrue("still active with the 16 MiB pool after pool.size.bytes=" + bad, () -> allocator().heaps().stream()
+                    .anyMatch(status -> status.id().equals(HeapId.CONTIGUOUS_SYSTEM_RAM)
+                            && status.state() == heap.api.allocator.HeapState.ACTIVE
+                            && Long.valueOf(16L << 20).equals(status.metrics().get(HeapMetrics.CAPACITY))));
+            try (BufferCollection still = allocator().allocate(request(1, size(1 << 20)
+                    .physicallyContiguousRequired(true).build(), true))) {
+                assertEquals(1, still.buffers().size());
+            }
+        }
+    }
 }

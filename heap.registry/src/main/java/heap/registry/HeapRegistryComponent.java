@@ -12,6 +12,7 @@ import org.osgi.framework.Constants;
 import org.osgi.framework.ServiceFactory;
 import org.osgi.framework.ServiceReference;
 import org.osgi.framework.ServiceRegistration;
+import org.osgi.service.cm.ConfigurationPlugin;
 import org.osgi.service.cm.ManagedServiceFactory;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -58,6 +59,7 @@ public class HeapRegistryComponent extends HeapRegistry {
 
     private final ServiceRegistration<BufferAllocator> allocatorRegistration;
     private final ServiceRegistration<ManagedServiceFactory> quotaRegistration;
+    private final ServiceRegistration<ConfigurationPlugin> guardRegistration;
 
     @Activate
     public HeapRegistryComponent(Config config, BundleContext context) {
@@ -67,6 +69,9 @@ public class HeapRegistryComponent extends HeapRegistry {
         quotaProperties.put(Constants.SERVICE_PID, QuotaConfigurations.FACTORY_PID);
         quotaRegistration = context.registerService(ManagedServiceFactory.class, new QuotaConfigurations(this),
                 quotaProperties);
+        Dictionary<String, Object> guardProperties = new Hashtable<>();
+        guardProperties.put(ConfigurationPlugin.CM_RANKING, 0);
+        guardRegistration = context.registerService(ConfigurationPlugin.class, new ConfigurationGuard(), guardProperties);
     }
 
     @Modified
@@ -79,6 +84,7 @@ public class HeapRegistryComponent extends HeapRegistry {
         stop(); // first: views let go as the service goes away must not reclaim anything
         allocatorRegistration.unregister();
         quotaRegistration.unregister();
+        guardRegistration.unregister();
     }
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,

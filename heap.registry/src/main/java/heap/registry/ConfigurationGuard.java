@@ -1,0 +1,128 @@
+package heap.registry;
+
+import java.lang.System.Logger.Level;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Dictionary;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.LongPredicate;
+import org.osgi.framework.ServiceReference;
+import org.osgi.service.cm.ConfigurationPlugin;
+
+/**
+ * Checks every configuration of the platform's PIDs before a component sees it (a ConfigAdmin plugin, which SCR
+ * honours): a value of the wrong type or out of range is refused with one log line naming the PID, key, value and
+ * valid range, and the component gets its previous valid value (or its default) instead, so it keeps running; a key
+ * no component knows gets one warning.
+ */
+final class ConfigurationGuard implements ConfigurationPlugin {
+    /** One key's rule: what it accepts, in words for the log line. */
+    record Rule(String valid, java.util.function.Predicate<Object> accepts) {
+    }
+
+    private static final long PAGE = 4096;
+    private static final Set<String> LEVELS = Set.of("ERROR", "WARN", "INFO", "DEBUG", "TRACE");
+    private static final Set<String> FRAMEWORK_KEYS = Set.of("service.pid", "service.factoryPid", "service.bundleLocation",
+            "felix.fileinstall.filename", "component.name", "component.id");
+
+    static final Map<String, Map<String, Rule>> RULES = Map.of(
+            "heap.system-ram", rules(
+                    "max.total.bytes", number("0 (half of physical memory) or a positive number of bytes", v -> v >= 0),
+                    "max.buffer.bytes", number("a positive multiple of 4096 bytes", v -> v > 0 && v % PAGE == 0),
+                    "small.cache.bytes", number("0 (no cache) or more bytes", v -> v >= 0)),
+            "heap.contiguous", rules(
+                    "pool.size.bytes", number("0 (5% of physical memory) or a positive multiple of 4096 bytes",
+                            v -> v == 0 || (v > 0 && v % PAGE == 0)),
+                    "max.alignment.bytes", number("a power of two of at least 4096", v -> v >= PAGE && Long.bitCount(v) == 1),
+                    "guard.pages.per.buffer", bool(),
+                    "guard.check.interval.ms", number("0 (only on free and heap:check) or more milliseconds", v -> v >= 0),
+                    "guard.failure.fatal", bool(),
+                    "guard.unused.pages", bool()),
+            "heap.secure", rules(
+                    "capacity.bytes", number("a positive multiple of 4096 bytes", v -> v > 0 && v % PAGE == 0),
+                    "max.alignment.bytes", number("a power of two of at least 4096", v -> v >= PAGE && Long.bitCount(v) == 1),
+                    "protected.range.base", number("a multiple of 4096, 0 or more", v -> v >= 0 && v % PAGE == 0)),
+            "heap.registry", rules(
+                    "max.buffer.bytes", number("a positive number of bytes", v -> v > 0),
+                    "max.collection.bytes", number("a positive number of bytes", v -> v > 0),
+                    "max.buffer.count", number("1 to 2147483647", v -> v >= 1 && v <= Integer.MAX_VALUE),
+                    "register.timeout.ms", number("a positive number of milliseconds", v -> v > 0),
+                    "delete.timeout.ms", number("a positive number of milliseconds", v -> v > 0),
+                    "replacement.grace.ms", number("0 or more milliseconds", v -> v >= 0)),
+            "heap.log", rules(
+                    "level", new Rule("one of ERROR, WARN, INFO, DEBUG, TRACE",
+                            v -> LEVELS.contains(v.toString().trim().toUpperCase(Locale.ROOT))),
+                    "framework.level", new Rule("one of ERROR, WARN, INFO, DEBUG, TRACE",
+                            v -> LEVELS.contains(v.toString().trim().toUpperCase(Locale.ROOT)))));
+
+    /** The last value each key had that passed, per PID: what a refused value is replaced with. */
+    private final Map<String, Map<String, Object>> lastGood = new HashMap<>();
+    /** What was already reported: SCR asks for the same configuration more than once, the log says it once. */
+    private final java.util.Set<String> reported = new java.util.HashSet<>();
+
+    @Override
+    public synchronized void modifyConfiguration(ServiceReference<?> reference, Dictionary<String, Object> properties) {
+        Object pid = properties.get("service.pid");
+        Map<String, Rule> rules = pid == null ? null : RULES.get(pid.toString());
+        if (rules == null) {
+            return;
+        }
+        Map<String, Object> good = lastGood.computeIfAbsent(pid.toString(), p -> new HashMap<>());
+        List<String> unknown = new ArrayList<>();
+        for (String key : Collections.list(properties.keys())) {
+            Rule rule = rules.get(key);
+            Object value = properties.get(key);
+            if (rule == null) {
+                if (!FRAMEWORK_KEYS.contains(key) && !key.startsWith("service.") && !key.startsWith(".")) {
+                    unknown.add(key);
+                }
+            } else if (rule.accepts().test(value)) {
+                good.put(key, value);
+                reported.removeIf(line -> line.startsWith(pid + " " + key + "="));
+            } else {
+                Object previous = good.get(key);
+                if (reported.add(pid + " " + key + "=" + value)) {
+                    HeapRegistry.LOG.log(Level.ERROR, "configuration " + pid + ": " + key + "=" + value + " refused: "
+                            + "it must be " + rule.valid() + "; keeping " + (previous == null ? "the default" : previous));
+                }
+                if (previous == null) {
+                    properties.remove(key);
+                } else {
+                    properties.put(key, previous);
+                }
+            }
+        }
+        if (!unknown.isEmpty() && reported.add(pid + " unknown " + unknown)) {
+            HeapRegistry.LOG.log(Level.WARNING, "configuration " + pid + ": unknown key(s) " + unknown
+                    + " ignored; known keys: " + rules.keySet());
+        }
+    }
+
+    private static Map<String, Rule> rules(Object... keysAndRules) {
+        Map<String, Rule> rules = new LinkedHashMap<>();
+        for (int i = 0; i < keysAndRules.length; i += 2) {
+            rules.put((String) keysAndRules[i], (Rule) keysAndRules[i + 1]);
+        }
+        return rules;
+    }
+
+    private static Rule number(String valid, LongPredicate accepts) {
+        return new Rule(valid, value -> {
+            try {
+                return accepts.test(value instanceof Number n ? n.longValue() : Long.parseLong(value.toString().trim()));
+            } catch (NumberFormatException e) {
+                return false;
+            }
+        });
+    }
+
+    private static Rule bool() {
+        return new Rule("true or false", value -> value instanceof Boolean
+                || Set.of("true", "false").contains(value.toString().trim().toLowerCase(Locale.ROOT)));
+    }
+}

@@ -1,0 +1,67 @@
+package heap.registry;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Hashtable;
+import org.junit.jupiter.api.Test;
+
+/** Invalid values never reach a component: it keeps its previous valid value, or its default. */
+class ConfigurationGuardTest {
+    private final ConfigurationGuard guard = new ConfigurationGuard();
+
+    private Hashtable<String, Object> contiguous(Object poolSize) {
+        Hashtable<String, Object> properties = new Hashtable<>();
+        properties.put("service.pid", "heap.contiguous");
+        properties.put("pool.size.bytes", poolSize);
+        return properties;
+    }
+
+    @Test
+    void aBadValueWithNoGoodOneBeforeFallsBackToTheDefault() {
+        for (Object bad : new Object[] {"banana", 100L, -1L, "4097"}) {
+            Hashtable<String, Object> properties = contiguous(bad);
+            guard.modifyConfiguration(null, properties);
+            assertFalse(properties.containsKey("pool.size.bytes"), bad + " reached the component");
+        }
+    }
+
+    @Test
+    void aBadValueAfterAGoodOneKeepsTheGoodOne() {
+        Hashtable<String, Object> good = contiguous(64L << 20);
+        guard.modifyConfiguration(null, good);
+        assertEquals(64L << 20, good.get("pool.size.bytes"));
+        Hashtable<String, Object> bad = contiguous("banana");
+        guard.modifyConfiguration(null, bad);
+        assertEquals(64L << 20, bad.get("pool.size.bytes"), "the previous valid value");
+        Hashtable<String, Object> textual = contiguous("0");
+        guard.modifyConfiguration(null, textual);
+        assertEquals("0", textual.get("pool.size.bytes"), "valid text stays as given (0 = the default pool)");
+    }
+
+    @Test
+    void everyPlatformPidHasRulesAndOtherPidsAreUntouched() {
+        assertTrue(ConfigurationGuard.RULES.keySet().containsAll(java.util.Set.of("heap.system-ram", "heap.contiguous",
+                "heap.secure", "heap.registry", "heap.log")));
+        Hashtable<String, Object> log = new Hashtable<>();
+        log.put("service.pid", "heap.log");
+        log.put("level", "bogus");
+        log.put("lvel", "DEBUG"); // misspelt: warned about, passed on untouched
+        guard.modifyConfiguration(null, log);
+        assertFalse(log.containsKey("level"));
+        assertEquals("DEBUG", log.get("lvel"));
+        Hashtable<String, Object> foreign = new Hashtable<>();
+        foreign.put("service.pid", "org.acme.other");
+        foreign.put("pool.size.bytes", "banana");
+        guard.modifyConfiguration(null, foreign);
+        assertEquals("banana", foreign.get("pool.size.bytes"));
+        Hashtable<String, Object> registry = new Hashtable<>();
+        registry.put("service.pid", "heap.registry");
+        registry.put("max.buffer.count", 0L);
+        registry.put("replacement.grace.ms", 0L);
+        guard.modifyConfiguration(null, registry);
+        assertFalse(registry.containsKey("max.buffer.count"));
+        assertEquals(0L, registry.get("replacement.grace.ms"));
+    }
+}
