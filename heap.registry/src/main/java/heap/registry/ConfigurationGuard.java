@@ -53,7 +53,8 @@ final class ConfigurationGuard implements ConfigurationPlugin {
                     "max.buffer.count", number("1 to 2147483647", v -> v >= 1 && v <= Integer.MAX_VALUE),
                     "register.timeout.ms", number("a positive number of milliseconds", v -> v > 0),
                     "delete.timeout.ms", number("a positive number of milliseconds", v -> v > 0),
-                    "replacement.grace.ms", number("0 or more milliseconds", v -> v >= 0)),
+                    "replacement.grace.ms", number("0 or more milliseconds", v -> v >= 0),
+                    "allocate.timeout.ms", number("0 (no limit) or more milliseconds", v -> v >= 0)),
             "heap.log", rules(
                     "level", new Rule("one of ERROR, WARN, INFO, DEBUG, TRACE",
                             v -> LEVELS.contains(v.toString().trim().toUpperCase(Locale.ROOT))),

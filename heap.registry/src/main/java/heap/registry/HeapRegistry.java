@@ -52,9 +52,51 @@ import java.util.concurrent.atomic.AtomicLong;
 public class HeapRegistry implements BufferAllocator {
     /** Sysmem's limits and the registry's patience with heaps. */
     public record Limits(long maxBufferBytes, long maxCollectionBytes, int maxBufferCount, Duration registerTimeout,
-            Duration deleteTimeout, Duration replacementGrace) {
+            Duration deleteTimeout, Duration replacementGrace, Duration allocateTimeout) {
         public static final Limits DEFAULT = new Limits(256L << 20, 1L << 30, 128, Duration.ofSeconds(5),
                 Duration.ofSeconds(5), Duration.ofSeconds(2));
+
+        /** With the default allocate time limit of 5 s. */
+        public Limits(long maxBufferBytes, long maxCollectionBytes, int maxBufferCount, Duration registerTimeout,
+                Duration deleteTimeout, Duration replacementGrace) {
+            this(maxBufferBytes, maxCollectionBytes, maxBufferCount, registerTimeout, deleteTimeout, replacementGrace,
+                    Duration.ofSeconds(5));
+        }
+    }
+
+    /**
+     * One thread's call into a heap's allocateVmo: the watchdog interrupts it once it outlasts the allocate time
+     * limit. A field per thread, written twice per call; the watchdog and the end of the call agree under its lock,
+     * so an interrupt never outlives the call it was meant for.
+     */
+    private static final class HeapCall {
+        final Thread thread = Thread.currentThread();
+        volatile HeapEntry heap;
+        volatile long startedNanos;
+        private boolean timedOut; // guarded by this
+
+        void begin(HeapEntry target) {
+            startedNanos = System.nanoTime();
+            heap = target;
+        }
+
+        /** Ends the call; true when the watchdog gave up on it (its interrupt is cleared again). */
+        synchronized boolean end() {
+            heap = null;
+            boolean late = timedOut;
+            if (late) {
+                timedOut = false;
+                Thread.interrupted();
+            }
+            return late;
+        }
+
+        synchronized void interruptIfOverdue(long limitNanos, long now) {
+            if (heap != null && !timedOut && now - startedNanos > limitNanos) {
+                timedOut = true;
+                thread.interrupt();
+            }
+        }
     }
 
     static final System.Logger LOG = System.getLogger("heap.registry");
@@ -64,7 +106,12 @@ public class HeapRegistry implements BufferAllocator {
     private final Map<Long, RegistryCollection> collections = new ConcurrentHashMap<>();
     private final AtomicLong nextCollectionId = new AtomicLong(1);
     private final AtomicLong bindSequence = new AtomicLong();
-    private final ThreadLocal<HeapEntry> insideAllocateVmo = new ThreadLocal<>();
+    private final java.util.Set<HeapCall> heapCalls = ConcurrentHashMap.newKeySet();
+    private final ThreadLocal<HeapCall> heapCall = ThreadLocal.withInitial(() -> {
+        HeapCall call = new HeapCall();
+        heapCalls.add(call);
+        return call;
+    });
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().daemon().name("heap.registry-timer").factory());
     private final Object registrations = new Object();
@@ -83,6 +130,19 @@ public class HeapRegistry implements BufferAllocator {
     public HeapRegistry(Limits limits) {
         this.limits = limits;
         accounts.put(direct.bundleId, direct);
+        timer.scheduleWithFixedDelay(this::interruptOverdueHeapCalls, 20, 20, TimeUnit.MILLISECONDS);
+    }
+
+    private void interruptOverdueHeapCalls() {
+        long limit = limits.allocateTimeout().toNanos();
+        long now = System.nanoTime();
+        for (HeapCall call : heapCalls) {
+            if (!call.thread.isAlive()) {
+                heapCalls.remove(call);
+            } else if (limit > 0) {
+                call.interruptIfOverdue(limit, now);
+            }
+        }
     }
 
     public void setLimits(Limits limits) {
@@ -316,18 +376,25 @@ public class HeapRegistry implements BufferAllocator {
 
     private RegistryBuffer allocateBuffer(HeapEntry heap, HeapProperties properties, RegistryCollection collection,
             int index, long rawSize, Account.Usage usage) {
-        Vmo heapVmo;
-        insideAllocateVmo.set(heap);
+        Vmo heapVmo = null;
+        HeapCall call = heapCall.get();
+        call.begin(heap);
+        RuntimeException failure = null;
         try {
             heapVmo = heap.heap.allocateVmo(rawSize, collection.settings(), collection.id(), index);
         } catch (RuntimeException e) {
+            failure = e;
+        } finally {
+            if (call.end()) {
+                tooLate(heap, collection, index, heapVmo, usage);
+            }
+        }
+        if (failure != null) {
             heap.failures.incrementAndGet();
             LOG.log(Level.WARNING, heap + " failed to allocate collection " + collection.id() + " index " + index + " ("
-                    + rawSize + " bytes): " + e);
+                    + rawSize + " bytes): " + failure);
             throw new SysmemException(SysmemError.NO_MEMORY, heap.id + " could not allocate buffer " + index + " of "
-                    + rawSize + " bytes", e);
-        } finally {
-            insideAllocateVmo.remove();
+                    + rawSize + " bytes", failure);
         }
         String violation = heapVmo == null ? "returned no VMO"
                 : heapVmo.isClosed() ? "returned a closed handle"
@@ -359,6 +426,19 @@ public class HeapRegistry implements BufferAllocator {
             delete(buffer);
             throw new SysmemException(SysmemError.NO_MEMORY, "could not prepare buffer " + index + " of " + heap.id, e);
         }
+    }
+
+    /** The heap outlasted the allocate time limit: the caller gets NO_MEMORY; a VMO that came late goes back. */
+    private void tooLate(HeapEntry heap, RegistryCollection collection, int index, Vmo lateVmo, Account.Usage usage) {
+        heap.failures.incrementAndGet();
+        long millis = limits.allocateTimeout().toMillis();
+        LOG.log(Level.WARNING, heap + " did not answer allocateVmo for collection " + collection.id() + " index "
+                + index + " within " + millis + " ms" + (lateVmo == null ? "" : "; the VMO it returned late is given back"));
+        if (lateVmo != null && !lateVmo.isClosed()) {
+            delete(track(heap, collection, index, lateVmo, usage));
+        }
+        throw new SysmemException(SysmemError.NO_MEMORY, heap.id + " did not answer allocateVmo within the limit of "
+                + millis + " ms (allocate.timeout.ms)");
     }
 
     /** A buffer the heap handed out: live in its heap and not yet reclaimed in its collection until deleted. */
@@ -644,7 +724,7 @@ public class HeapRegistry implements BufferAllocator {
     }
 
     private void checkCallable(String operation) {
-        HeapEntry caller = insideAllocateVmo.get();
+        HeapEntry caller = heapCall.get().heap;
         if (caller != null) {
             LOG.log(Level.ERROR, caller + " called " + operation + " from inside its allocateVmo; refused (it would "
                     + "deadlock sysmem)");

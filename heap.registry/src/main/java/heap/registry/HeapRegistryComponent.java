@@ -55,6 +55,10 @@ public class HeapRegistryComponent extends HeapRegistry {
         @AttributeDefinition(description = "After the registry starts or a heap goes away, how long an allocation no heap "
                 + "fits waits for a heap to register (a bundle update) before failing with NOT_FOUND")
         long replacement_grace_ms() default 2000;
+
+        @AttributeDefinition(description = "How long a heap may take to answer allocateVmo before the caller gets "
+                + "NO_MEMORY (0 = no limit); a VMO it returns late is given back through deleteVmo")
+        long allocate_timeout_ms() default 5000;
     }
 
     private final ServiceRegistration<BufferAllocator> allocatorRegistration;
@@ -114,6 +118,6 @@ public class HeapRegistryComponent extends HeapRegistry {
     private static Limits limits(Config config) {
         return new Limits(config.max_buffer_bytes(), config.max_collection_bytes(), config.max_buffer_count(),
                 Duration.ofMillis(config.register_timeout_ms()), Duration.ofMillis(config.delete_timeout_ms()),
-                Duration.ofMillis(config.replacement_grace_ms()));
+                Duration.ofMillis(config.replacement_grace_ms()), Duration.ofMillis(config.allocate_timeout_ms()));
     }
 }

@@ -370,6 +370,21 @@ class HeapRegistryTest extends RegistryTestSupport {
         assertTrue(registry.collections().isEmpty());
     }
 
+    /** A heap that blocks in allocateVmo holds its caller at most allocate.timeout.ms; what it returns late goes back. */
+    @Test
+    void aHeapThatBlocksInAllocateVmoCostsTheCallerNoMoreThanTheLimit() throws Exception {
+        registry.setLimits(new HeapRegistry.Limits(256L << 20, 1L << 30, 128, Duration.ofMillis(300),
+                Duration.ofMillis(300), Duration.ZERO, Duration.ofMillis(200)));
+        FakeHeap stuck = add(HeapId.SYSTEM_RAM, ALL_DOMAINS, Fault.BLOCKS);
+        SysmemException e = assertError(SysmemError.NO_MEMORY, () -> allocate(1, PAGE));
+        assertTrue(e.getMessage().contains("did not answer allocateVmo within the limit of 200 ms"), e.getMessage());
+        assertFalse(Thread.currentThread().isInterrupted(), "the watchdog's interrupt does not outlive the call");
+        awaitTrue("the VMO that came late was given back", () -> stuck.deletes.get() == 1);
+        assertEquals(0, stuck.outstandingBytes.get());
+        assertEquals(1, status(stuck).failures());
+        assertTrue(registry.collections().isEmpty());
+    }
+
     /** sysmem counts the collection limit in logical size_bytes, not page-rounded sizes. */
     @Test
     void theCollectionLimitCountsLogicalSizes() {
