@@ -153,6 +153,33 @@ class PlatformJarTest {
         assertFalse(Files.readString(err).contains("INFO"), "no INFO line at WARN:\n" + Files.readString(err));
     }
 
+    /** At a terminal (a pty from util-linux's script): Ctrl-C drops the line, exit leaves cleanly with status 0. */
+    @Test
+    void atATerminalCtrlCCancelsTheLineAndAFailedCommandDoesNotMakeTheExitStatus() throws Exception {
+        Path script = Path.of("/usr/bin/script");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(script),
+                "util-linux's script is not installed: no pty to test the terminal console with");
+        Path out = workDir.resolve("tty.txt");
+        Files.createDirectories(workDir.resolve("deploy"));
+        String command = String.join(" ", javaCommand().stream().map(arg -> "'" + arg + "'").toList());
+        Process process = new ProcessBuilder(script.toString(), "-qfec", command, "/dev/null").directory(workDir.toFile())
+                .redirectOutput(out.toFile()).redirectErrorStream(true).start();
+        try (var stdin = process.getOutputStream()) {
+            awaitOutput(out, 1, "heap> ");
+            stdin.write(new byte[] {3}); // Ctrl-C at the prompt
+            stdin.flush();
+            awaitOutput(out, 1, "^C");
+            send(stdin, "heap:free 99");
+            awaitOutput(out, 1, "no collection 99");
+            send(stdin, "heap:list");
+            awaitOutput(out, 1, "fuchsia.sysmem.heap.HEAP_TYPE.SYSTEM_RAM");
+            send(stdin, "exit");
+            awaitExit(process);
+        }
+        assertEquals(0, process.exitValue(), "a person's failed command does not fail the session:\n"
+                + Files.readString(out));
+    }
+
     /** A heap whose component fails to activate is listed as failed with the real cause, logged once by that cause. */
     @Test
     void aHeapThatFailsToActivateIsListedAsFailedWithItsCause() throws Exception {

@@ -51,8 +51,23 @@ public class Console {
     private static final PrintStream OUT = new PrintStream(new FileOutputStream(FileDescriptor.out), true);
     private static final PrintStream ERR = new PrintStream(new FileOutputStream(FileDescriptor.err), true);
 
+    /** The console thread while it runs a command: Ctrl-C interrupts it (a waiting allocation gives up). */
+    private static volatile Thread runningCommand;
+
     private static void run(CommandProcessor processor, BundleContext context) {
-        boolean interactive = System.console() != null;
+        boolean interactive = System.console() != null && System.console().isTerminal();
+        if (interactive) {
+            ScriptExit.interactive(); // a person at a terminal: failed commands do not make the exit status
+            Interrupts.onCtrlC(() -> {
+                Thread command = runningCommand;
+                if (command != null) {
+                    command.interrupt();
+                } else {
+                    OUT.print("^C\nheap> "); // as a shell does: drop the line, prompt again
+                    OUT.flush();
+                }
+            });
+        }
         InputStream stdin = new FileInputStream(FileDescriptor.in);
         CommandSession session = processor.createSession(stdin, OUT, ERR);
         BufferedReader input = new BufferedReader(new InputStreamReader(stdin));
@@ -63,11 +78,17 @@ public class Console {
                     OUT.flush();
                 }
                 String line = input.readLine();
-                if (line == null) {
+                if (line == null || line.strip().equals("exit")) {
                     break;
                 }
                 if (!line.isBlank() && !line.stripLeading().startsWith("#")) {
-                    execute(session, line);
+                    runningCommand = Thread.currentThread();
+                    try {
+                        execute(session, line);
+                    } finally {
+                        runningCommand = null;
+                        Thread.interrupted(); // a Ctrl-C that came as the command ended must not hit the next one
+                    }
                 }
             }
         } catch (IOException e) {

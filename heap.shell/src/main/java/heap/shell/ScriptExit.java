@@ -6,6 +6,12 @@ package heap.shell;
  */
 final class ScriptExit {
     private static boolean installed;
+    private static volatile boolean interactive;
+
+    /** At a terminal the exit status is 0 whatever failed: only scripts report failures through it. */
+    static void interactive() {
+        interactive = true;
+    }
 
     private ScriptExit() {
     }
@@ -15,7 +21,7 @@ final class ScriptExit {
             installed = true;
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 System.out.flush();
-                Runtime.getRuntime().halt(HeapCommands.FAILURES.get() > 0 ? 1 : 0);
+                Runtime.getRuntime().halt(!interactive && HeapCommands.FAILURES.get() > 0 ? 1 : 0);
             }, "heap-shell-exit-status"));
         }
     }
