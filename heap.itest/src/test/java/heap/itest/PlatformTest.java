@@ -24,7 +24,7 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** The platform resolves, starts, and routes as SEMANTICS.md says, on real memory. */
+/** The platform resolves, starts, and routes as docs/contract.md says (sysmem's rules), on real memory. */
 class PlatformTest extends FrameworkTestSupport {
 
     @BeforeEach

@@ -17,7 +17,7 @@ import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** SEMANTICS.md's routing matrix, end to end through the registry, against fake heaps of every kind. */
+/** Sysmem's routing matrix (docs/contract.md, "Routing and errors"), end to end through the registry, against fake heaps of every kind. */
 class RoutingTest extends RegistryTestSupport {
     private FakeHeap systemRam;
     private FakeHeap contiguous;
