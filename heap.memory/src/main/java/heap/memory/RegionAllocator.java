@@ -16,6 +16,22 @@ import java.util.TreeSet;
  * Best-fit allocator over a range {@code [0, capacity)} in units of {@code unit} bytes. Free regions are kept in
  * two ordered trees, by offset (to merge neighbours on free) and by size (to find the best fit), so allocate and
  * free cost O(log n) in the number of regions. Thread safe. Keeps sysmem's contiguous-pool metrics.
+ *
+ * <p>Invariants (every method is synchronized on this object, which guards every field):
+ * <ul>
+ * <li>{@code freeByOffset} (offset → size) and {@code freeBySize} (size, then offset) hold the same free regions:
+ *     each is added to and removed from both together ({@link #addFree}, {@link #removeFree}).
+ * <li>Free regions never touch: {@link #free} merges a freed region with the free neighbours on both sides, so two
+ *     adjacent free regions never exist and the number of free regions is at most allocated regions + 1.
+ * <li>{@code allocated} (offset → size) holds exactly the regions handed out; free and allocated regions tile
+ *     {@code [0, capacity)} without overlap, and {@code used} is the sum of the allocated sizes.
+ * <li>Skew: a region may start with a {@code skew}-byte header (a guard page) before its aligned part, so what is
+ *     aligned is {@code offset + skew}, not the offset; the region is {@code size} bytes from {@code offset}.
+ * <li>Best fit with alignment: the smallest free regions of at least {@code size} are tried in size order, and the
+ *     first {@link #ALIGNED_CANDIDATES} that fit after aligning are enough; if none of those does, the search jumps
+ *     to the smallest region of at least {@code size + align - unit}, which fits whatever its start, and only if
+ *     there is none scans the rest in size order.
+ * </ul>
  */
 public final class RegionAllocator {
     /** A range of the pool. */

@@ -13,11 +13,12 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /** One bound heap service: its registration, its state and the registry's counts for it. */
 final class HeapEntry {
-    final Heap heap;
+    /** The heap service this entry binds. */
+    final Heap service;
     final HeapId id;
     final String origin;
     final long serviceId;
-    final int ranking;
+    volatile int ranking; // a live service's ranking can change (ServiceRegistration.setProperties)
     final long sequence;
     /** The heap declared itself secure ({@link Heap#SECURE}): only such heaps get secure_required buffers. */
     final boolean secure;
@@ -33,7 +34,7 @@ final class HeapEntry {
     private HeapBinding binding;
 
     HeapEntry(Heap heap, HeapId id, String origin, long serviceId, int ranking, long sequence, boolean secure) {
-        this.heap = heap;
+        this.service = heap;
         this.id = id;
         this.origin = origin;
         this.serviceId = serviceId;
@@ -114,7 +115,7 @@ final class HeapEntry {
             reason = quarantineReason != null ? quarantineReason
                     : serviceGone ? "service gone" : state == HeapState.DRAINING ? "replaced by a newer instance" : "";
         }
-        Map<String, Long> metrics = heap instanceof HeapMetrics m ? safeMetrics(m) : Map.of();
+        Map<String, Long> metrics = service instanceof HeapMetrics m ? safeMetrics(m) : Map.of();
         return new HeapStatus(id, origin, serviceId, ranking, state, Optional.ofNullable(properties()), reason, live.get(),
                 clears.get(), flushes.get(), failures.get(), lost.get(), metrics);
     }

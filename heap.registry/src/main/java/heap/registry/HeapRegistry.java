@@ -179,17 +179,46 @@ public class HeapRegistry implements BufferAllocator {
         }
     }
 
-    /** The heap service went away: no new allocations; its outstanding buffers stay valid and are deleted later. */
-    public void removeHeap(Heap heap) {
+    /** A bound heap's service properties changed: a new service.ranking takes effect for the next allocation. */
+    public void updateHeap(Map<String, ?> serviceProperties) {
+        long serviceId = longProperty(serviceProperties, "service.id");
         for (HeapEntry entry : entries) {
-            if (entry.heap == heap && !entry.serviceGone()) {
-                heapsExpectedSinceNanos = System.nanoTime();
-                closeBinding(entry);
-                LOG.log(Level.INFO, entry + " went away with " + entry.live.get() + " buffers outstanding");
-                removeIfDrained(entry);
+            if (entry.serviceId == serviceId && !entry.serviceGone()) {
+                int ranking = (int) longProperty(serviceProperties, "service.ranking");
+                if (ranking != entry.ranking) {
+                    LOG.log(Level.INFO, entry + " ranking " + entry.ranking + " -> " + ranking);
+                    entry.ranking = ranking;
+                }
                 return;
             }
         }
+    }
+
+    /** The heap service with this service.id went away: no new allocations; its buffers stay valid until deleted. */
+    public void removeHeap(long serviceId) {
+        for (HeapEntry entry : entries) {
+            if (entry.serviceId == serviceId && !entry.serviceGone()) {
+                removeEntry(entry);
+                return;
+            }
+        }
+    }
+
+    /** As {@link #removeHeap(long)}, for callers that hold the heap object rather than its service id. */
+    public void removeHeap(Heap heap) {
+        for (HeapEntry entry : entries) {
+            if (entry.service == heap && !entry.serviceGone()) {
+                removeEntry(entry);
+                return;
+            }
+        }
+    }
+
+    private void removeEntry(HeapEntry entry) {
+        heapsExpectedSinceNanos = System.nanoTime();
+        closeBinding(entry);
+        LOG.log(Level.INFO, entry + " went away with " + entry.live.get() + " buffers outstanding");
+        removeIfDrained(entry);
     }
 
     /** Stops serving: every binding closes; buffers handed out stay valid until their clients close them. */
@@ -368,7 +397,7 @@ public class HeapRegistry implements BufferAllocator {
         Vmo handle = owner == null ? parent.createReference() : owner.createReference(parent, rights);
         buffersByClientKoid.put(handle.koid(), buffer);
         buffer.addClientKoid(handle.koid());
-        if (owner != null && buffer.heap.heap instanceof HeapDiagnostics diagnostics) {
+        if (owner != null && buffer.heap.service instanceof HeapDiagnostics diagnostics) {
             diagnostics.clientHandle(buffer.collection.id(), buffer.index, handle.koid());
         }
         return handle;
@@ -381,7 +410,7 @@ public class HeapRegistry implements BufferAllocator {
         call.begin(heap);
         RuntimeException failure = null;
         try {
-            heapVmo = heap.heap.allocateVmo(rawSize, collection.settings(), collection.id(), index);
+            heapVmo = heap.service.allocateVmo(rawSize, collection.settings(), collection.id(), index);
         } catch (RuntimeException e) {
             failure = e;
         } finally {
@@ -486,7 +515,7 @@ public class HeapRegistry implements BufferAllocator {
     private static CompletableFuture<Void> askDeleteVmo(RegistryBuffer buffer) {
         HeapEntry heap = buffer.heap;
         try {
-            return heap.heap.deleteVmo(buffer.collection.id(), buffer.index, buffer.heapVmo).toCompletableFuture();
+            return heap.service.deleteVmo(buffer.collection.id(), buffer.index, buffer.heapVmo).toCompletableFuture();
         } catch (RuntimeException e) {
             heap.failures.incrementAndGet();
             LOG.log(Level.ERROR, heap + " refused deleteVmo for collection " + buffer.collection.id() + " index "

@@ -91,14 +91,19 @@ public class HeapRegistryComponent extends HeapRegistry {
         guardRegistration.unregister();
     }
 
+    // Heaps are known by their service.id, as SCR's dynamic references and Aries Typed Event's bus key services.
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
-            policyOption = ReferencePolicyOption.GREEDY, unbind = "unbindHeap")
+            policyOption = ReferencePolicyOption.GREEDY, unbind = "unbindHeap", updated = "updatedHeap")
     void bindHeap(Heap heap, ServiceReference<Heap> reference, Map<String, Object> properties) {
         addHeap(heap, properties, reference.getBundle().getSymbolicName() + " " + reference.getBundle().getVersion());
     }
 
-    void unbindHeap(Heap heap) {
-        removeHeap(heap);
+    void updatedHeap(Map<String, Object> properties) {
+        updateHeap(properties);
+    }
+
+    void unbindHeap(Map<String, Object> properties) {
+        removeHeap(((Number) properties.get("service.id")).longValue());
     }
 
     /** One view per client bundle; the framework lets go of it when that bundle stops or ungets the service. */

@@ -250,6 +250,23 @@ class HeapRegistryTest extends RegistryTestSupport {
         assertEquals(1, second.deletes.get());
     }
 
+    /** A ranking changed on a live heap service takes effect for the next allocation (the service-id keyed update). */
+    @Test
+    void aRankingChangedOnALiveHeapTakesEffect() {
+        FakeHeap older = add(FakeHeap.systemRam(Fault.NONE), 0);
+        FakeHeap newer = add(FakeHeap.systemRam(Fault.NONE), 0);
+        allocate(1, PAGE).close();
+        assertEquals(1, newer.allocations.get(), "equal ranking: the newest");
+        registry.updateHeap(older.serviceProperties(status(older).serviceId(), 10));
+        allocate(1, PAGE).close();
+        assertEquals(1, older.allocations.get(), "the raised ranking wins now");
+        assertEquals(10, status(older).ranking());
+        registry.removeHeap(status(older).serviceId());
+        assertEquals(HeapState.ACTIVE, status(newer).state(), "removed by service id: the other instance is untouched");
+        allocate(1, PAGE).close();
+        assertEquals(2, newer.allocations.get());
+    }
+
     @Test
     void serviceRankingThenNewestBreaksTiesBetweenInstances() {
         FakeHeap ranked = add(FakeHeap.systemRam(Fault.NONE), 10);

@@ -39,10 +39,10 @@ public class Console {
             @Reference HeapCommands commands, @Reference ServiceComponentRuntime components, BundleContext context) {
         if (Boolean.parseBoolean(context.getProperty("heap.console")) && System.getProperty(STARTED) == null) {
             System.setProperty(STARTED, "true"); // one console per process, even if this bundle restarts
-            ScriptExit.install();
+            ScriptExit.install(commands::failures);
             Thread.ofPlatform().daemon().name("heap-console").start(() -> {
                 awaitPlatform(allocator, components, context);
-                run(processor, context);
+                run(processor, context, commands);
             });
         }
     }
@@ -54,7 +54,7 @@ public class Console {
     /** The console thread while it runs a command: Ctrl-C interrupts it (a waiting allocation gives up). */
     private static volatile Thread runningCommand;
 
-    private static void run(CommandProcessor processor, BundleContext context) {
+    private static void run(CommandProcessor processor, BundleContext context, HeapCommands commands) {
         boolean interactive = System.console() != null && System.console().isTerminal();
         if (interactive) {
             ScriptExit.interactive(); // a person at a terminal: failed commands do not make the exit status
@@ -84,7 +84,7 @@ public class Console {
                 if (!line.isBlank() && !line.stripLeading().startsWith("#")) {
                     runningCommand = Thread.currentThread();
                     try {
-                        execute(session, line);
+                        execute(session, line, commands);
                     } finally {
                         runningCommand = null;
                         Thread.interrupted(); // a Ctrl-C that came as the command ended must not hit the next one
@@ -93,12 +93,12 @@ public class Console {
             }
         } catch (IOException e) {
             ERR.println("error: cannot read the console: " + e.getMessage());
-            HeapCommands.FAILURES.incrementAndGet();
+            commands.failed();
         }
-        stopFramework(context);
+        stopFramework(context, commands);
     }
 
-    private static void execute(CommandSession session, String line) {
+    private static void execute(CommandSession session, String line, HeapCommands commands) {
         String heapCommand = Usage.commandOf(line);
         if (heapCommand != null && Usage.wantsHelp(line)) {
             OUT.println("usage: " + Usage.COMMANDS.get(heapCommand).usage());
@@ -110,7 +110,7 @@ public class Console {
                 OUT.println(session.format(result, Converter.INSPECT));
             }
         } catch (Exception e) {
-            HeapCommands.FAILURES.incrementAndGet();
+            commands.failed();
             Throwable cause = e instanceof java.lang.reflect.InvocationTargetException && e.getCause() != null ? e.getCause() : e;
             String message = cause.getMessage() == null ? cause.toString() : cause.getMessage();
             if (heapCommand != null && message.startsWith("Cannot coerce")) {
@@ -163,12 +163,12 @@ public class Console {
         return true;
     }
 
-    private static void stopFramework(BundleContext context) {
+    private static void stopFramework(BundleContext context, HeapCommands commands) {
         try {
             Bundle framework = context.getBundle(0);
             framework.stop();
         } catch (BundleException | IllegalStateException e) {
-            Runtime.getRuntime().exit(HeapCommands.FAILURES.get() > 0 ? 1 : 0);
+            Runtime.getRuntime().exit(commands.failures() > 0 ? 1 : 0);
         }
     }
 }

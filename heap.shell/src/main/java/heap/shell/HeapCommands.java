@@ -28,8 +28,8 @@ import org.osgi.service.component.runtime.dto.ComponentDescriptionDTO;
         "osgi.command.function=info", "osgi.command.function=stats", "osgi.command.function=check",
         "osgi.command.function=owners", "osgi.command.function=heap"})
 public class HeapCommands {
-    /** Failed commands in this process: a console run that had one exits non-zero (see {@link ScriptExit}). */
-    static final AtomicInteger FAILURES = new AtomicInteger();
+    /** Failed commands: a console script that had one exits non-zero (see {@link ScriptExit}). */
+    private final AtomicInteger failures = new AtomicInteger();
 
     private final HeapShell shell;
     private final Map<HeapDiagnostics, String> diagnostics = new ConcurrentHashMap<>();
@@ -106,7 +106,7 @@ public class HeapCommands {
             @Parameter(names = "--heap", absentValue = "") String heap,
             @Descriptor("print one JSON document instead of text") @Parameter(names = "--json", presentValue = "true", absentValue = "false") boolean json,
             @Descriptor("buffer size") String size) {
-        return run(json, () -> shell.alloc(Sizes.parse(size), count, contiguous, secure, cpu, heap), Text::collection);
+        return run(json, () -> shell.alloc(SizeArgument.parse(size), count, contiguous, secure, cpu, heap), Text::collection);
     }
 
     @Descriptor("frees a collection this shell allocated")
@@ -157,12 +157,21 @@ public class HeapCommands {
         return document;
     }
 
-    private static <T> String run(boolean json, Supplier<T> command, Function<T, String> text) {
+    int failures() {
+        return failures.get();
+    }
+
+    /** A command line the console could not even hand to a command (Gogo found no parameters to fit). */
+    void failed() {
+        failures.incrementAndGet();
+    }
+
+    private <T> String run(boolean json, Supplier<T> command, Function<T, String> text) {
         try {
             T result = command.get();
             return json ? Json.write(result) : text.apply(result);
         } catch (SysmemException | StatusException e) {
-            FAILURES.incrementAndGet();
+            failures.incrementAndGet();
             String message = e.getMessage();
             int colon = message.indexOf(": ");
             if (json) {

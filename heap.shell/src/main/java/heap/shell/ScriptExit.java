@@ -16,12 +16,12 @@ final class ScriptExit {
     private ScriptExit() {
     }
 
-    static synchronized void install() {
+    static synchronized void install(java.util.function.IntSupplier failures) {
         if (!installed) {
             installed = true;
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 System.out.flush();
-                Runtime.getRuntime().halt(!interactive && HeapCommands.FAILURES.get() > 0 ? 1 : 0);
+                Runtime.getRuntime().halt(!interactive && failures.getAsInt() > 0 ? 1 : 0);
             }, "heap-shell-exit-status"));
         }
     }

@@ -34,12 +34,12 @@ class HeapShellTest {
 
     @Test
     void sizesAcceptBinarySuffixesAndRejectAnythingElseByName() {
-        assertEquals(4096, Sizes.parse("4096"));
-        assertEquals(64 << 10, Sizes.parse("64k"));
-        assertEquals(8L << 20, Sizes.parse("8M"));
-        assertEquals(1L << 30, Sizes.parse("1g"));
+        assertEquals(4096, SizeArgument.parse("4096"));
+        assertEquals(64 << 10, SizeArgument.parse("64k"));
+        assertEquals(8L << 20, SizeArgument.parse("8M"));
+        assertEquals(1L << 30, SizeArgument.parse("1g"));
         for (String bad : new String[] {"", "8X", "-1", "0", "k", "99999999999G"}) {
-            StatusException e = assertThrows(StatusException.class, () -> Sizes.parse(bad), bad);
+            StatusException e = assertThrows(StatusException.class, () -> SizeArgument.parse(bad), bad);
             assertEquals(Status.INVALID_ARGS, e.status());
             assertTrue(e.getMessage().contains("'" + bad + "'"), e.getMessage());
         }

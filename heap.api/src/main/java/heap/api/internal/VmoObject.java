@@ -38,6 +38,11 @@ public final class VmoObject {
     private final OptionalLong physicalAddress;
     private final Runnable onRelease;
 
+    // Guarded by treeLock, the one lock of the whole tree (a root and every descendant share it): the counters, the
+    // released flag and the zero-children listeners and future. An object is released exactly once, when all four
+    // counters are 0; releasing decrements its parent's children under the same lock, so a cascade up the tree is
+    // atomic. Callbacks (the root's onRelease, ZERO_CHILDREN listeners) are collected under the lock and run after it
+    // is released, on the thread that closed the last reference.
     private int handles;
     private int pins;
     private int mappings;

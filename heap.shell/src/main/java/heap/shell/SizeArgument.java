@@ -3,9 +3,9 @@ package heap.shell;
 import heap.api.Status;
 import heap.api.StatusException;
 
-/** Sizes as an operator types them: 4096, 64k, 8M, 1G (binary units). */
-final class Sizes {
-    private Sizes() {
+/** A size argument as an operator types it: 4096, 64k, 8M, 1G (binary units). */
+final class SizeArgument {
+    private SizeArgument() {
     }
 
     static long parse(String text) {
