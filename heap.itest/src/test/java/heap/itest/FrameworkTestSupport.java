@@ -36,6 +36,8 @@ import org.osgi.framework.ServiceReference;
 import org.osgi.service.cm.Configuration;
 import org.osgi.service.cm.ConfigurationAdmin;
 import org.osgi.test.common.annotation.InjectBundleContext;
+import org.osgi.test.common.annotation.InjectService;
+import org.osgi.test.common.service.ServiceAware;
 import org.osgi.test.junit5.context.BundleContextExtension;
 import org.osgi.test.junit5.service.ServiceExtension;
 
@@ -49,11 +51,29 @@ abstract class FrameworkTestSupport {
     @InjectBundleContext
     BundleContext context;
 
+    /** Tracks the allocator across a registry restart; osgi-test ungets it after each test. */
+    @InjectService(timeout = 15_000)
+    ServiceAware<BufferAllocator> allocators;
+
+    @InjectService(timeout = 15_000)
+    ConfigurationAdmin configurationAdmin;
+
+    /** Every heap's metrics as they come and go (a heap bundle updated or configured anew). */
+    @InjectService(cardinality = 0)
+    ServiceAware<HeapMetrics> metricsServices;
+
     /** The allocator service as it is now (the registry bundle may have been restarted by a test). */
     BufferAllocator allocator() {
-        ServiceReference<BufferAllocator> reference = awaitValue("the BufferAllocator service",
-                () -> context.getServiceReference(BufferAllocator.class));
-        return context.getService(reference);
+        try {
+            BufferAllocator allocator = allocators.waitForService(SETTLE.toMillis());
+            if (allocator == null) {
+                throw new AssertionError("no BufferAllocator service within " + SETTLE);
+            }
+            return allocator;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
     }
 
     static AllocationRequest request(int count, BufferMemoryConstraints constraints, boolean cpuUsage) {
@@ -72,18 +92,13 @@ abstract class FrameworkTestSupport {
     /** used_size and live_buffers of every heap service, by service id. */
     Map<Long, String> heapUsage() {
         Map<Long, String> usage = new TreeMap<>();
-        try {
-            for (ServiceReference<HeapMetrics> reference : context.getServiceReferences(HeapMetrics.class, null)) {
-                HeapMetrics metrics = context.getService(reference);
-                if (metrics != null) {
-                    Map<String, Long> values = metrics.metrics();
-                    usage.put((Long) reference.getProperty("service.id"), reference.getProperty("heap.type") + " used="
-                            + values.get(HeapMetrics.USED_SIZE) + " live=" + values.get(HeapMetrics.LIVE_BUFFERS));
-                    context.ungetService(reference);
-                }
+        for (ServiceReference<HeapMetrics> reference : metricsServices.getServiceReferences()) {
+            HeapMetrics metrics = metricsServices.getService(reference);
+            if (metrics != null) {
+                Map<String, Long> values = metrics.metrics();
+                usage.put((Long) reference.getProperty("service.id"), reference.getProperty("heap.type") + " used="
+                        + values.get(HeapMetrics.USED_SIZE) + " live=" + values.get(HeapMetrics.LIVE_BUFFERS));
             }
-        } catch (org.osgi.framework.InvalidSyntaxException e) {
-            throw new AssertionError(e);
         }
         return usage;
     }
@@ -181,19 +196,14 @@ abstract class FrameworkTestSupport {
 
     /** The metrics object of the heap service registered now for {@code heapType}. */
     HeapMetrics heapMetrics(String heapType) {
-        return awaitValue("heap metrics of " + heapType, () -> {
-            try {
-                ServiceReference<HeapMetrics>[] found = context.getServiceReferences(HeapMetrics.class, "(heap.type=" + heapType
-                        + ")").toArray(ServiceReference[]::new);
-                return found.length == 0 ? null : context.getService(found[0]);
-            } catch (org.osgi.framework.InvalidSyntaxException e) {
-                throw new AssertionError(e);
-            }
-        });
+        return awaitValue("heap metrics of " + heapType, () -> metricsServices.getServiceReferences().stream()
+                .filter(reference -> heapType.equals(reference.getProperty("heap.type")))
+                .max(java.util.Comparator.comparingLong(reference -> (Long) reference.getProperty("service.id")))
+                .map(metricsServices::getService).orElse(null));
     }
 
     ConfigurationAdmin configurationAdmin() {
-        return context.getService(awaitValue("ConfigurationAdmin", () -> context.getServiceReference(ConfigurationAdmin.class)));
+        return configurationAdmin;
     }
 
     /** Sets the contiguous pool's size and waits until the active contiguous heap has it. */

@@ -16,7 +16,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.osgi.framework.Bundle;
-import org.osgi.framework.ServiceReference;
 
 /** Stopping the registry bundle mid-stream: clear errors, no deadlock, earlier buffers stay valid. */
 class RegistryRestartTest extends FrameworkTestSupport {
@@ -34,8 +33,7 @@ class RegistryRestartTest extends FrameworkTestSupport {
         List<String> unexpected = new CopyOnWriteArrayList<>();
         Thread client = Thread.ofPlatform().name("registry-restart-client").start(() -> {
             while (running.get()) {
-                ServiceReference<BufferAllocator> reference = context.getServiceReference(BufferAllocator.class);
-                BufferAllocator current = reference == null ? before : context.getService(reference);
+                BufferAllocator current = allocators.getService(); // tracked: null while the registry is down
                 try (BufferCollection collection = (current == null ? before : current).allocate(request(1, size(PAGE).build(), true))) {
                     served.incrementAndGet();
                 } catch (SysmemException e) {
