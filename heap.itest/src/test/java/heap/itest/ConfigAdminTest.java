@@ -8,8 +8,15 @@ import heap.api.HeapMetrics;
 import heap.api.allocator.BufferCollection;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.osgi.service.cm.Configuration;
+import org.osgi.test.common.annotation.Property;
+import org.osgi.test.common.annotation.config.InjectConfiguration;
+import org.osgi.test.common.annotation.config.WithConfiguration;
+import org.osgi.test.junit5.cm.ConfigurationExtension;
 
 /** Reconfiguring the contiguous pool through ConfigAdmin replaces the pool; old buffers drain first. */
+@ExtendWith(ConfigurationExtension.class)
 class ConfigAdminTest extends FrameworkTestSupport {
 
     @AfterEach
@@ -43,14 +50,20 @@ class ConfigAdminTest extends FrameworkTestSupport {
 
     /** A bad value is refused; the heap keeps running with the previous valid one, never vanishes. */
     @Test
-    void anInvalidPoolSizeIsRefusedAndTheHeapKeepsItsPreviousPool() throws Exception {
-        configureContiguousPool(16L << 20);
+    @WithConfiguration(pid = "heap.contiguous", location = "?", properties = {
+        @Property(key = "pool.size.bytes", value = "16777216", scalar = Property.Scalar.Long),
+        @Property(key = "guard.pages.per.buffer", value = "true", scalar = Property.Scalar.Boolean)})
+    void anInvalidPoolSizeIsRefusedAndTheHeapKeepsItsPreviousPool(
+            @InjectConfiguration("heap.contiguous") Configuration contiguous) throws Exception {
+        awaitTrue("the 16 MiB pool active", () -> allocator().heaps().stream().anyMatch(status ->
+                status.id().equals(HeapId.CONTIGUOUS_SYSTEM_RAM) && Long.valueOf(16L << 20).equals(
+                        status.metrics().get(HeapMetrics.CAPACITY))));
         for (Object bad : new Object[] {"banana", 100L, -1L}) {
             java.util.Dictionary<String, Object> properties = new java.util.Hashtable<>();
             properties.put("pool.size.bytes", bad);
             properties.put("guard.pages.per.buffer", "maybe");
             properties.put("pool.sise.bytes", 1L << 20); // misspelt: warned about, ignored
-            configurationAdmin().getConfiguration("heap.contiguous", "?").update(properties);
+            contiguous.update(properties);
             sleep(300); // a refused change must not take the heap down, not even for a moment after the update
             awaitTrue("still active with the 16 MiB pool after pool.size.bytes=" + bad, () -> allocator().heaps().stream()
                     .anyMatch(status -> status.id().equals(HeapId.CONTIGUOUS_SYSTEM_RAM)
