@@ -469,20 +469,61 @@ final class LogicalCollection {
 
     // ---- what participants hold
 
-    /** A token: sysmem's BufferCollectionToken. */
-    private final class Token implements BufferCollectionToken {
-        private final Node node;
-        private boolean closed;
+    /** What a token and a bound collection have in common: their node, and the calls both offer. */
+    private abstract class End implements AutoCloseable {
+        final Node node;
+        private final boolean token;
+        boolean closed;
 
-        Token(Node node) {
+        End(Node node, boolean token) {
             this.node = node;
+            this.token = token;
             openHandles++;
             node.account.track(this);
         }
 
-        @Override
         public long collectionId() {
             return id;
+        }
+
+        public void setName(int priority, String newName) {
+            synchronized (LogicalCollection.this) {
+                checkUsable(node, token, "setName");
+                LogicalCollection.this.setName(node, priority, newName);
+            }
+        }
+
+        public void setDebugName(String debugName) {
+            synchronized (LogicalCollection.this) {
+                checkUsable(node, token, "setDebugName");
+                LogicalCollection.this.setDebugName(node, debugName);
+            }
+        }
+
+        public void release() {
+            synchronized (LogicalCollection.this) {
+                checkUsable(node, token, "release");
+                node.released = true;
+            }
+        }
+
+        @Override
+        public void close() {
+            synchronized (LogicalCollection.this) {
+                if (closed) {
+                    return;
+                }
+                closed = true;
+                node.account.untrack(this);
+                closed(node, token);
+            }
+        }
+    }
+
+    /** A token: sysmem's BufferCollectionToken. */
+    private final class Token extends End implements BufferCollectionToken {
+        Token(Node node) {
+            super(node, true);
         }
 
         @Override
@@ -509,30 +550,6 @@ final class LogicalCollection {
             }
         }
 
-        @Override
-        public void setName(int priority, String newName) {
-            synchronized (LogicalCollection.this) {
-                checkUsable(node, true, "setName");
-                LogicalCollection.this.setName(node, priority, newName);
-            }
-        }
-
-        @Override
-        public void setDebugName(String debugName) {
-            synchronized (LogicalCollection.this) {
-                checkUsable(node, true, "setDebugName");
-                LogicalCollection.this.setDebugName(node, debugName);
-            }
-        }
-
-        @Override
-        public void release() {
-            synchronized (LogicalCollection.this) {
-                checkUsable(node, true, "release");
-                node.released = true;
-            }
-        }
-
         SharedCollection bindTo(Account binder) {
             synchronized (LogicalCollection.this) {
                 if (closed) {
@@ -553,37 +570,15 @@ final class LogicalCollection {
         }
 
         @Override
-        public void close() {
-            synchronized (LogicalCollection.this) {
-                if (closed) {
-                    return;
-                }
-                closed = true;
-                node.account.untrack(this);
-                closed(node, true);
-            }
-        }
-
-        @Override
         public String toString() {
             return "token of shared collection " + id + " for " + node.label();
         }
     }
 
     /** A bound participant: sysmem's BufferCollection. */
-    private final class Collection implements SharedCollection {
-        private final Node node;
-        private boolean closed;
-
+    private final class Collection extends End implements SharedCollection {
         Collection(Node node) {
-            this.node = node;
-            openHandles++;
-            node.account.track(this);
-        }
-
-        @Override
-        public long collectionId() {
-            return id;
+            super(node, false);
         }
 
         @Override
@@ -626,42 +621,6 @@ final class LogicalCollection {
                 checkUsable(node, false, "attachToken");
                 Set<VmoRight> granted = narrowed(node, rights, "attachToken");
                 return new Token(new Node(node, true, granted, node.account, node.debugName + " then AttachToken()"));
-            }
-        }
-
-        @Override
-        public void setName(int priority, String newName) {
-            synchronized (LogicalCollection.this) {
-                checkUsable(node, false, "setName");
-                LogicalCollection.this.setName(node, priority, newName);
-            }
-        }
-
-        @Override
-        public void setDebugName(String debugName) {
-            synchronized (LogicalCollection.this) {
-                checkUsable(node, false, "setDebugName");
-                LogicalCollection.this.setDebugName(node, debugName);
-            }
-        }
-
-        @Override
-        public void release() {
-            synchronized (LogicalCollection.this) {
-                checkUsable(node, false, "release");
-                node.released = true;
-            }
-        }
-
-        @Override
-        public void close() {
-            synchronized (LogicalCollection.this) {
-                if (closed) {
-                    return;
-                }
-                closed = true;
-                node.account.untrack(this);
-                closed(node, false);
             }
         }
 

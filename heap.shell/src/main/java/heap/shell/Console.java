@@ -32,18 +32,38 @@ import org.osgi.service.component.runtime.dto.ComponentDescriptionDTO;
  */
 @Component(immediate = true, service = {})
 public class Console {
-    private static final String STARTED = "heap.console.started";
+    private static final String MARKER = "(heap.console=running)";
 
     @Activate
     public Console(@Reference CommandProcessor processor, @Reference BufferAllocator allocator,
             @Reference HeapCommands commands, @Reference ServiceComponentRuntime components, BundleContext context) {
-        if (Boolean.parseBoolean(context.getProperty("heap.console")) && System.getProperty(STARTED) == null) {
-            System.setProperty(STARTED, "true"); // one console per process, even if this bundle restarts
+        if (Boolean.parseBoolean(context.getProperty("heap.console")) && claimTheConsole(context)) {
             ScriptExit.install(commands::failures);
             Thread.ofPlatform().daemon().name("heap-console").start(() -> {
                 awaitPlatform(allocator, components, context);
                 run(processor, context, commands);
             });
+        }
+    }
+
+    /**
+     * One console per framework, even if this bundle restarts (its thread keeps reading stdin): the claim is a
+     * marker service registered through the system bundle, so it outlives this bundle and ends with the framework.
+     */
+    private static boolean claimTheConsole(BundleContext context) {
+        BundleContext framework = context.getBundle(0).getBundleContext();
+        synchronized (framework) {
+            try {
+                if (framework.getServiceReferences((String) null, MARKER) != null) {
+                    return false;
+                }
+            } catch (org.osgi.framework.InvalidSyntaxException e) {
+                throw new IllegalStateException(e);
+            }
+            java.util.Hashtable<String, Object> marker = new java.util.Hashtable<>();
+            marker.put("heap.console", "running");
+            framework.registerService(Object.class.getName(), new Object(), marker);
+            return true;
         }
     }
 
