@@ -194,6 +194,21 @@ class ContiguousPoolHeapTest {
         assertEquals(1, heap.metrics().get("pool_released"));
     }
 
+    /** heap.api's standard keys mean the heap's buffers and failures, whatever the pool keeps around them. */
+    @Test
+    void theStandardMetricsMeanWhatHeapApiSaysWithGuardPagesToo() {
+        ContiguousPoolHeap heap = heap(16 * PAGE, true, false);
+        Vmo vmo = heap.allocateVmo(2 * PAGE, settings(2 * PAGE, 0), 12, 0);
+        assertThrows(StatusException.class, () -> heap.allocateVmo(PAGE + 1, settings(PAGE + 1, 0), 12, 1));
+        Map<String, Long> metrics = heap.metrics();
+        assertEquals(2 * PAGE, metrics.get(HeapMetrics.USED_SIZE), "the buffer's bytes, not its guard pages");
+        assertEquals(4 * PAGE, metrics.get("region_used_bytes"), "the region holds a guard page at each end");
+        assertEquals(1, metrics.get(HeapMetrics.ALLOCATIONS_FAILED), "every failed allocateVmo, not only region misses");
+        assertEquals(0, metrics.get("region_allocations_failed"));
+        assertEquals(1, metrics.get(HeapMetrics.LIVE_BUFFERS));
+        vmo.close();
+    }
+
     @Test
     void publishesSysmemsPoolMetrics() {
         ContiguousPoolHeap heap = heap(8 * PAGE, false, false);
@@ -206,10 +221,12 @@ class ContiguousPoolHeapTest {
         assertThrows(StatusException.class, () -> heap.allocateVmo(2 * PAGE, settings(2 * PAGE, 0), 11, 9));
         Map<String, Long> metrics = heap.metrics();
         assertEquals(6 * PAGE, metrics.get("used_size"));
+        assertEquals(6 * PAGE, metrics.get("region_used_bytes"));
         assertEquals(8 * PAGE, metrics.get("high_water_mark"));
         assertEquals(0, metrics.get("free_at_high_water_mark"));
         assertEquals(0, metrics.get("max_free_at_high_water"));
         assertEquals(1, metrics.get("allocations_failed"));
+        assertEquals(1, metrics.get("region_allocations_failed"));
         assertEquals(1, metrics.get("allocations_failed_fragmentation"));
         assertEquals(PAGE, metrics.get("largest_free_region"));
         assertEquals(2 * PAGE, metrics.get("largest_10_free_regions_sum"));

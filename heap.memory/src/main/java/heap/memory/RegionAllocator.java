@@ -194,11 +194,13 @@ public final class RegionAllocator {
     /** Sysmem's names: used_size, high_water_mark, free_at_high_water_mark, max_free_at_high_water, … */
     public synchronized Map<String, Long> metrics() {
         Map<String, Long> metrics = new LinkedHashMap<>();
-        metrics.put("used_size", used);
+        // Distinct from the heap's standard used_size and allocations_failed (heap.api): regions include guard pages,
+        // and only failures to find a region count here.
+        metrics.put("region_used_bytes", used);
         metrics.put("high_water_mark", highWaterMark);
         metrics.put("free_at_high_water_mark", freeAtHighWaterMark);
         metrics.put("max_free_at_high_water", maxFreeAtHighWater);
-        metrics.put("allocations_failed", failed);
+        metrics.put("region_allocations_failed", failed);
         metrics.put("allocations_failed_fragmentation", failedFragmentation);
         metrics.put("largest_free_region", largestFreeRegion());
         long top10 = 0;

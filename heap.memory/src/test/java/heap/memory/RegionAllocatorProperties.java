@@ -50,7 +50,7 @@ class RegionAllocatorProperties {
             }
             assertPartition(capacity, live, allocator.freeRegions());
         }
-        assertEquals(expectedFailures, allocator.metrics().get("allocations_failed"));
+        assertEquals(expectedFailures, allocator.metrics().get("region_allocations_failed"));
         assertEquals(expectedFragmentationFailures, allocator.metrics().get("allocations_failed_fragmentation"));
         for (Region region : live) {
             allocator.free(region.offset(), region.size());

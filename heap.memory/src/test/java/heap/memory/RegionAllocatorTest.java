@@ -66,7 +66,7 @@ class RegionAllocatorTest {
         assertEquals(-1, allocator.allocate(2 * UNIT, 0), "2 units are free but not together");
         assertEquals(-1, allocator.allocate(4 * UNIT, 0), "only 2 units are free at all");
         Map<String, Long> metrics = allocator.metrics();
-        assertEquals(2, metrics.get("allocations_failed"));
+        assertEquals(2, metrics.get("region_allocations_failed"));
         assertEquals(1, metrics.get("allocations_failed_fragmentation"));
         assertEquals(UNIT, metrics.get("largest_free_region"));
         assertEquals(2 * UNIT, metrics.get("largest_10_free_regions_sum"));

@@ -88,6 +88,9 @@ class SecureHeapTest {
         StatusException full = assertThrows(StatusException.class, () -> heap.allocateVmo(PAGE, settings(PAGE), 3, 8));
         assertEquals(Status.NO_MEMORY, full.status());
         assertTrue(full.getMessage().contains("0 of 8388608 bytes free"), full.getMessage());
+        assertEquals(8 * MIB, heap.metrics().get("used_size"), "heap.api's used_size: the live buffers' bytes");
+        assertEquals(1, heap.metrics().get("allocations_failed"), "heap.api's allocations_failed: every failed call");
+        assertEquals(8 * MIB, heap.metrics().get("region_used_bytes"));
         buffers.forEach(Vmo::close);
         assertEquals(0, heap.metrics().get("used_size"));
         assertEquals(8 * MIB, heap.metrics().get("largest_free_region"), "the whole range is one free range again");
