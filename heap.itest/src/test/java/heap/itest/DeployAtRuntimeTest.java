@@ -27,6 +27,11 @@ class DeployAtRuntimeTest extends FrameworkTestSupport {
         try {
             bundle.start();
             awaitActive(EXAMPLE);
+            javax.management.MBeanServer jmx = java.lang.management.ManagementFactory.getPlatformMBeanServer();
+            javax.management.ObjectName exampleBean = new javax.management.ObjectName(
+                    "heap.platform:type=Heap,heapType=\"example.heap.BOUNDED\",id=0,*");
+            awaitTrue("the example heap's MBean appears", () -> jmx.queryNames(exampleBean, null).size() == 1);
+            javax.management.ObjectName bean = jmx.queryNames(exampleBean, null).iterator().next();
             HeapMetrics exampleMetrics = heapMetrics(EXAMPLE.heapType());
             BufferCollection collection = allocator().allocate(request(2, size(PAGE).permittedHeaps(EXAMPLE).build(), true));
             assertEquals(EXAMPLE, collection.settings().bufferSettings().heap());
@@ -43,12 +48,16 @@ class DeployAtRuntimeTest extends FrameworkTestSupport {
                 fill(buffer, (byte) 0x43);
             }
             assertEquals(2, exampleMetrics.metrics().get(HeapMetrics.LIVE_BUFFERS));
+            assertEquals("draining", jmx.getAttribute(bean, "State"), "JMX shows the truth after the stop");
+            assertEquals(2L, jmx.getAttribute(bean, "LiveBuffers"));
 
             collection.close();
             awaitTrue("deleted in the stopped heap", () -> exampleMetrics.metrics().get(HeapMetrics.LIVE_BUFFERS) == 0
                     && exampleMetrics.metrics().get(HeapMetrics.RECLAIMED) == 2);
             awaitTrue("the drained heap leaves the registry", () -> allocator().heaps().stream()
                     .noneMatch(status -> status.id().equals(EXAMPLE)));
+            assertTrue(!jmx.isRegistered(bean), "its MBean went with it");
+            assertTrue(jmx.isRegistered(new javax.management.ObjectName("heap.platform:type=Registry")));
         } finally {
             bundle.uninstall();
         }

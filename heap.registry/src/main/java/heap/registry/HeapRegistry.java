@@ -127,6 +127,27 @@ public class HeapRegistry implements BufferAllocator {
     private volatile Limits limits;
     private volatile boolean stopped;
 
+    /** What operators watch (JMX): heaps bound, changing state, gone. */
+    public interface Events {
+        Events NONE = new Events() {
+        };
+
+        default void bound(HeapId heap, long serviceId) {
+        }
+
+        default void changed(HeapId heap, long serviceId, String state, String message) {
+        }
+
+        default void gone(HeapId heap, long serviceId) {
+        }
+    }
+
+    private volatile Events events = Events.NONE;
+
+    public void setEvents(Events events) {
+        this.events = events;
+    }
+
     public HeapRegistry(Limits limits) {
         this.limits = limits;
         accounts.put(direct.bundleId, direct);
@@ -143,6 +164,10 @@ public class HeapRegistry implements BufferAllocator {
                 call.interruptIfOverdue(limit, now);
             }
         }
+    }
+
+    public Limits limits() {
+        return limits;
     }
 
     public void setLimits(Limits limits) {
@@ -163,6 +188,7 @@ public class HeapRegistry implements BufferAllocator {
                 (int) longProperty(serviceProperties, "service.ranking"), bindSequence.incrementAndGet(),
                 Boolean.TRUE.equals(secure) || "true".equals(secure));
         entries.add(entry);
+        events.bound(entry.id, entry.serviceId);
         try {
             entry.bound(heap.bind(properties -> onRegister(entry, properties)));
         } catch (RuntimeException e) {
@@ -215,6 +241,8 @@ public class HeapRegistry implements BufferAllocator {
     }
 
     private void removeEntry(HeapEntry entry) {
+        events.changed(entry.id, entry.serviceId, "draining", entry + " went away with " + entry.live.get()
+                + " buffers outstanding");
         heapsExpectedSinceNanos = System.nanoTime();
         closeBinding(entry);
         LOG.log(Level.INFO, entry + " went away with " + entry.live.get() + " buffers outstanding");
@@ -717,6 +745,7 @@ public class HeapRegistry implements BufferAllocator {
             quarantine(entry, violation);
         } else if (properties != null && entry.state(true) == HeapState.ACTIVE) {
             LOG.log(Level.INFO, entry + " registered: " + properties);
+            events.changed(entry.id, entry.serviceId, "registered", entry + " registered: " + properties);
             synchronized (registrations) {
                 registrations.notifyAll();
             }
@@ -726,6 +755,7 @@ public class HeapRegistry implements BufferAllocator {
     private void quarantine(HeapEntry entry, String reason) {
         if (entry.quarantine(reason)) {
             LOG.log(Level.WARNING, "protocol violation: " + entry + " " + reason + "; quarantined, never routed");
+            events.changed(entry.id, entry.serviceId, "quarantined", entry + " " + reason);
         }
     }
 
@@ -742,6 +772,7 @@ public class HeapRegistry implements BufferAllocator {
 
     private void removeIfDrained(HeapEntry entry) {
         if (entry.serviceGone() && entry.live.get() == 0 && entries.remove(entry)) {
+            events.gone(entry.id, entry.serviceId);
             LOG.log(Level.INFO, entry + " drained: every buffer it gave out is deleted or lost");
             for (RegistryCollection collection : collections.values()) {
                 if (collection.heap == entry && collection.onlyLostLeft() && collections.remove(collection.id(), collection)) {

@@ -65,9 +65,13 @@ public class HeapRegistryComponent extends HeapRegistry {
     private final ServiceRegistration<ManagedServiceFactory> quotaRegistration;
     private final ServiceRegistration<ConfigurationPlugin> guardRegistration;
 
+    private final JmxExport jmx;
+
     @Activate
     public HeapRegistryComponent(Config config, BundleContext context) {
         super(limits(config));
+        jmx = new JmxExport(this, java.lang.management.ManagementFactory.getPlatformMBeanServer());
+        setEvents(jmx);
         allocatorRegistration = context.registerService(BufferAllocator.class, new Views(), null);
         Dictionary<String, Object> quotaProperties = new Hashtable<>();
         quotaProperties.put(Constants.SERVICE_PID, QuotaConfigurations.FACTORY_PID);
@@ -89,6 +93,7 @@ public class HeapRegistryComponent extends HeapRegistry {
         allocatorRegistration.unregister();
         quotaRegistration.unregister();
         guardRegistration.unregister();
+        jmx.close();
     }
 
     // Heaps are known by their service.id, as SCR's dynamic references and Aries Typed Event's bus key services.

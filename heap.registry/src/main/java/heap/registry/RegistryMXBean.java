@@ -1,0 +1,38 @@
+package heap.registry;
+
+import java.util.List;
+
+/**
+ * The registry as a JMX client sees it ({@code heap.platform:type=Registry}): counts, limits, collections and the
+ * bundles that hold buffers. It sends a notification when a heap registers, is quarantined, starts draining or is
+ * gone (types {@code heap.registered}, {@code heap.quarantined}, {@code heap.draining}, {@code heap.gone}).
+ */
+public interface RegistryMXBean {
+    int getHeapCount();
+
+    int getCollectionCount();
+
+    int getNegotiationCount();
+
+    long getMaxBufferBytes();
+
+    long getMaxCollectionBytes();
+
+    int getMaxBufferCount();
+
+    /** One row per collection: id, heap served by, owner, buffers, not yet reclaimed, lost. */
+    List<CollectionRow> getCollections();
+
+    /** One row per bundle and heap: live buffers, bytes, peak, failed, reclaimed at stop, held back. */
+    List<OwnerRow> getOwners();
+
+    /** A collection, as open types can carry it. */
+    record CollectionRow(long id, String servedBy, String owner, boolean ownerStopped, int buffers,
+            int buffersNotReclaimed, int buffersLost) {
+    }
+
+    /** One bundle's use of one heap. */
+    record OwnerRow(String bundle, long bundleId, boolean stopped, String heap, long liveBuffers, long bytes,
+            long peakBytes, long allocationsFailed, long reclaimedBuffers, long heldBackBytes) {
+    }
+}

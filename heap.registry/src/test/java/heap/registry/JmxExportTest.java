@@ -1,0 +1,66 @@
+package heap.registry;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import heap.api.HeapId;
+import heap.api.allocator.BufferCollection;
+import heap.registry.FakeHeap.Fault;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import javax.management.MBeanServer;
+import javax.management.MBeanServerFactory;
+import javax.management.ObjectName;
+import javax.management.openmbean.CompositeData;
+import javax.management.openmbean.TabularData;
+import org.junit.jupiter.api.Test;
+
+/** Every bound heap and the registry as MXBeans that follow the heaps' lifecycle, with notifications. */
+class JmxExportTest extends RegistryTestSupport {
+    private final MBeanServer server = MBeanServerFactory.newMBeanServer();
+
+    @Test
+    void heapMBeansAppearChangeAndGoWithTheirHeaps() throws Exception {
+        JmxExport jmx = new JmxExport(registry, server);
+        registry.setEvents(jmx);
+        List<String> notifications = new CopyOnWriteArrayList<>();
+        ObjectName registryName = new ObjectName("heap.platform:type=Registry");
+        server.addNotificationListener(registryName, (notification, handback) -> notifications.add(notification.getType()),
+                null, null);
+
+        FakeHeap heap = add(HeapId.SYSTEM_RAM, ALL_DOMAINS, Fault.NONE);
+        ObjectName heapName = JmxExport.heapName(HeapId.SYSTEM_RAM, status(heap).serviceId());
+        assertTrue(server.isRegistered(heapName), heapName.toString());
+        assertEquals("active", server.getAttribute(heapName, "State"));
+        assertEquals(HeapId.SYSTEM_RAM.heapType(), server.getAttribute(heapName, "HeapType"));
+
+        BufferCollection collection = registry.allocate(request(2, size(PAGE).build(), true));
+        assertEquals(2L, server.getAttribute(heapName, "LiveBuffers"));
+        assertEquals(1, server.getAttribute(registryName, "CollectionCount"));
+        CompositeData[] rows = (CompositeData[]) server.getAttribute(registryName, "Collections");
+        assertEquals(2, rows[0].get("buffers"));
+        assertEquals("direct caller [-1]", rows[0].get("owner"));
+        assertTrue(server.getAttribute(heapName, "Metrics") instanceof TabularData);
+
+        registry.removeHeap(status(heap).serviceId());
+        assertEquals("draining", server.getAttribute(heapName, "State"));
+        collection.close();
+        assertFalse(server.isRegistered(heapName), "gone once drained");
+        assertEquals(List.of("heap.registered", "heap.draining", "heap.gone"), notifications);
+
+        jmx.close();
+        assertFalse(server.isRegistered(registryName));
+    }
+
+    @Test
+    void aQuarantinedHeapSaysSo() throws Exception {
+        JmxExport jmx = new JmxExport(registry, server);
+        registry.setEvents(jmx);
+        FakeHeap twice = add(HeapId.SYSTEM_RAM, ALL_DOMAINS, Fault.ON_REGISTER_TWICE);
+        ObjectName heapName = JmxExport.heapName(HeapId.SYSTEM_RAM, status(twice).serviceId());
+        assertEquals("quarantined", server.getAttribute(heapName, "State"));
+        assertTrue(((String) server.getAttribute(heapName, "Reason")).contains("OnRegister 2 times"));
+        jmx.close();
+    }
+}
