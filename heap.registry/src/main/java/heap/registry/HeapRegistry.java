@@ -144,6 +144,16 @@ public class HeapRegistry implements BufferAllocator {
 
     private volatile Events events = Events.NONE;
 
+    private record RoutingSnapshot(long version, List<Candidate<HeapEntry>> candidates) {
+    }
+
+    private record LastAggregate(AllocationRequest request, Routing.Aggregate aggregate) {
+    }
+
+    private final AtomicLong routingVersion = new AtomicLong();
+    private volatile RoutingSnapshot routingSnapshot;
+    private volatile LastAggregate lastAggregate;
+
     public void setEvents(Events events) {
         this.events = events;
     }
@@ -188,6 +198,7 @@ public class HeapRegistry implements BufferAllocator {
                 (int) longProperty(serviceProperties, "service.ranking"), bindSequence.incrementAndGet(),
                 Boolean.TRUE.equals(secure) || "true".equals(secure));
         entries.add(entry);
+        routingChanged();
         events.bound(entry.id, entry.serviceId);
         try {
             entry.bound(heap.bind(properties -> onRegister(entry, properties)));
@@ -214,6 +225,7 @@ public class HeapRegistry implements BufferAllocator {
                 if (ranking != entry.ranking) {
                     LOG.log(Level.INFO, entry + " ranking " + entry.ranking + " -> " + ranking);
                     entry.ranking = ranking;
+                    routingChanged();
                 }
                 return;
             }
@@ -314,7 +326,7 @@ public class HeapRegistry implements BufferAllocator {
         if (account.stopped()) {
             throw new SysmemException(SysmemError.UNSPECIFIED, account + " has stopped: its allocator view is closed");
         }
-        Routing.Aggregate aggregate = Routing.aggregate(request.participants());
+        Routing.Aggregate aggregate = aggregateOf(request); // requests are immutable: the same one, the same aggregate
         Allocation allocation = allocate(aggregate, request.bufferCount(), account, nextCollectionId.getAndIncrement(),
                 account.owner());
         return new ClientCollection(this, allocation.record(), allocation.handles(), allocation.heap().toString());
@@ -718,13 +730,37 @@ public class HeapRegistry implements BufferAllocator {
         }
     }
 
+    /** The routable heaps, computed again only after something that decides routing changed. */
     private List<Candidate<HeapEntry>> candidates() {
+        RoutingSnapshot snapshot = routingSnapshot;
+        long version = routingVersion.get();
+        if (snapshot != null && snapshot.version() == version) {
+            return snapshot.candidates();
+        }
         List<HeapEntry> preferred = preferredEntries();
         List<Candidate<HeapEntry>> candidates = new ArrayList<>(preferred.size());
         for (HeapEntry entry : preferred) {
             candidates.add(new Candidate<>(entry.id, entry.properties(), entry.secure, entry));
         }
+        // Stamped with the version read before computing: a change meanwhile makes it stale at once.
+        routingSnapshot = new RoutingSnapshot(version, List.copyOf(candidates));
         return candidates;
+    }
+
+    /** A heap bound, registered, quarantined, gone, drained or re-ranked: the next allocation routes afresh. */
+    private void routingChanged() {
+        routingVersion.incrementAndGet();
+    }
+
+    /** The participants' aggregate of a request seen last: clients that repeat a request skip the work. */
+    private Routing.Aggregate aggregateOf(AllocationRequest request) {
+        LastAggregate last = lastAggregate;
+        if (last != null && last.request() == request) {
+            return last.aggregate();
+        }
+        Routing.Aggregate aggregate = Routing.aggregate(request.participants());
+        lastAggregate = new LastAggregate(request, aggregate);
+        return aggregate;
     }
 
     /** Per HeapId, the routable instance with the highest service ranking, then the newest. */
@@ -741,6 +777,7 @@ public class HeapRegistry implements BufferAllocator {
 
     private void onRegister(HeapEntry entry, HeapProperties properties) {
         String violation = entry.registered(properties);
+        routingChanged();
         if (violation != null) {
             quarantine(entry, violation);
         } else if (properties != null && entry.state(true) == HeapState.ACTIVE) {
@@ -754,6 +791,7 @@ public class HeapRegistry implements BufferAllocator {
 
     private void quarantine(HeapEntry entry, String reason) {
         if (entry.quarantine(reason)) {
+            routingChanged();
             LOG.log(Level.WARNING, "protocol violation: " + entry + " " + reason + "; quarantined, never routed");
             events.changed(entry.id, entry.serviceId, "quarantined", entry + " " + reason);
         }
@@ -761,6 +799,7 @@ public class HeapRegistry implements BufferAllocator {
 
     private void closeBinding(HeapEntry entry) {
         HeapBinding binding = entry.unbind();
+        routingChanged();
         if (binding != null) {
             try {
                 binding.close();
@@ -772,6 +811,7 @@ public class HeapRegistry implements BufferAllocator {
 
     private void removeIfDrained(HeapEntry entry) {
         if (entry.serviceGone() && entry.live.get() == 0 && entries.remove(entry)) {
+            routingChanged();
             events.gone(entry.id, entry.serviceId);
             LOG.log(Level.INFO, entry + " drained: every buffer it gave out is deleted or lost");
             for (RegistryCollection collection : collections.values()) {

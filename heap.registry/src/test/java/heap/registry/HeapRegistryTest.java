@@ -250,6 +250,21 @@ class HeapRegistryTest extends RegistryTestSupport {
         assertEquals(1, second.deletes.get());
     }
 
+    /** The same request object reused: its aggregate is reused, the heap choice never (a new heap takes over at once). */
+    @Test
+    void aRepeatedRequestIsRoutedAfreshWhenTheHeapsChange() {
+        var repeated = request(1, size(PAGE).build(), true);
+        FakeHeap first = add(FakeHeap.systemRam(Fault.NONE), 0);
+        registry.allocate(repeated).close();
+        FakeHeap better = add(FakeHeap.systemRam(Fault.NONE), 5);
+        registry.allocate(repeated).close();
+        assertEquals(1, first.allocations.get());
+        assertEquals(1, better.allocations.get(), "the higher-ranked heap bound since took the repeated request");
+        registry.removeHeap(status(better).serviceId());
+        registry.allocate(repeated).close();
+        assertEquals(2, first.allocations.get(), "and once it went, the first one again");
+    }
+
     /** A ranking changed on a live heap service takes effect for the next allocation (the service-id keyed update). */
     @Test
     void aRankingChangedOnALiveHeapTakesEffect() {
