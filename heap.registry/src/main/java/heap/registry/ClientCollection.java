@@ -9,8 +9,14 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 /** What a client holds: its handles to the collection's buffers. Dropped without close, it is reported. */
 final class ClientCollection implements BufferCollection {
-    private static final Cleaner LEAKS = Cleaner.create(Thread.ofPlatform().daemon()
-            .name("heap.registry-leak-detector").factory());
+    /** Striped by thread, as the VMO leak detectors are: one Cleaner is one list under one lock. */
+    private static final Cleaner[] LEAKS = new Cleaner[Math.max(2, Runtime.getRuntime().availableProcessors())];
+
+    static {
+        for (int i = 0; i < LEAKS.length; i++) {
+            LEAKS[i] = Cleaner.create(Thread.ofPlatform().daemon().name("heap.registry-leak-detector-" + i).factory());
+        }
+    }
 
     final HeapRegistry registry;
     final RegistryCollection record;
@@ -27,7 +33,7 @@ final class ClientCollection implements BufferCollection {
         long id = record.id();
         int count = buffers.size();
         long bytes = record.settings().bufferSettings().sizeBytes();
-        this.cleanable = LEAKS.register(this, () -> {
+        this.cleanable = LEAKS[(int) (Thread.currentThread().threadId() % LEAKS.length)].register(this, () -> {
             if (!closedFlag.get()) {
                 HeapRegistry.LOG.log(System.Logger.Level.WARNING, "collection " + id + " (" + count + " x " + bytes
                         + " bytes on " + heap + ") was dropped without close; its buffers go back as the garbage "

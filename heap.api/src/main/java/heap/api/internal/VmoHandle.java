@@ -32,7 +32,7 @@ final class VmoHandle implements Vmo {
         this.object = object;
         this.rights = canonical(rights);
         this.lease = new VmoObject.Lease(object);
-        this.cleanable = VmoObject.CLEANER.register(this, lease);
+        this.cleanable = VmoObject.cleaner().register(this, lease);
     }
 
     @Override
@@ -360,11 +360,11 @@ final class VmoHandle implements Vmo {
             this.owner = shared ? null : Thread.currentThread();
             if (shared) {
                 this.lease = new VmoObject.Lease(object, VmoObject.Lease.Kind.SHARED_MAPPING, arena);
-                this.cleanable = VmoObject.CLEANER.register(this, lease);
+                this.cleanable = VmoObject.cleaner().register(this, lease);
             } else {
                 // Watching the scope, not this object: a segment kept after the mapping is dropped keeps the memory.
                 this.lease = new VmoObject.Lease(object, VmoObject.Lease.Kind.CONFINED_MAPPING, null);
-                this.cleanable = VmoObject.CLEANER.register(arena.scope(), lease);
+                this.cleanable = VmoObject.cleaner().register(arena.scope(), lease);
             }
         }
 

@@ -25,7 +25,24 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class VmoObject {
     static final System.Logger LOG = System.getLogger("heap.api.vmo");
-    static final Cleaner CLEANER = Cleaner.create(Thread.ofPlatform().daemon().name("vmo-leak-detector").factory());
+    /**
+     * The leak detectors: one per core, a thread picking by its id, because a Cleaner keeps its registrations in one
+     * list under one lock, and every handle and mapping registers and deregisters there.
+     */
+    private static final Cleaner[] CLEANERS = leakDetectors(Math.max(2, Runtime.getRuntime().availableProcessors()));
+
+    private static Cleaner[] leakDetectors(int count) {
+        Cleaner[] cleaners = new Cleaner[count];
+        for (int i = 0; i < count; i++) {
+            cleaners[i] = Cleaner.create(Thread.ofPlatform().daemon().name("vmo-leak-detector-" + i).factory());
+        }
+        return cleaners;
+    }
+
+    /** The calling thread's leak detector. */
+    static Cleaner cleaner() {
+        return CLEANERS[(int) (Thread.currentThread().threadId() % CLEANERS.length)];
+    }
     private static final AtomicLong KOIDS = new AtomicLong(1000);
     private static final AtomicLong LEAKED = new AtomicLong();
 
