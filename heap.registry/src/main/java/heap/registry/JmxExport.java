@@ -25,7 +25,10 @@ import javax.management.StandardMBean;
  */
 final class JmxExport implements HeapRegistry.Events {
     static final String DOMAIN = "heap.platform";
-    private static final String[] TYPES = {"heap.registered", "heap.quarantined", "heap.draining", "heap.gone"};
+    private static final String[] TYPES = {"heap.registered", "heap.quarantined", "heap.draining", "heap.gone",
+        "heap.guard.corruption"};
+    /** The metrics in which a heap counts memory corruption it found (guard pages, unused pages). */
+    private static final List<String> CORRUPTION_COUNTERS = List.of("guard_failures", "unused_page_failures");
 
     private final HeapRegistry registry;
     private final MBeanServer server;
@@ -33,12 +36,31 @@ final class JmxExport implements HeapRegistry.Events {
     private final NotificationBroadcasterSupport broadcaster = new NotificationBroadcasterSupport(
             new MBeanNotificationInfo(TYPES, Notification.class.getName(), "heaps registered, quarantined, draining, gone"));
     private final AtomicLong sequence = new AtomicLong();
+    private final Map<Long, Long> corruptionSeen = new java.util.concurrent.ConcurrentHashMap<>();
+    private final java.util.concurrent.ScheduledExecutorService watcher = java.util.concurrent.Executors
+            .newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("heap.registry-jmx").factory());
 
     JmxExport(HeapRegistry registry, MBeanServer server) {
         this.registry = registry;
         this.server = server;
         this.registryName = name("type=Registry");
         register(new StandardEmitterMBean(new Registry(), RegistryMXBean.class, true, broadcaster), registryName);
+        watcher.scheduleWithFixedDelay(this::checkCorruption, 1, 1, java.util.concurrent.TimeUnit.SECONDS);
+    }
+
+    /** A heap whose corruption counters grew since the last look: one notification naming it and the count. */
+    void checkCorruption() {
+        for (HeapStatus status : registry.heaps()) {
+            long count = 0;
+            for (String counter : CORRUPTION_COUNTERS) {
+                count += status.metrics().getOrDefault(counter, 0L);
+            }
+            Long before = corruptionSeen.put(status.serviceId(), count);
+            if (count > (before == null ? 0 : before)) {
+                notify("heap.guard.corruption", heapName(status.id(), status.serviceId()), "heap " + status.id()
+                        + " found memory corruption: " + count + " reports so far (guard_failures, unused_page_failures)");
+            }
+        }
     }
 
     static ObjectName heapName(HeapId heap, long serviceId) {
@@ -65,6 +87,7 @@ final class JmxExport implements HeapRegistry.Events {
 
     /** Every MBean this export registered goes. */
     void close() {
+        watcher.shutdownNow();
         try {
             for (ObjectName name : server.queryNames(name("*"), null)) {
                 unregister(name);

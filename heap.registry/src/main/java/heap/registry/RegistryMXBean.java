@@ -5,7 +5,8 @@ import java.util.List;
 /**
  * The registry as a JMX client sees it ({@code heap.platform:type=Registry}): counts, limits, collections and the
  * bundles that hold buffers. It sends a notification when a heap registers, is quarantined, starts draining or is
- * gone (types {@code heap.registered}, {@code heap.quarantined}, {@code heap.draining}, {@code heap.gone}).
+ * gone (types {@code heap.registered}, {@code heap.quarantined}, {@code heap.draining}, {@code heap.gone}), and when
+ * a heap's corruption counters grow ({@code heap.guard.corruption}).
  */
 public interface RegistryMXBean {
     int getHeapCount();

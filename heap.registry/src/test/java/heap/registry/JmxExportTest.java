@@ -53,6 +53,31 @@ class JmxExportTest extends RegistryTestSupport {
         assertFalse(server.isRegistered(registryName));
     }
 
+    /** A heap whose guard_failures grow raises one notification per growth, naming it. */
+    @Test
+    void aGrowingCorruptionCounterRaisesANotification() throws Exception {
+        java.util.concurrent.atomic.AtomicLong guardFailures = new java.util.concurrent.atomic.AtomicLong();
+        FakeHeap plain = new FakeHeap(HeapId.SYSTEM_RAM, ALL_DOMAINS, Fault.NONE);
+        heap.api.Heap counting = (heap.api.Heap) java.lang.reflect.Proxy.newProxyInstance(getClass().getClassLoader(),
+                new Class<?>[] {heap.api.Heap.class, heap.api.HeapMetrics.class}, (proxy, method, args) ->
+                        method.getName().equals("metrics") ? java.util.Map.of("guard_failures", guardFailures.get())
+                                : method.invoke(plain, args));
+        JmxExport jmx = new JmxExport(registry, server);
+        registry.setEvents(jmx);
+        List<String> notifications = new CopyOnWriteArrayList<>();
+        server.addNotificationListener(new ObjectName("heap.platform:type=Registry"),
+                (notification, handback) -> notifications.add(notification.getType() + " " + notification.getMessage()),
+                null, null);
+        registry.addHeap(counting, plain.serviceProperties(77, 0), "counting");
+        jmx.checkCorruption();
+        guardFailures.set(2);
+        jmx.checkCorruption();
+        jmx.checkCorruption();
+        assertEquals(1, notifications.stream().filter(n -> n.startsWith("heap.guard.corruption")).count(), notifications.toString());
+        assertTrue(notifications.stream().anyMatch(n -> n.contains("2 reports so far")), notifications.toString());
+        jmx.close();
+    }
+
     @Test
     void aQuarantinedHeapSaysSo() throws Exception {
         JmxExport jmx = new JmxExport(registry, server);
