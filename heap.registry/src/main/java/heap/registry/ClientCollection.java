@@ -24,12 +24,13 @@ final class ClientCollection implements BufferCollection {
     private final AtomicBoolean closed;
     private final Cleaner.Cleanable cleanable;
 
-    ClientCollection(HeapRegistry registry, RegistryCollection record, List<Vmo> buffers, String heap) {
+    ClientCollection(HeapRegistry registry, RegistryCollection record, List<Vmo> buffers) {
         this.registry = registry;
         this.record = record;
         this.buffers = List.copyOf(buffers);
         this.closed = new AtomicBoolean();
         AtomicBoolean closedFlag = closed; // the action must not reach this object
+        HeapEntry heap = record.heap; // named only if the collection leaks: no string built per allocation
         long id = record.id();
         int count = buffers.size();
         long bytes = record.settings().bufferSettings().sizeBytes();

@@ -329,7 +329,7 @@ public class HeapRegistry implements BufferAllocator {
         Routing.Aggregate aggregate = aggregateOf(request); // requests are immutable: the same one, the same aggregate
         Allocation allocation = allocate(aggregate, request.bufferCount(), account, nextCollectionId.getAndIncrement(),
                 account.owner());
-        return new ClientCollection(this, allocation.record(), allocation.handles(), allocation.heap().toString());
+        return new ClientCollection(this, allocation.record(), allocation.handles());
     }
 
     /** What one allocation made: the record, the buffers, and one handle per buffer (the client's, or the layer's). */
