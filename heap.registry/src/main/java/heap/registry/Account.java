@@ -41,7 +41,7 @@ final class Account {
     private final Map<HeapId, Usage> usage = new ConcurrentHashMap<>();
     private volatile VmoOwner owner; // replaced under this account's lock, read without it
     private final java.util.Set<AutoCloseable> negotiating = java.util.concurrent.ConcurrentHashMap.newKeySet();
-    private boolean stopped; // guarded by this
+    private volatile boolean stopped; // changed under this account's lock, read without it on every allocation
 
     Account(long bundleId, String symbolicName, String version) {
         this.bundleId = bundleId;
@@ -71,7 +71,7 @@ final class Account {
         return owner;
     }
 
-    synchronized boolean stopped() {
+    boolean stopped() {
         return stopped;
     }
 
