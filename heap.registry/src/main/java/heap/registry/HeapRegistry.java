@@ -521,9 +521,7 @@ public class HeapRegistry implements BufferAllocator {
     /** deleteVmo exactly once per buffer, however many paths find it unused. */
     private void deleteOnce(RegistryBuffer buffer) {
         if (buffer.deleting.compareAndSet(false, true)) {
-            for (long koid : buffer.clientKoids()) {
-                buffersByClientKoid.remove(koid);
-            }
+            buffer.forEachClientKoid(buffersByClientKoid::remove);
             delete(buffer);
         }
     }

@@ -32,12 +32,14 @@ final class RegistryBuffer {
         }
     }
 
-    synchronized long[] clientKoids() {
-        long[] more = moreClientKoids == null ? new long[0] : moreClientKoids;
-        long[] all = new long[more.length + 1];
-        all[0] = clientKoid;
-        System.arraycopy(more, 0, all, 1, more.length);
-        return all;
+    /** Every koid handed out for this buffer, without copying them (this runs once per buffer deleted). */
+    synchronized void forEachClientKoid(java.util.function.LongConsumer action) {
+        action.accept(clientKoid);
+        if (moreClientKoids != null) {
+            for (long koid : moreClientKoids) {
+                action.accept(koid);
+            }
+        }
     }
 
     /** The buffer went back to its heap (or was lost): it no longer counts against anyone. */
