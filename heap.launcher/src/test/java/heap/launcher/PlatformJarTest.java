@@ -161,9 +161,13 @@ class PlatformJarTest {
                 "util-linux's script is not installed: no pty to test the terminal console with");
         Path out = workDir.resolve("tty.txt");
         Files.createDirectories(workDir.resolve("deploy"));
-        String command = String.join(" ", javaCommand().stream().map(arg -> "'" + arg + "'").toList());
-        Process process = new ProcessBuilder(script.toString(), "-qfec", command, "/dev/null").directory(workDir.toFile())
-                .redirectOutput(out.toFile()).redirectErrorStream(true).start();
+        // script runs the command with $SHELL -c; dash (/bin/sh) stays as java's parent and dies of the Ctrl-C, so
+        // script would report 130 for it: exec makes java the pty's only process, whatever the shell.
+        String command = "exec " + String.join(" ", javaCommand().stream().map(arg -> "'" + arg + "'").toList());
+        ProcessBuilder builder = new ProcessBuilder(script.toString(), "-qfec", command, "/dev/null")
+                .directory(workDir.toFile()).redirectOutput(out.toFile()).redirectErrorStream(true);
+        builder.environment().put("SHELL", "/bin/sh");
+        Process process = builder.start();
         try (var stdin = process.getOutputStream()) {
             awaitOutput(out, 1, "heap> ");
             stdin.write(new byte[] {3}); // Ctrl-C at the prompt
