@@ -17,4 +17,14 @@ public interface HeapDiagnostics {
      */
     default void clientHandle(long bufferCollectionId, long bufferIndex, long clientKoid) {
     }
+
+    /**
+     * The pool as it is now, in offset order and without gaps: buffers, their guard pages, free space. Empty for a
+     * heap without a fixed pool (system RAM maps each buffer on its own).
+     *
+     * @since 1.2
+     */
+    default List<PoolRegion> layout() {
+        return List.of();
+    }
 }

@@ -3,6 +3,7 @@ package heap.contiguous;
 import heap.api.CoherencyDomainSupport;
 import heap.api.HeapDiagnostics;
 import heap.api.HeapProperties;
+import heap.api.PoolRegion;
 import heap.api.SingleBufferSettings;
 import heap.api.Sizes;
 import heap.api.Status;
@@ -50,6 +51,7 @@ public class ContiguousPoolHeap extends AbstractHeap implements HeapDiagnostics 
         final long guard;
         volatile String name = "an unnamed buffer";
         volatile BufferKey key;
+        volatile long koid;
 
         Carved(long regionOffset, long regionSize, long guard) {
             this.regionOffset = regionOffset;
@@ -135,6 +137,7 @@ public class ContiguousPoolHeap extends AbstractHeap implements HeapDiagnostics 
             @Override
             protected void handedOut(long collectionId, long index, long koid) {
                 carved.key = new BufferKey(collectionId, index);
+                carved.koid = koid;
                 byBuffer.put(carved.key, carved);
                 carved.name = name(collectionId, index, koid, bufferOffset);
             }
@@ -151,6 +154,7 @@ public class ContiguousPoolHeap extends AbstractHeap implements HeapDiagnostics 
     public void clientHandle(long bufferCollectionId, long bufferIndex, long clientKoid) {
         Carved carved = byBuffer.get(new BufferKey(bufferCollectionId, bufferIndex));
         if (carved != null) {
+            carved.koid = clientKoid;
             carved.name = name(bufferCollectionId, bufferIndex, clientKoid, carved.regionOffset + carved.guard);
         }
     }
@@ -194,6 +198,36 @@ public class ContiguousPoolHeap extends AbstractHeap implements HeapDiagnostics 
             }
         }
         return problems;
+    }
+
+    @Override
+    public synchronized List<PoolRegion> layout() {
+        List<PoolRegion> regions = new ArrayList<>();
+        if (poolReleased) {
+            return regions;
+        }
+        long next = 0;
+        for (Carved carved : live.values()) {
+            if (carved.regionOffset > next) {
+                regions.add(new PoolRegion(next, carved.regionOffset - next, PoolRegion.Kind.FREE, 0, 0, 0));
+            }
+            BufferKey key = carved.key;
+            long bufferSize = carved.regionSize - 2 * carved.guard;
+            if (carved.guard > 0) {
+                regions.add(new PoolRegion(carved.regionOffset, carved.guard, PoolRegion.Kind.GUARD, 0, 0, 0));
+            }
+            regions.add(new PoolRegion(carved.regionOffset + carved.guard, bufferSize, PoolRegion.Kind.BUFFER,
+                    key == null ? 0 : key.collectionId(), key == null ? 0 : key.index(), carved.koid));
+            if (carved.guard > 0) {
+                regions.add(new PoolRegion(carved.regionOffset + carved.guard + bufferSize, carved.guard,
+                        PoolRegion.Kind.GUARD, 0, 0, 0));
+            }
+            next = carved.regionOffset + carved.regionSize;
+        }
+        if (next < settings.poolBytes()) {
+            regions.add(new PoolRegion(next, settings.poolBytes() - next, PoolRegion.Kind.FREE, 0, 0, 0));
+        }
+        return regions;
     }
 
     /** Stops handing out memory; the pool goes back to the system once its last buffer is reclaimed. */

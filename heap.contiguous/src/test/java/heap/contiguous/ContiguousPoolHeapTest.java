@@ -9,6 +9,7 @@ import heap.api.BufferMemorySettings;
 import heap.api.CoherencyDomain;
 import heap.api.HeapId;
 import heap.api.HeapMetrics;
+import heap.api.PoolRegion;
 import heap.api.SingleBufferSettings;
 import heap.api.Status;
 import heap.api.StatusException;
@@ -62,6 +63,29 @@ class ContiguousPoolHeapTest {
         assertEquals(7, heap.poolForTesting().get(ValueLayout.JAVA_BYTE, secondAddress - base));
         first.close();
         second.close();
+    }
+
+    @Test
+    void theLayoutCoversThePoolWithBuffersTheirGuardsAndTheFreeGapsInOrder() {
+        ContiguousPoolHeap heap = heap(16 * PAGE, true, false);
+        assertEquals(List.of(new PoolRegion(0, 16 * PAGE, PoolRegion.Kind.FREE, 0, 0, 0)), heap.layout());
+        Vmo first = heap.allocateVmo(PAGE, settings(PAGE, 0), 7, 0);
+        Vmo second = heap.allocateVmo(2 * PAGE, settings(2 * PAGE, 0), 7, 1);
+        heap.clientHandle(7, 1, 4242);
+        first.close();
+        List<PoolRegion> layout = heap.layout();
+        assertEquals(List.of(PoolRegion.Kind.FREE, PoolRegion.Kind.GUARD, PoolRegion.Kind.BUFFER, PoolRegion.Kind.GUARD,
+                PoolRegion.Kind.FREE), layout.stream().map(PoolRegion::kind).toList(), layout.toString());
+        PoolRegion buffer = layout.get(2);
+        assertEquals(new PoolRegion(4 * PAGE, 2 * PAGE, PoolRegion.Kind.BUFFER, 7, 1, 4242), buffer);
+        assertEquals(new PoolRegion(0, 3 * PAGE, PoolRegion.Kind.FREE, 0, 0, 0), layout.get(0), "the first buffer's place");
+        for (int i = 1; i < layout.size(); i++) {
+            assertEquals(layout.get(i - 1).end(), layout.get(i).offset(), "a gap or an overlap in " + layout);
+        }
+        assertEquals(16 * PAGE, layout.getLast().end());
+        second.close();
+        heap.close();
+        assertEquals(List.of(), heap.layout(), "a released pool has no layout");
     }
 
     @Test
