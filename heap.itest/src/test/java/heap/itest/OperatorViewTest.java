@@ -1,0 +1,309 @@
+package heap.itest;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import heap.api.Heap;
+import heap.api.HeapBinding;
+import heap.api.HeapEventListener;
+import heap.api.HeapId;
+import heap.api.HeapProperties;
+import heap.api.SingleBufferSettings;
+import heap.api.Status;
+import heap.api.StatusException;
+import heap.api.allocator.BufferCollection;
+import heap.api.allocator.CollectionSummary;
+import heap.api.vmo.Vmo;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Dictionary;
+import java.util.Hashtable;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.felix.hc.api.Result;
+import org.apache.felix.hc.api.execution.HealthCheckExecutionResult;
+import org.apache.felix.hc.api.execution.HealthCheckExecutor;
+import org.apache.felix.hc.api.execution.HealthCheckSelector;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.osgi.framework.ServiceReference;
+import org.osgi.framework.ServiceRegistration;
+import org.osgi.service.cm.Configuration;
+import org.osgi.test.common.annotation.InjectService;
+
+/** The operator's view over real HTTP: the Web Console page, /metrics, the console's password, the health checks. */
+class OperatorViewTest extends FrameworkTestSupport {
+    private static final String CONSOLE_PID = "org.apache.felix.webconsole.internal.servlet.OsgiManager";
+    private static final String PASSWORD = "itest-secret";
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    @InjectService(timeout = 15_000)
+    HealthCheckExecutor healthChecks;
+
+    @AfterEach
+    void consoleAndHttpBackToTheirDefaults() throws Exception {
+        configurationAdmin().getConfiguration(CONSOLE_PID, "?").delete();
+        configurationAdmin().getConfiguration("org.apache.felix.http", "?").delete();
+    }
+
+    @Test
+    void withoutAConfiguredPasswordTheConsoleRunsWithAGeneratedOneNeverItsDefault() throws Exception {
+        Configuration console = configurationAdmin().getConfiguration(CONSOLE_PID, "?");
+        awaitTrue("a generated password", () -> console.getProperties() != null
+                && Boolean.TRUE.equals(console.getProperties().get("heap.password.generated")));
+        assertTrue(console.getProperties().get("password").toString().startsWith("{sha-256}"),
+                "stored as its hash, never in clear");
+        awaitTrue("the console is up", () -> status("/system/console/heaps", null, null) == 401);
+        assertEquals(401, get("/system/console/heaps", "admin", "admin").statusCode(), "the console's default is refused");
+    }
+
+    @Test
+    void theHeapsPageDrawsEachBufferOfThePoolInItsOwnersColourAndMetricsCountThem() throws Exception {
+        configurePassword();
+        BufferCollection collection = allocator().allocate(request(3, size(64 * 1024).physicallyContiguousRequired(true)
+                .build(), true));
+        try {
+            CollectionSummary summary = allocator().collections().stream()
+                    .filter(candidate -> candidate.id() == collection.id()).findFirst().orElseThrow();
+            HttpResponse<String> page = get("/system/console/heaps", "admin", PASSWORD);
+            assertEquals(200, page.statusCode());
+            assertTrue(page.body().contains("id=\"heaps-content\"") && page.body().contains("<svg class=\"pool-map\""),
+                    "the page and its map");
+            String content = get("/system/console/heaps/content.part", "admin", PASSWORD).body();
+            List<String> rects = buffersOfCollection(content, collection.id());
+            assertEquals(3, rects.size(), "one rect per allocated region of the collection:\n" + content);
+            for (String rect : rects) {
+                assertTrue(rect.contains("data-owner=\"" + summary.owner() + "\""), rect);
+            }
+            assertEquals(1, rects.stream().map(rect -> attribute(rect, "fill")).distinct().count(), "one owner, one colour");
+            assertTrue(content.contains("class=\"free largest\""), "the largest free region is marked");
+            assertTrue(content.contains("data-heap=\"heap.platform.HEAP_TYPE.CONTIGUOUS_SYSTEM_RAM#0\""));
+
+            String metrics = get("/metrics", null, null).body();
+            assertTrue(metrics.contains("# TYPE heap_allocations_total counter"), metrics);
+            assertEquals(3, sample(metrics, "heap_registry_live_buffers", "heap.platform.HEAP_TYPE.CONTIGUOUS_SYSTEM_RAM"));
+        } finally {
+            collection.close();
+        }
+        awaitTrue("/metrics shows the buffers gone", () -> sample(get("/metrics", null, null).body(),
+                "heap_registry_live_buffers", "heap.platform.HEAP_TYPE.CONTIGUOUS_SYSTEM_RAM") == 0);
+    }
+
+    @Test
+    void aWrongPasswordIsRefusedAndLoggedOnceAndAnUnknownHeapIsNotFound() throws Exception {
+        configurePassword();
+        Logger log = Logger.getLogger("heap.webconsole");
+        List<LogRecord> records = new ArrayList<>();
+        Handler handler = new Handler() {
+            @Override
+            public synchronized void publish(LogRecord record) {
+                records.add(record);
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        Level level = log.getLevel();
+        log.setLevel(Level.ALL);
+        log.addHandler(handler);
+        try {
+            assertEquals(401, get("/system/console/heaps", "admin", "wrong").statusCode());
+            synchronized (handler) {
+                List<LogRecord> refused = records.stream().filter(r -> r.getMessage().contains("login refused")).toList();
+                assertEquals(1, refused.size(), "one line per refused login: " + refused);
+                assertEquals(null, refused.get(0).getThrown(), "no stack trace");
+            }
+        } finally {
+            log.removeHandler(handler);
+            log.setLevel(level);
+        }
+        HttpResponse<String> unknown = get("/system/console/heaps/heap/no.such.HEAP/7.json", "admin", PASSWORD);
+        assertEquals(404, unknown.statusCode());
+        assertTrue(unknown.body().contains("no heap no.such.HEAP#7"), unknown.body());
+        HttpResponse<String> known = get("/system/console/heaps/heap/" + HeapId.SYSTEM_RAM_TYPE + "/0.json", "admin",
+                PASSWORD);
+        assertEquals(200, known.statusCode());
+        assertTrue(known.body().contains("\"state\":\"ACTIVE\""), known.body());
+    }
+
+    @Test
+    void aPortOutOfRangeOrInUseIsRefusedAndTheConsoleStaysReachable() throws Exception {
+        configurePassword();
+        Configuration http = configurationAdmin().getConfiguration("org.apache.felix.http", "?");
+        for (String port : List.of("70000", "banana")) {
+            Dictionary<String, Object> properties = new Hashtable<>();
+            properties.put("org.osgi.service.http.port", port);
+            http.update(properties);
+            awaitTrue("the console answers after port=" + port, 
+                    () -> status("/system/console/heaps", "admin", PASSWORD) == 200);
+        }
+        try (ServerSocket taken = new ServerSocket()) {
+            taken.bind(new InetSocketAddress("127.0.0.1", 0));
+            Dictionary<String, Object> properties = new Hashtable<>();
+            properties.put("org.osgi.service.http.port", taken.getLocalPort());
+            http.update(properties);
+            sleep(500);
+            awaitTrue("the console answers after a port in use", 
+                    () -> status("/system/console/heaps", "admin", PASSWORD) == 200);
+            assertTrue(!endpoint().contains(":" + taken.getLocalPort() + "/"), "Jetty did not move to the taken port");
+        }
+        assertTrue(allocator().heaps().size() >= 3, "the rest of the platform is unaffected");
+    }
+
+    @Test
+    void healthChecksGoCriticalForAQuarantinedHeapAndWarnForAFullPoolAndComeBack() throws Exception {
+        assertEquals(Result.Status.OK, overall(), "healthy at the start");
+        ServiceRegistration<Heap> broken = context.registerService(Heap.class, new RegistersTwice(), heapProperties());
+        try {
+            awaitTrue("CRITICAL while a heap is quarantined", () -> overall() == Result.Status.CRITICAL);
+        } finally {
+            broken.unregister();
+        }
+        awaitTrue("OK once the quarantined heap is gone", () -> overall() == Result.Status.OK);
+
+        configureContiguousPool(1L << 20);
+        try {
+            BufferCollection full = allocator().allocate(request(1, size(960 * 1024).physicallyContiguousRequired(true)
+                    .build(), true));
+            try {
+                awaitTrue("WARN above 90% of the pool", () -> overall() == Result.Status.WARN);
+            } finally {
+                full.close();
+            }
+            awaitTrue("OK again once freed", () -> overall() == Result.Status.OK);
+        } finally {
+            resetContiguousPool();
+        }
+    }
+
+    /** A heap that breaks the protocol: OnRegister twice. */
+    private static final class RegistersTwice implements Heap {
+        @Override
+        public HeapBinding bind(HeapEventListener listener) {
+            HeapProperties properties = new HeapProperties(heap.api.CoherencyDomainSupport.ALL, false, false);
+            listener.onRegister(properties);
+            listener.onRegister(properties);
+            return () -> { };
+        }
+
+        @Override
+        public Vmo allocateVmo(long size, SingleBufferSettings settings, long bufferCollectionId, long bufferIndex) {
+            throw new StatusException(Status.NO_MEMORY, "a test heap that holds nothing");
+        }
+
+        @Override
+        public CompletionStage<Void> deleteVmo(long bufferCollectionId, long bufferIndex, Vmo vmo) {
+            return CompletableFuture.completedStage(null);
+        }
+    }
+
+    private static Dictionary<String, Object> heapProperties() {
+        Dictionary<String, Object> properties = new Hashtable<>();
+        properties.put(Heap.HEAP_TYPE, "itest.heap.BROKEN");
+        properties.put(Heap.HEAP_ID, 0L);
+        return properties;
+    }
+
+    private Result.Status overall() {
+        Result.Status worst = Result.Status.OK;
+        for (HealthCheckExecutionResult result : healthChecks.execute(HealthCheckSelector.tags("heap"))) {
+            Result.Status status = result.getHealthCheckResult().getStatus();
+            if (status.ordinal() > worst.ordinal()) {
+                worst = status;
+            }
+        }
+        return worst;
+    }
+
+    private void configurePassword() throws Exception {
+        Dictionary<String, Object> properties = new Hashtable<>();
+        properties.put("username", "admin");
+        properties.put("password", PASSWORD);
+        configurationAdmin().getConfiguration(CONSOLE_PID, "?").update(properties);
+        awaitTrue("the console takes the operator's password", 
+                    () -> status("/system/console/heaps", "admin", PASSWORD) == 200);
+    }
+
+    /** Where Jetty listens now, from the HTTP runtime's service (it moves when its configuration changes). */
+    private String endpoint() {
+        try {
+            ServiceReference<?>[] runtimes = context.getServiceReferences("org.osgi.service.servlet.runtime.HttpServiceRuntime", null);
+            if (runtimes == null) {
+                return null;
+            }
+            Object endpoint = runtimes[0].getProperty("osgi.http.endpoint");
+            String first = endpoint instanceof String[] all ? all[0] : endpoint instanceof java.util.Collection<?> all
+                    ? all.iterator().next().toString() : String.valueOf(endpoint);
+            return first.endsWith("/") ? first : first + "/";
+        } catch (org.osgi.framework.InvalidSyntaxException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    /** The status of a GET, or -1 while nothing answers (Jetty restarting on a new configuration). */
+    private int status(String path, String user, String password) {
+        try {
+            return get(path, user, password).statusCode();
+        } catch (java.io.UncheckedIOException e) {
+            return -1;
+        }
+    }
+
+    private HttpResponse<String> get(String path, String user, String password) {
+        String base = awaitValue("the HTTP endpoint", this::endpoint);
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base.substring(0, base.length() - 1) + path));
+        if (user != null) {
+            request.header("Authorization", "Basic " + Base64.getEncoder().encodeToString((user + ":" + password)
+                    .getBytes(StandardCharsets.UTF_8)));
+        }
+        try {
+            return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("GET " + path, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+
+    private static List<String> buffersOfCollection(String content, long collectionId) {
+        List<String> rects = new ArrayList<>();
+        Matcher matcher = Pattern.compile("<rect class=\"buffer\"[^>]*>").matcher(content);
+        while (matcher.find()) {
+            if (matcher.group().contains("data-collection=\"" + collectionId + "\"")) {
+                rects.add(matcher.group());
+            }
+        }
+        return rects;
+    }
+
+    private static String attribute(String element, String name) {
+        Matcher matcher = Pattern.compile(" " + name + "=\"([^\"]*)\"").matcher(element);
+        return matcher.find() ? matcher.group(1) : null;
+    }
+
+    private static long sample(String metrics, String family, String heapType) {
+        Matcher matcher = Pattern.compile("(?m)^" + family + "\\{heap=\"" + Pattern.quote(heapType) + "\"[^}]*} (\\d+)$")
+                .matcher(metrics);
+        return matcher.find() ? Long.parseLong(matcher.group(1)) : -1;
+    }
+}

@@ -1,0 +1,93 @@
+package heap.webconsole;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.util.Base64;
+import java.util.Dictionary;
+import java.util.Hashtable;
+import org.osgi.framework.BundleContext;
+import org.osgi.service.cm.Configuration;
+import org.osgi.service.cm.ConfigurationAdmin;
+import org.osgi.service.cm.ConfigurationEvent;
+import org.osgi.service.cm.ConfigurationListener;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+
+/**
+ * No default password: the Web Console ships admin/admin, so unless the operator configured a password, a random
+ * one is generated at each start (and whenever the operator's configuration is deleted), given to the console as
+ * its SHA-256 hash and printed once in the log. This bundle starts before the console's (start levels by name), so
+ * the console never runs with its default.
+ */
+@Component(immediate = true, service = ConfigurationListener.class)
+public class ConsolePassword implements ConfigurationListener {
+    static final String PID = "org.apache.felix.webconsole.internal.servlet.OsgiManager";
+    /** Marks a password this component generated: the next start replaces it; an operator's is kept. */
+    static final String GENERATED = "heap.password.generated";
+    private static final System.Logger LOG = System.getLogger("heap.webconsole");
+
+    private final ConfigurationAdmin configurationAdmin;
+    private final BundleContext context;
+
+    @Activate
+    public ConsolePassword(@Reference ConfigurationAdmin configurationAdmin, BundleContext context) throws IOException {
+        this.configurationAdmin = configurationAdmin;
+        this.context = context;
+        ensurePassword();
+    }
+
+    @Override
+    public void configurationEvent(ConfigurationEvent event) {
+        if (event.getType() == ConfigurationEvent.CM_DELETED && PID.equals(event.getPid())) {
+            try {
+                ensurePassword();
+            } catch (IOException | IllegalStateException e) {
+                LOG.log(System.Logger.Level.ERROR, "web console: cannot set a generated password: " + e);
+            }
+        }
+    }
+
+    private synchronized void ensurePassword() throws IOException {
+        Configuration configuration = configurationAdmin.getConfiguration(PID, "?");
+        Dictionary<String, Object> properties = configuration.getProperties();
+        if (properties != null && properties.get("password") != null && properties.get(GENERATED) == null) {
+            return; // the operator's
+        }
+        Dictionary<String, Object> updated = properties == null ? new Hashtable<>() : properties;
+        String user = updated.get("username") == null ? "admin" : updated.get("username").toString();
+        String password = generate();
+        updated.put("username", user);
+        updated.put("password", hash(password));
+        updated.put(GENERATED, Boolean.TRUE);
+        configuration.update(updated);
+        LOG.log(System.Logger.Level.WARNING, "web console: no password configured, generated one for this start: "
+                + "user " + user + ", password " + password + " at http://" + property(context, "org.apache.felix.http.host",
+                        "0.0.0.0") + ":" + property(context, "org.osgi.service.http.port", "8080")
+                + "/system/console/heaps (set password in " + PID + ".cfg to choose one)");
+    }
+
+    /** The console's stored form: {@code {sha-256}} and the Base64 of the password's SHA-256. */
+    static String hash(String password) {
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(password.getBytes(StandardCharsets.UTF_8));
+            return "{sha-256}" + Base64.getEncoder().encodeToString(digest);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JDK has SHA-256", e);
+        }
+    }
+
+    private static String generate() {
+        byte[] random = new byte[15];
+        new SecureRandom().nextBytes(random);
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(random);
+    }
+
+    private static String property(BundleContext context, String key, String otherwise) {
+        String value = context.getProperty(key);
+        return value == null ? otherwise : value;
+    }
+}

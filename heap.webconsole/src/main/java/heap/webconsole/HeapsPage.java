@@ -1,0 +1,195 @@
+package heap.webconsole;
+
+import heap.api.HeapMetrics;
+import heap.api.HeapProperties;
+import heap.api.PoolRegion;
+import heap.api.allocator.CollectionSummary;
+import heap.api.allocator.HeapStatus;
+import heap.api.allocator.OwnerHeapUsage;
+import heap.api.allocator.OwnerStatus;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/** The "Heaps" page's content, from one snapshot of the allocator: what the plugin serves and refreshes. */
+final class HeapsPage {
+    /** One health check's last result. */
+    record Health(String name, String status, String message) {
+    }
+
+    /** Everything the page shows, read at one moment. {@code layouts}: a heap's pool by its service id. */
+    record Snapshot(List<HeapStatus> heaps, List<CollectionSummary> collections, List<OwnerStatus> owners,
+            Map<Long, List<PoolRegion>> layouts, List<Health> health) {
+    }
+
+    private HeapsPage() {
+    }
+
+    static String content(Snapshot snapshot) {
+        Map<Long, String> ownerOfCollection = new HashMap<>();
+        snapshot.collections().forEach(collection -> ownerOfCollection.put(collection.id(), collection.owner()));
+        StringBuilder html = new StringBuilder();
+        long liveBuffers = snapshot.heaps().stream().mapToLong(HeapStatus::liveBuffers).sum();
+        html.append("<p class=\"statline\" id=\"heaps-summary\">").append(snapshot.heaps().size()).append(" heaps, ")
+                .append(liveBuffers).append(" live buffers, ").append(snapshot.collections().size())
+                .append(" collections, ").append(snapshot.owners().size()).append(" owners</p>");
+        heaps(html, snapshot.heaps());
+        health(html, snapshot.health());
+        for (HeapStatus heap : snapshot.heaps()) {
+            List<PoolRegion> layout = snapshot.layouts().get(heap.serviceId());
+            long capacity = heap.metrics().getOrDefault(HeapMetrics.CAPACITY, 0L);
+            if (layout != null && !layout.isEmpty() && capacity > 0) {
+                String name = heap.id().heapType() + "#" + heap.id().id();
+                html.append("<h3>Pool map: ").append(Html.escape(name)).append("</h3>")
+                        .append(PoolMap.svg(name, capacity, layout, ownerOfCollection));
+                legend(html, layout, ownerOfCollection);
+            }
+        }
+        owners(html, snapshot.owners());
+        collections(html, snapshot.collections());
+        return html.toString();
+    }
+
+    private static void heaps(StringBuilder html, List<HeapStatus> heaps) {
+        table(html, "heaps", List.of("Heap", "State", "Bundle", "Domains", "need_clear", "need_flush", "Live buffers",
+                "Used / capacity", "Reason"));
+        for (HeapStatus heap : heaps) {
+            HeapProperties properties = heap.properties().orElse(null);
+            long used = heap.metrics().getOrDefault(HeapMetrics.USED_SIZE, 0L);
+            Long capacity = heap.metrics().get(HeapMetrics.CAPACITY);
+            row(html, "data-heap=\"" + Html.escape(heap.id().heapType() + "#" + heap.id().id()) + "\"",
+                    heap.id().heapType() + "#" + heap.id().id(), heap.state().name().toLowerCase(java.util.Locale.ROOT),
+                    heap.origin(), properties == null ? "-" : domains(properties), properties == null ? "-"
+                            : yesNo(properties.needClear()), properties == null ? "-" : yesNo(properties.needFlush()),
+                    heap.liveBuffers(), Html.bytes(used) + (capacity == null ? "" : " / " + Html.bytes(capacity)),
+                    heap.reason());
+        }
+        html.append("</tbody></table>");
+    }
+
+    private static void health(StringBuilder html, List<Health> health) {
+        if (health.isEmpty()) {
+            return;
+        }
+        table(html, "health", List.of("Health check", "Status", "Message"));
+        for (Health check : health) {
+            row(html, "data-status=\"" + Html.escape(check.status()) + "\"", check.name(), check.status(), check.message());
+        }
+        html.append("</tbody></table>");
+    }
+
+    private static void legend(StringBuilder html, List<PoolRegion> layout, Map<Long, String> ownerOfCollection) {
+        List<String> owners = new ArrayList<>();
+        long free = 0;
+        long guard = 0;
+        for (PoolRegion region : layout) {
+            switch (region.kind()) {
+                case BUFFER -> {
+                    String owner = ownerOfCollection.getOrDefault(region.collectionId(), "unowned");
+                    if (!owners.contains(owner)) {
+                        owners.add(owner);
+                    }
+                }
+                case FREE -> free += region.size();
+                case GUARD -> guard += region.size();
+            }
+        }
+        html.append("<p class=\"legend\">");
+        for (String owner : owners) {
+            html.append("<span style=\"display:inline-block;width:12px;height:12px;background:")
+                    .append(Html.ownerColour(owner)).append("\"></span> ").append(Html.escape(owner)).append(" &nbsp; ");
+        }
+        html.append("<span style=\"display:inline-block;width:12px;height:12px;background:#333\"></span> guard pages (")
+                .append(Html.bytes(guard)).append(") &nbsp; <span style=\"display:inline-block;width:12px;height:12px;"
+                        + "background:#e8e8e8;outline:2px solid #c00\"></span> free (").append(Html.bytes(free))
+                .append("; the largest gap outlined)</p>");
+    }
+
+    private static void owners(StringBuilder html, List<OwnerStatus> owners) {
+        table(html, "owners", List.of("Owner bundle", "Stopped", "Heap", "Live buffers", "Bytes", "Peak bytes",
+                "Failed allocations", "Held back"));
+        for (OwnerStatus owner : owners) {
+            for (OwnerHeapUsage usage : owner.heaps()) {
+                row(html, "data-owner=\"" + Html.escape(owner.bundle()) + "\"", owner.bundle(), yesNo(owner.stopped()), usage.heap().heapType() + "#" + usage.heap().id(),
+                        usage.liveBuffers(), Html.bytes(usage.bytes()), Html.bytes(usage.peakBytes()),
+                        usage.allocationsFailed(), owner.heldBackBuffers() == 0 ? "-"
+                                : owner.heldBackBuffers() + " buffers, " + Html.bytes(owner.heldBackBytes()));
+            }
+        }
+        html.append("</tbody></table>");
+    }
+
+    private static void collections(StringBuilder html, List<CollectionSummary> collections) {
+        table(html, "collections", List.of("Collection", "Owner", "Heap", "Buffers", "Not reclaimed", "Buffer size",
+                "Lost"));
+        for (CollectionSummary collection : collections) {
+            row(html, "data-collection=\"" + Long.toUnsignedString(collection.id()) + "\"",
+                    Long.toUnsignedString(collection.id()), collection.owner() + (collection.ownerStopped()
+                            ? " (stopped)" : ""), collection.servedBy().heapType() + "#" + collection.servedBy().id(),
+                    collection.bufferCount(), collection.buffersNotReclaimed(),
+                    Html.bytes(collection.settings().bufferSettings().sizeBytes()), collection.buffersLost());
+        }
+        html.append("</tbody></table>");
+    }
+
+    private static String domains(HeapProperties properties) {
+        List<String> domains = new ArrayList<>();
+        if (properties.coherencyDomainSupport().cpuSupported()) {
+            domains.add("cpu");
+        }
+        if (properties.coherencyDomainSupport().ramSupported()) {
+            domains.add("ram");
+        }
+        if (properties.coherencyDomainSupport().inaccessibleSupported()) {
+            domains.add("inaccessible");
+        }
+        return String.join(",", domains);
+    }
+
+    private static String yesNo(boolean value) {
+        return value ? "yes" : "no";
+    }
+
+    private static void table(StringBuilder html, String id, List<String> headers) {
+        html.append("<table class=\"tablesorter nicetable\" id=\"").append(id).append("\"><thead><tr>");
+        headers.forEach(header -> html.append("<th>").append(Html.escape(header)).append("</th>"));
+        html.append("</tr></thead><tbody>");
+    }
+
+    private static void row(StringBuilder html, String attributes, Object... cells) {
+        html.append("<tr ").append(attributes).append('>');
+        for (Object cell : cells) {
+            html.append("<td>").append(Html.escape(cell)).append("</td>");
+        }
+        html.append("</tr>");
+    }
+
+    /** One heap as JSON: what the registry knows of it and its own metrics. */
+    static String json(HeapStatus heap) {
+        StringBuilder json = new StringBuilder("{\"heap\":").append(quote(heap.id().heapType())).append(",\"id\":")
+                .append(heap.id().id()).append(",\"state\":").append(quote(heap.state().name())).append(",\"bundle\":")
+                .append(quote(heap.origin())).append(",\"serviceId\":").append(heap.serviceId())
+                .append(",\"liveBuffers\":").append(heap.liveBuffers()).append(",\"lostBuffers\":")
+                .append(heap.lostBuffers()).append(",\"reason\":").append(quote(heap.reason())).append(",\"metrics\":{");
+        String separator = "";
+        for (Map.Entry<String, Long> metric : heap.metrics().entrySet()) {
+            json.append(separator).append(quote(metric.getKey())).append(':').append(metric.getValue());
+            separator = ",";
+        }
+        return json.append("}}").toString();
+    }
+
+    private static String quote(String text) {
+        StringBuilder out = new StringBuilder("\"");
+        for (char c : String.valueOf(text).toCharArray()) {
+            switch (c) {
+                case '"' -> out.append("\\\"");
+                case '\\' -> out.append("\\\\");
+                case '\n' -> out.append("\\n");
+                default -> out.append(c < 0x20 ? String.format("\\u%04x", (int) c) : String.valueOf(c));
+            }
+        }
+        return out.append('"').toString();
+    }
+}
