@@ -20,7 +20,7 @@ public class HeldBackMemoryCheck implements HealthCheck {
     @Override
     public Result execute() {
         return HeapHealth.result(allocator.owners().stream().filter(owner -> owner.stopped() && owner.heldBackBytes() > 0)
-                .map(owner -> "bundle " + owner.bundle() + " [" + owner.bundleId() + "] stopped, " + owner.heldBackBuffers()
+                .map(owner -> "bundle " + owner.bundle() + " stopped, " + owner.heldBackBuffers()
                         + " buffers (" + owner.heldBackBytes() + " bytes) held back by its confined mappings")
                 .toList(), Result.Status.WARN, "no stopped bundle holds memory back");
     }

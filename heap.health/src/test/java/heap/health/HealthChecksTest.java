@@ -1,0 +1,128 @@
+package heap.health;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import heap.api.HeapDiagnostics;
+import heap.api.HeapId;
+import heap.api.allocator.AllocationRequest;
+import heap.api.allocator.BufferAllocator;
+import heap.api.allocator.BufferCollection;
+import heap.api.allocator.BufferCollectionToken;
+import heap.api.allocator.CollectionSummary;
+import heap.api.allocator.HeapState;
+import heap.api.allocator.HeapStatus;
+import heap.api.allocator.NegotiationStatus;
+import heap.api.allocator.OwnerHeapUsage;
+import heap.api.allocator.OwnerStatus;
+import heap.api.allocator.SharedCollection;
+import heap.api.allocator.VmoInfo;
+import heap.api.vmo.Vmo;
+import java.lang.annotation.Annotation;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletionStage;
+import org.apache.felix.hc.api.Result;
+import org.junit.jupiter.api.Test;
+
+/** Each check's rule on the allocator's figures; the in-framework OperatorViewTest runs them on the real platform. */
+class HealthChecksTest {
+    /** The allocator's read side with set figures; the checks call nothing else. */
+    private static final class Figures implements BufferAllocator {
+        List<HeapStatus> heaps = List.of();
+        List<OwnerStatus> owners = List.of();
+
+        @Override public List<HeapStatus> heaps() { return heaps; }
+        @Override public List<OwnerStatus> owners() { return owners; }
+        @Override public BufferCollection allocate(AllocationRequest request) { throw new UnsupportedOperationException(); }
+        @Override public VmoInfo getVmoInfo(Vmo vmo) { throw new UnsupportedOperationException(); }
+        @Override public CompletionStage<Void> attachLifetimeTracking(BufferCollection c, int n) { throw new UnsupportedOperationException(); }
+        @Override public void adopt(Vmo vmo) { throw new UnsupportedOperationException(); }
+        @Override public BufferCollectionToken newSharedCollection() { throw new UnsupportedOperationException(); }
+        @Override public SharedCollection bind(BufferCollectionToken token) { throw new UnsupportedOperationException(); }
+        @Override public List<NegotiationStatus> negotiations() { throw new UnsupportedOperationException(); }
+        @Override public List<CollectionSummary> collections() { throw new UnsupportedOperationException(); }
+    }
+
+    private static HeapStatus heap(HeapState state, long lost, long used, long capacity) {
+        return new HeapStatus(HeapId.CONTIGUOUS_SYSTEM_RAM, "heap.contiguous 1.0", 7, 0, state, Optional.empty(),
+                state == HeapState.QUARANTINED ? "OnRegister twice" : "", 0, 0, 0, 0, lost,
+                Map.of("used_size", used, "capacity", capacity));
+    }
+
+    @Test
+    void aQuarantinedHeapIsCriticalUntilItIsGone() {
+        Figures figures = new Figures();
+        QuarantinedHeapCheck check = new QuarantinedHeapCheck(figures);
+        figures.heaps = List.of(heap(HeapState.QUARANTINED, 0, 0, 1));
+        Result critical = check.execute();
+        assertEquals(Result.Status.CRITICAL, critical.getStatus());
+        assertTrue(critical.iterator().next().getMessage().contains("heap.contiguous 1.0) is quarantined: OnRegister twice"));
+        figures.heaps = List.of(heap(HeapState.ACTIVE, 0, 0, 1));
+        assertEquals(Result.Status.OK, check.execute().getStatus());
+    }
+
+    @Test
+    void lostBuffersWarnNamingTheHeapAndHowMany() {
+        Figures figures = new Figures();
+        figures.heaps = List.of(heap(HeapState.DRAINING, 3, 0, 1));
+        Result result = new LostBuffersCheck(figures).execute();
+        assertEquals(Result.Status.WARN, result.getStatus());
+        assertTrue(result.iterator().next().getMessage().contains("never answered deleteVmo for 3 buffers"));
+    }
+
+    @Test
+    void aPoolWarnsAboveTheConfiguredShareOnlyWhileActive() {
+        Figures figures = new Figures();
+        PoolOccupancyCheck check = new PoolOccupancyCheck(figures, config(80));
+        figures.heaps = List.of(heap(HeapState.ACTIVE, 0, 81, 100));
+        assertEquals(Result.Status.WARN, check.execute().getStatus());
+        figures.heaps = List.of(heap(HeapState.ACTIVE, 0, 80, 100));
+        assertEquals(Result.Status.OK, check.execute().getStatus(), "at the limit is not above it");
+        figures.heaps = List.of(heap(HeapState.DRAINING, 0, 100, 100));
+        assertEquals(Result.Status.OK, check.execute().getStatus(), "a draining heap takes no new buffers");
+    }
+
+    @Test
+    void memoryHeldBackByAStoppedBundleWarnsAndALiveBundlesDoesNot() {
+        Figures figures = new Figures();
+        OwnerHeapUsage usage = new OwnerHeapUsage(HeapId.SYSTEM_RAM, 1, 4096, 4096, 0, 0, 0);
+        figures.owners = List.of(new OwnerStatus(12, "client 1.0 [12]", true, 4096, 1, List.of(usage)),
+                new OwnerStatus(13, "other 1.0 [13]", false, 0, 0, List.of(usage)));
+        Result result = new HeldBackMemoryCheck(figures).execute();
+        assertEquals(Result.Status.WARN, result.getStatus());
+        List<String> messages = new ArrayList<>();
+        result.forEach(entry -> messages.add(entry.getMessage()));
+        assertEquals(List.of("bundle client 1.0 [12] stopped, 1 buffers (4096 bytes) held back by its confined mappings"),
+                messages);
+    }
+
+    @Test
+    void aCorruptionAHeapReportsIsCriticalAndClearsWhenTheHeapStopsReportingIt() {
+        List<String> problems = new ArrayList<>(List.of("guard page after buffer collection 3 overwritten at byte 0"));
+        HeapDiagnostics heap = () -> List.copyOf(problems);
+        GuardCorruptionCheck check = new GuardCorruptionCheck();
+        check.addHeap(heap, Map.of("heap.type", "heap.platform.HEAP_TYPE.CONTIGUOUS_SYSTEM_RAM", "heap.id", 0L));
+        Result critical = check.execute();
+        assertEquals(Result.Status.CRITICAL, critical.getStatus());
+        assertTrue(critical.iterator().next().getMessage().startsWith("heap.platform.HEAP_TYPE.CONTIGUOUS_SYSTEM_RAM#0: guard"));
+        problems.clear();
+        assertEquals(Result.Status.OK, check.execute().getStatus());
+    }
+
+    private static PoolOccupancyCheck.Config config(int percent) {
+        return new PoolOccupancyCheck.Config() {
+            @Override
+            public int occupancy_warn_percent() {
+                return percent;
+            }
+
+            @Override
+            public Class<? extends Annotation> annotationType() {
+                return PoolOccupancyCheck.Config.class;
+            }
+        };
+    }
+}

@@ -1,0 +1,63 @@
+package heap.webconsole;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import heap.api.PoolRegion;
+import heap.api.PoolRegion.Kind;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+class PoolMapTest {
+    private static final List<PoolRegion> LAYOUT = List.of(
+            new PoolRegion(0, 4096, Kind.GUARD, 0, 0, 0),
+            new PoolRegion(4096, 8192, Kind.BUFFER, 1, 0, 1001),
+            new PoolRegion(12288, 4096, Kind.GUARD, 0, 0, 0),
+            new PoolRegion(16384, 16384, Kind.FREE, 0, 0, 0),
+            new PoolRegion(32768, 4096, Kind.BUFFER, 2, 3, 1002),
+            new PoolRegion(36864, 61440, Kind.FREE, 0, 0, 0));
+
+    @Test
+    void eachBufferIsOneRectInItsOwnersColourNamedInItsTitle() {
+        String svg = PoolMap.svg("pool", 98304, LAYOUT, Map.of(1L, "camera [5]", 2L, "codec <b> [6]"));
+        List<String> buffers = elements(svg, "<rect class=\"buffer\"[^>]*>");
+        assertEquals(2, buffers.size());
+        assertTrue(buffers.get(0).contains("fill=\"" + Html.ownerColour("camera [5]") + "\""));
+        assertNotEquals(Html.ownerColour("camera [5]"), Html.ownerColour("codec <b> [6]"), "two owners, two colours");
+        assertTrue(svg.contains("<title>collection 2 index 3 koid 1002, offset 32768, size 4096 (4.0 KiB), owner codec "
+                + "&lt;b&gt; [6]</title>"), "hover names collection, index, koid, offset, size and owner, escaped");
+        assertFalse(svg.contains("<b>"), "an owner's name cannot inject markup");
+    }
+
+    @Test
+    void guardsAreDrawnAndOnlyTheLargestFreeGapIsMarked() {
+        String svg = PoolMap.svg("pool", 98304, LAYOUT, Map.of());
+        assertEquals(2, elements(svg, "<rect class=\"guard\"[^>]*>").size());
+        List<String> largest = elements(svg, "<rect class=\"free largest\"[^>]*>");
+        assertEquals(1, largest.size());
+        assertTrue(largest.get(0).contains("x=\"375.00\""), "the 60 KiB gap at 36864 of 98304 bytes: " + largest);
+        assertEquals(1, elements(svg, "<rect class=\"free\"[^>]*>").size());
+        assertTrue(svg.contains("data-owner=\"unowned\""), "a buffer of no known collection is shown as unowned");
+    }
+
+    @Test
+    void aRegionTooSmallToSeeIsStillOnePixelWide() {
+        String svg = PoolMap.svg("pool", 1L << 40, List.of(new PoolRegion(0, 4096, Kind.BUFFER, 1, 0, 1),
+                new PoolRegion(4096, (1L << 40) - 4096, Kind.FREE, 0, 0, 0)), Map.of(1L, "a"));
+        assertTrue(elements(svg, "<rect class=\"buffer\"[^>]*>").get(0).contains("width=\"1.00\""));
+    }
+
+    private static List<String> elements(String svg, String pattern) {
+        Matcher matcher = Pattern.compile(pattern).matcher(svg);
+        List<String> found = new java.util.ArrayList<>();
+        while (matcher.find()) {
+            found.add(matcher.group());
+        }
+        return found;
+    }
+}
