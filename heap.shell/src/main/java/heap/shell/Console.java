@@ -145,13 +145,14 @@ public class Console {
     }
 
     /**
-     * Waits (at most 10 s) until the framework has started, SCR has settled every immediate component of every
-     * started bundle, and the registry has heard from every heap: the first command sees the whole platform.
+     * Waits (at most 10 s) until the framework and every bundle meant to start have started, SCR has settled every
+     * immediate component of every started bundle, and the registry has heard from every heap: the first command
+     * sees the whole platform.
      */
     private static void awaitPlatform(BufferAllocator allocator, ServiceComponentRuntime components, BundleContext context) {
         long deadline = System.nanoTime() + 10_000_000_000L;
         while (System.nanoTime() < deadline && !(context.getBundle(0).getState() == Bundle.ACTIVE
-                && componentsSettled(components, context)
+                && everyBundleStarted(context) && componentsSettled(components, context)
                 && allocator.heaps().stream().noneMatch(status -> status.state() == HeapState.PENDING))) {
             try {
                 Thread.sleep(20);
@@ -160,6 +161,18 @@ public class Console {
                 return;
             }
         }
+    }
+
+    /** The framework is ACTIVE before its start levels are all raised: wait for every bundle meant to start. */
+    private static boolean everyBundleStarted(BundleContext context) {
+        for (Bundle bundle : context.getBundles()) {
+            var startLevel = bundle.adapt(org.osgi.framework.startlevel.BundleStartLevel.class);
+            if (startLevel != null && startLevel.isPersistentlyStarted() && bundle.getHeaders().get("Fragment-Host") == null
+                    && bundle.getState() != Bundle.ACTIVE) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static boolean componentsSettled(ServiceComponentRuntime components, BundleContext context) {

@@ -23,6 +23,8 @@ final class HeapsPage {
             Map<Long, List<PoolRegion>> layouts, List<Health> health) {
     }
 
+    private static final String HEADING = "<h3 style=\"margin:14px 0 4px\">";
+
     private HeapsPage() {
     }
 
@@ -41,7 +43,8 @@ final class HeapsPage {
             long capacity = heap.metrics().getOrDefault(HeapMetrics.CAPACITY, 0L);
             if (layout != null && !layout.isEmpty() && capacity > 0) {
                 String name = heap.id().heapType() + "#" + heap.id().id();
-                html.append("<h3>Pool map: ").append(Html.escape(name)).append("</h3>")
+                html.append(HEADING).append("Pool map of ").append(Html.escape(name))
+                        .append(" <small>(widths on a log scale of the size; hover a region for what it is)</small></h3>")
                         .append(PoolMap.svg(name, capacity, layout, ownerOfCollection));
                 legend(html, layout, ownerOfCollection);
             }
@@ -52,6 +55,7 @@ final class HeapsPage {
     }
 
     private static void heaps(StringBuilder html, List<HeapStatus> heaps) {
+        html.append(HEADING).append("Heaps</h3>");
         table(html, "heaps", List.of("Heap", "State", "Bundle", "Domains", "need_clear", "need_flush", "Live buffers",
                 "Used / capacity", "Reason"));
         for (HeapStatus heap : heaps) {
@@ -72,6 +76,7 @@ final class HeapsPage {
         if (health.isEmpty()) {
             return;
         }
+        html.append(HEADING).append("Health checks (tag heap)</h3>");
         table(html, "health", List.of("Health check", "Status", "Message"));
         for (Health check : health) {
             row(html, "data-status=\"" + Html.escape(check.status()) + "\"", check.name(), check.status(), check.message());
@@ -107,6 +112,7 @@ final class HeapsPage {
     }
 
     private static void owners(StringBuilder html, List<OwnerStatus> owners) {
+        html.append(HEADING).append("Owners</h3>");
         table(html, "owners", List.of("Owner bundle", "Stopped", "Heap", "Live buffers", "Bytes", "Peak bytes",
                 "Failed allocations", "Held back"));
         for (OwnerStatus owner : owners) {
@@ -121,6 +127,7 @@ final class HeapsPage {
     }
 
     private static void collections(StringBuilder html, List<CollectionSummary> collections) {
+        html.append(HEADING).append("Collections</h3>");
         table(html, "collections", List.of("Collection", "Owner", "Heap", "Buffers", "Not reclaimed", "Buffer size",
                 "Lost"));
         for (CollectionSummary collection : collections) {

@@ -5,13 +5,15 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A heap's pool drawn as SVG: one bar, the pool's edges at its ends; each buffer a rectangle in its owner's colour,
- * guard pages dark, free gaps light, the largest free gap outlined. Hovering a rectangle shows what it is (an SVG
- * title, so no script is needed). Regions too narrow to see are still drawn, one pixel wide.
+ * A heap's pool drawn as SVG: one bar, regions in pool order; each buffer a rectangle in its owner's colour, guard
+ * pages dark, free gaps light, the largest free gap outlined. Hovering a rectangle shows what it is (an SVG title, so
+ * no script is needed). Widths grow with the logarithm of a region's size in pages: at true scale a 64 KiB buffer
+ * in a 1 GiB pool would be a twentieth of a pixel; this way every region shows, and the titles give the sizes.
  */
 final class PoolMap {
     static final int WIDTH = 1000;
     static final int HEIGHT = 48;
+    private static final long PAGE = 4096;
 
     private PoolMap() {
     }
@@ -29,14 +31,18 @@ final class PoolMap {
                 .append(WIDTH).append("\" height=\"").append(HEIGHT).append("\" viewBox=\"0 0 ").append(WIDTH).append(' ')
                 .append(HEIGHT).append("\" xmlns=\"http://www.w3.org/2000/svg\" role=\"img\">");
         svg.append("<title>").append(Html.escape(heapName)).append(": ").append(Html.bytes(capacity)).append("</title>");
+        double totalWeight = 0;
         for (PoolRegion region : regions) {
-            double x = WIDTH * (double) region.offset() / capacity;
-            double width = Math.max(1, WIDTH * (double) region.size() / capacity);
+            totalWeight += weight(region);
+        }
+        double x = 0;
+        for (PoolRegion region : regions) {
+            double width = WIDTH * weight(region) / totalWeight;
             String where = "offset " + region.offset() + ", size " + region.size() + " (" + Html.bytes(region.size()) + ")";
             switch (region.kind()) {
                 case BUFFER -> {
                     String owner = ownerOfCollection.getOrDefault(region.collectionId(), "unowned");
-                    rect(svg, "buffer", x, width, Html.ownerColour(owner), "data-owner=\"" + Html.escape(owner)
+                    rect(svg, "buffer", x, width, Html.ownerColour(owner), "stroke=\"#fff\" data-owner=\"" + Html.escape(owner)
                             + "\" data-collection=\"" + Long.toUnsignedString(region.collectionId()) + "\" data-koid=\""
                             + region.koid() + "\"", "collection " + Long.toUnsignedString(region.collectionId())
                             + " index " + Long.toUnsignedString(region.index()) + " koid " + region.koid() + ", "
@@ -50,8 +56,14 @@ final class PoolMap {
                             (largest ? "largest free region, " : "free, ") + where);
                 }
             }
+            x += width;
         }
         return svg.append("</svg>").toString();
+    }
+
+    /** 1 for a page, 2 for three pages, 21 for a GiB: log2(1 + pages). */
+    private static double weight(PoolRegion region) {
+        return Math.log1p((double) region.size() / PAGE) / Math.log(2);
     }
 
     private static void rect(StringBuilder svg, String cssClass, double x, double width, String fill, String extra,

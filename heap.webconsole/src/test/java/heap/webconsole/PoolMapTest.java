@@ -40,16 +40,29 @@ class PoolMapTest {
         assertEquals(2, elements(svg, "<rect class=\"guard\"[^>]*>").size());
         List<String> largest = elements(svg, "<rect class=\"free largest\"[^>]*>");
         assertEquals(1, largest.size());
-        assertTrue(largest.get(0).contains("x=\"375.00\""), "the 60 KiB gap at 36864 of 98304 bytes: " + largest);
+        assertTrue(svg.contains(largest.get(0) + "<title>largest free region, offset 36864, size 61440"), svg);
         assertEquals(1, elements(svg, "<rect class=\"free\"[^>]*>").size());
         assertTrue(svg.contains("data-owner=\"unowned\""), "a buffer of no known collection is shown as unowned");
     }
 
     @Test
-    void aRegionTooSmallToSeeIsStillOnePixelWide() {
+    void aBufferTooSmallToSeeAtTrueScaleStillShowsAndRegionsKeepPoolOrder() {
         String svg = PoolMap.svg("pool", 1L << 40, List.of(new PoolRegion(0, 4096, Kind.BUFFER, 1, 0, 1),
-                new PoolRegion(4096, (1L << 40) - 4096, Kind.FREE, 0, 0, 0)), Map.of(1L, "a"));
-        assertTrue(elements(svg, "<rect class=\"buffer\"[^>]*>").get(0).contains("width=\"1.00\""));
+                new PoolRegion(4096, (1L << 40) - 8192, Kind.FREE, 0, 0, 0),
+                new PoolRegion((1L << 40) - 4096, 4096, Kind.BUFFER, 2, 0, 2)), Map.of(1L, "a", 2L, "b"));
+        List<String> rects = elements(svg, "<rect [^>]*>");
+        assertTrue(Double.parseDouble(attribute(rects.get(0), "width")) >= 20, "a 4 KiB buffer in 1 TiB: " + rects.get(0));
+        double end = 0;
+        for (String rect : rects) {
+            assertEquals(end, Double.parseDouble(attribute(rect, "x")), 0.02, "regions follow each other: " + rects);
+            end += Double.parseDouble(attribute(rect, "width"));
+        }
+        assertEquals(PoolMap.WIDTH, end, 0.05, "the regions fill the bar");
+    }
+
+    private static String attribute(String element, String name) {
+        Matcher matcher = Pattern.compile(" " + name + "=\"([^\"]*)\"").matcher(element);
+        return matcher.find() ? matcher.group(1) : null;
     }
 
     private static List<String> elements(String svg, String pattern) {
