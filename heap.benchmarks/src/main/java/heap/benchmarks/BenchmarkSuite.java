@@ -85,8 +85,9 @@ public final class BenchmarkSuite {
                 case "B3AllocatorScaling" -> rows.add(compared("B3 allocator scaling", clazz, method, params, primary,
                         "allocateAndFree", byKey.get("B3AllocatorScaling.allocateAndFree liveRegions=100"), result,
                         "100,000 / 100 <= 2x"));
-                case "B5Threads" -> rows.add(compared("B5 threads", clazz, method, params, primary, "oneThread", byKey, result,
-                        method.equals("twoThreads") ? ">= 1.6x" : ""));
+                case "B5Threads" -> rows.add(compared("B5 threads", clazz, method, params, primary,
+                        method.startsWith("netty") ? "nettyOneThread" : "oneThread", byKey, result,
+                        method.equals("twoThreads") ? ">= 1.6x" : method.equals("nettyTwoThreads") ? "(baseline)" : ""));
                 case "B4Fragmentation", "B6Footprint", "B7Reclaim" -> result.getSecondaryResults().forEach((label, secondary) ->
                         rows.add(new Row(clazz.startsWith("B4") ? "B4 fragmentation" : clazz.startsWith("B6")
                                 ? "B6 footprint" : "B7 reclaim at bundle stop", label, params,
@@ -96,8 +97,26 @@ public final class BenchmarkSuite {
                 default -> { }
             }
         }
+        scalingAgainstNetty(byKey).ifPresent(rows::add);
         rows.sort((a, b) -> (a.group() + a.name() + a.params()).compareTo(b.group() + b.name() + b.params()));
         return rows;
+    }
+
+    /** B5's registry 2-thread/1-thread ratio over Netty's: how the registry scales next to a good pool. */
+    private static java.util.Optional<Row> scalingAgainstNetty(Map<String, RunResult> byKey) {
+        List<RunResult> four = List.of("oneThread", "twoThreads", "nettyOneThread", "nettyTwoThreads").stream()
+                .map(method -> byKey.get("B5Threads." + method)).toList();
+        if (four.contains(null)) {
+            return java.util.Optional.empty();
+        }
+        double registry = score(four.get(1)) / score(four.get(0));
+        double netty = score(four.get(3)) / score(four.get(2));
+        return java.util.Optional.of(new Row("B5 threads", "scaling vs Netty", "", registry / netty, Double.NaN,
+                "registry ratio / Netty ratio", "nettyTwoThreads / nettyOneThread", registry / netty, ">= 0.9x"));
+    }
+
+    private static double score(RunResult result) {
+        return result.getPrimaryResult().getScore();
     }
 
     private static Row compared(String group, String clazz, String method, String params, Result<?> primary,

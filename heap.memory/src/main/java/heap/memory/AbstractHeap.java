@@ -19,7 +19,7 @@ import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The bookkeeping every heap of this platform shares: argument checks, OnRegister, the parent/child layering
@@ -31,10 +31,11 @@ public abstract class AbstractHeap implements Heap, HeapMetrics {
     private final HeapProperties properties;
     private final System.Logger log;
     private final Map<Long, Buffer> buffersByRootKoid = new ConcurrentHashMap<>();
-    private final AtomicLong usedSize = new AtomicLong();
-    private final AtomicLong allocations = new AtomicLong();
-    private final AtomicLong allocationsFailed = new AtomicLong();
-    private final AtomicLong reclaimed = new AtomicLong();
+    // Counted per thread and summed when read: every allocation and free touches them.
+    private final LongAdder usedSize = new LongAdder();
+    private final LongAdder allocations = new LongAdder();
+    private final LongAdder allocationsFailed = new LongAdder();
+    private final LongAdder reclaimed = new LongAdder();
 
     /**
      * Memory a subclass reserved for one buffer: {@code memory} is null for a CPU-inaccessible buffer of
@@ -118,7 +119,7 @@ public abstract class AbstractHeap implements Heap, HeapMetrics {
                 throw e;
             }
         } catch (StatusException e) {
-            allocationsFailed.incrementAndGet();
+            allocationsFailed.increment();
             log.log(System.Logger.Level.WARNING, () -> "heap " + name + ": allocation of " + Long.toUnsignedString(size)
                     + " bytes for collection " + Long.toUnsignedString(bufferCollectionId) + " index "
                     + Long.toUnsignedString(bufferIndex) + " failed: " + e.getMessage());
@@ -132,8 +133,8 @@ public abstract class AbstractHeap implements Heap, HeapMetrics {
         Runnable onRelease = () -> {
             reservation.free();
             Buffer buffer = buffersByRootKoid.remove(rootKoid[0]);
-            usedSize.addAndGet(-reservation.size());
-            reclaimed.incrementAndGet();
+            usedSize.add(-reservation.size());
+            reclaimed.increment();
             reclaimedFuture.complete(null);
             if (buffer != null) {
                 log.log(System.Logger.Level.DEBUG, () -> "heap " + name + ": reclaimed collection "
@@ -147,8 +148,8 @@ public abstract class AbstractHeap implements Heap, HeapMetrics {
         rootKoid[0] = root.koid();
         Vmo child = root.createReference();
         buffersByRootKoid.put(root.koid(), new Buffer(collectionId, index, reservation.size(), child.koid(), reclaimedFuture));
-        usedSize.addAndGet(reservation.size());
-        allocations.incrementAndGet();
+        usedSize.add(reservation.size());
+        allocations.increment();
         reservation.handedOut(collectionId, index, child.koid());
         // The heap waits on ZERO_CHILDREN of the parent it keeps; closing the parent then frees the memory.
         root.onZeroChildren(root::close);
@@ -182,10 +183,10 @@ public abstract class AbstractHeap implements Heap, HeapMetrics {
     public Map<String, Long> metrics() {
         Map<String, Long> metrics = new LinkedHashMap<>();
         metrics.put(LIVE_BUFFERS, (long) buffersByRootKoid.size());
-        metrics.put(USED_SIZE, usedSize.get());
-        metrics.put(ALLOCATIONS, allocations.get());
-        metrics.put(ALLOCATIONS_FAILED, allocationsFailed.get());
-        metrics.put(RECLAIMED, reclaimed.get());
+        metrics.put(USED_SIZE, usedSize.sum());
+        metrics.put(ALLOCATIONS, allocations.sum());
+        metrics.put(ALLOCATIONS_FAILED, allocationsFailed.sum());
+        metrics.put(RECLAIMED, reclaimed.sum());
         addMetrics(metrics);
         return metrics;
     }

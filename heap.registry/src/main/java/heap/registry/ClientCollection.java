@@ -2,6 +2,7 @@ package heap.registry;
 
 import heap.api.SingleBufferSettings;
 import heap.api.allocator.BufferCollection;
+import heap.api.spi.Vmos;
 import heap.api.vmo.Vmo;
 import java.lang.ref.Cleaner;
 import java.util.List;
@@ -22,7 +23,7 @@ final class ClientCollection implements BufferCollection {
     final RegistryCollection record;
     private final List<Vmo> buffers;
     private final AtomicBoolean closed;
-    private final Cleaner.Cleanable cleanable;
+    private final Cleaner.Cleanable cleanable; // null when the leak detection level does not watch this one
 
     ClientCollection(HeapRegistry registry, RegistryCollection record, List<Vmo> buffers) {
         this.registry = registry;
@@ -34,13 +35,14 @@ final class ClientCollection implements BufferCollection {
         long id = record.id();
         int count = buffers.size();
         long bytes = record.settings().bufferSettings().sizeBytes();
-        this.cleanable = LEAKS[(int) (Thread.currentThread().threadId() % LEAKS.length)].register(this, () -> {
-            if (!closedFlag.get()) {
-                HeapRegistry.LOG.log(System.Logger.Level.WARNING, "collection " + id + " (" + count + " x " + bytes
-                        + " bytes on " + heap + ") was dropped without close; its buffers go back as the garbage "
-                        + "collector closes their handles");
-            }
-        });
+        this.cleanable = !Vmos.watchForLeak() ? null : LEAKS[(int) (Thread.currentThread().threadId() % LEAKS.length)]
+                .register(this, () -> {
+                    if (!closedFlag.get()) {
+                        HeapRegistry.LOG.log(System.Logger.Level.WARNING, "collection " + id + " (" + count + " x " + bytes
+                                + " bytes on " + heap + ") was dropped without close; its buffers go back as the "
+                                + "garbage collector closes their handles");
+                    }
+                });
     }
 
     @Override
@@ -62,7 +64,9 @@ final class ClientCollection implements BufferCollection {
     public void close() {
         closed.set(true);
         buffers.forEach(Vmo::close);
-        cleanable.clean();
+        if (cleanable != null) {
+            cleanable.clean();
+        }
     }
 
     @Override

@@ -54,7 +54,9 @@ final class ConfigurationGuard implements ConfigurationPlugin {
                     "register.timeout.ms", number("a positive number of milliseconds", v -> v > 0),
                     "delete.timeout.ms", number("a positive number of milliseconds", v -> v > 0),
                     "replacement.grace.ms", number("0 or more milliseconds", v -> v >= 0),
-                    "allocate.timeout.ms", number("0 (no limit) or more milliseconds", v -> v >= 0)),
+                    "allocate.timeout.ms", number("0 (no limit) or more milliseconds", v -> v >= 0),
+                    "leak.detection", new Rule("one of off, sampled, paranoid (or empty)", v -> v.toString().isBlank()
+                            || Set.of("OFF", "SAMPLED", "PARANOID").contains(v.toString().trim().toUpperCase(Locale.ROOT)))),
             "heap.log", rules(
                     "level", new Rule("one of ERROR, WARN, INFO, DEBUG, TRACE",
                             v -> LEVELS.contains(v.toString().trim().toUpperCase(Locale.ROOT))),

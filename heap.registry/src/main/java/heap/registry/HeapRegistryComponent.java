@@ -22,6 +22,8 @@ import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.component.annotations.ReferencePolicyOption;
+import heap.api.spi.LeakDetection;
+import heap.api.spi.Vmos;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
@@ -59,6 +61,11 @@ public class HeapRegistryComponent extends HeapRegistry {
         @AttributeDefinition(description = "How long a heap may take to answer allocateVmo before the caller gets "
                 + "NO_MEMORY (0 = no limit); a VMO it returns late is given back through deleteVmo")
         long allocate_timeout_ms() default 5000;
+
+        @AttributeDefinition(description = "What the garbage collector watches for leaks: off, sampled (one handle or "
+                + "collection in 128, every confined mapping) or paranoid (everything); empty = the system property "
+                + "heap.leak.detection, else sampled")
+        String leak_detection() default "";
     }
 
     private final ServiceRegistration<BufferAllocator> allocatorRegistration;
@@ -70,6 +77,7 @@ public class HeapRegistryComponent extends HeapRegistry {
     @Activate
     public HeapRegistryComponent(Config config, BundleContext context) {
         super(limits(config));
+        setLeakDetection(config);
         jmx = new JmxExport(this, java.lang.management.ManagementFactory.getPlatformMBeanServer());
         setEvents(jmx);
         allocatorRegistration = context.registerService(BufferAllocator.class, new Views(), null);
@@ -85,6 +93,7 @@ public class HeapRegistryComponent extends HeapRegistry {
     @Modified
     void modified(Config config) {
         setLimits(limits(config));
+        setLeakDetection(config);
     }
 
     @Deactivate
@@ -123,6 +132,11 @@ public class HeapRegistryComponent extends HeapRegistry {
                 BufferAllocator view) {
             release(view);
         }
+    }
+
+    private static void setLeakDetection(Config config) {
+        Vmos.setLeakDetection(config.leak_detection().isBlank() ? LeakDetection.fromSystemProperty()
+                : LeakDetection.parse(config.leak_detection()));
     }
 
     private static Limits limits(Config config) {

@@ -23,7 +23,7 @@ final class VmoHandle implements Vmo {
     private final VmoObject object;
     private final Set<VmoRight> rights;
     private final VmoObject.Lease lease;
-    private final Cleaner.Cleanable cleanable;
+    private final Cleaner.Cleanable cleanable; // null when the leak detection level does not watch this handle
 
     /** The 16 possible rights sets, shared by every handle instead of copied into each. */
     private static final List<Set<VmoRight>> RIGHTS_SETS = rightsSets();
@@ -32,7 +32,7 @@ final class VmoHandle implements Vmo {
         this.object = object;
         this.rights = canonical(rights);
         this.lease = new VmoObject.Lease(object);
-        this.cleanable = VmoObject.cleaner().register(this, lease);
+        this.cleanable = VmoObject.watchForLeak() ? VmoObject.cleaner().register(this, lease) : null;
     }
 
     @Override
@@ -265,7 +265,9 @@ final class VmoHandle implements Vmo {
     @Override
     public void close() {
         lease.end();
-        cleanable.clean();
+        if (cleanable != null) {
+            cleanable.clean();
+        }
     }
 
     @Override
@@ -360,11 +362,12 @@ final class VmoHandle implements Vmo {
             this.owner = shared ? null : Thread.currentThread();
             if (shared) {
                 this.lease = new VmoObject.Lease(object, VmoObject.Lease.Kind.SHARED_MAPPING, arena);
-                this.cleanable = VmoObject.cleaner().register(this, lease);
+                this.cleanable = VmoObject.watchForLeak() ? VmoObject.cleaner().register(this, lease) : null;
             } else {
                 // Watching the scope, not this object: a segment kept after the mapping is dropped keeps the memory.
                 this.lease = new VmoObject.Lease(object, VmoObject.Lease.Kind.CONFINED_MAPPING, null);
-                this.cleanable = VmoObject.cleaner().register(arena.scope(), lease);
+                this.cleanable = VmoObject.watchConfinedMapping() ? VmoObject.cleaner().register(arena.scope(), lease)
+                        : null;
             }
         }
 
@@ -414,7 +417,9 @@ final class VmoHandle implements Vmo {
                 arena.close(); // before the lease ends: no access can be in flight when the memory goes
             }
             lease.end();
-            cleanable.clean();
+            if (cleanable != null) {
+                cleanable.clean();
+            }
         }
     }
 }

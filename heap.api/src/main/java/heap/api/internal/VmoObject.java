@@ -1,6 +1,7 @@
 package heap.api.internal;
 
 import heap.api.Status;
+import heap.api.spi.LeakDetection;
 import heap.api.StatusException;
 import heap.api.vmo.Registration;
 import heap.api.vmo.Vmo;
@@ -14,6 +15,7 @@ import java.util.List;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -43,11 +45,53 @@ public final class VmoObject {
     static Cleaner cleaner() {
         return CLEANERS[(int) (Thread.currentThread().threadId() % CLEANERS.length)];
     }
-    private static final AtomicLong KOIDS = new AtomicLong(1000);
+    private static volatile LeakDetection leakDetection = LeakDetection.fromSystemProperty();
+
+    public static void setLeakDetection(LeakDetection level) {
+        leakDetection = level;
+    }
+
+    public static LeakDetection leakDetection() {
+        return leakDetection;
+    }
+
+    /** A handle, a shared mapping or a collection: watched at PARANOID, sampled at SAMPLED. */
+    public static boolean watchForLeak() {
+        return switch (leakDetection) {
+            case PARANOID -> true;
+            case SAMPLED -> ThreadLocalRandom.current().nextInt(LeakDetection.SAMPLE_INTERVAL) == 0;
+            case OFF -> false;
+        };
+    }
+
+    /** A confined mapping: only its Cleaner can give back memory its dropped segment no longer reaches. */
+    static boolean watchConfinedMapping() {
+        return leakDetection != LeakDetection.OFF;
+    }
+
+    private static final AtomicLong KOIDS = new AtomicLong(1001);
+    private static final int KOID_BLOCK = 1024;
+
+    /** A thread's koids: a block taken from the shared counter at a time, so threads do not bounce its cache line. */
+    private static final class KoidBlock {
+        long next;
+        long end;
+    }
+
+    private static final ThreadLocal<KoidBlock> KOID_BLOCKS = ThreadLocal.withInitial(KoidBlock::new);
+
+    private static long nextKoid() {
+        KoidBlock block = KOID_BLOCKS.get();
+        if (block.next == block.end) {
+            block.next = KOIDS.getAndAdd(KOID_BLOCK);
+            block.end = block.next + KOID_BLOCK;
+        }
+        return block.next++;
+    }
     private static final AtomicLong LEAKED = new AtomicLong();
 
     private final Object treeLock;
-    private final long koid = KOIDS.incrementAndGet();
+    private final long koid = nextKoid();
     private final VmoObject parent;
     private final long size;
     private final MemorySegment memory;

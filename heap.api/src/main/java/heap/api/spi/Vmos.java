@@ -55,4 +55,22 @@ public final class Vmos {
     public static long leakedHandles() {
         return VmoObject.leakedHandles();
     }
+
+    /** Sets what the garbage collector watches from now on (objects made before keep their watch). @since 1.2 */
+    public static void setLeakDetection(LeakDetection level) {
+        VmoObject.setLeakDetection(Require.argument(level, "level"));
+    }
+
+    /** @since 1.2 */
+    public static LeakDetection leakDetection() {
+        return VmoObject.leakDetection();
+    }
+
+    /**
+     * Whether the object being made now (a handle, a collection) is watched for leaks at the current level: always
+     * at PARANOID, one in {@link LeakDetection#SAMPLE_INTERVAL} at SAMPLED, never at OFF. @since 1.2
+     */
+    public static boolean watchForLeak() {
+        return VmoObject.watchForLeak();
+    }
 }

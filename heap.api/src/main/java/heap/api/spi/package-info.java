@@ -3,7 +3,7 @@
  * The heap keeps the root, hands out a child, and frees its memory in the release callback.
  */
 @Export
-@Version("1.1.0")
+@Version("1.2.0")
 package heap.api.spi;
 
 import org.osgi.annotation.bundle.Export;
