@@ -64,4 +64,20 @@ class ConfigurationGuardTest {
         assertFalse(registry.containsKey("max.buffer.count"));
         assertEquals(0L, registry.get("replacement.grace.ms"));
     }
+
+    @Test
+    void theLeakDetectionLevelIsOneOfThreeNamesOrEmpty() {
+        for (String good : new String[] {"off", "SAMPLED", " paranoid ", ""}) {
+            Hashtable<String, Object> registry = new Hashtable<>();
+            registry.put("service.pid", "heap.registry");
+            registry.put("leak.detection", good);
+            guard.modifyConfiguration(null, registry);
+            assertEquals(good, registry.get("leak.detection"));
+        }
+        Hashtable<String, Object> registry = new Hashtable<>();
+        registry.put("service.pid", "heap.registry");
+        registry.put("leak.detection", "sometimes");
+        guard.modifyConfiguration(null, registry);
+        assertEquals("", registry.get("leak.detection"), "refused: the last good value (empty) is kept");
+    }
 }
