@@ -67,8 +67,56 @@ public abstract class AbstractHeap implements Heap, HeapMetrics {
         }
     }
 
-    private record Buffer(long collectionId, long index, long size, long childKoid, CompletableFuture<Void> reclaimed) {
+    /**
+     * One buffer the heap handed out, and its release callback: frees the reservation once the heap's root has no
+     * child left. One object per buffer, its reclaimed-future made only if deleteVmo finds it not yet reclaimed.
+     */
+    private final class Buffer implements Runnable {
+        final long collectionId;
+        final long index;
+        final Reservation reservation;
+        long rootKoid;
+        long childKoid;
+        private boolean reclaimedNow; // guarded by this
+        private CompletableFuture<Void> reclaimedFuture; // guarded by this
+
+        Buffer(long collectionId, long index, Reservation reservation) {
+            this.collectionId = collectionId;
+            this.index = index;
+            this.reservation = reservation;
+        }
+
+        @Override
+        public void run() {
+            reservation.free();
+            buffersByRootKoid.remove(rootKoid);
+            usedSize.add(-reservation.size());
+            reclaimed.increment();
+            CompletableFuture<Void> waiting;
+            synchronized (this) {
+                reclaimedNow = true;
+                waiting = reclaimedFuture;
+            }
+            if (waiting != null) {
+                waiting.complete(null);
+            }
+            log.log(System.Logger.Level.DEBUG, () -> "heap " + name + ": reclaimed collection "
+                    + Long.toUnsignedString(collectionId) + " index " + Long.toUnsignedString(index) + " ("
+                    + reservation.size() + " bytes)");
+        }
+
+        synchronized CompletionStage<Void> reclaimed() {
+            if (reclaimedNow) {
+                return RECLAIMED_STAGE;
+            }
+            if (reclaimedFuture == null) {
+                reclaimedFuture = new CompletableFuture<>();
+            }
+            return reclaimedFuture.minimalCompletionStage();
+        }
     }
+
+    private static final CompletionStage<Void> RECLAIMED_STAGE = CompletableFuture.completedStage(null);
 
     protected AbstractHeap(String name, HeapProperties properties) {
         this.name = Objects.requireNonNull(name, "name");
@@ -128,26 +176,14 @@ public abstract class AbstractHeap implements Heap, HeapMetrics {
     }
 
     private Vmo hand(Reservation reservation, long collectionId, long index) {
-        CompletableFuture<Void> reclaimedFuture = new CompletableFuture<>();
-        long[] rootKoid = new long[1];
-        Runnable onRelease = () -> {
-            reservation.free();
-            Buffer buffer = buffersByRootKoid.remove(rootKoid[0]);
-            usedSize.add(-reservation.size());
-            reclaimed.increment();
-            reclaimedFuture.complete(null);
-            if (buffer != null) {
-                log.log(System.Logger.Level.DEBUG, () -> "heap " + name + ": reclaimed collection "
-                        + Long.toUnsignedString(buffer.collectionId()) + " index "
-                        + Long.toUnsignedString(buffer.index()) + " (" + buffer.size() + " bytes)");
-            }
-        };
+        Buffer buffer = new Buffer(collectionId, index, reservation);
         Vmo root = reservation.memory() == null
-                ? Vmos.inaccessible(reservation.size(), reservation.physicalAddress, onRelease)
-                : Vmos.root(reservation.memory(), reservation.physicalAddress, onRelease);
-        rootKoid[0] = root.koid();
+                ? Vmos.inaccessible(reservation.size(), reservation.physicalAddress, buffer)
+                : Vmos.root(reservation.memory(), reservation.physicalAddress, buffer);
+        buffer.rootKoid = root.koid();
         Vmo child = root.createReference();
-        buffersByRootKoid.put(root.koid(), new Buffer(collectionId, index, reservation.size(), child.koid(), reclaimedFuture));
+        buffer.childKoid = child.koid();
+        buffersByRootKoid.put(root.koid(), buffer);
         usedSize.add(reservation.size());
         allocations.increment();
         reservation.handedOut(collectionId, index, child.koid());
@@ -165,18 +201,18 @@ public abstract class AbstractHeap implements Heap, HeapMetrics {
             throw new StatusException(Status.BAD_HANDLE, "deleteVmo got a closed handle to VMO koid " + vmo.koid());
         }
         Buffer buffer = buffersByRootKoid.get(vmo.parentKoid());
-        if (buffer == null || buffer.childKoid() != vmo.koid()) {
+        if (buffer == null || buffer.childKoid != vmo.koid()) {
             throw new StatusException(Status.NOT_FOUND, "VMO koid " + vmo.koid() + " was not allocated by heap " + name
                     + " (or is already reclaimed)");
         }
-        if (buffer.collectionId() != bufferCollectionId || buffer.index() != bufferIndex) {
+        if (buffer.collectionId != bufferCollectionId || buffer.index != bufferIndex) {
             throw new StatusException(Status.INVALID_ARGS, "VMO koid " + vmo.koid() + " is collection "
-                    + Long.toUnsignedString(buffer.collectionId()) + " index " + Long.toUnsignedString(buffer.index())
+                    + Long.toUnsignedString(buffer.collectionId) + " index " + Long.toUnsignedString(buffer.index)
                     + ", not collection " + Long.toUnsignedString(bufferCollectionId) + " index "
                     + Long.toUnsignedString(bufferIndex));
         }
         vmo.close();
-        return buffer.reclaimed().minimalCompletionStage();
+        return buffer.reclaimed();
     }
 
     @Override

@@ -9,7 +9,7 @@ import heap.api.allocator.HeapState;
 import heap.api.allocator.HeapStatus;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 
 /** One bound heap service: its registration, its state and the registry's counts for it. */
 final class HeapEntry {
@@ -22,15 +22,16 @@ final class HeapEntry {
     final long sequence;
     /** The heap declared itself secure ({@link Heap#SECURE}): only such heaps get secure_required buffers. */
     final boolean secure;
-    final AtomicLong live = new AtomicLong();
-    final AtomicLong clears = new AtomicLong();
-    final AtomicLong flushes = new AtomicLong();
-    final AtomicLong failures = new AtomicLong();
-    final AtomicLong lost = new AtomicLong();
+    // Counted per thread and summed when read: every allocation and delete of the heap touches them.
+    final LongAdder live = new LongAdder();
+    final LongAdder clears = new LongAdder();
+    final LongAdder flushes = new LongAdder();
+    final LongAdder failures = new LongAdder();
+    final LongAdder lost = new LongAdder();
     private HeapProperties properties;
     private int registrations;
     private String quarantineReason;
-    private boolean serviceGone;
+    private volatile boolean serviceGone; // read on every delete: no lock for that
     private HeapBinding binding;
 
     HeapEntry(Heap heap, HeapId id, String origin, long serviceId, int ranking, long sequence, boolean secure) {
@@ -94,7 +95,7 @@ final class HeapEntry {
         }
     }
 
-    synchronized boolean serviceGone() {
+    boolean serviceGone() {
         return serviceGone;
     }
 
@@ -116,8 +117,8 @@ final class HeapEntry {
                     : serviceGone ? "service gone" : state == HeapState.DRAINING ? "replaced by a newer instance" : "";
         }
         Map<String, Long> metrics = service instanceof HeapMetrics m ? safeMetrics(m) : Map.of();
-        return new HeapStatus(id, origin, serviceId, ranking, state, Optional.ofNullable(properties()), reason, live.get(),
-                clears.get(), flushes.get(), failures.get(), lost.get(), metrics);
+        return new HeapStatus(id, origin, serviceId, ranking, state, Optional.ofNullable(properties()), reason, live.sum(),
+                clears.sum(), flushes.sum(), failures.sum(), lost.sum(), metrics);
     }
 
     private static Map<String, Long> safeMetrics(HeapMetrics metrics) {

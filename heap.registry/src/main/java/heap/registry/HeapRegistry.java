@@ -253,11 +253,11 @@ public class HeapRegistry implements BufferAllocator {
     }
 
     private void removeEntry(HeapEntry entry) {
-        events.changed(entry.id, entry.serviceId, "draining", entry + " went away with " + entry.live.get()
+        events.changed(entry.id, entry.serviceId, "draining", entry + " went away with " + entry.live.sum()
                 + " buffers outstanding");
         heapsExpectedSinceNanos = System.nanoTime();
         closeBinding(entry);
-        LOG.log(Level.INFO, entry + " went away with " + entry.live.get() + " buffers outstanding");
+        LOG.log(Level.INFO, entry + " went away with " + entry.live.sum() + " buffers outstanding");
         removeIfDrained(entry);
     }
 
@@ -459,7 +459,7 @@ public class HeapRegistry implements BufferAllocator {
             }
         }
         if (failure != null) {
-            heap.failures.incrementAndGet();
+            heap.failures.increment();
             LOG.log(Level.WARNING, heap + " failed to allocate collection " + collection.id() + " index " + index + " ("
                     + rawSize + " bytes): " + failure);
             throw new SysmemException(SysmemError.NO_MEMORY, heap.id + " could not allocate buffer " + index + " of "
@@ -471,7 +471,7 @@ public class HeapRegistry implements BufferAllocator {
                 : heapVmo.handleCount() != 1 || heapVmo.mappingCount() != 0 || heapVmo.childCount() != 0
                         ? "kept a handle, mapping or child of the VMO it returned" : null;
         if (violation != null) {
-            heap.failures.incrementAndGet();
+            heap.failures.increment();
             LOG.log(Level.ERROR, "contract violation: " + heap + " " + violation + " (collection " + collection.id()
                     + " index " + index + ")");
             if (heapVmo != null && !heapVmo.isClosed()) {
@@ -483,11 +483,11 @@ public class HeapRegistry implements BufferAllocator {
         try {
             if (properties.needClear() && !heapVmo.isInaccessible()) {
                 heapVmo.zero(0, heapVmo.size());
-                heap.clears.incrementAndGet();
+                heap.clears.increment();
             }
             if (properties.flushRequired()) {
                 VarHandle.fullFence(); // the JVM's coherent view: a full fence is the flush
-                heap.flushes.incrementAndGet();
+                heap.flushes.increment();
             }
             heapVmo.onZeroChildren(() -> deleteOnce(buffer));
             return buffer;
@@ -499,7 +499,7 @@ public class HeapRegistry implements BufferAllocator {
 
     /** The heap outlasted the allocate time limit: the caller gets NO_MEMORY; a VMO that came late goes back. */
     private void tooLate(HeapEntry heap, RegistryCollection collection, int index, Vmo lateVmo, Account.Usage usage) {
-        heap.failures.incrementAndGet();
+        heap.failures.increment();
         long millis = limits.allocateTimeout().toMillis();
         LOG.log(Level.WARNING, heap + " did not answer allocateVmo for collection " + collection.id() + " index "
                 + index + " within " + millis + " ms" + (lateVmo == null ? "" : "; the VMO it returned late is given back"));
@@ -513,7 +513,7 @@ public class HeapRegistry implements BufferAllocator {
     /** A buffer the heap handed out: live in its heap and not yet reclaimed in its collection until deleted. */
     private static RegistryBuffer track(HeapEntry heap, RegistryCollection collection, int index, Vmo heapVmo,
             Account.Usage usage) {
-        heap.live.incrementAndGet();
+        heap.live.increment();
         collection.bufferAllocated();
         return new RegistryBuffer(heap, collection, index, heapVmo, usage);
     }
@@ -537,8 +537,8 @@ public class HeapRegistry implements BufferAllocator {
         long millis = limits.deleteTimeout().toMillis();
         answered.copy().orTimeout(millis, TimeUnit.MILLISECONDS).whenComplete((ignored, error) -> {
             if (error instanceof TimeoutException) {
-                heap.lost.incrementAndGet();
-                heap.live.decrementAndGet();
+                heap.lost.increment();
+                heap.live.decrement();
                 buffer.uncharge();
                 buffer.collection.bufferLost();
                 LOG.log(Level.ERROR, heap + " never answered deleteVmo for collection " + buffer.collection.id()
@@ -555,7 +555,7 @@ public class HeapRegistry implements BufferAllocator {
         try {
             return heap.service.deleteVmo(buffer.collection.id(), buffer.index, buffer.heapVmo).toCompletableFuture();
         } catch (RuntimeException e) {
-            heap.failures.incrementAndGet();
+            heap.failures.increment();
             LOG.log(Level.ERROR, heap + " refused deleteVmo for collection " + buffer.collection.id() + " index "
                     + buffer.index + ": " + e + "; closing the handle so ZERO_CHILDREN reclaims it");
             buffer.heapVmo.close();
@@ -565,11 +565,11 @@ public class HeapRegistry implements BufferAllocator {
 
     private void finished(RegistryBuffer buffer, CompletableFuture<Void> answered) {
         if (answered.isCompletedExceptionally()) {
-            buffer.heap.failures.incrementAndGet();
+            buffer.heap.failures.increment();
             LOG.log(Level.WARNING, buffer.heap + " answered deleteVmo for collection " + buffer.collection.id()
                     + " index " + buffer.index + " with an error");
         }
-        buffer.heap.live.decrementAndGet();
+        buffer.heap.live.decrement();
         buffer.uncharge();
         if (buffer.collection.bufferReclaimed()) {
             collections.remove(buffer.collection.id(), buffer.collection);
@@ -808,7 +808,7 @@ public class HeapRegistry implements BufferAllocator {
     }
 
     private void removeIfDrained(HeapEntry entry) {
-        if (entry.serviceGone() && entry.live.get() == 0 && entries.remove(entry)) {
+        if (entry.serviceGone() && entry.live.sum() == 0 && entries.remove(entry)) {
             routingChanged();
             events.gone(entry.id, entry.serviceId);
             LOG.log(Level.INFO, entry + " drained: every buffer it gave out is deleted or lost");

@@ -8,19 +8,21 @@ import heap.api.StatusException;
 import heap.memory.AbstractHeap;
 import heap.memory.NativeMemory;
 import java.lang.foreign.MemorySegment;
+import java.util.ArrayDeque;
+import java.util.HashMap;
 import java.util.Map;
-import java.util.Queue;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The default heap: each buffer is its own anonymous {@code mmap}, so pages are committed lazily, read as zero,
  * and go back to the kernel with {@code munmap} the moment the buffer is reclaimed. The exception: up to
  * {@code smallCacheBytes} of small buffers (at most {@link #SMALL_BUFFER_MAX} each) are zeroed and kept for reuse,
- * because a syscall pair and a TLB shootdown per 4 KiB buffer cost far more than clearing it.
+ * because a syscall pair and a TLB shootdown per 4 KiB buffer cost far more than clearing it. The cache is split
+ * into one part per core, picked by thread, so threads allocating at once do not contend for one queue.
  */
 public class SystemRamHeap extends AbstractHeap {
     static final HeapProperties PROPERTIES = new HeapProperties(CoherencyDomainSupport.ALL, false, false);
@@ -30,10 +32,40 @@ public class SystemRamHeap extends AbstractHeap {
     private final long maxBufferBytes;
     private final long smallCacheBytes;
     private final AtomicLong committed = new AtomicLong();
-    private final AtomicLong cachedBytes = new AtomicLong();
-    private final AtomicLong cacheHits = new AtomicLong();
+    private final LongAdder cacheHits = new LongAdder();
     private final Set<MemorySegment> live = ConcurrentHashMap.newKeySet();
-    private final Map<Long, Queue<MemorySegment>> zeroedBySize = new ConcurrentHashMap<>();
+    private final ZeroedCache[] caches;
+
+    /** One part of the small-buffer cache: zeroed segments by size, guarded by the part itself. */
+    private static final class ZeroedCache {
+        final Map<Long, ArrayDeque<MemorySegment>> bySize = new HashMap<>();
+        long bytes;
+
+        synchronized MemorySegment take(long size) {
+            ArrayDeque<MemorySegment> zeroed = bySize.get(size);
+            MemorySegment memory = zeroed == null ? null : zeroed.pollFirst();
+            if (memory != null) {
+                bytes -= size;
+            }
+            return memory;
+        }
+
+        synchronized boolean reserve(long size, long limit) {
+            if (bytes + size > limit) {
+                return false;
+            }
+            bytes += size;
+            return true;
+        }
+
+        synchronized void put(MemorySegment zeroed) {
+            bySize.computeIfAbsent(zeroed.byteSize(), ignored -> new ArrayDeque<>()).addFirst(zeroed);
+        }
+
+        synchronized long bytes() {
+            return bytes;
+        }
+    }
 
     public SystemRamHeap(long maxTotalBytes, long maxBufferBytes) {
         this(maxTotalBytes, maxBufferBytes, 16L << 20);
@@ -52,6 +84,14 @@ public class SystemRamHeap extends AbstractHeap {
         this.maxTotalBytes = maxTotalBytes;
         this.maxBufferBytes = maxBufferBytes;
         this.smallCacheBytes = Math.max(0, smallCacheBytes);
+        this.caches = new ZeroedCache[Math.max(2, Runtime.getRuntime().availableProcessors())];
+        for (int i = 0; i < caches.length; i++) {
+            caches[i] = new ZeroedCache();
+        }
+    }
+
+    private int myCache() {
+        return (int) (Thread.currentThread().threadId() % caches.length);
     }
 
     @Override
@@ -87,26 +127,35 @@ public class SystemRamHeap extends AbstractHeap {
         };
     }
 
+    /** A zeroed segment of {@code size} from this thread's part of the cache, else from another part, else null. */
     private MemorySegment takeZeroed(long size) {
-        Queue<MemorySegment> zeroed = size <= SMALL_BUFFER_MAX ? zeroedBySize.get(size) : null;
-        MemorySegment memory = zeroed == null ? null : zeroed.poll();
-        if (memory != null) {
-            cachedBytes.addAndGet(-size);
-            cacheHits.incrementAndGet();
+        if (size > SMALL_BUFFER_MAX) {
+            return null;
         }
-        return memory;
+        int mine = myCache();
+        for (int i = 0; i < caches.length; i++) {
+            MemorySegment memory = caches[(mine + i) % caches.length].take(size);
+            if (memory != null) {
+                cacheHits.increment();
+                return memory;
+            }
+        }
+        return null;
     }
 
     /** No client can reach the memory any more (mappings are closed): clear it for reuse, or give it back. */
     private void keepOrUnmap(MemorySegment memory) {
         long size = memory.byteSize();
-        if (size <= SMALL_BUFFER_MAX && cachedBytes.addAndGet(size) <= smallCacheBytes) {
-            memory.fill((byte) 0);
-            zeroedBySize.computeIfAbsent(size, ignored -> new ConcurrentLinkedQueue<>()).add(memory);
-            return;
-        }
         if (size <= SMALL_BUFFER_MAX) {
-            cachedBytes.addAndGet(-size);
+            int mine = myCache();
+            for (int i = 0; i < caches.length; i++) { // this thread's part first; a full part leaves room in others
+                ZeroedCache cache = caches[(mine + i) % caches.length];
+                if (cache.reserve(size, smallCacheBytes / caches.length)) {
+                    memory.fill((byte) 0); // outside the lock: the reservation keeps the part within its share
+                    cache.put(memory);
+                    return;
+                }
+            }
         }
         NativeMemory.unmap(memory);
     }
@@ -120,7 +169,11 @@ public class SystemRamHeap extends AbstractHeap {
             resident += NativeMemory.residentBytes(memory);
         }
         metrics.put("resident_bytes", resident);
-        metrics.put("small_cache_bytes", cachedBytes.get());
-        metrics.put("small_cache_hits", cacheHits.get());
+        long cached = 0;
+        for (ZeroedCache cache : caches) {
+            cached += cache.bytes();
+        }
+        metrics.put("small_cache_bytes", cached);
+        metrics.put("small_cache_hits", cacheHits.sum());
     }
 }

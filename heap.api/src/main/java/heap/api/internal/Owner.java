@@ -10,19 +10,37 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * The leases (handles and shared mappings) an owner holds, as an intrusive doubly linked list: linking and
- * unlinking cost a few field writes under this owner's lock, never a map lookup. A lease's owner field changes
- * only under the lock of the owner it names (lock order for an adoption: the lease, then an owner). Confined
- * mappings are not linked: only their own thread could close them, so they hold their memory until then.
+ * The leases (handles and shared mappings) an owner holds, as intrusive doubly linked lists: linking and
+ * unlinking cost a few field writes under one lock, never a map lookup. The list is split into one stripe per core,
+ * a thread linking into the stripe its id picks, so one bundle's threads do not queue on one lock. A lease's owner
+ * and stripe fields change only under the lock of the stripe it is in (lock order for an adoption: the lease, then
+ * a stripe). Confined mappings are not linked: only their own thread could close them, so they hold their memory
+ * until then.
  */
 public final class Owner implements VmoOwner {
+    private static final int STRIPES = Math.max(2, Runtime.getRuntime().availableProcessors());
+
+    /** One stripe of the owner's list, guarded by itself. */
+    static final class Stripe {
+        final Owner owner;
+        VmoObject.Lease head;
+        int count;
+        boolean released;
+
+        Stripe(Owner owner) {
+            this.owner = owner;
+        }
+    }
+
     private final String name;
-    private VmoObject.Lease head; // guarded by this
-    private int count; // guarded by this
-    private boolean released; // guarded by this
+    private final Stripe[] stripes = new Stripe[STRIPES];
+    private volatile boolean released;
 
     public Owner(String name) {
         this.name = Require.argument(name, "name");
+        for (int i = 0; i < stripes.length; i++) {
+            stripes[i] = new Stripe(this);
+        }
     }
 
     @Override
@@ -51,24 +69,37 @@ public final class Owner implements VmoOwner {
     }
 
     @Override
-    public synchronized int openLeases() {
-        return count;
+    public int openLeases() {
+        int open = 0;
+        for (Stripe stripe : stripes) {
+            synchronized (stripe) {
+                open += stripe.count;
+            }
+        }
+        return open;
     }
 
     @Override
-    public synchronized boolean isReleased() {
+    public boolean isReleased() {
         return released;
     }
 
     @Override
     public Release release() {
-        List<VmoObject.Lease> leases;
         synchronized (this) {
             if (released) {
                 return new Release(0, 0);
             }
             released = true;
-            leases = snapshotLocked();
+        }
+        List<VmoObject.Lease> leases = new ArrayList<>();
+        for (Stripe stripe : stripes) {
+            synchronized (stripe) {
+                stripe.released = true; // no lease links into this stripe after its snapshot
+                for (VmoObject.Lease lease = stripe.head; lease != null; lease = lease.nextInOwner) {
+                    leases.add(lease);
+                }
+            }
         }
         int handles = 0;
         int shared = 0;
@@ -84,47 +115,50 @@ public final class Owner implements VmoOwner {
         return new Release(handles, shared);
     }
 
-    private List<VmoObject.Lease> snapshotLocked() {
-        List<VmoObject.Lease> leases = new ArrayList<>(count);
-        for (VmoObject.Lease lease = head; lease != null; lease = lease.nextInOwner) {
-            leases.add(lease);
+    /** Links a lease into the calling thread's stripe and makes this its owner; false once released or ended. */
+    boolean link(VmoObject.Lease lease) {
+        Stripe stripe = stripes[(int) (Thread.currentThread().threadId() % stripes.length)];
+        synchronized (stripe) {
+            if (stripe.released || lease.isClosed()) {
+                return false;
+            }
+            lease.nextInOwner = stripe.head;
+            if (stripe.head != null) {
+                stripe.head.prevInOwner = lease;
+            }
+            stripe.head = lease;
+            stripe.count++;
+            lease.stripeInOwner = stripe; // before the owner: who sees the owner sees its stripe
+            lease.setOwner(this);
+            return true;
         }
-        return leases;
     }
 
-    /** Links a lease and makes this its owner; false once released or once the lease ended. */
-    synchronized boolean link(VmoObject.Lease lease) {
-        if (released || lease.isClosed()) {
+    /** Unlinks the lease if this is still its owner; false also when it moved meanwhile (the caller looks again). */
+    boolean unlinkIfOwner(VmoObject.Lease lease) {
+        Stripe stripe = lease.stripeInOwner;
+        if (stripe == null || stripe.owner != this) {
             return false;
         }
-        lease.nextInOwner = head;
-        if (head != null) {
-            head.prevInOwner = lease;
+        synchronized (stripe) {
+            if (lease.owner() != this || lease.stripeInOwner != stripe) {
+                return false;
+            }
+            if (lease.prevInOwner != null) {
+                lease.prevInOwner.nextInOwner = lease.nextInOwner;
+            } else {
+                stripe.head = lease.nextInOwner;
+            }
+            if (lease.nextInOwner != null) {
+                lease.nextInOwner.prevInOwner = lease.prevInOwner;
+            }
+            lease.prevInOwner = null;
+            lease.nextInOwner = null;
+            lease.setOwner(null);
+            lease.stripeInOwner = null;
+            stripe.count--;
+            return true;
         }
-        head = lease;
-        count++;
-        lease.setOwner(this);
-        return true;
-    }
-
-    /** Unlinks the lease if this is still its owner. */
-    synchronized boolean unlinkIfOwner(VmoObject.Lease lease) {
-        if (lease.owner() != this) {
-            return false;
-        }
-        if (lease.prevInOwner != null) {
-            lease.prevInOwner.nextInOwner = lease.nextInOwner;
-        } else {
-            head = lease.nextInOwner;
-        }
-        if (lease.nextInOwner != null) {
-            lease.nextInOwner.prevInOwner = lease.prevInOwner;
-        }
-        lease.prevInOwner = null;
-        lease.nextInOwner = null;
-        lease.setOwner(null);
-        count--;
-        return true;
     }
 
     private static VmoHandle handle(Vmo vmo) {

@@ -16,7 +16,6 @@ import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -114,7 +113,7 @@ public final class VmoObject {
 
     private VmoObject(Object treeLock, VmoObject parent, long size, MemorySegment memory, boolean inaccessible,
             OptionalLong physicalAddress, Runnable onRelease) {
-        this.treeLock = treeLock;
+        this.treeLock = treeLock == null ? this : treeLock; // a root is its tree's lock
         this.parent = parent;
         this.size = size;
         this.memory = memory;
@@ -124,7 +123,7 @@ public final class VmoObject {
     }
 
     public static Vmo root(long size, MemorySegment memory, OptionalLong physicalAddress, Runnable onRelease) {
-        VmoObject root = new VmoObject(new Object(), null, size, memory, memory == null, physicalAddress,
+        VmoObject root = new VmoObject(null, null, size, memory, memory == null, physicalAddress,
                 Require.argument(onRelease, "onRelease"));
         root.handles = 1;
         return new VmoHandle(root, EnumSet.allOf(VmoRight.class));
@@ -178,10 +177,10 @@ public final class VmoObject {
     }
 
     void releaseHandle() {
-        List<Runnable> callbacks = new ArrayList<>(2);
+        List<Runnable> callbacks;
         synchronized (treeLock) {
             handles--;
-            releaseIfUnused(callbacks);
+            callbacks = releaseIfUnused(null);
         }
         runAll(callbacks);
     }
@@ -195,10 +194,10 @@ public final class VmoObject {
     }
 
     void unpin() {
-        List<Runnable> callbacks = new ArrayList<>(2);
+        List<Runnable> callbacks;
         synchronized (treeLock) {
             pins--;
-            releaseIfUnused(callbacks);
+            callbacks = releaseIfUnused(null);
         }
         runAll(callbacks);
     }
@@ -230,10 +229,10 @@ public final class VmoObject {
     }
 
     void removeMapping() {
-        List<Runnable> callbacks = new ArrayList<>(2);
+        List<Runnable> callbacks;
         synchronized (treeLock) {
             mappings--;
-            releaseIfUnused(callbacks);
+            callbacks = releaseIfUnused(null);
         }
         runAll(callbacks);
     }
@@ -270,33 +269,41 @@ public final class VmoObject {
         }
     }
 
-    private void releaseIfUnused(List<Runnable> callbacks) {
+    /** Releases this object if nothing uses it any more; returns {@code callbacks} with what must run, made on need. */
+    private List<Runnable> releaseIfUnused(List<Runnable> callbacks) {
         if (released || handles > 0 || pins > 0 || mappings > 0 || children > 0) {
-            return;
+            return callbacks;
         }
         released = true;
-        if (parent == null) {
-            callbacks.add(onRelease);
-        } else {
-            parent.childReleased(callbacks);
-        }
+        return parent == null ? add(callbacks, onRelease) : parent.childReleased(callbacks);
     }
 
-    private void childReleased(List<Runnable> callbacks) {
+    private List<Runnable> childReleased(List<Runnable> callbacks) {
         if (--children == 0) {
             if (zeroChildrenListeners != null) {
-                callbacks.addAll(zeroChildrenListeners);
+                for (Runnable listener : zeroChildrenListeners) {
+                    callbacks = add(callbacks, listener);
+                }
             }
             if (zeroChildrenFuture != null) {
                 CompletableFuture<Void> future = zeroChildrenFuture;
                 zeroChildrenFuture = null;
-                callbacks.add(() -> future.complete(null));
+                callbacks = add(callbacks, () -> future.complete(null));
             }
         }
-        releaseIfUnused(callbacks);
+        return releaseIfUnused(callbacks);
+    }
+
+    private static List<Runnable> add(List<Runnable> callbacks, Runnable callback) {
+        List<Runnable> list = callbacks == null ? new ArrayList<>(2) : callbacks;
+        list.add(callback);
+        return list;
     }
 
     private void runAll(List<Runnable> callbacks) {
+        if (callbacks == null) {
+            return;
+        }
         for (Runnable callback : callbacks) {
             try {
                 callback.run();
@@ -314,13 +321,24 @@ public final class VmoObject {
     static final class Lease implements Runnable {
         enum Kind { HANDLE, SHARED_MAPPING, CONFINED_MAPPING }
 
+        private static final java.lang.invoke.VarHandle CLOSED;
+
+        static {
+            try {
+                CLOSED = java.lang.invoke.MethodHandles.lookup().findVarHandle(Lease.class, "closed", boolean.class);
+            } catch (ReflectiveOperationException e) {
+                throw new ExceptionInInitializerError(e);
+            }
+        }
+
         private final VmoObject object;
         private final Kind kind;
         private final Arena sharedArena; // only a shared mapping's: any thread, the leak detector too, may close it
-        private final AtomicBoolean closed = new AtomicBoolean();
+        private volatile boolean closed; // set once, by CLOSED's compareAndSet: no AtomicBoolean per lease
         private volatile Owner owner; // null for a heap's own handles and for confined mappings
-        Lease prevInOwner; // guarded by the owner
-        Lease nextInOwner; // guarded by the owner
+        volatile Owner.Stripe stripeInOwner; // written under that stripe's lock, with the owner
+        Lease prevInOwner; // guarded by the stripe
+        Lease nextInOwner; // guarded by the stripe
 
         Lease(VmoObject object) {
             this(object, Kind.HANDLE, null);
@@ -341,14 +359,18 @@ public final class VmoObject {
         }
 
         boolean isClosed() {
-            return closed.get();
+            return closed;
+        }
+
+        private boolean close() {
+            return CLOSED.compareAndSet(this, false, true);
         }
 
         Owner owner() {
             return owner;
         }
 
-        /** Written only under the lock of the owner being joined or left. */
+        /** Written only under the lock of the owner's stripe being joined or left. */
         void setOwner(Owner to) {
             owner = to;
         }
@@ -373,13 +395,13 @@ public final class VmoObject {
                 }
                 return false;
             }
-            if (closed.get()) {
+            if (closed) {
                 leaveOwner(); // ended while moving: its end may not have seen the new owner
             }
             return true;
         }
 
-        /** One owner lock: the owner field is only ever changed under the lock of the owner it names. */
+        /** The owner field is only ever changed under the lock of the owner's stripe the lease is in. */
         private void leaveOwner() {
             for (Owner current = owner; current != null; current = owner) {
                 if (current.unlinkIfOwner(this)) {
@@ -395,7 +417,7 @@ public final class VmoObject {
 
         /** As {@link #end()}; true when this call ended it. */
         boolean endIfOpen() {
-            if (closed.compareAndSet(false, true)) {
+            if (close()) {
                 leaveOwner();
                 release();
                 return true;
@@ -416,7 +438,7 @@ public final class VmoObject {
 
         @Override
         public void run() {
-            if (closed.compareAndSet(false, true)) {
+            if (close()) {
                 LEAKED.incrementAndGet();
                 LOG.log(System.Logger.Level.WARNING, "leaked VMO " + (kind == Kind.HANDLE ? "handle" : "mapping")
                         + " of koid " + object.koid + " (size " + object.size + ") was never closed; the garbage "
