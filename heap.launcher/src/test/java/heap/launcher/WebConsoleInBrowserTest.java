@@ -59,7 +59,13 @@ class WebConsoleInBrowserTest {
                 return matcher.find() ? matcher.group(1) : null;
             });
             String page = "http://127.0.0.1:" + httpPort + "/system/console/heaps";
-            await("the console on port " + httpPort, () -> status(page) == 401 ? "up" : null);
+            try {
+                await("the console on port " + httpPort, () -> status(page) == 401 ? "up" : null);
+            } catch (AssertionError e) {
+                String log = read(err);
+                throw new AssertionError(e.getMessage() + "; the platform's log ends:\n"
+                        + log.substring(Math.max(0, log.length() - 4000)), e);
+            }
 
             int driverPort = freePort();
             driver = new ProcessBuilder(CHROMEDRIVER.toString(), "--port=" + driverPort)
@@ -160,7 +166,7 @@ class WebConsoleInBrowserTest {
     }
 
     private static <T> T await(String what, Supplier<T> value) throws InterruptedException {
-        long deadline = System.nanoTime() + 30_000_000_000L;
+        long deadline = System.nanoTime() + 60_000_000_000L;
         while (System.nanoTime() < deadline) {
             T found = value.get();
             if (found != null) {
@@ -168,7 +174,7 @@ class WebConsoleInBrowserTest {
             }
             Thread.sleep(100);
         }
-        throw new AssertionError("no " + what + " within 30 s");
+        throw new AssertionError("no " + what + " within 60 s");
     }
 
     private static String read(Path file) {
