@@ -9,7 +9,6 @@ import heap.memory.AbstractHeap;
 import heap.memory.NativeMemory;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayDeque;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Set;
@@ -27,6 +26,7 @@ import java.util.concurrent.atomic.LongAdder;
 public class SystemRamHeap extends AbstractHeap {
     static final HeapProperties PROPERTIES = new HeapProperties(CoherencyDomainSupport.ALL, false, false);
     public static final long SMALL_BUFFER_MAX = 64 * 1024;
+    private static final long PAGE = 4096;
 
     private final long maxTotalBytes;
     private final long maxBufferBytes;
@@ -36,13 +36,14 @@ public class SystemRamHeap extends AbstractHeap {
     private final Set<MemorySegment> live = ConcurrentHashMap.newKeySet();
     private final ZeroedCache[] caches;
 
-    /** One part of the small-buffer cache: zeroed segments by size, guarded by the part itself. */
+    /** One part of the small-buffer cache: zeroed segments by size in pages (no boxed keys), guarded by itself. */
     private static final class ZeroedCache {
-        final Map<Long, ArrayDeque<MemorySegment>> bySize = new HashMap<>();
+        @SuppressWarnings("unchecked")
+        final ArrayDeque<MemorySegment>[] byPages = new ArrayDeque[(int) (SMALL_BUFFER_MAX / PAGE) + 1];
         long bytes;
 
         synchronized MemorySegment take(long size) {
-            ArrayDeque<MemorySegment> zeroed = bySize.get(size);
+            ArrayDeque<MemorySegment> zeroed = byPages[(int) (size / PAGE)];
             MemorySegment memory = zeroed == null ? null : zeroed.pollFirst();
             if (memory != null) {
                 bytes -= size;
@@ -59,7 +60,11 @@ public class SystemRamHeap extends AbstractHeap {
         }
 
         synchronized void put(MemorySegment zeroed) {
-            bySize.computeIfAbsent(zeroed.byteSize(), ignored -> new ArrayDeque<>()).addFirst(zeroed);
+            int pages = (int) (zeroed.byteSize() / PAGE);
+            if (byPages[pages] == null) {
+                byPages[pages] = new ArrayDeque<>();
+            }
+            byPages[pages].addFirst(zeroed);
         }
 
         synchronized long bytes() {
@@ -84,14 +89,15 @@ public class SystemRamHeap extends AbstractHeap {
         this.maxTotalBytes = maxTotalBytes;
         this.maxBufferBytes = maxBufferBytes;
         this.smallCacheBytes = Math.max(0, smallCacheBytes);
-        this.caches = new ZeroedCache[Math.max(2, Runtime.getRuntime().availableProcessors())];
+        // A power of two at least the core count: a thread picks its part with a mask.
+        this.caches = new ZeroedCache[Integer.highestOneBit(Math.max(2, Runtime.getRuntime().availableProcessors()) * 2 - 1)];
         for (int i = 0; i < caches.length; i++) {
             caches[i] = new ZeroedCache();
         }
     }
 
     private int myCache() {
-        return (int) (Thread.currentThread().threadId() % caches.length);
+        return (int) Thread.currentThread().threadId() & (caches.length - 1);
     }
 
     @Override

@@ -10,7 +10,6 @@ import heap.api.spi.VmoOwner;
 import heap.api.spi.Vmos;
 import java.lang.foreign.Arena;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -39,14 +38,6 @@ class LeakDetectionTest {
         }
     }
 
-    private static boolean gcUntil(BooleanSupplier condition, int rounds) throws InterruptedException {
-        for (int i = 0; i < rounds && !condition.getAsBoolean(); i++) {
-            System.gc();
-            Thread.sleep(20);
-        }
-        return condition.getAsBoolean();
-    }
-
     @Test
     void atOffTheCollectorClosesNothingButTheOwnersReleaseClosesEveryDroppedHandle() throws Exception {
         Vmos.setLeakDetection(LeakDetection.OFF);
@@ -54,7 +45,8 @@ class LeakDetectionTest {
         VmoOwner owner = Vmos.owner("bundle");
         dropOwnedHandles(owner, root, 50);
         long leaks = Vmos.leakedHandles();
-        assertFalse(gcUntil(() -> root.childCount() == 0, 10), "no dropped handle is closed by the collector at OFF");
+        assertFalse(Collector.gcUntil(() -> root.childCount() == 0, 10),
+                "no dropped handle is closed by the collector at OFF");
         assertEquals(leaks, Vmos.leakedHandles(), "nothing reported");
         assertEquals(new VmoOwner.Release(50, 0), owner.release());
         assertEquals(0, root.childCount(), "the owner's release closed them all");
@@ -75,7 +67,7 @@ class LeakDetectionTest {
         int dropped = 4 * LeakDetection.SAMPLE_INTERVAL;
         dropOwnedHandles(owner, root, dropped);
         long leaks = Vmos.leakedHandles();
-        gcUntil(() -> Vmos.leakedHandles() > leaks && root.childCount() < dropped, 50);
+        Collector.gcUntil(() -> Vmos.leakedHandles() > leaks && root.childCount() < dropped, 50);
         int collected = dropped - root.childCount();
         assertTrue(collected > 0 && collected < dropped / 2, "a sample is collected and reported: " + collected);
         VmoOwner.Release release = owner.release();
@@ -93,7 +85,8 @@ class LeakDetectionTest {
         }
         child.close();
         root.close();
-        assertTrue(gcUntil(() -> releases.get() == 1, 250), "every confined mapping is watched: the memory came back");
+        assertTrue(Collector.gcUntil(() -> releases.get() == 1, 250),
+                "every confined mapping is watched: the memory came back");
     }
 
     @Test
@@ -103,7 +96,7 @@ class LeakDetectionTest {
         VmoOwner owner = Vmos.owner("bundle");
         dropOwnedHandles(owner, root, 50);
         long leaks = Vmos.leakedHandles();
-        assertTrue(gcUntil(() -> root.childCount() == 0, 250), "all 50 collected");
+        assertTrue(Collector.gcUntil(() -> root.childCount() == 0, 250), "all 50 collected");
         assertEquals(leaks + 50, Vmos.leakedHandles(), "and each reported");
     }
 

@@ -12,7 +12,6 @@ import java.lang.foreign.ValueLayout;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -48,27 +47,19 @@ class MappingLifetimeTest {
         return mapping.segment();
     }
 
-    private static boolean gcUntil(BooleanSupplier condition, int rounds) throws InterruptedException {
-        for (int i = 0; i < rounds && !condition.getAsBoolean(); i++) {
-            System.gc();
-            Thread.sleep(20);
-        }
-        return condition.getAsBoolean();
-    }
-
     @Test
     void aDroppedConfinedMappingKeepsTheMemoryWhileItsSegmentIsReachable() throws Exception {
         Vmo vmo = buffer();
         MemorySegment segment = segmentOfDroppedMapping(vmo, false);
         vmo.close();
-        assertFalse(gcUntil(() -> releases.get() > 0, 10), "memory released while a segment of it was reachable");
+        assertFalse(Collector.gcUntil(() -> releases.get() > 0, 10), "memory released while a segment of it was reachable");
         for (long i = 0; i < SIZE; i += 4096) {
             assertEquals(OURS, segment.get(ValueLayout.JAVA_BYTE, i), "offset " + i);
         }
         segment.set(ValueLayout.JAVA_BYTE, 0, (byte) 1);
         long leaksBefore = Vmos.leakedHandles();
         segment = null;
-        assertTrue(gcUntil(() -> releases.get() == 1, 250), "memory came back once the segment was unreachable");
+        assertTrue(Collector.gcUntil(() -> releases.get() == 1, 250), "memory came back once the segment was unreachable");
         assertTrue(Vmos.leakedHandles() > leaksBefore, "the dropped mapping is reported as a leak");
     }
 
@@ -77,7 +68,7 @@ class MappingLifetimeTest {
         Vmo vmo = buffer();
         MemorySegment slice = segmentOfDroppedMapping(vmo, false).asSlice(4096, 16);
         vmo.close();
-        assertFalse(gcUntil(() -> releases.get() > 0, 10), "a slice shares its mapping's scope");
+        assertFalse(Collector.gcUntil(() -> releases.get() > 0, 10), "a slice shares its mapping's scope");
         assertEquals(OURS, slice.get(ValueLayout.JAVA_BYTE, 0));
     }
 
@@ -87,7 +78,7 @@ class MappingLifetimeTest {
         MemorySegment segment = segmentOfDroppedMapping(vmo, true);
         watchedSegment.set(segment);
         vmo.close();
-        assertTrue(gcUntil(() -> releases.get() == 1, 250), "a dropped shared mapping is collected");
+        assertTrue(Collector.gcUntil(() -> releases.get() == 1, 250), "a dropped shared mapping is collected");
         assertFalse(segmentAliveAtRelease.get(), "its arena was closed before the memory was released");
         assertThrows(IllegalStateException.class, () -> segment.get(ValueLayout.JAVA_BYTE, 0));
     }
