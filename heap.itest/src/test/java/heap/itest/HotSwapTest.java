@@ -99,8 +99,22 @@ class HotSwapTest extends FrameworkTestSupport {
             assertTrue(holds(buffer, (byte) 0x7E), "a buffer of the old instance was corrupted across the swap");
         }
         assertEquals(2, oldHeap.metrics().get(HeapMetrics.LIVE_BUFFERS), "the old instance still holds its two buffers");
+        javax.management.MBeanServer jmx = java.lang.management.ManagementFactory.getPlatformMBeanServer();
+        javax.management.ObjectName oldBean = bean(before.serviceId());
+        javax.management.ObjectName newBean = bean(after.serviceId());
+        awaitTrue("JMX shows both instances after the update", () -> jmx.isRegistered(oldBean) && jmx.isRegistered(newBean));
+        assertEquals("draining", jmx.getAttribute(oldBean, "State"));
+        assertEquals(2L, jmx.getAttribute(oldBean, "LiveBuffers"));
+        assertEquals("active", jmx.getAttribute(newBean, "State"));
         heldAcrossTheSwap.close();
         awaitTrue("the old instance drains and releases its pool", () -> oldHeap.metrics().get(HeapMetrics.LIVE_BUFFERS) == 0
                 && oldHeap.metrics().get("pool_released") == 1);
+        awaitTrue("the drained instance's MBean goes, the new one stays", () -> !jmx.isRegistered(oldBean)
+                && jmx.isRegistered(newBean));
+    }
+
+    private static javax.management.ObjectName bean(long serviceId) throws javax.management.MalformedObjectNameException {
+        return new javax.management.ObjectName("heap.platform:type=Heap,heapType=\"" + HeapId.CONTIGUOUS_SYSTEM_RAM.heapType()
+                + "\",id=0,serviceId=" + serviceId);
     }
 }

@@ -58,6 +58,11 @@ class OperatorViewTest extends FrameworkTestSupport {
     void consoleAndHttpBackToTheirDefaults() throws Exception {
         configurationAdmin().getConfiguration(CONSOLE_PID, "?").delete();
         configurationAdmin().getConfiguration("org.apache.felix.http", "?").delete();
+        // Settled before the next test: a generated password again, and Jetty answering where it now listens.
+        Configuration console = configurationAdmin().getConfiguration(CONSOLE_PID, "?");
+        awaitTrue("a generated password after the delete", () -> console.getProperties() != null
+                && Boolean.TRUE.equals(console.getProperties().get("heap.password.generated")));
+        awaitTrue("the console answers again", () -> status("/system/console/heaps", null, null) == 401);
     }
 
     @Test
@@ -244,8 +249,10 @@ class OperatorViewTest extends FrameworkTestSupport {
         properties.put("username", "admin");
         properties.put("password", PASSWORD);
         configurationAdmin().getConfiguration(CONSOLE_PID, "?").update(properties);
-        awaitTrue("the console takes the operator's password", 
-                    () -> status("/system/console/heaps", "admin", PASSWORD) == 200);
+        awaitTrue("the console takes the operator's password",
+                () -> status("/system/console/heaps", "admin", PASSWORD) == 200);
+        assertEquals(null, configurationAdmin().getConfiguration(CONSOLE_PID, "?").getProperties()
+                .get("heap.password.generated"), "the operator's password is not replaced by a generated one");
     }
 
     /** Where Jetty listens now, from the HTTP runtime's service (it moves when its configuration changes). */

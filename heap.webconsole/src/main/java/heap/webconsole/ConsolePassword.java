@@ -53,6 +53,7 @@ public class ConsolePassword implements ConfigurationListener {
 
     private synchronized void ensurePassword() throws IOException {
         Configuration configuration = configurationAdmin.getConfiguration(PID, "?");
+        long changeCount = configuration.getChangeCount();
         Dictionary<String, Object> properties = configuration.getProperties();
         if (properties != null && properties.get("password") != null && properties.get(GENERATED) == null) {
             return; // the operator's
@@ -63,11 +64,14 @@ public class ConsolePassword implements ConfigurationListener {
         updated.put("username", user);
         updated.put("password", hash(password));
         updated.put(GENERATED, Boolean.TRUE);
+        if (configuration.getChangeCount() != changeCount) {
+            return; // the operator configured the console meanwhile: theirs wins
+        }
         configuration.update(updated);
         LOG.log(System.Logger.Level.WARNING, "web console: no password configured, generated one for this start: "
-                + "user " + user + ", password " + password + " at http://" + property(context, "org.apache.felix.http.host",
-                        "0.0.0.0") + ":" + property(context, "org.osgi.service.http.port", "8080")
-                + "/system/console/heaps (set password in " + PID + ".cfg to choose one)");
+                + "user " + user + ", password " + password + " at http://" + http("org.apache.felix.http.host", "0.0.0.0")
+                + ":" + http("org.osgi.service.http.port", "8080") + "/system/console/heaps (set password in " + PID
+                + ".cfg to choose one)");
     }
 
     /** The console's stored form: {@code {sha-256}} and the Base64 of the password's SHA-256. */
@@ -86,8 +90,19 @@ public class ConsolePassword implements ConfigurationListener {
         return Base64.getUrlEncoder().withoutPadding().encodeToString(random);
     }
 
-    private static String property(BundleContext context, String key, String otherwise) {
-        String value = context.getProperty(key);
-        return value == null ? otherwise : value;
+    /** An HTTP setting as Jetty has it: its configuration's value, else the framework's. */
+    private String http(String key, String otherwise) throws IOException {
+        Configuration[] configured;
+        try {
+            configured = configurationAdmin.listConfigurations("(service.pid=" + HttpSettingsGuard.PID + ")");
+        } catch (org.osgi.framework.InvalidSyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+        Object value = configured == null || configured[0].getProperties() == null ? null
+                : configured[0].getProperties().get(key);
+        if (value == null) {
+            value = context.getProperty(key);
+        }
+        return value == null ? otherwise : value.toString();
     }
 }
