@@ -82,7 +82,7 @@ public final class BenchmarkSuite {
                 case "B8Negotiation" -> rows.add(compared("B8 negotiation", clazz, method, params, primary, "oneCall",
                         byKey, result, ""));
                 case "B2Large" -> rows.add(compared("B2 large", clazz, method, params, primary, "segmentFill", byKey, result,
-                        method.equals("segmentFill") ? "" : "<= 1.2x fill"));
+                        method.equals("segmentFill") ? "" : "<= 1.1x fill"));
                 case "B3AllocatorScaling" -> rows.add(compared("B3 allocator scaling", clazz, method, params, primary,
                         "allocateAndFree", byKey.get("B3AllocatorScaling.allocateAndFree liveRegions=100"), result,
                         "100,000 / 100 <= 2x"));

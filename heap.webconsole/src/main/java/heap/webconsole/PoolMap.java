@@ -13,13 +13,23 @@ import java.util.Map;
 final class PoolMap {
     static final int WIDTH = 1000;
     static final int HEIGHT = 48;
+    /** Regions drawn one by one; past them, the rest of the pool is one grey rectangle (the page stays light). */
+    static final int MAX_REGIONS = 4000;
     private static final long PAGE = 4096;
 
     private PoolMap() {
     }
 
     /** {@code ownerOfCollection}: collection id to owning bundle; a buffer of an unknown collection is "unowned". */
-    static String svg(String heapName, long capacity, List<PoolRegion> regions, Map<Long, String> ownerOfCollection) {
+    static String svg(String heapName, long capacity, List<PoolRegion> allRegions, Map<Long, String> ownerOfCollection) {
+        List<PoolRegion> regions = allRegions;
+        PoolRegion rest = null;
+        if (allRegions.size() > MAX_REGIONS) {
+            regions = allRegions.subList(0, MAX_REGIONS);
+            PoolRegion last = allRegions.getLast();
+            rest = new PoolRegion(allRegions.get(MAX_REGIONS).offset(), last.end() - allRegions.get(MAX_REGIONS).offset(),
+                    PoolRegion.Kind.FREE, 0, 0, 0);
+        }
         PoolRegion largestFree = null;
         for (PoolRegion region : regions) {
             if (region.kind() == PoolRegion.Kind.FREE && (largestFree == null || region.size() > largestFree.size())) {
@@ -31,7 +41,7 @@ final class PoolMap {
                 .append(WIDTH).append("\" height=\"").append(HEIGHT).append("\" viewBox=\"0 0 ").append(WIDTH).append(' ')
                 .append(HEIGHT).append("\" xmlns=\"http://www.w3.org/2000/svg\" role=\"img\">");
         svg.append("<title>").append(Html.escape(heapName)).append(": ").append(Html.bytes(capacity)).append("</title>");
-        double totalWeight = 0;
+        double totalWeight = rest == null ? 0 : weight(rest);
         for (PoolRegion region : regions) {
             totalWeight += weight(region);
         }
@@ -57,6 +67,10 @@ final class PoolMap {
                 }
             }
             x += width;
+        }
+        if (rest != null) {
+            rect(svg, "more", x, WIDTH - x, "#bbb", "", (allRegions.size() - MAX_REGIONS) + " more regions from offset "
+                    + rest.offset() + " (" + Html.bytes(rest.size()) + "), not drawn one by one");
         }
         return svg.append("</svg>").toString();
     }

@@ -60,6 +60,18 @@ class PoolMapTest {
         assertEquals(PoolMap.WIDTH, end, 0.05, "the regions fill the bar");
     }
 
+    @Test
+    void aPoolOfManyRegionsDrawsTheFirstOnesAndOneRectangleForTheRest() {
+        List<PoolRegion> many = new java.util.ArrayList<>();
+        for (int i = 0; i < PoolMap.MAX_REGIONS + 1000; i++) {
+            many.add(new PoolRegion(i * 4096L, 4096, i % 2 == 0 ? Kind.BUFFER : Kind.FREE, i, 0, i));
+        }
+        String svg = PoolMap.svg("pool", many.size() * 4096L, many, Map.of());
+        assertEquals(PoolMap.MAX_REGIONS / 2, elements(svg, "<rect class=\"buffer\"[^>]*>").size());
+        assertTrue(svg.contains("<title>1000 more regions from offset " + PoolMap.MAX_REGIONS * 4096L), "the rest named");
+        assertTrue(svg.length() < 2_000_000, "the page stays light: " + svg.length() + " characters");
+    }
+
     private static String attribute(String element, String name) {
         Matcher matcher = Pattern.compile(" " + name + "=\"([^\"]*)\"").matcher(element);
         return matcher.find() ? matcher.group(1) : null;
