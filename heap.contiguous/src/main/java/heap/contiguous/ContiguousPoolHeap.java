@@ -16,7 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
-import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -66,7 +66,7 @@ public class ContiguousPoolHeap extends AbstractHeap implements HeapDiagnostics 
     private final MemorySegment leadingGuard;
     private final MemorySegment trailingGuard;
     private final RegionAllocator allocator;
-    private final ConcurrentSkipListMap<Long, Carved> live = new ConcurrentSkipListMap<>();
+    private final TreeMap<Long, Carved> live = new TreeMap<>(); // guarded by this, as every carve and free is
     private final AtomicLong guardFailures = new AtomicLong();
     private final AtomicLong unusedPageFailures = new AtomicLong();
     private final Map<BufferKey, Carved> byBuffer = new java.util.concurrent.ConcurrentHashMap<>();
