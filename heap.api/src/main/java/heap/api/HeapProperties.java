@@ -20,12 +20,7 @@ public record HeapProperties(CoherencyDomainSupport coherencyDomainSupport, bool
     /** As operators read it: {@code cpu,ram,inaccessible need_clear=true need_flush=true}. */
     @Override
     public String toString() {
-        StringBuilder domains = new StringBuilder();
-        for (CoherencyDomain domain : CoherencyDomain.values()) {
-            if (coherencyDomainSupport.supports(domain)) {
-                domains.append(domains.isEmpty() ? "" : ",").append(domain.name().toLowerCase());
-            }
-        }
+        String domains = String.join(",", coherencyDomainSupport.names());
         return (domains.isEmpty() ? "no domain" : domains) + " need_clear=" + needClear + " need_flush=" + needFlush;
     }
 

@@ -77,6 +77,8 @@ class ApiTypesTest {
         assertFalse(CoherencyDomainSupport.ALL.onlyInaccessible());
         assertTrue(CoherencyDomainSupport.ALL.supports(CoherencyDomain.RAM));
         assertFalse(CoherencyDomainSupport.INACCESSIBLE_ONLY.supports(CoherencyDomain.CPU));
+        assertEquals(java.util.List.of("cpu", "ram", "inaccessible"), CoherencyDomainSupport.ALL.names());
+        assertEquals(java.util.List.of("ram"), new CoherencyDomainSupport(false, true, false).names());
     }
 
     @Test

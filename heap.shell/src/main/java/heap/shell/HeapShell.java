@@ -1,7 +1,6 @@
 package heap.shell;
 
 import heap.api.BufferMemoryConstraints;
-import heap.api.CoherencyDomainSupport;
 import heap.api.HeapDiagnostics;
 import heap.api.HeapId;
 import heap.api.HeapMetrics;
@@ -55,7 +54,7 @@ final class HeapShell {
             row.put("id", status.id().id());
             row.put("bundle", status.origin());
             row.put("state", status.state().name().toLowerCase());
-            row.put("domains", status.properties().map(p -> domains(p.coherencyDomainSupport())).orElse(List.of()));
+            row.put("domains", status.properties().map(p -> p.coherencyDomainSupport().names()).orElse(List.of()));
             row.put("need_clear", status.properties().map(p -> p.needClear()).orElse(null));
             row.put("need_flush", status.properties().map(p -> p.needFlush()).orElse(null));
             row.put("live_buffers", status.liveBuffers());
@@ -278,20 +277,6 @@ final class HeapShell {
             row.put("physical_address", buffer.physicalAddress().getAsLong());
         }
         return row;
-    }
-
-    private static List<String> domains(CoherencyDomainSupport support) {
-        List<String> domains = new ArrayList<>();
-        if (support.cpuSupported()) {
-            domains.add("cpu");
-        }
-        if (support.ramSupported()) {
-            domains.add("ram");
-        }
-        if (support.inaccessibleSupported()) {
-            domains.add("inaccessible");
-        }
-        return domains;
     }
 
     private static HeapId parseHeapId(String text) {

@@ -64,7 +64,7 @@ final class HeapsPage {
             Long capacity = heap.metrics().get(HeapMetrics.CAPACITY);
             row(html, "data-heap=\"" + Html.escape(heap.id().heapType() + "#" + heap.id().id()) + "\"",
                     heap.id().heapType() + "#" + heap.id().id(), heap.state().name().toLowerCase(java.util.Locale.ROOT),
-                    heap.origin(), properties == null ? "-" : domains(properties), properties == null ? "-"
+                    heap.origin(), properties == null ? "-" : String.join(",", properties.coherencyDomainSupport().names()), properties == null ? "-"
                             : yesNo(properties.needClear()), properties == null ? "-" : yesNo(properties.needFlush()),
                     heap.liveBuffers(), Html.bytes(used) + (capacity == null ? "" : " / " + Html.bytes(capacity)),
                     heap.reason());
@@ -138,20 +138,6 @@ final class HeapsPage {
                     Html.bytes(collection.settings().bufferSettings().sizeBytes()), collection.buffersLost());
         }
         html.append("</tbody></table>");
-    }
-
-    private static String domains(HeapProperties properties) {
-        List<String> domains = new ArrayList<>();
-        if (properties.coherencyDomainSupport().cpuSupported()) {
-            domains.add("cpu");
-        }
-        if (properties.coherencyDomainSupport().ramSupported()) {
-            domains.add("ram");
-        }
-        if (properties.coherencyDomainSupport().inaccessibleSupported()) {
-            domains.add("inaccessible");
-        }
-        return String.join(",", domains);
     }
 
     private static String yesNo(boolean value) {
