@@ -3,6 +3,7 @@ package heap.systemram;
 import heap.api.CoherencyDomainSupport;
 import heap.api.HeapProperties;
 import heap.api.SingleBufferSettings;
+import heap.api.Sizes;
 import heap.api.Status;
 import heap.api.StatusException;
 import heap.memory.AbstractHeap;
@@ -26,7 +27,7 @@ import java.util.concurrent.atomic.LongAdder;
 public class SystemRamHeap extends AbstractHeap {
     static final HeapProperties PROPERTIES = new HeapProperties(CoherencyDomainSupport.ALL, false, false);
     public static final long SMALL_BUFFER_MAX = 64 * 1024;
-    private static final long PAGE = 4096;
+    private static final long PAGE = Sizes.PAGE_SIZE;
 
     private final long maxTotalBytes;
     private final long maxBufferBytes;

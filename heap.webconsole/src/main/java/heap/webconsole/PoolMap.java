@@ -1,6 +1,7 @@
 package heap.webconsole;
 
 import heap.api.PoolRegion;
+import heap.api.Sizes;
 import java.util.List;
 import java.util.Map;
 
@@ -15,7 +16,7 @@ final class PoolMap {
     static final int HEIGHT = 48;
     /** Regions drawn one by one; past them, the rest of the pool is one grey rectangle (the page stays light). */
     static final int MAX_REGIONS = 4000;
-    private static final long PAGE = 4096;
+    private static final long PAGE = Sizes.PAGE_SIZE;
 
     private PoolMap() {
     }
