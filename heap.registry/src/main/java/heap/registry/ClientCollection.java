@@ -10,15 +10,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 /** What a client holds: its handles to the collection's buffers. Dropped without close, it is reported. */
 final class ClientCollection implements BufferCollection {
-    /** Striped by thread, as the VMO leak detectors are: one Cleaner is one list under one lock. */
-    private static final Cleaner[] LEAKS = new Cleaner[Math.max(2, Runtime.getRuntime().availableProcessors())];
-
-    static {
-        for (int i = 0; i < LEAKS.length; i++) {
-            LEAKS[i] = Cleaner.create(Thread.ofPlatform().daemon().name("heap.registry-leak-detector-" + i).factory());
-        }
-    }
-
     final HeapRegistry registry;
     final RegistryCollection record;
     private final List<Vmo> buffers;
@@ -35,14 +26,13 @@ final class ClientCollection implements BufferCollection {
         long id = record.id();
         int count = buffers.size();
         long bytes = record.settings().bufferSettings().sizeBytes();
-        this.cleanable = !Vmos.watchForLeak() ? null : LEAKS[(int) (Thread.currentThread().threadId() % LEAKS.length)]
-                .register(this, () -> {
-                    if (!closedFlag.get()) {
-                        HeapRegistry.LOG.log(System.Logger.Level.WARNING, "collection " + id + " (" + count + " x " + bytes
-                                + " bytes on " + heap + ") was dropped without close; its buffers go back as the "
-                                + "garbage collector closes their handles");
-                    }
-                });
+        this.cleanable = Vmos.watchForLeak(this, () -> {
+            if (!closedFlag.get()) {
+                HeapRegistry.LOG.log(System.Logger.Level.WARNING, "collection " + id + " (" + count + " x " + bytes
+                        + " bytes on " + heap + ") was dropped without close; its buffers go back as the garbage "
+                        + "collector closes their handles");
+            }
+        });
     }
 
     @Override

@@ -40,6 +40,11 @@ public final class VmoObject {
         return cleaners;
     }
 
+    /** Registers {@code action} for when {@code watched} is unreachable, on the calling thread's leak detector. */
+    public static Cleaner.Cleanable watch(Object watched, Runnable action) {
+        return cleaner().register(watched, action);
+    }
+
     /** The calling thread's leak detector. */
     static Cleaner cleaner() {
         return CLEANERS[(int) (Thread.currentThread().threadId() % CLEANERS.length)];
