@@ -49,7 +49,6 @@ public class ContiguousPoolHeap extends AbstractHeap implements HeapDiagnostics 
         final long regionOffset;
         final long regionSize;
         final long guard;
-        volatile String name = "an unnamed buffer";
         volatile BufferKey key;
         volatile long koid;
 
@@ -57,6 +56,14 @@ public class ContiguousPoolHeap extends AbstractHeap implements HeapDiagnostics 
             this.regionOffset = regionOffset;
             this.regionSize = regionSize;
             this.guard = guard;
+        }
+
+        /** How reports name it; built only when a report needs it, not at every allocation. */
+        String name() {
+            BufferKey named = key;
+            return named == null ? "an unnamed buffer" : "buffer collection " + Long.toUnsignedString(named.collectionId())
+                    + " index " + Long.toUnsignedString(named.index()) + " koid " + koid + " at pool offset "
+                    + (regionOffset + guard);
         }
     }
 
@@ -139,15 +146,10 @@ public class ContiguousPoolHeap extends AbstractHeap implements HeapDiagnostics 
                 carved.key = new BufferKey(collectionId, index);
                 carved.koid = koid;
                 byBuffer.put(carved.key, carved);
-                carved.name = name(collectionId, index, koid, bufferOffset);
             }
         };
     }
 
-    private static String name(long collectionId, long index, long koid, long bufferOffset) {
-        return "buffer collection " + Long.toUnsignedString(collectionId) + " index " + Long.toUnsignedString(index)
-                + " koid " + koid + " at pool offset " + bufferOffset;
-    }
 
     /** Reports name the koid the client holds (what heap:alloc printed and heap:info takes), not this heap's own. */
     @Override
@@ -155,7 +157,6 @@ public class ContiguousPoolHeap extends AbstractHeap implements HeapDiagnostics 
         Carved carved = byBuffer.get(new BufferKey(bufferCollectionId, bufferIndex));
         if (carved != null) {
             carved.koid = clientKoid;
-            carved.name = name(bufferCollectionId, bufferIndex, clientKoid, carved.regionOffset + carved.guard);
         }
     }
 
@@ -186,9 +187,8 @@ public class ContiguousPoolHeap extends AbstractHeap implements HeapDiagnostics 
         Carved first = live.get(0L);
         Map.Entry<Long, Carved> last = live.lastEntry();
         boolean lastTouchesEnd = last != null && last.getValue().regionOffset + last.getValue().regionSize == settings.poolBytes();
-        checkGuard(leadingGuard, "before the pool, next to " + (first == null ? "free space" : first.name), problems);
-        checkGuard(trailingGuard, "after the pool, next to "
-                + (lastTouchesEnd ? last.getValue().name : "free space"), problems);
+        checkGuard(leadingGuard, "before the pool, next to ", first, problems);
+        checkGuard(trailingGuard, "after the pool, next to ", lastTouchesEnd ? last.getValue() : null, problems);
         for (Carved carved : live.values()) {
             checkBufferGuards(carved, problems);
         }
@@ -255,28 +255,29 @@ public class ContiguousPoolHeap extends AbstractHeap implements HeapDiagnostics 
     private void checkAround(Carved carved, List<String> problems) {
         checkBufferGuards(carved, problems);
         if (carved.regionOffset == 0) {
-            checkGuard(leadingGuard, "before the pool, next to " + carved.name, problems);
+            checkGuard(leadingGuard, "before the pool, next to ", carved, problems);
         }
         if (carved.regionOffset + carved.regionSize == settings.poolBytes()) {
-            checkGuard(trailingGuard, "after the pool, next to " + carved.name, problems);
+            checkGuard(trailingGuard, "after the pool, next to ", carved, problems);
         }
     }
 
     private void checkBufferGuards(Carved carved, List<String> problems) {
         if (carved.guard > 0) {
-            checkGuard(usable.asSlice(carved.regionOffset, carved.guard), "before " + carved.name, problems);
+            checkGuard(usable.asSlice(carved.regionOffset, carved.guard), "before ", carved, problems);
             checkGuard(usable.asSlice(carved.regionOffset + carved.regionSize - carved.guard, carved.guard),
-                    "after " + carved.name, problems);
+                    "after ", carved, problems);
         }
     }
 
-    private void checkGuard(MemorySegment guard, String where, List<String> problems) {
+    /** {@code where} and the buffer next to the guard (null: free space) make the report, built only on a mismatch. */
+    private void checkGuard(MemorySegment guard, String where, Carved next, List<String> problems) {
         long mismatch = guard.mismatch(GUARD_PATTERN.asSlice(0, guard.byteSize()));
         if (mismatch < 0) {
             return;
         }
-        String report = "memory corruption in the contiguous pool: guard page " + where + " overwritten at byte "
-                + mismatch;
+        String report = "memory corruption in the contiguous pool: guard page " + where
+                + (next == null ? "free space" : next.name()) + " overwritten at byte " + mismatch;
         problems.add(report);
         guardFailures.incrementAndGet();
         log().log(System.Logger.Level.ERROR, report);

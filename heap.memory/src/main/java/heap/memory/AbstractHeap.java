@@ -18,7 +18,6 @@ import java.util.Objects;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -30,8 +29,8 @@ public abstract class AbstractHeap implements Heap, HeapMetrics {
     private final String name;
     private final HeapProperties properties;
     private final System.Logger log;
-    private final Map<Long, Buffer> buffersByRootKoid = new ConcurrentHashMap<>();
     // Counted per thread and summed when read: every allocation and free touches them.
+    private final LongAdder liveBuffers = new LongAdder();
     private final LongAdder usedSize = new LongAdder();
     private final LongAdder allocations = new LongAdder();
     private final LongAdder allocationsFailed = new LongAdder();
@@ -69,14 +68,13 @@ public abstract class AbstractHeap implements Heap, HeapMetrics {
 
     /**
      * One buffer the heap handed out, and its release callback: frees the reservation once the heap's root has no
-     * child left. One object per buffer, its reclaimed-future made only if deleteVmo finds it not yet reclaimed.
+     * child left. One object per buffer, attached to the child handed out (deleteVmo finds it there, not in a map),
+     * its reclaimed-future made only if deleteVmo finds it not yet reclaimed.
      */
     private final class Buffer implements Runnable {
         final long collectionId;
         final long index;
         final Reservation reservation;
-        long rootKoid;
-        long childKoid;
         private boolean reclaimedNow; // guarded by this
         private CompletableFuture<Void> reclaimedFuture; // guarded by this
 
@@ -89,7 +87,7 @@ public abstract class AbstractHeap implements Heap, HeapMetrics {
         @Override
         public void run() {
             reservation.free();
-            buffersByRootKoid.remove(rootKoid);
+            liveBuffers.decrement();
             usedSize.add(-reservation.size());
             reclaimed.increment();
             CompletableFuture<Void> waiting;
@@ -180,10 +178,9 @@ public abstract class AbstractHeap implements Heap, HeapMetrics {
         Vmo root = reservation.memory() == null
                 ? Vmos.inaccessible(reservation.size(), reservation.physicalAddress, buffer)
                 : Vmos.root(reservation.memory(), reservation.physicalAddress, buffer);
-        buffer.rootKoid = root.koid();
         Vmo child = root.createReference();
-        buffer.childKoid = child.koid();
-        buffersByRootKoid.put(root.koid(), buffer);
+        Vmos.attach(child, this, buffer);
+        liveBuffers.increment();
         usedSize.add(reservation.size());
         allocations.increment();
         reservation.handedOut(collectionId, index, child.koid());
@@ -200,8 +197,8 @@ public abstract class AbstractHeap implements Heap, HeapMetrics {
         if (vmo.isClosed()) {
             throw new StatusException(Status.BAD_HANDLE, "deleteVmo got a closed handle to VMO koid " + vmo.koid());
         }
-        Buffer buffer = buffersByRootKoid.get(vmo.parentKoid());
-        if (buffer == null || buffer.childKoid != vmo.koid()) {
+        // An open handle to the child keeps the root alive: a buffer found here is not reclaimed yet.
+        if (!(Vmos.attachment(vmo, this) instanceof Buffer buffer)) {
             throw new StatusException(Status.NOT_FOUND, "VMO koid " + vmo.koid() + " was not allocated by heap " + name
                     + " (or is already reclaimed)");
         }
@@ -218,7 +215,7 @@ public abstract class AbstractHeap implements Heap, HeapMetrics {
     @Override
     public Map<String, Long> metrics() {
         Map<String, Long> metrics = new LinkedHashMap<>();
-        metrics.put(LIVE_BUFFERS, (long) buffersByRootKoid.size());
+        metrics.put(LIVE_BUFFERS, liveBuffers.sum());
         metrics.put(USED_SIZE, usedSize.sum());
         metrics.put(ALLOCATIONS, allocations.sum());
         metrics.put(ALLOCATIONS_FAILED, allocationsFailed.sum());

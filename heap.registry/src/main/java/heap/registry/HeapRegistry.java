@@ -24,6 +24,7 @@ import heap.api.allocator.OwnerStatus;
 import heap.api.allocator.SharedCollection;
 import heap.api.allocator.VmoInfo;
 import heap.api.spi.VmoOwner;
+import heap.api.spi.Vmos;
 import heap.api.vmo.Vmo;
 import heap.registry.Routing.Candidate;
 import heap.registry.Routing.Choice;
@@ -102,7 +103,6 @@ public class HeapRegistry implements BufferAllocator {
     static final System.Logger LOG = System.getLogger("heap.registry");
 
     private final List<HeapEntry> entries = new CopyOnWriteArrayList<>();
-    private final Map<Long, RegistryBuffer> buffersByClientKoid = new ConcurrentHashMap<>();
     private final Map<Long, RegistryCollection> collections = new ConcurrentHashMap<>();
     private final AtomicLong nextCollectionId = new AtomicLong(1);
     private final AtomicLong bindSequence = new AtomicLong();
@@ -435,8 +435,7 @@ public class HeapRegistry implements BufferAllocator {
 
     Vmo handOut(RegistryBuffer buffer, Vmo parent, VmoOwner owner, java.util.Set<heap.api.vmo.VmoRight> rights) {
         Vmo handle = owner == null ? parent.createReference() : owner.createReference(parent, rights);
-        buffersByClientKoid.put(handle.koid(), buffer);
-        buffer.addClientKoid(handle.koid());
+        Vmos.attach(handle, this, buffer); // getVmoInfo and adopt find the buffer on the handle, not in a map by koid
         if (owner != null && buffer.heap.service instanceof HeapDiagnostics diagnostics) {
             diagnostics.clientHandle(buffer.collection.id(), buffer.index, handle.koid());
         }
@@ -521,7 +520,6 @@ public class HeapRegistry implements BufferAllocator {
     /** deleteVmo exactly once per buffer, however many paths find it unused. */
     private void deleteOnce(RegistryBuffer buffer) {
         if (buffer.deleting.compareAndSet(false, true)) {
-            buffer.forEachClientKoid(buffersByClientKoid::remove);
             delete(buffer);
         }
     }
@@ -577,13 +575,18 @@ public class HeapRegistry implements BufferAllocator {
         removeIfDrained(buffer.heap);
     }
 
+    /** The buffer of a handle this registry handed out, or null (a client's own child, another allocator's, deleted). */
+    private RegistryBuffer handedOut(Vmo vmo) {
+        return Vmos.attachment(vmo, this) instanceof RegistryBuffer buffer && !buffer.deleting.get() ? buffer : null;
+    }
+
     @Override
     public VmoInfo getVmoInfo(Vmo vmo) {
         checkCallable("getVmoInfo");
         if (vmo == null) {
             throw new SysmemException(SysmemError.PROTOCOL_DEVIATION, "getVmoInfo needs a VMO, got null");
         }
-        RegistryBuffer buffer = vmo.isClosed() ? null : buffersByClientKoid.get(vmo.koid());
+        RegistryBuffer buffer = vmo.isClosed() ? null : handedOut(vmo);
         if (buffer == null) {
             throw new SysmemException(SysmemError.NOT_FOUND, "VMO koid " + vmo.koid() + " is not one the allocator "
                     + "handed out (a child a client made, a closed handle, or its buffer is deleted)");
@@ -652,7 +655,7 @@ public class HeapRegistry implements BufferAllocator {
             throw new SysmemException(SysmemError.PROTOCOL_DEVIATION, account + " cannot adopt VMO koid " + vmo.koid()
                     + ": " + e.getMessage(), e);
         }
-        RegistryBuffer buffer = buffersByClientKoid.get(vmo.koid());
+        RegistryBuffer buffer = handedOut(vmo);
         if (buffer != null) {
             buffer.chargeTo(account.usage(buffer.heap.id));
         }

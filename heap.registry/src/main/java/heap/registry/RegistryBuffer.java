@@ -10,8 +10,6 @@ final class RegistryBuffer {
     final int index;
     final Vmo heapVmo;
     final AtomicBoolean deleting = new AtomicBoolean();
-    private long clientKoid; // guarded by this: the first handle handed out for it (getVmoInfo)
-    private long[] moreClientKoids; // guarded by this: the others, for a negotiated collection's participants
     private Account.Usage usage; // guarded by this; null once the buffer is deleted
 
     RegistryBuffer(HeapEntry heap, RegistryCollection collection, int index, Vmo heapVmo, Account.Usage usage) {
@@ -20,26 +18,6 @@ final class RegistryBuffer {
         this.index = index;
         this.heapVmo = heapVmo;
         this.usage = usage;
-    }
-
-    synchronized void addClientKoid(long koid) {
-        if (clientKoid == 0) {
-            clientKoid = koid;
-        } else {
-            int n = moreClientKoids == null ? 0 : moreClientKoids.length;
-            moreClientKoids = n == 0 ? new long[1] : java.util.Arrays.copyOf(moreClientKoids, n + 1);
-            moreClientKoids[n] = koid;
-        }
-    }
-
-    /** Every koid handed out for this buffer, without copying them (this runs once per buffer deleted). */
-    synchronized void forEachClientKoid(java.util.function.LongConsumer action) {
-        action.accept(clientKoid);
-        if (moreClientKoids != null) {
-            for (long koid : moreClientKoids) {
-                action.accept(koid);
-            }
-        }
     }
 
     /** The buffer went back to its heap (or was lost): it no longer counts against anyone. */

@@ -35,6 +35,10 @@ final class VmoHandle implements Vmo {
         this.cleanable = VmoObject.watchForLeak() ? VmoObject.cleaner().register(this, lease) : null;
     }
 
+    VmoObject object() {
+        return object;
+    }
+
     @Override
     public long koid() {
         return object.koid();

@@ -115,6 +115,9 @@ public final class VmoObject {
     private boolean released;
     private List<Runnable> zeroChildrenListeners; // created on first registration: most objects never get one
     private CompletableFuture<Void> zeroChildrenFuture;
+    // Set once under treeLock: the key before the volatile value, so whoever reads a value also sees its key.
+    private Object attachmentKey;
+    private volatile Object attachment;
 
     private VmoObject(Object treeLock, VmoObject parent, long size, MemorySegment memory, boolean inaccessible,
             OptionalLong physicalAddress, Runnable onRelease) {
@@ -132,6 +135,40 @@ public final class VmoObject {
                 Require.argument(onRelease, "onRelease"));
         root.handles = 1;
         return new VmoHandle(root, EnumSet.allOf(VmoRight.class));
+    }
+
+    /**
+     * Attaches {@code value} to the object behind {@code vmo} under {@code key}, once: how a heap or the registry
+     * finds its record of a VMO it handed out without a map by koid. Only a caller holding {@code key} reads it back.
+     */
+    public static void attach(Vmo vmo, Object key, Object value) {
+        VmoObject object = objectOf(Require.argument(vmo, "vmo"));
+        Require.argument(key, "key");
+        Require.argument(value, "value");
+        if (object == null) {
+            throw new StatusException(Status.INVALID_ARGS, "cannot attach to " + vmo + ": not a VMO of this platform");
+        }
+        synchronized (object.treeLock) {
+            if (object.attachment != null) {
+                throw new StatusException(Status.BAD_STATE, "VMO koid " + object.koid + " already has an attachment");
+            }
+            object.attachmentKey = key;
+            object.attachment = value;
+        }
+    }
+
+    /** What was attached to the object behind {@code vmo} under {@code key}, or null (none, another key, not ours). */
+    public static Object attachment(Vmo vmo, Object key) {
+        VmoObject object = vmo == null ? null : objectOf(vmo);
+        if (object == null) {
+            return null;
+        }
+        Object value = object.attachment;
+        return value != null && object.attachmentKey == key ? value : null;
+    }
+
+    private static VmoObject objectOf(Vmo vmo) {
+        return vmo instanceof VmoHandle handle ? handle.object() : null;
     }
 
     public static long leakedHandles() {

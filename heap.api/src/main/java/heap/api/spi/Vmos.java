@@ -46,6 +46,24 @@ public final class Vmos {
         return VmoObject.root(size, null, physicalAddress, onRelease);
     }
 
+    /**
+     * Attaches {@code value} to the memory object behind {@code vmo} (shared by its duplicates, not by its children),
+     * once, under {@code key}: a heap or the registry finds its own record of a VMO it handed out with
+     * {@link #attachment} instead of a map by koid. Fails with BAD_STATE when the object already has an attachment,
+     * INVALID_ARGS for a null argument or a VMO this platform did not make. @since 1.2
+     */
+    public static void attach(Vmo vmo, Object key, Object value) {
+        VmoObject.attach(vmo, key, value);
+    }
+
+    /**
+     * What was attached to the object behind {@code vmo} under {@code key} (compared by identity: a key kept private
+     * keeps the record private), or null. @since 1.2
+     */
+    public static Object attachment(Vmo vmo, Object key) {
+        return VmoObject.attachment(vmo, key);
+    }
+
     /** A new owner of handles (a bundle, for the registry): see {@link VmoOwner}. */
     public static VmoOwner owner(String name) {
         return new Owner(name);

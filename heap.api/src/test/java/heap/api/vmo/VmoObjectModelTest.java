@@ -47,6 +47,39 @@ class VmoObjectModelTest {
     }
 
     @Test
+    void anAttachmentIsSharedByDuplicatesNotChildrenAndReadOnlyWithItsKey() {
+        Object key = new Object();
+        try (Vmo vmo = root(4096); Vmo child = vmo.createReference()) {
+            Vmos.attach(child, key, "record");
+            try (Vmo dup = child.duplicate(); Vmo grandchild = child.createReference()) {
+                assertEquals("record", Vmos.attachment(dup, key), "a duplicate is the same object");
+                assertEquals(null, Vmos.attachment(grandchild, key), "a child is another object");
+                assertEquals(null, Vmos.attachment(child, new Object()), "another key reads nothing");
+                assertEquals(null, Vmos.attachment(vmo, key));
+                assertEquals(null, Vmos.attachment(null, key));
+            }
+        }
+    }
+
+    @Test
+    void anObjectTakesOneAttachmentAndARefusedOneChangesNothing() {
+        Object key = new Object();
+        try (Vmo vmo = root(4096)) {
+            Vmos.attach(vmo, key, "first");
+            assertStatus(Status.BAD_STATE, () -> Vmos.attach(vmo, key, "second"));
+            assertStatus(Status.BAD_STATE, () -> Vmos.attach(vmo, new Object(), "other"));
+            assertEquals("first", Vmos.attachment(vmo, key));
+            assertStatus(Status.INVALID_ARGS, () -> Vmos.attach(vmo, null, "x"));
+            assertStatus(Status.INVALID_ARGS, () -> Vmos.attach(vmo, key, null));
+            assertStatus(Status.INVALID_ARGS, () -> Vmos.attach(null, key, "x"));
+        }
+        Vmo foreign = (Vmo) java.lang.reflect.Proxy.newProxyInstance(Vmo.class.getClassLoader(),
+                new Class<?>[] {Vmo.class}, (proxy, method, args) -> method.getName().equals("toString") ? "foreign" : null);
+        assertStatus(Status.INVALID_ARGS, () -> Vmos.attach(foreign, key, "x"));
+        assertEquals(null, Vmos.attachment(foreign, key));
+    }
+
+    @Test
     void duplicateSharesTheObjectAndKeepsItAlive() {
         Vmo vmo = root(4096);
         Vmo dup = vmo.duplicate();
