@@ -467,8 +467,7 @@ public class HeapRegistry implements BufferAllocator {
         String violation = heapVmo == null ? "returned no VMO"
                 : heapVmo.isClosed() ? "returned a closed handle"
                 : heapVmo.size() < rawSize ? "returned a VMO of " + heapVmo.size() + " bytes for " + rawSize
-                : heapVmo.handleCount() != 1 || heapVmo.mappingCount() != 0 || heapVmo.childCount() != 0
-                        ? "kept a handle, mapping or child of the VMO it returned" : null;
+                : !Vmos.soleHandle(heapVmo) ? "kept a handle, mapping or child of the VMO it returned" : null;
         if (violation != null) {
             heap.failures.increment();
             LOG.log(Level.ERROR, "contract violation: " + heap + " " + violation + " (collection " + collection.id()

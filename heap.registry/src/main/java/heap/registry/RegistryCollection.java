@@ -70,20 +70,25 @@ final class RegistryCollection {
 
     /** One buffer's deleteVmo was answered; true when none is left. */
     boolean bufferReclaimed() {
-        List<CompletableFuture<Void>> due = new ArrayList<>(0);
+        List<CompletableFuture<Void>> due = null; // made only when a tracker is due: most collections have none
         boolean none;
         synchronized (this) {
             notReclaimed--;
             for (var iterator = trackers.iterator(); iterator.hasNext(); ) {
                 Tracker tracker = iterator.next();
                 if (notReclaimed <= tracker.buffersRemaining()) {
+                    if (due == null) {
+                        due = new ArrayList<>(1);
+                    }
                     due.add(tracker.signal());
                     iterator.remove();
                 }
             }
             none = notReclaimed == 0;
         }
-        due.forEach(signal -> signal.complete(null));
+        if (due != null) {
+            due.forEach(signal -> signal.complete(null));
+        }
         return none;
     }
 

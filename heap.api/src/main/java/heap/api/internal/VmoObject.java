@@ -73,6 +73,17 @@ public final class VmoObject {
         return leakDetection != LeakDetection.OFF;
     }
 
+    private static final java.lang.invoke.VarHandle ATTACHMENT_KEY;
+
+    static {
+        try {
+            ATTACHMENT_KEY = java.lang.invoke.MethodHandles.lookup().findVarHandle(VmoObject.class, "attachmentKey",
+                    Object.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
     private static final AtomicLong KOIDS = new AtomicLong(1001);
     private static final int KOID_BLOCK = 1024;
 
@@ -115,8 +126,8 @@ public final class VmoObject {
     private boolean released;
     private List<Runnable> zeroChildrenListeners; // created on first registration: most objects never get one
     private CompletableFuture<Void> zeroChildrenFuture;
-    // Set once under treeLock: the key before the volatile value, so whoever reads a value also sees its key.
-    private Object attachmentKey;
+    // Set once, without a lock: the key by compare-and-set, then the value, so whoever reads a value sees its key.
+    private volatile Object attachmentKey;
     private volatile Object attachment;
 
     private VmoObject(Object treeLock, VmoObject parent, long size, MemorySegment memory, boolean inaccessible,
@@ -148,12 +159,23 @@ public final class VmoObject {
         if (object == null) {
             throw new StatusException(Status.INVALID_ARGS, "cannot attach to " + vmo + ": not a VMO of this platform");
         }
+        if (!ATTACHMENT_KEY.compareAndSet(object, null, key)) {
+            throw new StatusException(Status.BAD_STATE, "VMO koid " + object.koid + " already has an attachment");
+        }
+        object.attachment = value;
+    }
+
+    /**
+     * Whether {@code vmo} is the only handle to its object, with no mapping or child: what a heap must hand over
+     * (one lock taken, not three). For a VMO this platform did not make, its own counts are asked.
+     */
+    public static boolean soleHandle(Vmo vmo) {
+        VmoObject object = objectOf(Require.argument(vmo, "vmo"));
+        if (object == null) {
+            return vmo.handleCount() == 1 && vmo.mappingCount() == 0 && vmo.childCount() == 0;
+        }
         synchronized (object.treeLock) {
-            if (object.attachment != null) {
-                throw new StatusException(Status.BAD_STATE, "VMO koid " + object.koid + " already has an attachment");
-            }
-            object.attachmentKey = key;
-            object.attachment = value;
+            return object.handles == 1 && object.mappings == 0 && object.children == 0;
         }
     }
 

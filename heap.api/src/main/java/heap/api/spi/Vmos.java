@@ -64,6 +64,14 @@ public final class Vmos {
         return VmoObject.attachment(vmo, key);
     }
 
+    /**
+     * Whether {@code vmo} is the only handle to its memory object, with no mapping and no child: what a heap hands
+     * over from allocateVmo (the registry checks it to catch a heap that kept something). @since 1.2
+     */
+    public static boolean soleHandle(Vmo vmo) {
+        return VmoObject.soleHandle(vmo);
+    }
+
     /** A new owner of handles (a bundle, for the registry): see {@link VmoOwner}. */
     public static VmoOwner owner(String name) {
         return new Owner(name);

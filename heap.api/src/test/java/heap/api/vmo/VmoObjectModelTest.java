@@ -62,6 +62,23 @@ class VmoObjectModelTest {
     }
 
     @Test
+    void aSoleHandleHasNoOtherHandleMappingOrChild() {
+        try (Vmo vmo = root(4096)) {
+            assertTrue(Vmos.soleHandle(vmo));
+            try (Vmo dup = vmo.duplicate()) {
+                assertFalse(Vmos.soleHandle(vmo), "a duplicate is a second handle");
+            }
+            try (VmoMapping mapping = vmo.map(0, 4096, false)) {
+                assertFalse(Vmos.soleHandle(vmo), "a mapping");
+            }
+            try (Vmo child = vmo.createSlice(0, 4096)) {
+                assertFalse(Vmos.soleHandle(vmo), "a child");
+            }
+            assertTrue(Vmos.soleHandle(vmo));
+        }
+    }
+
+    @Test
     void anObjectTakesOneAttachmentAndARefusedOneChangesNothing() {
         Object key = new Object();
         try (Vmo vmo = root(4096)) {
