@@ -29,8 +29,8 @@ public abstract class AbstractHeap implements Heap, HeapMetrics {
     private final String name;
     private final HeapProperties properties;
     private final System.Logger log;
+    private final LiveSet<Reservation> live = new LiveSet<>();
     // Counted per thread and summed when read: every allocation and free touches them.
-    private final LongAdder liveBuffers = new LongAdder();
     private final LongAdder usedSize = new LongAdder();
     private final LongAdder allocations = new LongAdder();
     private final LongAdder allocationsFailed = new LongAdder();
@@ -40,7 +40,7 @@ public abstract class AbstractHeap implements Heap, HeapMetrics {
      * Memory a subclass reserved for one buffer: {@code memory} is null for a CPU-inaccessible buffer of
      * {@code size} bytes. {@link #free()} gives it back and runs exactly once, when the buffer is reclaimed.
      */
-    protected abstract static class Reservation {
+    protected abstract static class Reservation extends LiveSet.Member {
         private final MemorySegment memory;
         private final long size;
         private final OptionalLong physicalAddress;
@@ -57,7 +57,7 @@ public abstract class AbstractHeap implements Heap, HeapMetrics {
         protected void handedOut(long collectionId, long index, long koid) {
         }
 
-        final MemorySegment memory() {
+        public final MemorySegment memory() {
             return memory;
         }
 
@@ -87,7 +87,7 @@ public abstract class AbstractHeap implements Heap, HeapMetrics {
         @Override
         public void run() {
             reservation.free();
-            liveBuffers.decrement();
+            live.remove(reservation);
             usedSize.add(-reservation.size());
             reclaimed.increment();
             CompletableFuture<Void> waiting;
@@ -128,6 +128,11 @@ public abstract class AbstractHeap implements Heap, HeapMetrics {
      * @throws StatusException NO_MEMORY (naming the limit), BAD_STATE, NOT_SUPPORTED…; nothing reserved then
      */
     protected abstract Reservation reserve(long size, SingleBufferSettings settings);
+
+    /** The reservations of every buffer handed out and not yet reclaimed, in no particular order. */
+    protected final java.util.List<Reservation> liveReservations() {
+        return live.snapshot();
+    }
 
     /** Adds heap-specific metrics to a snapshot. */
     protected void addMetrics(Map<String, Long> metrics) {
@@ -180,7 +185,7 @@ public abstract class AbstractHeap implements Heap, HeapMetrics {
                 : Vmos.root(reservation.memory(), reservation.physicalAddress, buffer);
         Vmo child = root.createReference();
         Vmos.attach(child, this, buffer);
-        liveBuffers.increment();
+        live.add(reservation);
         usedSize.add(reservation.size());
         allocations.increment();
         reservation.handedOut(collectionId, index, child.koid());
@@ -215,7 +220,7 @@ public abstract class AbstractHeap implements Heap, HeapMetrics {
     @Override
     public Map<String, Long> metrics() {
         Map<String, Long> metrics = new LinkedHashMap<>();
-        metrics.put(LIVE_BUFFERS, liveBuffers.sum());
+        metrics.put(LIVE_BUFFERS, (long) live.size());
         metrics.put(USED_SIZE, usedSize.sum());
         metrics.put(ALLOCATIONS, allocations.sum());
         metrics.put(ALLOCATIONS_FAILED, allocationsFailed.sum());

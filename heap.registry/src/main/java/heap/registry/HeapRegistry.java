@@ -26,6 +26,7 @@ import heap.api.allocator.VmoInfo;
 import heap.api.spi.VmoOwner;
 import heap.api.spi.Vmos;
 import heap.api.vmo.Vmo;
+import heap.memory.LiveSet;
 import heap.registry.Routing.Candidate;
 import heap.registry.Routing.Choice;
 import java.lang.System.Logger.Level;
@@ -103,7 +104,7 @@ public class HeapRegistry implements BufferAllocator {
     static final System.Logger LOG = System.getLogger("heap.registry");
 
     private final List<HeapEntry> entries = new CopyOnWriteArrayList<>();
-    private final Map<Long, RegistryCollection> collections = new ConcurrentHashMap<>();
+    private final LiveSet<RegistryCollection> collections = new LiveSet<>();
     private final AtomicLong nextCollectionId = new AtomicLong(1);
     private final AtomicLong bindSequence = new AtomicLong();
     private final java.util.Set<HeapCall> heapCalls = ConcurrentHashMap.newKeySet();
@@ -416,7 +417,7 @@ public class HeapRegistry implements BufferAllocator {
                     + handles.size() + " of " + count + " buffers; they are being freed: " + e.getMessage());
             throw e;
         }
-        collections.put(collection.id(), collection);
+        collections.add(collection);
         LOG.log(Level.DEBUG, () -> "collection " + collection.id() + ": " + count + " x " + rawSize + " bytes on "
                 + heap + ", " + settings.bufferSettings().coherencyDomain());
         return new Allocation(collection, heap, buffers, handles);
@@ -569,7 +570,7 @@ public class HeapRegistry implements BufferAllocator {
         buffer.heap.live.decrement();
         buffer.uncharge();
         if (buffer.collection.bufferReclaimed()) {
-            collections.remove(buffer.collection.id(), buffer.collection);
+            collections.remove(buffer.collection);
         }
         removeIfDrained(buffer.heap);
     }
@@ -696,7 +697,7 @@ public class HeapRegistry implements BufferAllocator {
 
     @Override
     public List<CollectionSummary> collections() {
-        return collections.values().stream().sorted(Comparator.comparingLong(RegistryCollection::id))
+        return collections.snapshot().stream().sorted(Comparator.comparingLong(RegistryCollection::id))
                 .map(RegistryCollection::summary).toList();
     }
 
@@ -814,8 +815,8 @@ public class HeapRegistry implements BufferAllocator {
             routingChanged();
             events.gone(entry.id, entry.serviceId);
             LOG.log(Level.INFO, entry + " drained: every buffer it gave out is deleted or lost");
-            for (RegistryCollection collection : collections.values()) {
-                if (collection.heap == entry && collection.onlyLostLeft() && collections.remove(collection.id(), collection)) {
+            for (RegistryCollection collection : collections.snapshot()) {
+                if (collection.heap == entry && collection.onlyLostLeft() && collections.remove(collection)) {
                     LOG.log(Level.WARNING, "collection " + collection.id() + " dropped: its lost buffers' heap " + entry
                             + " is gone");
                 }

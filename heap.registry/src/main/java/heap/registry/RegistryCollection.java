@@ -3,6 +3,7 @@ package heap.registry;
 import heap.api.HeapId;
 import heap.api.SingleBufferSettings;
 import heap.api.allocator.CollectionSummary;
+import heap.memory.LiveSet;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -12,7 +13,7 @@ import java.util.concurrent.CompletionStage;
  * The registry's record of a collection: reclamation counts and lifetime tracking. It never holds the client's
  * handles, so a collection its client drops is found by the leak detector like any dropped handle.
  */
-final class RegistryCollection {
+final class RegistryCollection extends LiveSet.Member {
     private record Tracker(int buffersRemaining, CompletableFuture<Void> signal) {
     }
 

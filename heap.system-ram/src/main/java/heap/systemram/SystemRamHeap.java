@@ -12,8 +12,6 @@ import java.lang.foreign.MemorySegment;
 import java.util.ArrayDeque;
 import java.util.Map;
 import java.util.OptionalLong;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -34,7 +32,6 @@ public class SystemRamHeap extends AbstractHeap {
     private final long smallCacheBytes;
     private final AtomicLong committed = new AtomicLong();
     private final LongAdder cacheHits = new LongAdder();
-    private final Set<MemorySegment> live = ConcurrentHashMap.newKeySet();
     private final ZeroedCache[] caches;
 
     /** One part of the small-buffer cache: zeroed segments by size in pages (no boxed keys), guarded by itself. */
@@ -122,12 +119,10 @@ public class SystemRamHeap extends AbstractHeap {
                 throw e;
             }
         }
-        live.add(memory);
         MemorySegment reserved = memory;
         return new Reservation(memory, size, OptionalLong.empty()) {
             @Override
             protected void free() {
-                live.remove(reserved);
                 keepOrUnmap(reserved);
                 committed.addAndGet(-size);
             }
@@ -172,8 +167,8 @@ public class SystemRamHeap extends AbstractHeap {
         metrics.put(CAPACITY, maxTotalBytes);
         metrics.put(MAX_BUFFER_SIZE, maxBufferBytes);
         long resident = 0;
-        for (MemorySegment memory : live) {
-            resident += NativeMemory.residentBytes(memory);
+        for (Reservation reservation : liveReservations()) {
+            resident += NativeMemory.residentBytes(reservation.memory());
         }
         metrics.put("resident_bytes", resident);
         long cached = 0;
