@@ -98,9 +98,11 @@ public abstract class AbstractHeap implements Heap, HeapMetrics {
             if (waiting != null) {
                 waiting.complete(null);
             }
-            log.log(System.Logger.Level.DEBUG, () -> "heap " + name + ": reclaimed collection "
-                    + Long.toUnsignedString(collectionId) + " index " + Long.toUnsignedString(index) + " ("
-                    + reservation.size() + " bytes)");
+            if (log.isLoggable(System.Logger.Level.DEBUG)) { // checked first: a message supplier is an object per free
+                log.log(System.Logger.Level.DEBUG, "heap " + name + ": reclaimed collection "
+                        + Long.toUnsignedString(collectionId) + " index " + Long.toUnsignedString(index) + " ("
+                        + reservation.size() + " bytes)");
+            }
         }
 
         synchronized CompletionStage<Void> reclaimed() {

@@ -64,7 +64,8 @@ final class Account {
     }
 
     Usage usage(HeapId heap) {
-        return usage.computeIfAbsent(heap, id -> new Usage(this, id));
+        Usage known = usage.get(heap); // the common case, without a capturing lambda per allocation
+        return known != null ? known : usage.computeIfAbsent(heap, id -> new Usage(this, id));
     }
 
     VmoOwner owner() {

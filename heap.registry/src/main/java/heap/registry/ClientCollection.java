@@ -13,26 +13,34 @@ final class ClientCollection implements BufferCollection {
     final HeapRegistry registry;
     final RegistryCollection record;
     private final List<Vmo> buffers;
-    private final AtomicBoolean closed;
+    private final AtomicBoolean closed; // only for a watched collection: the leak report reads it
     private final Cleaner.Cleanable cleanable; // null when the leak detection level does not watch this one
 
     ClientCollection(HeapRegistry registry, RegistryCollection record, List<Vmo> buffers) {
         this.registry = registry;
         this.record = record;
         this.buffers = List.copyOf(buffers);
-        this.closed = new AtomicBoolean();
-        AtomicBoolean closedFlag = closed; // the action must not reach this object
+        if (Vmos.watchForLeak()) {
+            this.closed = new AtomicBoolean();
+            this.cleanable = Vmos.watch(this, leakReport(closed, record, buffers.size()));
+        } else {
+            this.closed = null;
+            this.cleanable = null;
+        }
+    }
+
+    /** What runs if the collection is dropped open; it must not reach the collection. */
+    private static Runnable leakReport(AtomicBoolean closed, RegistryCollection record, int count) {
         HeapEntry heap = record.heap; // named only if the collection leaks: no string built per allocation
         long id = record.id();
-        int count = buffers.size();
         long bytes = record.settings().bufferSettings().sizeBytes();
-        this.cleanable = Vmos.watchForLeak(this, () -> {
-            if (!closedFlag.get()) {
+        return () -> {
+            if (!closed.get()) {
                 HeapRegistry.LOG.log(System.Logger.Level.WARNING, "collection " + id + " (" + count + " x " + bytes
                         + " bytes on " + heap + ") was dropped without close; its buffers go back as the garbage "
                         + "collector closes their handles");
             }
-        });
+        };
     }
 
     @Override
@@ -52,9 +60,11 @@ final class ClientCollection implements BufferCollection {
 
     @Override
     public void close() {
-        closed.set(true);
-        buffers.forEach(Vmo::close);
+        for (Vmo buffer : buffers) {
+            buffer.close();
+        }
         if (cleanable != null) {
+            closed.set(true);
             cleanable.clean();
         }
     }

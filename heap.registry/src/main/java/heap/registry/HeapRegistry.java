@@ -151,9 +151,14 @@ public class HeapRegistry implements BufferAllocator {
     private record LastAggregate(AllocationRequest request, Routing.Aggregate aggregate) {
     }
 
+    private record Route(Routing.Aggregate aggregate, long version, Choice<HeapEntry> choice,
+            SingleBufferSettings settings) {
+    }
+
     private final AtomicLong routingVersion = new AtomicLong();
     private volatile RoutingSnapshot routingSnapshot;
     private volatile LastAggregate lastAggregate;
+    private volatile Route lastRoute;
 
     public void setEvents(Events events) {
         this.events = events;
@@ -358,12 +363,11 @@ public class HeapRegistry implements BufferAllocator {
             throw Routing.refused(count + " buffers of " + size + " bytes are above the limit of "
                     + current.maxCollectionBytes() + " bytes per collection");
         }
-        long rawSize = Sizes.pageRoundUp(size);
         long startedNanos = System.nanoTime();
-        Choice<HeapEntry> choice = chooseAllowingForReplacement(aggregate, current.replacementGrace());
+        Route route = route(aggregate, current.replacementGrace());
+        Choice<HeapEntry> choice = route.choice();
+        SingleBufferSettings settings = route.settings();
         HeapEntry heap = choice.candidate().heap();
-        SingleBufferSettings settings = new SingleBufferSettings(new BufferMemorySettings(size, aggregate.contiguous(),
-                aggregate.secure(), choice.domain(), choice.settingsHeap(), rawSize, aggregate.alignment()));
         Account.Usage usage = payer.usage(heap.id);
         try {
             return allocateCollection(heap, choice.candidate().properties(), settings, count, usage, collectionId,
@@ -418,8 +422,10 @@ public class HeapRegistry implements BufferAllocator {
             throw e;
         }
         collections.add(collection);
-        LOG.log(Level.DEBUG, () -> "collection " + collection.id() + ": " + count + " x " + rawSize + " bytes on "
-                + heap + ", " + settings.bufferSettings().coherencyDomain());
+        if (LOG.isLoggable(Level.DEBUG)) { // checked first: a message supplier is an object per collection
+            LOG.log(Level.DEBUG, "collection " + collection.id() + ": " + count + " x " + rawSize + " bytes on " + heap
+                    + ", " + settings.bufferSettings().coherencyDomain());
+        }
         return new Allocation(collection, heap, buffers, handles);
     }
 
@@ -435,7 +441,9 @@ public class HeapRegistry implements BufferAllocator {
     }
 
     Vmo handOut(RegistryBuffer buffer, Vmo parent, VmoOwner owner, java.util.Set<heap.api.vmo.VmoRight> rights) {
-        Vmo handle = owner == null ? parent.createReference() : owner.createReference(parent, rights);
+        // All rights is the parent's own rights: no set to intersect.
+        Vmo handle = owner == null ? parent.createReference()
+                : rights == ALL_RIGHTS ? owner.createReference(parent) : owner.createReference(parent, rights);
         Vmos.attach(handle, this, buffer); // getVmoInfo and adopt find the buffer on the handle, not in a map by koid
         if (owner != null && buffer.heap.service instanceof HeapDiagnostics diagnostics) {
             diagnostics.clientHandle(buffer.collection.id(), buffer.index, handle.koid());
@@ -519,7 +527,7 @@ public class HeapRegistry implements BufferAllocator {
 
     /** deleteVmo exactly once per buffer, however many paths find it unused. */
     private void deleteOnce(RegistryBuffer buffer) {
-        if (buffer.deleting.compareAndSet(false, true)) {
+        if (buffer.startDeleting()) {
             delete(buffer);
         }
     }
@@ -577,7 +585,7 @@ public class HeapRegistry implements BufferAllocator {
 
     /** The buffer of a handle this registry handed out, or null (a client's own child, another allocator's, deleted). */
     private RegistryBuffer handedOut(Vmo vmo) {
-        return Vmos.attachment(vmo, this) instanceof RegistryBuffer buffer && !buffer.deleting.get() ? buffer : null;
+        return Vmos.attachment(vmo, this) instanceof RegistryBuffer buffer && !buffer.isDeleting() ? buffer : null;
     }
 
     @Override
@@ -729,6 +737,24 @@ public class HeapRegistry implements BufferAllocator {
                 }
             }
         }
+    }
+
+    /** The heap chosen for an aggregate and the settings it gives, reused while the same aggregate meets the same heaps. */
+    private Route route(Routing.Aggregate aggregate, Duration grace) {
+        Route last = lastRoute;
+        long version = routingVersion.get();
+        if (last != null && last.aggregate() == aggregate && last.version() == version) {
+            return last;
+        }
+        Choice<HeapEntry> choice = chooseAllowingForReplacement(aggregate, grace);
+        long size = aggregate.minSize();
+        SingleBufferSettings settings = new SingleBufferSettings(new BufferMemorySettings(size, aggregate.contiguous(),
+                aggregate.secure(), choice.domain(), choice.settingsHeap(), Sizes.pageRoundUp(size),
+                aggregate.alignment()));
+        // Stamped with the version read before choosing: a change meanwhile makes it stale at once.
+        Route route = new Route(aggregate, version, choice, settings);
+        lastRoute = route;
+        return route;
     }
 
     /** The routable heaps, computed again only after something that decides routing changed. */

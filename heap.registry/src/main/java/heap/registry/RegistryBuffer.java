@@ -1,7 +1,8 @@
 package heap.registry;
 
 import heap.api.vmo.Vmo;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 
 /** One buffer: the VMO its heap returned (the registry's layer), where it belongs, and whom it is counted against. */
 final class RegistryBuffer {
@@ -9,7 +10,7 @@ final class RegistryBuffer {
     final RegistryCollection collection;
     final int index;
     final Vmo heapVmo;
-    final AtomicBoolean deleting = new AtomicBoolean();
+    private volatile boolean deleting; // set once, by DELETING's compare-and-set: no AtomicBoolean per buffer
     private Account.Usage usage; // guarded by this; null once the buffer is deleted
 
     RegistryBuffer(HeapEntry heap, RegistryCollection collection, int index, Vmo heapVmo, Account.Usage usage) {
@@ -18,6 +19,25 @@ final class RegistryBuffer {
         this.index = index;
         this.heapVmo = heapVmo;
         this.usage = usage;
+    }
+
+    private static final VarHandle DELETING;
+
+    static {
+        try {
+            DELETING = MethodHandles.lookup().findVarHandle(RegistryBuffer.class, "deleting", boolean.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    /** True for the one caller that starts deleting the buffer; false for every later one. */
+    boolean startDeleting() {
+        return DELETING.compareAndSet(this, false, true);
+    }
+
+    boolean isDeleting() {
+        return deleting;
     }
 
     /** The buffer went back to its heap (or was lost): it no longer counts against anyone. */

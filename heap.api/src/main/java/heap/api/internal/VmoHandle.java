@@ -27,6 +27,13 @@ final class VmoHandle implements Vmo {
 
     /** The 16 possible rights sets, shared by every handle instead of copied into each. */
     private static final List<Set<VmoRight>> RIGHTS_SETS = rightsSets();
+    private static final java.util.Map<Set<VmoRight>, Boolean> CANONICAL = canonicalSets();
+
+    private static java.util.Map<Set<VmoRight>, Boolean> canonicalSets() {
+        java.util.Map<Set<VmoRight>, Boolean> sets = new java.util.IdentityHashMap<>();
+        RIGHTS_SETS.forEach(set -> sets.put(set, Boolean.TRUE));
+        return sets;
+    }
 
     VmoHandle(VmoObject object, Set<VmoRight> rights) {
         this.object = object;
@@ -116,7 +123,7 @@ final class VmoHandle implements Vmo {
         requireOpen();
         require(VmoRight.DUPLICATE, VmoRight.READ);
         Set<VmoRight> granted = rights;
-        if (!rights.equals(wanted)) {
+        if (wanted != rights && !rights.equals(wanted)) {
             EnumSet<VmoRight> both = EnumSet.noneOf(VmoRight.class);
             for (VmoRight right : Require.argument(wanted, "rights")) {
                 if (rights.contains(Require.argument(right, "a right in rights"))) {
@@ -184,7 +191,9 @@ final class VmoHandle implements Vmo {
             throw e;
         }
         // The segment lives in the mapping's own arena: once the mapping closes, a kept segment fails cleanly.
-        MemorySegment segment = object.memory().asSlice(offset, length).reinterpret(arena, null);
+        MemorySegment memory = object.memory();
+        MemorySegment segment = (offset == 0 && length == memory.byteSize() ? memory : memory.asSlice(offset, length))
+                .reinterpret(arena, null);
         Mapping mapping = new Mapping(object, writable ? segment : segment.asReadOnly(), offset, writable, arena, shared);
         Owner owner = shared ? owner() : null; // a confined mapping is closed by its thread alone, never by its owner
         if (owner != null && !mapping.lease.joinFirstOwner(owner)) {
@@ -280,6 +289,9 @@ final class VmoHandle implements Vmo {
     }
 
     private static Set<VmoRight> canonical(Set<VmoRight> rights) {
+        if (CANONICAL.containsKey(rights)) {
+            return rights; // a handle's own rights passed on: nothing to iterate
+        }
         int mask = 0;
         for (VmoRight right : rights) {
             mask |= 1 << Require.argument(right, "a right in rights").ordinal();

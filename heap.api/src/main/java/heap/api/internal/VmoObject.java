@@ -124,7 +124,8 @@ public final class VmoObject {
     private int mappings;
     private int children;
     private boolean released;
-    private List<Runnable> zeroChildrenListeners; // created on first registration: most objects never get one
+    private Runnable zeroChildrenListener; // most objects get one listener at most: no list for it
+    private List<Runnable> moreZeroChildrenListeners;
     private CompletableFuture<Void> zeroChildrenFuture;
     // Set once, without a lock: the key by compare-and-set, then the value, so whoever reads a value sees its key.
     private volatile Object attachmentKey;
@@ -241,7 +242,7 @@ public final class VmoObject {
     }
 
     void releaseHandle() {
-        List<Runnable> callbacks;
+        Object callbacks;
         synchronized (treeLock) {
             handles--;
             callbacks = releaseIfUnused(null);
@@ -258,7 +259,7 @@ public final class VmoObject {
     }
 
     void unpin() {
-        List<Runnable> callbacks;
+        Object callbacks;
         synchronized (treeLock) {
             pins--;
             callbacks = releaseIfUnused(null);
@@ -293,7 +294,7 @@ public final class VmoObject {
     }
 
     void removeMapping() {
-        List<Runnable> callbacks;
+        Object callbacks;
         synchronized (treeLock) {
             mappings--;
             callbacks = releaseIfUnused(null);
@@ -303,14 +304,23 @@ public final class VmoObject {
 
     Registration onZeroChildren(Runnable listener) {
         synchronized (treeLock) {
-            if (zeroChildrenListeners == null) {
-                zeroChildrenListeners = new ArrayList<>(1);
+            if (zeroChildrenListener == null) {
+                zeroChildrenListener = listener;
+            } else {
+                if (moreZeroChildrenListeners == null) {
+                    moreZeroChildrenListeners = new ArrayList<>(1);
+                }
+                moreZeroChildrenListeners.add(listener);
             }
-            zeroChildrenListeners.add(listener);
         }
         return () -> {
             synchronized (treeLock) {
-                zeroChildrenListeners.remove(listener);
+                if (zeroChildrenListener == listener) {
+                    zeroChildrenListener = moreZeroChildrenListeners == null || moreZeroChildrenListeners.isEmpty()
+                            ? null : moreZeroChildrenListeners.removeFirst();
+                } else if (moreZeroChildrenListeners != null) {
+                    moreZeroChildrenListeners.remove(listener);
+                }
             }
         };
     }
@@ -333,8 +343,11 @@ public final class VmoObject {
         }
     }
 
-    /** Releases this object if nothing uses it any more; returns {@code callbacks} with what must run, made on need. */
-    private List<Runnable> releaseIfUnused(List<Runnable> callbacks) {
+    /**
+     * Releases this object if nothing uses it any more; returns {@code callbacks} with what must run. Callbacks are
+     * null, one Runnable, or a list of them: a cascade almost always has one, and it then costs no list.
+     */
+    private Object releaseIfUnused(Object callbacks) {
         if (released || handles > 0 || pins > 0 || mappings > 0 || children > 0) {
             return callbacks;
         }
@@ -342,10 +355,13 @@ public final class VmoObject {
         return parent == null ? add(callbacks, onRelease) : parent.childReleased(callbacks);
     }
 
-    private List<Runnable> childReleased(List<Runnable> callbacks) {
+    private Object childReleased(Object callbacks) {
         if (--children == 0) {
-            if (zeroChildrenListeners != null) {
-                for (Runnable listener : zeroChildrenListeners) {
+            if (zeroChildrenListener != null) {
+                callbacks = add(callbacks, zeroChildrenListener);
+            }
+            if (moreZeroChildrenListeners != null) {
+                for (Runnable listener : moreZeroChildrenListeners) {
                     callbacks = add(callbacks, listener);
                 }
             }
@@ -358,22 +374,38 @@ public final class VmoObject {
         return releaseIfUnused(callbacks);
     }
 
-    private static List<Runnable> add(List<Runnable> callbacks, Runnable callback) {
-        List<Runnable> list = callbacks == null ? new ArrayList<>(2) : callbacks;
+    @SuppressWarnings("unchecked")
+    private static Object add(Object callbacks, Runnable callback) {
+        if (callbacks == null) {
+            return callback;
+        }
+        List<Runnable> list;
+        if (callbacks instanceof Runnable single) {
+            list = new ArrayList<>(2);
+            list.add(single);
+        } else {
+            list = (List<Runnable>) callbacks;
+        }
         list.add(callback);
         return list;
     }
 
-    private void runAll(List<Runnable> callbacks) {
-        if (callbacks == null) {
-            return;
-        }
-        for (Runnable callback : callbacks) {
-            try {
-                callback.run();
-            } catch (RuntimeException | Error e) {
-                LOG.log(System.Logger.Level.ERROR, "callback of VMO koid " + koid + " failed", e);
+    @SuppressWarnings("unchecked")
+    private void runAll(Object callbacks) {
+        if (callbacks instanceof Runnable single) {
+            run(single);
+        } else if (callbacks != null) {
+            for (Runnable callback : (List<Runnable>) callbacks) {
+                run(callback);
             }
+        }
+    }
+
+    private void run(Runnable callback) {
+        try {
+            callback.run();
+        } catch (RuntimeException | Error e) {
+            LOG.log(System.Logger.Level.ERROR, "callback of VMO koid " + koid + " failed", e);
         }
     }
 

@@ -102,12 +102,13 @@ public final class Vmos {
 
     /**
      * Watches an object of the caller's that holds handles (the registry's collections) the way handles are watched:
-     * if the current level picks it, {@code onLeak} runs on the VMO leak detectors once {@code watched} is
-     * unreachable; null when the level does not watch it. {@code onLeak} must not reach {@code watched}. @since 1.2
+     * {@code onLeak} runs on the VMO leak detectors once {@code watched} is unreachable. The caller samples first
+     * with {@link #watchForLeak()}, so an object the level does not watch costs no action object. {@code onLeak}
+     * must not reach {@code watched}. @since 1.2
      */
-    public static java.lang.ref.Cleaner.Cleanable watchForLeak(Object watched, Runnable onLeak) {
+    public static java.lang.ref.Cleaner.Cleanable watch(Object watched, Runnable onLeak) {
         Require.argument(watched, "watched");
         Require.argument(onLeak, "onLeak");
-        return VmoObject.watchForLeak() ? VmoObject.watch(watched, onLeak) : null;
+        return VmoObject.watch(watched, onLeak);
     }
 }
