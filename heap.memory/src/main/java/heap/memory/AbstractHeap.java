@@ -43,12 +43,12 @@ public abstract class AbstractHeap implements Heap, HeapMetrics {
     protected abstract static class Reservation extends LiveSet.Member {
         private final MemorySegment memory;
         private final long size;
-        private final OptionalLong physicalAddress;
+        private final long physicalAddress; // Long.MIN_VALUE when none: no OptionalLong kept per live buffer
 
         protected Reservation(MemorySegment memory, long size, OptionalLong physicalAddress) {
             this.memory = memory;
             this.size = size;
-            this.physicalAddress = Objects.requireNonNull(physicalAddress, "physicalAddress");
+            this.physicalAddress = Objects.requireNonNull(physicalAddress, "physicalAddress").orElse(Long.MIN_VALUE);
         }
 
         protected abstract void free();
@@ -182,9 +182,11 @@ public abstract class AbstractHeap implements Heap, HeapMetrics {
 
     private Vmo hand(Reservation reservation, long collectionId, long index) {
         Buffer buffer = new Buffer(collectionId, index, reservation);
+        OptionalLong address = reservation.physicalAddress == Long.MIN_VALUE ? OptionalLong.empty()
+                : OptionalLong.of(reservation.physicalAddress);
         Vmo root = reservation.memory() == null
-                ? Vmos.inaccessible(reservation.size(), reservation.physicalAddress, buffer)
-                : Vmos.root(reservation.memory(), reservation.physicalAddress, buffer);
+                ? Vmos.inaccessible(reservation.size(), address, buffer)
+                : Vmos.root(reservation.memory(), address, buffer);
         Vmo child = root.createReference();
         Vmos.attach(child, this, buffer);
         live.add(reservation);

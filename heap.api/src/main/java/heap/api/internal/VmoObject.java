@@ -111,7 +111,7 @@ public final class VmoObject {
     private final long size;
     private final MemorySegment memory;
     private final boolean inaccessible;
-    private final OptionalLong physicalAddress;
+    private final long physicalAddress; // NO_ADDRESS when none: a long, not an OptionalLong object per VMO
     private final Runnable onRelease;
 
     // Guarded by treeLock, the one lock of the whole tree (a root and every descendant share it): the counters, the
@@ -131,8 +131,10 @@ public final class VmoObject {
     private volatile Object attachmentKey;
     private volatile Object attachment;
 
+    private static final long NO_ADDRESS = Long.MIN_VALUE;
+
     private VmoObject(Object treeLock, VmoObject parent, long size, MemorySegment memory, boolean inaccessible,
-            OptionalLong physicalAddress, Runnable onRelease) {
+            long physicalAddress, Runnable onRelease) {
         this.treeLock = treeLock == null ? this : treeLock; // a root is its tree's lock
         this.parent = parent;
         this.size = size;
@@ -143,7 +145,8 @@ public final class VmoObject {
     }
 
     public static Vmo root(long size, MemorySegment memory, OptionalLong physicalAddress, Runnable onRelease) {
-        VmoObject root = new VmoObject(null, null, size, memory, memory == null, physicalAddress,
+        VmoObject root = new VmoObject(null, null, size, memory, memory == null,
+                physicalAddress.isPresent() ? physicalAddress.getAsLong() : NO_ADDRESS,
                 Require.argument(onRelease, "onRelease"));
         root.handles = 1;
         return new VmoHandle(root, EnumSet.allOf(VmoRight.class));
@@ -219,13 +222,15 @@ public final class VmoObject {
     }
 
     OptionalLong physicalAddress() {
-        return physicalAddress;
+        return physicalAddress == NO_ADDRESS ? OptionalLong.empty() : OptionalLong.of(physicalAddress);
     }
 
     VmoObject createChild(long offset, long childSize) {
-        VmoObject child = new VmoObject(treeLock, this, childSize, memory == null ? null : memory.asSlice(offset, childSize),
-                inaccessible, physicalAddress.isPresent() ? OptionalLong.of(physicalAddress.getAsLong() + offset)
-                        : OptionalLong.empty(), null);
+        // A REFERENCE child (the whole object) shares the parent's segment instead of a slice object of its own.
+        MemorySegment childMemory = memory == null ? null
+                : offset == 0 && childSize == memory.byteSize() ? memory : memory.asSlice(offset, childSize);
+        VmoObject child = new VmoObject(treeLock, this, childSize, childMemory,
+                inaccessible, physicalAddress == NO_ADDRESS ? NO_ADDRESS : physicalAddress + offset, null);
         synchronized (treeLock) {
             requireAlive();
             children++;
