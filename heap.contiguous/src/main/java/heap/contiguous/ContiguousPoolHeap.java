@@ -9,6 +9,7 @@ import heap.api.Sizes;
 import heap.api.Status;
 import heap.api.StatusException;
 import heap.memory.AbstractHeap;
+import heap.memory.LiveSet;
 import heap.memory.NativeMemory;
 import heap.memory.RegionAllocator;
 import java.lang.foreign.MemorySegment;
@@ -16,7 +17,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
-import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -45,7 +45,7 @@ public class ContiguousPoolHeap extends AbstractHeap implements HeapDiagnostics 
     }
 
     /** One carved region: {@code guard} bytes, the buffer, {@code guard} bytes. */
-    private static final class Carved {
+    private static final class Carved extends LiveSet.Member {
         final long regionOffset;
         final long regionSize;
         final long guard;
@@ -73,7 +73,7 @@ public class ContiguousPoolHeap extends AbstractHeap implements HeapDiagnostics 
     private final MemorySegment leadingGuard;
     private final MemorySegment trailingGuard;
     private final RegionAllocator allocator;
-    private final TreeMap<Long, Carved> live = new TreeMap<>(); // guarded by this, as every carve and free is
+    private final LiveSet<Carved> live = new LiveSet<>(); // changed under this heap's lock, as every carve and free is
     private final AtomicLong guardFailures = new AtomicLong();
     private final AtomicLong unusedPageFailures = new AtomicLong();
     private final Map<BufferKey, Carved> byBuffer = new java.util.concurrent.ConcurrentHashMap<>();
@@ -132,7 +132,7 @@ public class ContiguousPoolHeap extends AbstractHeap implements HeapDiagnostics 
                 writeGuard(usable.asSlice(regionOffset, guard));
                 writeGuard(usable.asSlice(regionOffset + guard + size, guard));
             }
-            live.put(regionOffset, carved);
+            live.add(carved);
         }
         long bufferOffset = carved.regionOffset + guard;
         return new Reservation(usable.asSlice(bufferOffset, size), size, OptionalLong.of(usable.address() + bufferOffset)) {
@@ -162,7 +162,7 @@ public class ContiguousPoolHeap extends AbstractHeap implements HeapDiagnostics 
 
     private synchronized void release(Carved carved) {
         checkAround(carved, new ArrayList<>());
-        live.remove(carved.regionOffset);
+        live.remove(carved);
         if (carved.key != null) {
             byBuffer.remove(carved.key, carved);
         }
@@ -184,12 +184,13 @@ public class ContiguousPoolHeap extends AbstractHeap implements HeapDiagnostics 
         if (poolReleased) {
             return problems;
         }
-        Carved first = live.get(0L);
-        Map.Entry<Long, Carved> last = live.lastEntry();
-        boolean lastTouchesEnd = last != null && last.getValue().regionOffset + last.getValue().regionSize == settings.poolBytes();
+        List<Carved> carvedNow = inOffsetOrder();
+        Carved first = carvedNow.isEmpty() || carvedNow.getFirst().regionOffset != 0 ? null : carvedNow.getFirst();
+        Carved last = carvedNow.isEmpty() ? null : carvedNow.getLast();
+        boolean lastTouchesEnd = last != null && last.regionOffset + last.regionSize == settings.poolBytes();
         checkGuard(leadingGuard, "before the pool, next to ", first, problems);
-        checkGuard(trailingGuard, "after the pool, next to ", lastTouchesEnd ? last.getValue() : null, problems);
-        for (Carved carved : live.values()) {
+        checkGuard(trailingGuard, "after the pool, next to ", lastTouchesEnd ? last : null, problems);
+        for (Carved carved : carvedNow) {
             checkBufferGuards(carved, problems);
         }
         if (settings.guardUnusedPages()) {
@@ -207,7 +208,7 @@ public class ContiguousPoolHeap extends AbstractHeap implements HeapDiagnostics 
             return regions;
         }
         long next = 0;
-        for (Carved carved : live.values()) {
+        for (Carved carved : inOffsetOrder()) {
             if (carved.regionOffset > next) {
                 regions.add(new PoolRegion(next, carved.regionOffset - next, PoolRegion.Kind.FREE, 0, 0, 0));
             }
@@ -228,6 +229,13 @@ public class ContiguousPoolHeap extends AbstractHeap implements HeapDiagnostics 
             regions.add(new PoolRegion(next, settings.poolBytes() - next, PoolRegion.Kind.FREE, 0, 0, 0));
         }
         return regions;
+    }
+
+    /** The carved regions sorted by offset: reports need the order, allocations do not pay for it. */
+    private List<Carved> inOffsetOrder() {
+        List<Carved> carved = live.snapshot();
+        carved.sort(java.util.Comparator.comparingLong(region -> region.regionOffset));
+        return carved;
     }
 
     /** Stops handing out memory; the pool goes back to the system once its last buffer is reclaimed. */

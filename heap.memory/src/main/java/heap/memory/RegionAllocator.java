@@ -3,34 +3,33 @@ package heap.memory;
 import heap.api.Status;
 import heap.api.StatusException;
 import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.HashMap;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
-import java.util.TreeSet;
 
 /**
- * Best-fit allocator over a range {@code [0, capacity)} in units of {@code unit} bytes. Free regions are kept in
- * two ordered trees, by offset (to merge neighbours on free) and by size (to find the best fit), so allocate and
- * free cost O(log n) in the number of regions. Thread safe. Keeps sysmem's contiguous-pool metrics.
+ * Segregated-fit allocator over a range {@code [0, capacity)} in units of {@code unit} bytes, with constant cost per
+ * allocate and free whatever the number of live regions (the two-level segregated fit of TLSF, with boundary tags in
+ * arrays indexed by unit instead of a tree of regions). Thread safe. Keeps sysmem's contiguous-pool metrics.
+ *
+ * <p>Bookkeeping: four {@code int}s per unit of capacity (16 bytes per 4 KiB page, 0.4% of the pool), made once.
  *
  * <p>Invariants (every method is synchronized on this object, which guards every field):
  * <ul>
- * <li>{@code freeByOffset} (offset → size) and {@code freeBySize} (size, then offset) hold the same free regions:
- *     each is added to and removed from both together ({@link #addFree}, {@link #removeFree}).
- * <li>Free regions never touch: {@link #free} merges a freed region with the free neighbours on both sides, so two
- *     adjacent free regions never exist and the number of free regions is at most allocated regions + 1.
- * <li>{@code allocated} (offset → size) holds exactly the regions handed out; free and allocated regions tile
- *     {@code [0, capacity)} without overlap, and {@code used} is the sum of the allocated sizes.
+ * <li>Blocks tile {@code [0, units)}: {@code blockUnits[s]} is non-zero exactly at the start {@code s} of a block —
+ *     positive for a free block of that many units, negative for an allocated one — and 0 inside blocks.
+ * <li>Free blocks never touch: {@link #free} merges a freed block with free neighbours on both sides. A free block
+ *     also records its start at its last unit ({@code startOfLastUnit}), so the block before a freed one is found
+ *     in one step; a stale record is recognised because it does not lead back to a free block ending there.
+ * <li>Each free block is in exactly one list, the one of its size class, linked by {@code nextFree}/{@code
+ *     previousFree} (-1 ends a list); bit {@code c} of {@code nonEmpty} is set exactly when list {@code c} has a
+ *     block. Classes: 1–63 units one class each (exact); above, 16 classes per power of two.
+ * <li>Fit: a few blocks of the request's own class (the best of them), then a few of each larger class (the first
+ *     that fits after aligning), then the first block of the first class whose every block fits however it is
+ *     aligned. Only if all those fail is every block tried, so an allocation fails only when no free block can
+ *     hold it.
  * <li>Skew: a region may start with a {@code skew}-byte header (a guard page) before its aligned part, so what is
  *     aligned is {@code offset + skew}, not the offset; the region is {@code size} bytes from {@code offset}.
- * <li>Best fit with alignment: the smallest free regions of at least {@code size} are tried in size order, and the
- *     first {@link #ALIGNED_CANDIDATES} that fit after aligning are enough; if none of those does, the search jumps
- *     to the smallest region of at least {@code size + align - unit}, which fits whatever its start, and only if
- *     there is none scans the rest in size order.
  * </ul>
  */
 public final class RegionAllocator {
@@ -41,17 +40,25 @@ public final class RegionAllocator {
         }
     }
 
-    private static final Comparator<Region> BY_SIZE_THEN_OFFSET =
-            Comparator.comparingLong(Region::size).thenComparingLong(Region::offset);
-    /** Candidates looked at in size order before falling back to a size that always fits the alignment. */
-    private static final int ALIGNED_CANDIDATES = 8;
+    private static final int EXACT_CLASSES = 64;
+    private static final int SUBCLASS_BITS = 4;
+    private static final int CLASSES = EXACT_CLASSES + (32 - 6) * (1 << SUBCLASS_BITS);
+    /** Blocks looked at per class: the best of them in the request's own class, the first that fits above it. */
+    private static final int CANDIDATES = 8;
+    private static final int NONE = -1;
 
     private final long capacity;
     private final long unit;
     private final long maxAlignment;
-    private final TreeMap<Long, Long> freeByOffset = new TreeMap<>();
-    private final TreeSet<Region> freeBySize = new TreeSet<>(BY_SIZE_THEN_OFFSET);
-    private final HashMap<Long, Long> allocated = new HashMap<>();
+    private final int units;
+    private final int[] blockUnits;
+    private final int[] startOfLastUnit;
+    private final int[] nextFree;
+    private final int[] previousFree;
+    private final int[] classHead = new int[CLASSES];
+    private final long[] nonEmpty = new long[(CLASSES + 63) / 64];
+    private int freeBlocks;
+    private int allocatedBlocks;
     private long used;
     private long allocations;
     private long highWaterMark;
@@ -70,10 +77,20 @@ public final class RegionAllocator {
         if (maxAlignment < unit || Long.bitCount(maxAlignment) != 1) {
             throw new IllegalArgumentException("max alignment " + maxAlignment + " is not a power of two >= " + unit);
         }
+        if (capacity / unit > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("capacity " + capacity + " is above " + Integer.MAX_VALUE + " units of "
+                    + unit + " bytes");
+        }
         this.capacity = capacity;
         this.unit = unit;
         this.maxAlignment = maxAlignment;
-        addFree(0, capacity);
+        this.units = (int) (capacity / unit);
+        this.blockUnits = new int[units];
+        this.startOfLastUnit = new int[units];
+        this.nextFree = new int[units];
+        this.previousFree = new int[units];
+        java.util.Arrays.fill(classHead, NONE);
+        addFree(0, units);
         freeAtHighWaterMark = capacity;
         maxFreeAtHighWater = capacity;
     }
@@ -112,31 +129,34 @@ public final class RegionAllocator {
             throw new StatusException(Status.INVALID_ARGS, "skew " + skew + " is not a multiple of " + unit
                     + " inside a region of " + size + " bytes");
         }
-        Region fit = size <= capacity - used ? bestFit(size, align, skew) : null;
-        if (fit == null) {
+        int start = size <= capacity - used ? fit(size / unit, align / unit, skew / unit) : NONE;
+        if (start == NONE) {
             failed++;
             if (capacity - used >= size) {
                 failedFragmentation++;
             }
             return -1;
         }
-        long offset = alignUp(fit.offset() + skew, align) - skew;
-        removeFree(fit);
-        if (offset > fit.offset()) {
-            addFree(fit.offset(), offset - fit.offset());
+        int blockEnd = start + blockUnits[start];
+        int first = (int) alignedStart(start, align / unit, skew / unit);
+        int end = first + (int) (size / unit);
+        removeFree(start);
+        if (first > start) {
+            addFree(start, first - start);
         }
-        if (offset + size < fit.end()) {
-            addFree(offset + size, fit.end() - offset - size);
+        if (end < blockEnd) {
+            addFree(end, blockEnd - end);
         }
-        allocated.put(offset, size);
+        blockUnits[first] = -(end - first);
+        allocatedBlocks++;
         used += size;
         allocations++;
         if (used > highWaterMark) {
             highWaterMark = used;
             freeAtHighWaterMark = capacity - used;
-            maxFreeAtHighWater = freeBySize.isEmpty() ? 0 : freeBySize.last().size();
+            maxFreeAtHighWater = largestFreeRegion();
         }
-        return offset;
+        return first * unit;
     }
 
     /**
@@ -146,26 +166,28 @@ public final class RegionAllocator {
      *         double free or a wrong size); nothing changes then
      */
     public synchronized void free(long offset, long size) {
-        Long allocatedSize = allocated.get(offset);
-        if (allocatedSize == null || allocatedSize != size) {
+        int start = offset >= 0 && offset < capacity && offset % unit == 0 ? (int) (offset / unit) : NONE;
+        int allocatedUnits = start == NONE ? 0 : -blockUnits[start];
+        if (allocatedUnits <= 0 || (long) allocatedUnits * unit != size) {
             throw new IllegalStateException("region at offset " + offset + " of " + size + " bytes is not allocated"
-                    + (allocatedSize == null ? "" : " (it has " + allocatedSize + " bytes)"));
+                    + (allocatedUnits <= 0 ? "" : " (it has " + (long) allocatedUnits * unit + " bytes)"));
         }
-        allocated.remove(offset);
+        blockUnits[start] = 0;
+        allocatedBlocks--;
         used -= size;
-        long start = offset;
-        long end = offset + size;
-        Map.Entry<Long, Long> before = freeByOffset.lowerEntry(offset);
-        if (before != null && before.getKey() + before.getValue() == start) {
-            removeFree(new Region(before.getKey(), before.getValue()));
-            start = before.getKey();
+        int freedStart = start;
+        int freedEnd = start + allocatedUnits;
+        int before = freedStart > 0 ? startOfLastUnit[freedStart - 1] : NONE;
+        if (before != NONE && blockUnits[before] > 0 && before + blockUnits[before] == freedStart) {
+            removeFree(before);
+            freedStart = before;
         }
-        Map.Entry<Long, Long> after = freeByOffset.ceilingEntry(end);
-        if (after != null && after.getKey() == end) {
-            removeFree(new Region(after.getKey(), after.getValue()));
-            end += after.getValue();
+        if (freedEnd < units && blockUnits[freedEnd] > 0) {
+            int afterEnd = freedEnd + blockUnits[freedEnd];
+            removeFree(freedEnd);
+            freedEnd = afterEnd;
         }
-        addFree(start, end - start);
+        addFree(freedStart, freedEnd - freedStart);
     }
 
     public long capacity() {
@@ -177,18 +199,27 @@ public final class RegionAllocator {
     }
 
     public synchronized long largestFreeRegion() {
-        return freeBySize.isEmpty() ? 0 : freeBySize.last().size();
+        int top = highestNonEmptyClass();
+        long largest = 0;
+        for (int block = top == NONE ? NONE : classHead[top]; block != NONE; block = nextFree[block]) {
+            largest = Math.max(largest, blockUnits[block]);
+        }
+        return largest * unit;
     }
 
     /** Free regions in offset order. */
     public synchronized List<Region> freeRegions() {
-        List<Region> regions = new ArrayList<>(freeByOffset.size());
-        freeByOffset.forEach((offset, size) -> regions.add(new Region(offset, size)));
+        List<Region> regions = new ArrayList<>(freeBlocks);
+        for (int block = 0; block < units; block += Math.abs(blockUnits[block])) {
+            if (blockUnits[block] > 0) {
+                regions.add(new Region(block * unit, blockUnits[block] * unit));
+            }
+        }
         return regions;
     }
 
     public synchronized int allocatedCount() {
-        return allocated.size();
+        return allocatedBlocks;
     }
 
     /** Sysmem's names: used_size, high_water_mark, free_at_high_water_mark, max_free_at_high_water, … */
@@ -203,56 +234,141 @@ public final class RegionAllocator {
         metrics.put("region_allocations_failed", failed);
         metrics.put("allocations_failed_fragmentation", failedFragmentation);
         metrics.put("largest_free_region", largestFreeRegion());
-        long top10 = 0;
-        Iterator<Region> largest = freeBySize.descendingIterator();
-        for (int i = 0; i < 10 && largest.hasNext(); i++) {
-            top10 += largest.next().size();
-        }
-        metrics.put("largest_10_free_regions_sum", top10);
-        metrics.put("free_regions", (long) freeByOffset.size());
+        metrics.put("largest_10_free_regions_sum", largestFreeSum(10));
+        metrics.put("free_regions", (long) freeBlocks);
         return metrics;
     }
 
-    private Region bestFit(long size, long align, long skew) {
-        Iterator<Region> candidates = freeBySize.tailSet(new Region(Long.MIN_VALUE, size), true).iterator();
-        for (int i = 0; i < ALIGNED_CANDIDATES && candidates.hasNext(); i++) {
-            Region candidate = candidates.next();
-            if (fits(candidate, size, align, skew)) {
-                return candidate;
+    /** The start of a free block that holds {@code units} aligned as asked, or NONE. */
+    private int fit(long units, long align, long skew) {
+        int own = classOf(units);
+        int best = NONE;
+        int looked = 0;
+        for (int block = classHead[own]; block != NONE && looked < CANDIDATES; block = nextFree[block]) {
+            looked++;
+            if (fits(block, units, align, skew) && (best == NONE || blockUnits[block] < blockUnits[best])) {
+                best = block;
             }
         }
-        if (align > unit && size <= Long.MAX_VALUE - align) {
-            // Any region this large fits whatever its alignment.
-            Region surely = freeBySize.ceiling(new Region(Long.MIN_VALUE, size + align - unit));
-            if (surely != null) {
-                return surely;
-            }
-            while (candidates.hasNext()) {
-                Region candidate = candidates.next();
-                if (fits(candidate, size, align, skew)) {
-                    return candidate;
+        if (best != NONE) {
+            return best;
+        }
+        // From this class up, every block is at least units + align - 1 long, which fits wherever it starts.
+        int sure = align == 1 ? own + 1 : Math.min(CLASSES, classOf(units + align - 1) + 1);
+        for (int c = nextNonEmptyClass(own + 1); c != NONE && c < sure; c = nextNonEmptyClass(c + 1)) {
+            looked = 0;
+            for (int block = classHead[c]; block != NONE && looked < CANDIDATES; block = nextFree[block]) {
+                looked++;
+                if (fits(block, units, align, skew)) {
+                    return block;
                 }
             }
         }
-        return null;
+        int surely = nextNonEmptyClass(sure);
+        if (surely != NONE) {
+            return classHead[surely];
+        }
+        // Only blocks the bounded looks above skipped are left: try each, so a fit is never missed.
+        for (int c = nextNonEmptyClass(own); c != NONE; c = nextNonEmptyClass(c + 1)) {
+            for (int block = classHead[c]; block != NONE; block = nextFree[block]) {
+                if (fits(block, units, align, skew)) {
+                    return block;
+                }
+            }
+        }
+        return NONE;
     }
 
-    private static boolean fits(Region region, long size, long align, long skew) {
-        long offset = alignUp(region.offset() + skew, align) - skew;
-        return offset - region.offset() <= region.size() - size;
+    private boolean fits(int block, long units, long align, long skew) {
+        return alignedStart(block, align, skew) + units <= block + (long) blockUnits[block];
     }
 
-    private static long alignUp(long value, long align) {
-        return (value + align - 1) & -align;
+    /** The first unit at or after {@code block} where a region can start so that its start + skew is aligned. */
+    private static long alignedStart(int block, long align, long skew) {
+        return ((block + skew + align - 1) & -align) - skew;
     }
 
-    private void addFree(long offset, long size) {
-        freeByOffset.put(offset, size);
-        freeBySize.add(new Region(offset, size));
+    /** Exact classes below 64 units; above, 16 per power of two. */
+    private static int classOf(long units) {
+        if (units < EXACT_CLASSES) {
+            return (int) units;
+        }
+        int log = 63 - Long.numberOfLeadingZeros(units);
+        int sub = (int) (units >>> (log - SUBCLASS_BITS)) & ((1 << SUBCLASS_BITS) - 1);
+        return EXACT_CLASSES + (log - 6) * (1 << SUBCLASS_BITS) + sub;
     }
 
-    private void removeFree(Region region) {
-        freeByOffset.remove(region.offset());
-        freeBySize.remove(region);
+    private int nextNonEmptyClass(int from) {
+        for (int word = from >>> 6; word < nonEmpty.length; word++) {
+            long bits = nonEmpty[word] & (word == from >>> 6 ? -1L << (from & 63) : -1L);
+            if (bits != 0) {
+                return word * 64 + Long.numberOfTrailingZeros(bits);
+            }
+        }
+        return NONE;
+    }
+
+    private int highestNonEmptyClass() {
+        for (int word = nonEmpty.length - 1; word >= 0; word--) {
+            if (nonEmpty[word] != 0) {
+                return word * 64 + 63 - Long.numberOfLeadingZeros(nonEmpty[word]);
+            }
+        }
+        return NONE;
+    }
+
+    /** The bytes of the {@code count} largest free blocks: the top classes hold them. */
+    private long largestFreeSum(int count) {
+        List<Integer> sizes = new ArrayList<>();
+        for (int word = nonEmpty.length - 1; word >= 0 && sizes.size() < count; word--) {
+            for (long bits = nonEmpty[word]; bits != 0 && sizes.size() < count; ) {
+                int c = word * 64 + 63 - Long.numberOfLeadingZeros(bits);
+                bits &= ~(1L << (c & 63));
+                for (int block = classHead[c]; block != NONE; block = nextFree[block]) {
+                    sizes.add(blockUnits[block]);
+                }
+            }
+        }
+        sizes.sort(java.util.Comparator.reverseOrder());
+        long sum = 0;
+        for (int i = 0; i < Math.min(count, sizes.size()); i++) {
+            sum += sizes.get(i);
+        }
+        return sum * unit;
+    }
+
+    private void addFree(int start, int length) {
+        blockUnits[start] = length;
+        startOfLastUnit[start + length - 1] = start;
+        int c = classOf(length);
+        int head = classHead[c];
+        nextFree[start] = head;
+        previousFree[start] = NONE;
+        if (head != NONE) {
+            previousFree[head] = start;
+        }
+        classHead[c] = start;
+        nonEmpty[c >>> 6] |= 1L << (c & 63);
+        freeBlocks++;
+    }
+
+    /** Takes a free block out of its class list; its boundary tags are rewritten by whoever uses its units next. */
+    private void removeFree(int start) {
+        int c = classOf(blockUnits[start]);
+        int next = nextFree[start];
+        int previous = previousFree[start];
+        if (previous == NONE) {
+            classHead[c] = next;
+            if (next == NONE) {
+                nonEmpty[c >>> 6] &= ~(1L << (c & 63));
+            }
+        } else {
+            nextFree[previous] = next;
+        }
+        if (next != NONE) {
+            previousFree[next] = previous;
+        }
+        blockUnits[start] = 0;
+        freeBlocks--;
     }
 }

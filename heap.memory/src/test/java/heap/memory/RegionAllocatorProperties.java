@@ -19,7 +19,7 @@ class RegionAllocatorProperties {
 
     @Property(tries = 200)
     void regionsNeverOverlapAlignmentHoldsAndEverythingFreedIsOneRegion(@ForAll @LongRange(min = 1, max = 1_000_000) long seed,
-            @ForAll @IntRange(min = 16, max = 512) int capacityUnits) {
+            @ForAll @IntRange(min = 16, max = 8192) int capacityUnits) {
         Random random = new Random(seed);
         long capacity = capacityUnits * UNIT;
         RegionAllocator allocator = new RegionAllocator(capacity, UNIT, 64 * UNIT);
@@ -33,22 +33,29 @@ class RegionAllocatorProperties {
             } else {
                 long size = (1 + random.nextInt(capacityUnits / 4)) * UNIT;
                 long alignment = UNIT << random.nextInt(7);
+                long skew = size > UNIT && random.nextBoolean() ? UNIT : 0; // a guard page before the aligned part
                 List<Region> freeBefore = allocator.freeRegions();
                 long freeBytes = capacity - allocator.used();
-                long offset = allocator.allocate(size, alignment);
+                long offset = allocator.allocate(size, alignment, skew);
                 if (offset < 0) {
                     expectedFailures++;
                     if (freeBytes >= size) {
                         expectedFragmentationFailures++;
                     }
-                    assertTrue(freeBefore.stream().noneMatch(r -> fits(r, size, alignment)),
+                    assertTrue(freeBefore.stream().noneMatch(r -> fits(r, size, alignment, skew)),
                             "failed although a free region fitted " + size + " aligned to " + alignment);
                 } else {
-                    assertEquals(0, offset % alignment, "alignment");
+                    assertEquals(0, (offset + skew) % alignment, "alignment");
                     live.add(new Region(offset, size));
                 }
             }
-            assertPartition(capacity, live, allocator.freeRegions());
+            List<Region> free = allocator.freeRegions();
+            assertPartition(capacity, live, free);
+            assertEquals(free.stream().mapToLong(Region::size).max().orElse(0), allocator.largestFreeRegion());
+            assertEquals(free.stream().map(Region::size).sorted(java.util.Comparator.reverseOrder()).limit(10)
+                    .mapToLong(Long::longValue).sum(), allocator.metrics().get("largest_10_free_regions_sum"));
+            assertEquals(free.size(), allocator.metrics().get("free_regions"));
+            assertEquals(live.size(), allocator.allocatedCount());
         }
         assertEquals(expectedFailures, allocator.metrics().get("region_allocations_failed"));
         assertEquals(expectedFragmentationFailures, allocator.metrics().get("allocations_failed_fragmentation"));
@@ -59,8 +66,8 @@ class RegionAllocatorProperties {
         assertEquals(0, allocator.used());
     }
 
-    private static boolean fits(Region region, long size, long alignment) {
-        long aligned = (region.offset() + alignment - 1) & -alignment;
+    private static boolean fits(Region region, long size, long alignment, long skew) {
+        long aligned = ((region.offset() + skew + alignment - 1) & -alignment) - skew;
         return aligned + size <= region.end();
     }
 

@@ -45,6 +45,26 @@ class RegionAllocatorTest {
     }
 
     @Test
+    void aPoolOfMoreUnitsThanAnIntCountsIsRefusedByName() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new RegionAllocator((1L << 31) * UNIT, UNIT, UNIT));
+        assertTrue(e.getMessage().contains("units of 4096 bytes"), e.getMessage());
+    }
+
+    @Test
+    void aFreeInsideABlockOrOfAFreeBlockIsRefused() {
+        RegionAllocator allocator = new RegionAllocator(16 * UNIT, UNIT, UNIT);
+        long offset = allocator.allocate(4 * UNIT, 0);
+        assertThrows(IllegalStateException.class, () -> allocator.free(offset + UNIT, UNIT), "inside a block");
+        assertThrows(IllegalStateException.class, () -> allocator.free(8 * UNIT, 8 * UNIT), "a free block");
+        assertThrows(IllegalStateException.class, () -> allocator.free(-UNIT, UNIT));
+        assertThrows(IllegalStateException.class, () -> allocator.free(offset + 1, UNIT), "not on a unit");
+        assertThrows(IllegalStateException.class, () -> allocator.free(64 * UNIT, UNIT), "past the end");
+        assertEquals(List.of(new Region(4 * UNIT, 12 * UNIT)), allocator.freeRegions());
+        assertEquals(1, allocator.allocatedCount());
+    }
+
+    @Test
     void doubleFreeAndWrongSizeAreRefusedWithoutChange() {
         RegionAllocator allocator = new RegionAllocator(16 * UNIT, UNIT, UNIT);
         long offset = allocator.allocate(2 * UNIT, 0);
