@@ -25,8 +25,8 @@ import java.util.Map;
  *     previousFree} (-1 ends a list); bit {@code c} of {@code nonEmpty} is set exactly when list {@code c} has a
  *     block. Classes: 1–63 units one class each (exact); above, 16 classes per power of two.
  * <li>Fit: a few blocks of the request's own class (the best of them), then a few of each larger class (the first
- *     that fits after aligning), then the first block of the first class whose every block fits however it is
- *     aligned. Only if all those fail is every block tried, so an allocation fails only when no free block can
+ *     that fits after aligning), then the smallest of a few blocks of the first class whose every block fits
+ *     however it is aligned. Only if all those fail is every block tried, so an allocation fails only when no free block can
  *     hold it.
  * <li>Skew: a region may start with a {@code skew}-byte header (a guard page) before its aligned part, so what is
  *     aligned is {@code offset + skew}, not the offset; the region is {@code size} bytes from {@code offset}.
@@ -248,6 +248,9 @@ public final class RegionAllocator {
             looked++;
             if (fits(block, units, align, skew) && (best == NONE || blockUnits[block] < blockUnits[best])) {
                 best = block;
+                if (blockUnits[block] == units) {
+                    break; // nothing fits better
+                }
             }
         }
         if (best != NONE) {
@@ -266,7 +269,7 @@ public final class RegionAllocator {
         }
         int surely = nextNonEmptyClass(sure);
         if (surely != NONE) {
-            return classHead[surely];
+            return smallestOfFirst(classHead[surely]); // each fits: the smallest of a few splits the least
         }
         // Only blocks the bounded looks above skipped are left: try each, so a fit is never missed.
         for (int c = nextNonEmptyClass(own); c != NONE; c = nextNonEmptyClass(c + 1)) {
@@ -277,6 +280,18 @@ public final class RegionAllocator {
             }
         }
         return NONE;
+    }
+
+    private int smallestOfFirst(int head) {
+        int smallest = head;
+        int looked = 1;
+        for (int block = nextFree[head]; block != NONE && looked < CANDIDATES; block = nextFree[block]) {
+            looked++;
+            if (blockUnits[block] < blockUnits[smallest]) {
+                smallest = block;
+            }
+        }
+        return smallest;
     }
 
     private boolean fits(int block, long units, long align, long skew) {
