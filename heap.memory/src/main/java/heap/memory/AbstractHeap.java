@@ -22,7 +22,7 @@ import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The bookkeeping every heap of this platform shares: argument checks, OnRegister, the parent/child layering
- * (the heap keeps a root, returns a REFERENCE child, and reclaims on ZERO_CHILDREN of the root), deleteVmo's
+ * (the heap returns a REFERENCE child of a root only that child keeps alive, and reclaims when the root is released), deleteVmo's
  * checks and fence, and the standard {@link HeapMetrics}. A subclass only reserves and frees memory.
  */
 public abstract class AbstractHeap implements Heap, HeapMetrics {
@@ -184,17 +184,16 @@ public abstract class AbstractHeap implements Heap, HeapMetrics {
         Buffer buffer = new Buffer(collectionId, index, reservation);
         OptionalLong address = reservation.physicalAddress == Long.MIN_VALUE ? OptionalLong.empty()
                 : OptionalLong.of(reservation.physicalAddress);
-        Vmo root = reservation.memory() == null
-                ? Vmos.inaccessible(reservation.size(), address, buffer)
-                : Vmos.root(reservation.memory(), address, buffer);
-        Vmo child = root.createReference();
+        // No handle to the root is kept: the child keeps it alive, and its release (the ZERO_CHILDREN of a parent
+        // nobody else holds) runs the buffer's callback, which frees the memory.
+        Vmo child = reservation.memory() == null
+                ? Vmos.inaccessibleChildOfNewRoot(reservation.size(), address, buffer)
+                : Vmos.childOfNewRoot(reservation.memory(), address, buffer);
         Vmos.attach(child, this, buffer);
         live.add(reservation);
         usedSize.add(reservation.size());
         allocations.increment();
         reservation.handedOut(collectionId, index, child.koid());
-        // The heap waits on ZERO_CHILDREN of the parent it keeps; closing the parent then frees the memory.
-        root.onZeroChildren(root::close);
         return child;
     }
 

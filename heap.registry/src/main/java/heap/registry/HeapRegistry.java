@@ -496,7 +496,7 @@ public class HeapRegistry implements BufferAllocator {
                 VarHandle.fullFence(); // the JVM's coherent view: a full fence is the flush
                 heap.flushes.increment();
             }
-            heapVmo.onZeroChildren(() -> deleteOnce(buffer));
+            heapVmo.onZeroChildren(buffer);
             return buffer;
         } catch (RuntimeException e) {
             delete(buffer);
@@ -518,15 +518,15 @@ public class HeapRegistry implements BufferAllocator {
     }
 
     /** A buffer the heap handed out: live in its heap and not yet reclaimed in its collection until deleted. */
-    private static RegistryBuffer track(HeapEntry heap, RegistryCollection collection, int index, Vmo heapVmo,
+    private RegistryBuffer track(HeapEntry heap, RegistryCollection collection, int index, Vmo heapVmo,
             Account.Usage usage) {
         heap.live.increment();
         collection.bufferAllocated();
-        return new RegistryBuffer(heap, collection, index, heapVmo, usage);
+        return new RegistryBuffer(this, heap, collection, index, heapVmo, usage);
     }
 
     /** deleteVmo exactly once per buffer, however many paths find it unused. */
-    private void deleteOnce(RegistryBuffer buffer) {
+    void deleteOnce(RegistryBuffer buffer) {
         if (buffer.startDeleting()) {
             delete(buffer);
         }

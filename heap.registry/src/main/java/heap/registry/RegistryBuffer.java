@@ -5,7 +5,8 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 
 /** One buffer: the VMO its heap returned (the registry's layer), where it belongs, and whom it is counted against. */
-final class RegistryBuffer {
+final class RegistryBuffer implements Runnable {
+    private final HeapRegistry registry;
     final HeapEntry heap;
     final RegistryCollection collection;
     final int index;
@@ -13,7 +14,9 @@ final class RegistryBuffer {
     private volatile boolean deleting; // set once, by DELETING's compare-and-set: no AtomicBoolean per buffer
     private Account.Usage usage; // guarded by this; null once the buffer is deleted
 
-    RegistryBuffer(HeapEntry heap, RegistryCollection collection, int index, Vmo heapVmo, Account.Usage usage) {
+    RegistryBuffer(HeapRegistry registry, HeapEntry heap, RegistryCollection collection, int index, Vmo heapVmo,
+            Account.Usage usage) {
+        this.registry = registry;
         this.heap = heap;
         this.collection = collection;
         this.index = index;
@@ -29,6 +32,12 @@ final class RegistryBuffer {
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
+    }
+
+    /** ZERO_CHILDREN on the heap's VMO: no client handle is left. The buffer is its own listener: no lambda per buffer. */
+    @Override
+    public void run() {
+        registry.deleteOnce(this);
     }
 
     /** True for the one caller that starts deleting the buffer; false for every later one. */

@@ -28,6 +28,7 @@ final class VmoHandle implements Vmo {
     /** The 16 possible rights sets, shared by every handle instead of copied into each. */
     private static final List<Set<VmoRight>> RIGHTS_SETS = rightsSets();
     private static final java.util.Map<Set<VmoRight>, Boolean> CANONICAL = canonicalSets();
+    static final Set<VmoRight> ALL_RIGHTS = canonical(EnumSet.allOf(VmoRight.class));
 
     private static java.util.Map<Set<VmoRight>, Boolean> canonicalSets() {
         java.util.Map<Set<VmoRight>, Boolean> sets = new java.util.IdentityHashMap<>();

@@ -149,7 +149,18 @@ public final class VmoObject {
                 physicalAddress.isPresent() ? physicalAddress.getAsLong() : NO_ADDRESS,
                 Require.argument(onRelease, "onRelease"));
         root.handles = 1;
-        return new VmoHandle(root, EnumSet.allOf(VmoRight.class));
+        return new VmoHandle(root, VmoHandle.ALL_RIGHTS);
+    }
+
+    /**
+     * A REFERENCE child of a new root that no handle refers to: the child and its descendants keep the root alive,
+     * and when the last of them goes the root is released and {@code onRelease} runs (a heap's whole layering).
+     */
+    public static Vmo childOfNewRoot(long size, MemorySegment memory, OptionalLong physicalAddress, Runnable onRelease) {
+        VmoObject root = new VmoObject(null, null, size, memory, memory == null,
+                physicalAddress.isPresent() ? physicalAddress.getAsLong() : NO_ADDRESS,
+                Require.argument(onRelease, "onRelease"));
+        return new VmoHandle(root.createChild(0, size), VmoHandle.ALL_RIGHTS);
     }
 
     /**

@@ -72,6 +72,33 @@ public final class Vmos {
         return VmoObject.soleHandle(vmo);
     }
 
+    /**
+     * What a heap hands out, in one step: a REFERENCE child of a new root over {@code memory} that no handle refers
+     * to. The child and its descendants keep the root alive; when the last of them is closed the root is released
+     * and {@code onRelease} runs — the heap's ZERO_CHILDREN, without a root handle kept and a listener on it.
+     * @since 1.2
+     */
+    public static Vmo childOfNewRoot(MemorySegment memory, OptionalLong physicalAddress, Runnable onRelease) {
+        Require.argument(memory, "memory");
+        Require.argument(physicalAddress, "physicalAddress");
+        Require.argument(onRelease, "onRelease");
+        if (memory.byteSize() == 0) {
+            throw new StatusException(Status.INVALID_ARGS, "a VMO needs at least one byte of memory");
+        }
+        return VmoObject.childOfNewRoot(memory.byteSize(), memory, physicalAddress, onRelease);
+    }
+
+    /** As {@link #childOfNewRoot(MemorySegment, OptionalLong, Runnable)} for an inaccessible root. @since 1.2 */
+    public static Vmo inaccessibleChildOfNewRoot(long size, OptionalLong physicalAddress, Runnable onRelease) {
+        Require.argument(physicalAddress, "physicalAddress");
+        Require.argument(onRelease, "onRelease");
+        if (size <= 0) {
+            throw new StatusException(Status.INVALID_ARGS, "an inaccessible VMO needs a positive size, not "
+                    + Long.toUnsignedString(size));
+        }
+        return VmoObject.childOfNewRoot(size, null, physicalAddress, onRelease);
+    }
+
     /** A new owner of handles (a bundle, for the registry): see {@link VmoOwner}. */
     public static VmoOwner owner(String name) {
         return new Owner(name);

@@ -1,6 +1,7 @@
 /**
  * For heap implementations: creating root VMOs over memory the heap owns, or inaccessible ones with no pages.
- * The heap keeps the root, hands out a child, and frees its memory in the release callback.
+ * The heap hands out a child of a root (in one step: {@code Vmos.childOfNewRoot}), and frees its memory in the
+ * root's release callback, which runs when the last child is gone.
  */
 @Export
 @Version("1.2.0")
