@@ -29,7 +29,6 @@ public abstract class AbstractHeap implements Heap, HeapMetrics {
     private final String name;
     private final HeapProperties properties;
     private final System.Logger log;
-    private final LiveSet<Reservation> live = new LiveSet<>();
     // Counted per thread and summed when read: every allocation and free touches them.
     private final LongAdder usedSize = new LongAdder();
     private final LongAdder allocations = new LongAdder();
@@ -38,7 +37,8 @@ public abstract class AbstractHeap implements Heap, HeapMetrics {
 
     /**
      * Memory a subclass reserved for one buffer: {@code memory} is null for a CPU-inaccessible buffer of
-     * {@code size} bytes. {@link #free()} gives it back and runs exactly once, when the buffer is reclaimed.
+     * {@code size} bytes. {@link #free()} gives it back and runs exactly once, when the buffer is reclaimed. A heap
+     * that lists its buffers keeps its reservations in a {@link LiveSet}.
      */
     protected abstract static class Reservation extends LiveSet.Member {
         private final MemorySegment memory;
@@ -87,7 +87,6 @@ public abstract class AbstractHeap implements Heap, HeapMetrics {
         @Override
         public void run() {
             reservation.free();
-            live.remove(reservation);
             usedSize.add(-reservation.size());
             reclaimed.increment();
             CompletableFuture<Void> waiting;
@@ -130,11 +129,6 @@ public abstract class AbstractHeap implements Heap, HeapMetrics {
      * @throws StatusException NO_MEMORY (naming the limit), BAD_STATE, NOT_SUPPORTED…; nothing reserved then
      */
     protected abstract Reservation reserve(long size, SingleBufferSettings settings);
-
-    /** The reservations of every buffer handed out and not yet reclaimed, in no particular order. */
-    protected final java.util.List<Reservation> liveReservations() {
-        return live.snapshot();
-    }
 
     /** Adds heap-specific metrics to a snapshot. */
     protected void addMetrics(Map<String, Long> metrics) {
@@ -190,7 +184,6 @@ public abstract class AbstractHeap implements Heap, HeapMetrics {
                 ? Vmos.inaccessibleChildOfNewRoot(reservation.size(), address, buffer)
                 : Vmos.childOfNewRoot(reservation.memory(), address, buffer);
         Vmos.attach(child, this, buffer);
-        live.add(reservation);
         usedSize.add(reservation.size());
         allocations.increment();
         reservation.handedOut(collectionId, index, child.koid());
@@ -223,7 +216,8 @@ public abstract class AbstractHeap implements Heap, HeapMetrics {
     @Override
     public Map<String, Long> metrics() {
         Map<String, Long> metrics = new LinkedHashMap<>();
-        metrics.put(LIVE_BUFFERS, (long) live.size());
+        long reclaimedNow = reclaimed.sum(); // read first: a buffer reclaimed between the reads is not counted live
+        metrics.put(LIVE_BUFFERS, allocations.sum() - reclaimedNow);
         metrics.put(USED_SIZE, usedSize.sum());
         metrics.put(ALLOCATIONS, allocations.sum());
         metrics.put(ALLOCATIONS_FAILED, allocationsFailed.sum());

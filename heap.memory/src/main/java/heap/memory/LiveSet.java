@@ -10,14 +10,15 @@ import java.util.function.Consumer;
  * writes under an uncontended lock: no hash, no boxed key, no node object.
  *
  * <p>A member is in at most one stripe of one set; its {@code stripe}, {@code previous} and {@code next} fields are
- * guarded by the lock of the stripe it is in, and {@code stripe} is null while it is in none.
+ * guarded by the lock of the stripe it is in, and {@code stripe} is null while it is in none. Removing reads
+ * {@code stripe} without the lock as a hint only, so neither adding nor removing pays for a volatile field.
  */
 public final class LiveSet<T extends LiveSet.Member> {
     private static final int STRIPES = Integer.highestOneBit(Math.max(2, Runtime.getRuntime().availableProcessors()) * 2 - 1);
 
     /** What a record extends to be kept in a set. */
     public abstract static class Member {
-        private volatile Stripe stripe;
+        private Stripe stripe; // written under the stripe's lock; read without it only as a hint
         private Member previous;
         private Member next;
     }
@@ -57,10 +58,20 @@ public final class LiveSet<T extends LiveSet.Member> {
     /** Removes a member of this set; false when it is not in it (never added, or already removed). */
     public boolean remove(T removed) {
         Member member = removed;
-        Stripe stripe = member.stripe;
-        if (stripe == null || !owns(stripe)) {
-            return false;
+        Stripe hint = member.stripe; // no fence: a stale value is caught under the lock below
+        if (hint != null && owns(hint) && unlink(member, hint)) {
+            return true;
         }
+        // Added on a thread whose write this one may not see yet: each stripe's lock makes it visible.
+        for (Stripe stripe : stripes) {
+            if (stripe != hint && unlink(member, stripe)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean unlink(Member member, Stripe stripe) {
         synchronized (stripe) {
             if (member.stripe != stripe) {
                 return false;

@@ -363,7 +363,6 @@ public class HeapRegistry implements BufferAllocator {
             throw Routing.refused(count + " buffers of " + size + " bytes are above the limit of "
                     + current.maxCollectionBytes() + " bytes per collection");
         }
-        long startedNanos = System.nanoTime();
         Route route = route(aggregate, current.replacementGrace());
         Choice<HeapEntry> choice = route.choice();
         SingleBufferSettings settings = route.settings();
@@ -374,7 +373,7 @@ public class HeapRegistry implements BufferAllocator {
                     handleOwner);
         } catch (SysmemException e) {
             if (!(e.getCause() instanceof StatusException cause && cause.status() == Status.NO_MEMORY)
-                    || !reclaimedLeaksSince(startedNanos)) {
+                    || !reclaimedLeaksSince(heapCall.get().startedNanos)) { // since the heap call that failed began
                 throw e;
             }
             LOG.log(Level.INFO, heap + " was full; retrying once after the garbage collector reclaimed dropped buffers");

@@ -7,6 +7,7 @@ import heap.api.Sizes;
 import heap.api.Status;
 import heap.api.StatusException;
 import heap.memory.AbstractHeap;
+import heap.memory.LiveSet;
 import heap.memory.NativeMemory;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayDeque;
@@ -33,6 +34,7 @@ public class SystemRamHeap extends AbstractHeap {
     private final AtomicLong committed = new AtomicLong();
     private final LongAdder cacheHits = new LongAdder();
     private final ZeroedCache[] caches;
+    private final LiveSet<Reservation> live = new LiveSet<>(); // for resident_bytes
 
     /** One part of the small-buffer cache: zeroed segments by size in pages (no boxed keys), guarded by itself. */
     private static final class ZeroedCache {
@@ -120,13 +122,16 @@ public class SystemRamHeap extends AbstractHeap {
             }
         }
         MemorySegment reserved = memory;
-        return new Reservation(memory, size, OptionalLong.empty()) {
+        Reservation reservation = new Reservation(memory, size, OptionalLong.empty()) {
             @Override
             protected void free() {
+                live.remove(this);
                 keepOrUnmap(reserved);
                 committed.addAndGet(-size);
             }
         };
+        live.add(reservation);
+        return reservation;
     }
 
     /** A zeroed segment of {@code size} from this thread's part of the cache, else from another part, else null. */
@@ -167,7 +172,7 @@ public class SystemRamHeap extends AbstractHeap {
         metrics.put(CAPACITY, maxTotalBytes);
         metrics.put(MAX_BUFFER_SIZE, maxBufferBytes);
         long resident = 0;
-        for (Reservation reservation : liveReservations()) {
+        for (Reservation reservation : live.snapshot()) {
             resident += NativeMemory.residentBytes(reservation.memory());
         }
         metrics.put("resident_bytes", resident);
