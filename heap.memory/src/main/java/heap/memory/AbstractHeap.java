@@ -75,8 +75,8 @@ public abstract class AbstractHeap implements Heap, HeapMetrics {
         final long collectionId;
         final long index;
         final Reservation reservation;
-        private boolean reclaimedNow; // guarded by this
-        private CompletableFuture<Void> reclaimedFuture; // guarded by this
+        // null while live, RECLAIMED_STATE once freed, or the future deleteVmo is waiting on: one field, no lock.
+        private volatile Object state;
 
         Buffer(long collectionId, long index, Reservation reservation) {
             this.collectionId = collectionId;
@@ -89,12 +89,7 @@ public abstract class AbstractHeap implements Heap, HeapMetrics {
             reservation.free();
             usedSize.add(-reservation.size());
             reclaimed.increment();
-            CompletableFuture<Void> waiting;
-            synchronized (this) {
-                reclaimedNow = true;
-                waiting = reclaimedFuture;
-            }
-            if (waiting != null) {
+            if (BUFFER_STATE.getAndSet(this, RECLAIMED_STATE) instanceof CompletableFuture<?> waiting) {
                 waiting.complete(null);
             }
             if (log.isLoggable(System.Logger.Level.DEBUG)) { // checked first: a message supplier is an object per free
@@ -104,14 +99,32 @@ public abstract class AbstractHeap implements Heap, HeapMetrics {
             }
         }
 
-        synchronized CompletionStage<Void> reclaimed() {
-            if (reclaimedNow) {
-                return RECLAIMED_STAGE;
+        @SuppressWarnings("unchecked")
+        CompletionStage<Void> reclaimed() {
+            while (true) {
+                Object now = state;
+                if (now == RECLAIMED_STATE) {
+                    return RECLAIMED_STAGE;
+                }
+                if (now != null) {
+                    return ((CompletableFuture<Void>) now).minimalCompletionStage();
+                }
+                CompletableFuture<Void> waiting = new CompletableFuture<>();
+                if (BUFFER_STATE.compareAndSet(this, null, waiting)) {
+                    return waiting.minimalCompletionStage();
+                }
             }
-            if (reclaimedFuture == null) {
-                reclaimedFuture = new CompletableFuture<>();
-            }
-            return reclaimedFuture.minimalCompletionStage();
+        }
+    }
+
+    private static final Object RECLAIMED_STATE = new Object();
+    private static final java.lang.invoke.VarHandle BUFFER_STATE;
+
+    static {
+        try {
+            BUFFER_STATE = java.lang.invoke.MethodHandles.lookup().findVarHandle(Buffer.class, "state", Object.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
         }
     }
 

@@ -12,7 +12,7 @@ final class RegistryBuffer implements Runnable {
     final int index;
     final Vmo heapVmo;
     private volatile boolean deleting; // set once, by DELETING's compare-and-set: no AtomicBoolean per buffer
-    private Account.Usage usage; // guarded by this; null once the buffer is deleted
+    private volatile Account.Usage usage; // swapped by USAGE's atomic operations, no lock; null once deleted
 
     RegistryBuffer(HeapRegistry registry, HeapEntry heap, RegistryCollection collection, int index, Vmo heapVmo,
             Account.Usage usage) {
@@ -25,10 +25,12 @@ final class RegistryBuffer implements Runnable {
     }
 
     private static final VarHandle DELETING;
+    private static final VarHandle USAGE;
 
     static {
         try {
             DELETING = MethodHandles.lookup().findVarHandle(RegistryBuffer.class, "deleting", boolean.class);
+            USAGE = MethodHandles.lookup().findVarHandle(RegistryBuffer.class, "usage", Account.Usage.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -50,19 +52,25 @@ final class RegistryBuffer implements Runnable {
     }
 
     /** The buffer went back to its heap (or was lost): it no longer counts against anyone. */
-    synchronized void uncharge() {
-        if (usage != null) {
-            usage.account.freed(usage, heapVmo.size());
-            usage = null;
+    void uncharge() {
+        Account.Usage was = (Account.Usage) USAGE.getAndSet(this, null);
+        if (was != null) {
+            was.account.freed(was, heapVmo.size());
         }
     }
 
     /** Another bundle adopted a handle of the buffer: it counts against that bundle from now on. */
-    synchronized void chargeTo(Account.Usage next) {
-        if (usage != null && usage != next) {
-            usage.account.handedOver(usage, heapVmo.size());
-            next.account.adopted(next, heapVmo.size());
-            usage = next;
+    void chargeTo(Account.Usage next) {
+        while (true) {
+            Account.Usage current = usage;
+            if (current == null || current == next) {
+                return;
+            }
+            if (USAGE.compareAndSet(this, current, next)) {
+                current.account.handedOver(current, heapVmo.size());
+                next.account.adopted(next, heapVmo.size());
+                return;
+            }
         }
     }
 }

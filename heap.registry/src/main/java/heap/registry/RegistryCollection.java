@@ -1,9 +1,10 @@
 package heap.registry;
 
-import heap.api.HeapId;
 import heap.api.SingleBufferSettings;
 import heap.api.allocator.CollectionSummary;
 import heap.memory.LiveSet;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -21,29 +22,44 @@ final class RegistryCollection extends LiveSet.Member {
     private final SingleBufferSettings settings;
     private final int bufferCount;
     private final Account owner;
-    private final HeapId servedBy;
     final HeapEntry heap;
-    private int lost;
-    private int tracked;
-    private List<Tracker> trackers = List.of(); // a real list only once someone tracks this collection
-    private int notReclaimed;
+    // The counts change without a lock (VarHandle adds); the trackers list only under this object's lock, and a
+    // tracker added checks the count again after it is in, so a reclaim racing with it never goes unsignalled.
+    private volatile int notReclaimed;
+    private volatile int tracked;
+    private volatile int lost;
+    private volatile List<Tracker> trackers = List.of(); // a real list only once someone tracks this collection
+
+    private static final VarHandle NOT_RECLAIMED;
+    private static final VarHandle TRACKED;
+    private static final VarHandle LOST;
+
+    static {
+        try {
+            MethodHandles.Lookup lookup = MethodHandles.lookup();
+            NOT_RECLAIMED = lookup.findVarHandle(RegistryCollection.class, "notReclaimed", int.class);
+            TRACKED = lookup.findVarHandle(RegistryCollection.class, "tracked", int.class);
+            LOST = lookup.findVarHandle(RegistryCollection.class, "lost", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     RegistryCollection(long id, SingleBufferSettings settings, int bufferCount, Account owner, HeapEntry heap) {
         this.id = id;
         this.settings = settings;
         this.bufferCount = bufferCount;
         this.owner = owner;
-        this.servedBy = heap.id;
         this.heap = heap;
     }
 
     /** A buffer's heap never answered deleteVmo: it stays not reclaimed, and is shown as lost. */
-    synchronized void bufferLost() {
-        lost++;
+    void bufferLost() {
+        LOST.getAndAdd(this, 1);
     }
 
     /** Nothing is left but lost buffers: once their heap is gone, nothing will ever reclaim them. */
-    synchronized boolean onlyLostLeft() {
+    boolean onlyLostLeft() {
         return notReclaimed == lost;
     }
 
@@ -59,58 +75,63 @@ final class RegistryCollection extends LiveSet.Member {
         return bufferCount;
     }
 
-    synchronized void bufferAllocated() {
-        notReclaimed++;
-        tracked++;
+    void bufferAllocated() {
+        NOT_RECLAIMED.getAndAdd(this, 1);
+        TRACKED.getAndAdd(this, 1);
     }
 
     /** Buffers a heap handed out for this collection so far, deleted or not. */
-    synchronized int buffersTracked() {
+    int buffersTracked() {
         return tracked;
     }
 
     /** One buffer's deleteVmo was answered; true when none is left. */
     boolean bufferReclaimed() {
-        List<CompletableFuture<Void>> due = null; // made only when a tracker is due: most collections have none
-        boolean none;
-        synchronized (this) {
-            notReclaimed--;
-            for (var iterator = trackers.iterator(); iterator.hasNext(); ) {
-                Tracker tracker = iterator.next();
-                if (notReclaimed <= tracker.buffersRemaining()) {
-                    if (due == null) {
-                        due = new ArrayList<>(1);
-                    }
-                    due.add(tracker.signal());
-                    iterator.remove();
-                }
-            }
-            none = notReclaimed == 0;
+        int left = (int) NOT_RECLAIMED.getAndAdd(this, -1) - 1;
+        if (!trackers.isEmpty()) {
+            signalDue();
         }
-        if (due != null) {
-            due.forEach(signal -> signal.complete(null));
-        }
-        return none;
+        return left == 0;
     }
 
-    synchronized boolean allReclaimed() {
+    boolean allReclaimed() {
         return notReclaimed == 0;
     }
 
-    synchronized CompletionStage<Void> track(int buffersRemaining) {
+    CompletionStage<Void> track(int buffersRemaining) {
         if (notReclaimed <= buffersRemaining) {
             return CompletableFuture.completedStage(null);
         }
         CompletableFuture<Void> signal = new CompletableFuture<>();
-        if (trackers.isEmpty()) {
-            trackers = new ArrayList<>(1);
+        synchronized (this) {
+            List<Tracker> more = new ArrayList<>(trackers);
+            more.add(new Tracker(buffersRemaining, signal));
+            trackers = more;
         }
-        trackers.add(new Tracker(buffersRemaining, signal));
+        signalDue(); // a buffer reclaimed while the tracker was being added
         return signal.minimalCompletionStage();
     }
 
-    synchronized CollectionSummary summary() {
-        return new CollectionSummary(id, settings, bufferCount, notReclaimed, owner.name, owner.stopped(), servedBy,
+    /** Completes and drops the trackers whose count is reached. */
+    private void signalDue() {
+        List<CompletableFuture<Void>> due = new ArrayList<>(1);
+        synchronized (this) {
+            int left = notReclaimed;
+            List<Tracker> waiting = new ArrayList<>(trackers.size());
+            for (Tracker tracker : trackers) {
+                if (left <= tracker.buffersRemaining()) {
+                    due.add(tracker.signal());
+                } else {
+                    waiting.add(tracker);
+                }
+            }
+            trackers = waiting.isEmpty() ? List.of() : waiting;
+        }
+        due.forEach(signal -> signal.complete(null));
+    }
+
+    CollectionSummary summary() {
+        return new CollectionSummary(id, settings, bufferCount, notReclaimed, owner.name, owner.stopped(), heap.id,
                 lost);
     }
 
