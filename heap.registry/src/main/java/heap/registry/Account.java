@@ -7,6 +7,8 @@ import heap.api.allocator.OwnerHeapUsage;
 import heap.api.allocator.OwnerStatus;
 import heap.api.spi.VmoOwner;
 import heap.api.spi.Vmos;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -14,24 +16,65 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * One client bundle: the owner of its handles, what it holds on each heap, and whether it has stopped. Every
- * count is guarded by this account's lock, so a quota check and the charge it allows are one step.
+ * One client bundle: the owner of its handles, what it holds on each heap, and whether it has stopped. The counts
+ * are atomic fields, changed without a lock when no quota applies; a charge a quota applies to is checked and made
+ * under this account's lock, so a quota check and the charge it allows are one step.
  */
 final class Account {
     /** One heap's share of the account; each buffer points at its usage, so freeing needs no look-up. */
     static final class Usage {
+        private static final VarHandle LIVE_BUFFERS;
+        private static final VarHandle BYTES;
+        private static final VarHandle PEAK_BYTES;
+        private static final VarHandle FAILED;
+        private static final VarHandle RECLAIMED_BUFFERS;
+        private static final VarHandle RECLAIMED_BYTES;
+
+        static {
+            try {
+                MethodHandles.Lookup lookup = MethodHandles.lookup();
+                LIVE_BUFFERS = lookup.findVarHandle(Usage.class, "liveBuffers", long.class);
+                BYTES = lookup.findVarHandle(Usage.class, "bytes", long.class);
+                PEAK_BYTES = lookup.findVarHandle(Usage.class, "peakBytes", long.class);
+                FAILED = lookup.findVarHandle(Usage.class, "failed", long.class);
+                RECLAIMED_BUFFERS = lookup.findVarHandle(Usage.class, "reclaimedBuffers", long.class);
+                RECLAIMED_BYTES = lookup.findVarHandle(Usage.class, "reclaimedBytes", long.class);
+            } catch (ReflectiveOperationException e) {
+                throw new ExceptionInInitializerError(e);
+            }
+        }
+
         final Account account;
         final HeapId heap;
-        long liveBuffers;
-        long bytes;
-        long peakBytes;
-        long failed;
-        long reclaimedBuffers;
-        long reclaimedBytes;
+        volatile long liveBuffers;
+        volatile long bytes;
+        volatile long peakBytes;
+        volatile long failed;
+        volatile long reclaimedBuffers;
+        volatile long reclaimedBytes;
 
         Usage(Account account, HeapId heap) {
             this.account = account;
             this.heap = heap;
+        }
+
+        void add(long buffers, long byteCount) {
+            LIVE_BUFFERS.getAndAdd(this, buffers);
+            long now = (long) BYTES.getAndAdd(this, byteCount) + byteCount;
+            for (long peak = peakBytes; now > peak; peak = peakBytes) {
+                if (PEAK_BYTES.compareAndSet(this, peak, now)) {
+                    break;
+                }
+            }
+        }
+
+        void failed() {
+            FAILED.getAndAdd(this, 1L);
+        }
+
+        void reclaimed(long byteCount) {
+            RECLAIMED_BUFFERS.getAndAdd(this, 1L);
+            RECLAIMED_BYTES.getAndAdd(this, byteCount);
         }
     }
 
@@ -91,10 +134,21 @@ final class Account {
     }
 
     /** Counts {@code buffers} new buffers of {@code bytesEach} on {@code target}, if every quota allows it. */
-    synchronized void charge(Usage target, int buffers, long bytesEach, List<Quota> quotas) {
+    void charge(Usage target, int buffers, long bytesEach, List<Quota> quotas) {
         long bytes = buffers * bytesEach;
+        List<Quota> applying = null;
         for (Quota quota : quotas) {
             if (quota.matches(symbolicName, target.heap)) {
+                applying = applying == null ? new ArrayList<>(1) : applying;
+                applying.add(quota);
+            }
+        }
+        if (applying == null) {
+            target.add(buffers, bytes);
+            return;
+        }
+        synchronized (this) {
+            for (Quota quota : applying) {
                 long heldBytes = 0;
                 long heldBuffers = 0;
                 for (Usage each : usage.values()) {
@@ -105,43 +159,35 @@ final class Account {
                 }
                 String refusal = quota.refusal(heldBytes, heldBuffers, bytes, buffers);
                 if (refusal != null) {
-                    target.failed++;
+                    target.failed();
                     throw new SysmemException(SysmemError.NO_MEMORY, refusal + " (bundle " + name + ")");
                 }
             }
+            target.add(buffers, bytes);
         }
-        target.liveBuffers += buffers;
-        target.bytes += bytes;
-        target.peakBytes = Math.max(target.peakBytes, target.bytes);
     }
 
     /** Takes back buffers that were charged but never allocated, and counts the failure. */
-    synchronized void refund(Usage target, int buffers, long bytesEach) {
-        target.liveBuffers -= buffers;
-        target.bytes -= buffers * bytesEach;
-        target.failed++;
+    void refund(Usage target, int buffers, long bytesEach) {
+        target.add(-buffers, -buffers * bytesEach);
+        target.failed();
     }
 
     /** One buffer went back to its heap; after the bundle stopped, that is a reclaim. */
-    synchronized void freed(Usage target, long bytes) {
-        target.liveBuffers--;
-        target.bytes -= bytes;
+    void freed(Usage target, long bytes) {
+        target.add(-1, -bytes);
         if (stopped) {
-            target.reclaimedBuffers++;
-            target.reclaimedBytes += bytes;
+            target.reclaimed(bytes);
         }
     }
 
     /** One buffer changes hands without being allocated or freed (an adoption). */
-    synchronized void adopted(Usage target, long bytes) {
-        target.liveBuffers++;
-        target.bytes += bytes;
-        target.peakBytes = Math.max(target.peakBytes, target.bytes);
+    void adopted(Usage target, long bytes) {
+        target.add(1, bytes);
     }
 
-    synchronized void handedOver(Usage target, long bytes) {
-        target.liveBuffers--;
-        target.bytes -= bytes;
+    void handedOver(Usage target, long bytes) {
+        target.add(-1, -bytes);
     }
 
     synchronized long liveBuffers() {

@@ -67,36 +67,67 @@ public class HeapRegistry implements BufferAllocator {
     }
 
     /**
-     * One thread's call into a heap's allocateVmo: the watchdog interrupts it once it outlasts the allocate time
-     * limit. A field per thread, written twice per call; the watchdog and the end of the call agree under its lock,
-     * so an interrupt never outlives the call it was meant for.
+     * One thread's calls into heaps' allocateVmo: the watchdog interrupts a call once it outlasts the allocate time
+     * limit. Without a lock or a clock read per call: {@code state} is the call's number and its phase, set by the
+     * calling thread; the watchdog notes when it first saw a call running and moves it from RUNNING to INTERRUPTING
+     * by compare-and-set, so it can only ever interrupt the call it watched, and the call's end waits for the
+     * interrupt to land before clearing it, so it never outlives the call.
      */
     private static final class HeapCall {
+        private static final long PHASE = 3;
+        private static final long IDLE = 0;
+        private static final long RUNNING = 1;
+        private static final long INTERRUPTING = 2;
+        private static final long TIMED_OUT = 3;
+        private static final VarHandle STATE;
+
+        static {
+            try {
+                STATE = java.lang.invoke.MethodHandles.lookup().findVarHandle(HeapCall.class, "state", long.class);
+            } catch (ReflectiveOperationException e) {
+                throw new ExceptionInInitializerError(e);
+            }
+        }
+
         final Thread thread = Thread.currentThread();
         volatile HeapEntry heap;
-        volatile long startedNanos;
-        private boolean timedOut; // guarded by this
+        private volatile long state; // call number << 2 | phase
+        private long calls; // the calling thread's
+        private long watchedState; // the watchdog's
+        private long watchedSinceNanos; // the watchdog's
 
         void begin(HeapEntry target) {
-            startedNanos = System.nanoTime();
             heap = target;
+            state = (++calls << 2) | RUNNING;
         }
 
         /** Ends the call; true when the watchdog gave up on it (its interrupt is cleared again). */
-        synchronized boolean end() {
+        boolean end() {
             heap = null;
-            boolean late = timedOut;
-            if (late) {
-                timedOut = false;
-                Thread.interrupted();
+            long number = calls << 2;
+            if (STATE.compareAndSet(this, number | RUNNING, number | IDLE)) {
+                return false;
             }
-            return late;
+            while (state != (number | TIMED_OUT)) {
+                Thread.onSpinWait(); // the watchdog is between its compare-and-set and the interrupt
+            }
+            Thread.interrupted();
+            state = number | IDLE;
+            return true;
         }
 
-        synchronized void interruptIfOverdue(long limitNanos, long now) {
-            if (heap != null && !timedOut && now - startedNanos > limitNanos) {
-                timedOut = true;
+        void interruptIfOverdue(long limitNanos, long now) {
+            long seen = state;
+            if ((seen & PHASE) != RUNNING) {
+                return;
+            }
+            if (seen != watchedState) {
+                watchedState = seen;
+                watchedSinceNanos = now;
+            } else if (now - watchedSinceNanos > limitNanos
+                    && STATE.compareAndSet(this, seen, (seen & ~PHASE) | INTERRUPTING)) {
                 thread.interrupt();
+                state = (seen & ~PHASE) | TIMED_OUT;
             }
         }
     }
@@ -373,7 +404,7 @@ public class HeapRegistry implements BufferAllocator {
                     handleOwner);
         } catch (SysmemException e) {
             if (!(e.getCause() instanceof StatusException cause && cause.status() == Status.NO_MEMORY)
-                    || !reclaimedLeaksSince(heapCall.get().startedNanos)) { // since the heap call that failed began
+                    || !reclaimedLeaksSince(System.nanoTime())) { // callers failing together share one reclaim
                 throw e;
             }
             LOG.log(Level.INFO, heap + " was full; retrying once after the garbage collector reclaimed dropped buffers");

@@ -340,12 +340,15 @@ final class VmoHandle implements Vmo {
         }
     }
 
-    private void require(VmoRight... needed) {
-        for (VmoRight right : needed) {
-            if (!rights.contains(right)) {
-                throw new StatusException(Status.ACCESS_DENIED, "handle to VMO koid " + koid() + " lacks the " + right
-                        + " right (it has " + rights + ")");
-            }
+    private void require(VmoRight first, VmoRight second) { // two checks, not a varargs array per call
+        require(first);
+        require(second);
+    }
+
+    private void require(VmoRight right) {
+        if (!rights.contains(right)) {
+            throw new StatusException(Status.ACCESS_DENIED, "handle to VMO koid " + koid() + " lacks the " + right
+                    + " right (it has " + rights + ")");
         }
     }
 
