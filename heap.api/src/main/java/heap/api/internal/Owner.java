@@ -119,7 +119,7 @@ public final class Owner implements VmoOwner {
     boolean link(VmoObject.Lease lease) {
         Stripe stripe = stripes[(int) (Thread.currentThread().threadId() % stripes.length)];
         synchronized (stripe) {
-            if (stripe.released || lease.isClosed()) {
+            if (stripe.released || lease.ended()) {
                 return false;
             }
             lease.nextInOwner = stripe.head;
@@ -141,7 +141,7 @@ public final class Owner implements VmoOwner {
             return false;
         }
         synchronized (stripe) {
-            if (lease.owner() != this || lease.stripeInOwner != stripe) {
+            if (lease.leaseOwner() != this || lease.stripeInOwner != stripe) {
                 return false;
             }
             if (lease.prevInOwner != null) {

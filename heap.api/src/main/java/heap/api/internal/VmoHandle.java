@@ -18,11 +18,13 @@ import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.CompletionStage;
 
-/** One handle to a {@link VmoObject}, with its own rights. */
-final class VmoHandle implements Vmo {
-    private final VmoObject object;
+/**
+ * One handle to a {@link VmoObject}, with its own rights. An unwatched handle is its own lease (one object per
+ * handle); a watched one has a lease apart, so the Cleaner's action does not keep it reachable.
+ */
+final class VmoHandle extends VmoObject.Lease implements Vmo {
     private final Set<VmoRight> rights;
-    private final VmoObject.Lease lease;
+    private final VmoObject.Lease lease; // this, unless the leak detector watches the handle
     private final Cleaner.Cleanable cleanable; // null when the leak detection level does not watch this handle
 
     /** The 16 possible rights sets, shared by every handle instead of copied into each. */
@@ -37,10 +39,16 @@ final class VmoHandle implements Vmo {
     }
 
     VmoHandle(VmoObject object, Set<VmoRight> rights) {
-        this.object = object;
+        super(object);
         this.rights = canonical(rights);
-        this.lease = new VmoObject.Lease(object);
-        this.cleanable = VmoObject.watchForLeak() ? VmoObject.cleaner().register(this, lease) : null;
+        if (VmoObject.watchForLeak()) {
+            VmoObject.DetachedLease watched = new VmoObject.DetachedLease(object, Kind.HANDLE, null);
+            this.lease = watched;
+            this.cleanable = VmoObject.cleaner().register(this, watched);
+        } else {
+            this.lease = this;
+            this.cleanable = null;
+        }
     }
 
     VmoObject object() {
@@ -79,7 +87,7 @@ final class VmoHandle implements Vmo {
 
     @Override
     public boolean isClosed() {
-        return lease.isClosed();
+        return lease.ended();
     }
 
     @Override
@@ -138,12 +146,12 @@ final class VmoHandle implements Vmo {
 
     /** The owner this handle belongs to now, or null (a heap's own handles belong to nobody). */
     Owner owner() {
-        return lease.owner();
+        return lease.leaseOwner();
     }
 
     void moveTo(Owner newOwner) {
         requireOpen();
-        if (!lease.moveTo(newOwner)) {
+        if (!lease.moveLeaseTo(newOwner)) {
             requireOpen();
             throw released(newOwner);
         }
@@ -328,7 +336,7 @@ final class VmoHandle implements Vmo {
     }
 
     private void requireOpen() {
-        if (lease.isClosed()) {
+        if (lease.ended()) {
             throw new StatusException(Status.BAD_HANDLE, "handle to VMO koid " + koid() + " is closed");
         }
     }
@@ -371,7 +379,7 @@ final class VmoHandle implements Vmo {
         private final boolean writable;
         private final Arena arena;
         private final Thread owner;
-        private final VmoObject.Lease lease;
+        private final VmoObject.DetachedLease lease;
         private final Cleaner.Cleanable cleanable;
 
         Mapping(VmoObject object, MemorySegment segment, long offset, boolean writable, Arena arena, boolean shared) {
@@ -381,11 +389,11 @@ final class VmoHandle implements Vmo {
             this.arena = arena;
             this.owner = shared ? null : Thread.currentThread();
             if (shared) {
-                this.lease = new VmoObject.Lease(object, VmoObject.Lease.Kind.SHARED_MAPPING, arena);
+                this.lease = new VmoObject.DetachedLease(object, Kind.SHARED_MAPPING, arena);
                 this.cleanable = VmoObject.watchForLeak() ? VmoObject.cleaner().register(this, lease) : null;
             } else {
                 // Watching the scope, not this object: a segment kept after the mapping is dropped keeps the memory.
-                this.lease = new VmoObject.Lease(object, VmoObject.Lease.Kind.CONFINED_MAPPING, null);
+                this.lease = new VmoObject.DetachedLease(object, Kind.CONFINED_MAPPING, null);
                 this.cleanable = VmoObject.watchConfinedMapping() ? VmoObject.cleaner().register(arena.scope(), lease)
                         : null;
             }
@@ -393,7 +401,7 @@ final class VmoHandle implements Vmo {
 
         @Override
         public MemorySegment segment() {
-            if (lease.isClosed()) {
+            if (lease.ended()) {
                 throw new StatusException(Status.BAD_STATE, "mapping at offset " + offset + " is closed");
             }
             return segment;
@@ -421,12 +429,12 @@ final class VmoHandle implements Vmo {
 
         @Override
         public boolean isClosed() {
-            return lease.isClosed();
+            return lease.ended();
         }
 
         @Override
         public void close() {
-            if (lease.isClosed()) {
+            if (lease.ended()) {
                 return;
             }
             if (owner != null) {

@@ -426,11 +426,13 @@ public final class VmoObject {
     }
 
     /**
-     * The Cleaner action of one handle or mapping: closes it if its owner dropped it without closing. A handle's and
-     * a shared mapping's lease is registered on the handle or mapping object; a confined mapping's on its segment's
-     * scope, so its memory stays until no segment of it can be reached (a confined arena closes only on its thread).
+     * What keeps an object alive for one handle or mapping, and links it into its owner's list. An unwatched handle
+     * is its own lease (VmoHandle extends this class: no second object per handle); a watched handle, whose Cleaner
+     * must not reach it, and every mapping have a {@link DetachedLease}, which is also the Cleaner's action. A
+     * handle's lease is registered on the handle; a shared mapping's on the mapping object; a confined mapping's on
+     * its segment's scope, so its memory stays until no segment of it can be reached.
      */
-    static final class Lease implements Runnable {
+    static class Lease {
         enum Kind { HANDLE, SHARED_MAPPING, CONFINED_MAPPING }
 
         private static final java.lang.invoke.VarHandle CLOSED;
@@ -443,9 +445,7 @@ public final class VmoObject {
             }
         }
 
-        private final VmoObject object;
-        private final Kind kind;
-        private final Arena sharedArena; // only a shared mapping's: any thread, the leak detector too, may close it
+        final VmoObject object;
         private volatile boolean closed; // set once, by CLOSED's compareAndSet: no AtomicBoolean per lease
         private volatile Owner owner; // null for a heap's own handles and for confined mappings
         volatile Owner.Stripe stripeInOwner; // written under that stripe's lock, with the owner
@@ -453,64 +453,65 @@ public final class VmoObject {
         Lease nextInOwner; // guarded by the stripe
 
         Lease(VmoObject object) {
-            this(object, Kind.HANDLE, null);
-        }
-
-        Lease(VmoObject object, Kind kind, Arena sharedArena) {
             this.object = object;
-            this.kind = kind;
-            this.sharedArena = sharedArena;
         }
 
         Kind kind() {
-            return kind;
+            return Kind.HANDLE;
+        }
+
+        /** Only a shared mapping's arena: any thread, the leak detector too, may close it. */
+        Arena sharedArena() {
+            return null;
         }
 
         long objectSize() {
             return object.size;
         }
 
-        boolean isClosed() {
+        final boolean ended() {
             return closed;
         }
 
-        private boolean close() {
+        private boolean markEnded() {
             return CLOSED.compareAndSet(this, false, true);
         }
 
-        Owner owner() {
+        final Owner leaseOwner() {
             return owner;
         }
 
         /** Written only under the lock of the owner's stripe being joined or left. */
-        void setOwner(Owner to) {
+        final void setOwner(Owner to) {
             owner = to;
         }
 
         /** Joins the first owner of a lease no other thread has seen yet. */
-        boolean joinFirstOwner(Owner to) {
+        final boolean joinFirstOwner(Owner to) {
             return to.link(this);
         }
 
         /**
-         * Moves to {@code to} (an adoption: rare, so serialized on this lease); false when {@code to} is released or
-         * this lease ended, and then the lease stays with its previous owner where it can.
+         * Moves to {@code to} (an adoption: rare, serialized on the leased object, never on a monitor a client can
+         * reach); false when {@code to} is released or this lease ended, and then it stays with its previous owner.
          */
-        synchronized boolean moveTo(Owner to) {
-            Owner from = owner;
-            while (from != null && !from.unlinkIfOwner(this)) {
-                from = owner;
-            }
-            if (!to.link(this)) {
-                if (from != null) {
-                    from.link(this);
+        final boolean moveLeaseTo(Owner to) {
+            synchronized (object) {
+                Owner from = owner;
+                while (from != null && !from.unlinkIfOwner(this)) {
+                    from = owner;
                 }
-                return false;
+                if (!to.link(this)) {
+                    if (from != null) {
+                        from.link(this);
+                    }
+                    return false;
+                }
+                if (closed) {
+                    leaveOwner(); // ended while moving: its end may not have seen the new owner
+                }
+                return true;
             }
-            if (closed) {
-                leaveOwner(); // ended while moving: its end may not have seen the new owner
-            }
-            return true;
         }
 
         /** The owner field is only ever changed under the lock of the owner's stripe the lease is in. */
@@ -523,13 +524,13 @@ public final class VmoObject {
         }
 
         /** Ends the lease once; later calls do nothing. A confined mapping's arena is closed by its caller first. */
-        void end() {
+        final void end() {
             endIfOpen();
         }
 
         /** As {@link #end()}; true when this call ended it. */
-        boolean endIfOpen() {
-            if (close()) {
+        final boolean endIfOpen() {
+            if (markEnded()) {
                 leaveOwner();
                 release();
                 return true;
@@ -538,26 +539,55 @@ public final class VmoObject {
         }
 
         private void release() {
-            if (sharedArena != null) {
-                sharedArena.close(); // before the memory can go: a kept segment now fails instead of reading it
+            Arena arena = sharedArena();
+            if (arena != null) {
+                arena.close(); // before the memory can go: a kept segment now fails instead of reading it
             }
-            if (kind == Kind.HANDLE) {
+            if (kind() == Kind.HANDLE) {
                 object.releaseHandle();
             } else {
                 object.removeMapping();
             }
         }
 
-        @Override
-        public void run() {
-            if (close()) {
+        /** The garbage collector found the handle or mapping unreachable and still open. */
+        final void endLeaked() {
+            if (markEnded()) {
                 LEAKED.incrementAndGet();
-                LOG.log(System.Logger.Level.WARNING, "leaked VMO " + (kind == Kind.HANDLE ? "handle" : "mapping")
+                Owner leakedBy = owner;
+                LOG.log(System.Logger.Level.WARNING, "leaked VMO " + (kind() == Kind.HANDLE ? "handle" : "mapping")
                         + " of koid " + object.koid + " (size " + object.size + ") was never closed; the garbage "
-                        + "collector closed it" + (owner() == null ? "" : " (owner " + owner().name() + ")"));
+                        + "collector closed it" + (leakedBy == null ? "" : " (owner " + leakedBy.name() + ")"));
                 leaveOwner();
                 release();
             }
+        }
+    }
+
+    /** A lease apart from what it leases: a watched handle's, or a mapping's. It is the Cleaner's action. */
+    static final class DetachedLease extends Lease implements Runnable {
+        private final Kind kind;
+        private final Arena sharedArena;
+
+        DetachedLease(VmoObject object, Kind kind, Arena sharedArena) {
+            super(object);
+            this.kind = kind;
+            this.sharedArena = sharedArena;
+        }
+
+        @Override
+        Kind kind() {
+            return kind;
+        }
+
+        @Override
+        Arena sharedArena() {
+            return sharedArena;
+        }
+
+        @Override
+        public void run() {
+            endLeaked();
         }
     }
 }
