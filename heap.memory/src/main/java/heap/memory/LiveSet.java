@@ -25,15 +25,20 @@ public final class LiveSet<T extends LiveSet.Member> {
 
     /** One stripe, guarded by itself. */
     private static final class Stripe {
+        final LiveSet<?> set;
         Member head;
         int size;
+
+        Stripe(LiveSet<?> set) {
+            this.set = set;
+        }
     }
 
     private final Stripe[] stripes = new Stripe[STRIPES];
 
     public LiveSet() {
         for (int i = 0; i < stripes.length; i++) {
-            stripes[i] = new Stripe();
+            stripes[i] = new Stripe(this);
         }
     }
 
@@ -59,7 +64,7 @@ public final class LiveSet<T extends LiveSet.Member> {
     public boolean remove(T removed) {
         Member member = removed;
         Stripe hint = member.stripe; // no fence: a stale value is caught under the lock below
-        if (hint != null && owns(hint) && unlink(member, hint)) {
+        if (hint != null && hint.set == this && unlink(member, hint)) {
             return true;
         }
         // Added on a thread whose write this one may not see yet: each stripe's lock makes it visible.
@@ -118,14 +123,5 @@ public final class LiveSet<T extends LiveSet.Member> {
 
     public void forEach(Consumer<? super T> action) {
         snapshot().forEach(action);
-    }
-
-    private boolean owns(Stripe stripe) {
-        for (Stripe mine : stripes) {
-            if (mine == stripe) {
-                return true;
-            }
-        }
-        return false;
     }
 }
