@@ -89,6 +89,17 @@ public class B1RoundTrip {
         return direct(platform.contiguous, contiguousSettings, true);
     }
 
+    /** The contiguous heap's properties ask for clearing and flushing: a direct caller honouring them does both. */
+    @Benchmark
+    public long directContiguousCleared() {
+        Vmo vmo = platform.contiguous.allocateVmo(size, contiguousSettings, 1, 0);
+        vmo.zero(0, vmo.size());
+        java.lang.invoke.VarHandle.fullFence();
+        long result = Platform.touch(vmo);
+        platform.contiguous.deleteVmo(1, 0, vmo);
+        return result;
+    }
+
     @Benchmark
     public long directSecure() {
         return direct(platform.secure, secureSettings, false);

@@ -17,7 +17,8 @@ import org.openjdk.jmh.annotations.Threads;
 
 /**
  * B5: registry round trips of 4 KiB system-RAM buffers, 2 threads against 1 (throughput, both threads summed); the
- * same for Netty's pooled allocator (allocate, zero, touch, release) as the baseline of how a good pool scales.
+ * same for Netty's pooled allocator (allocate, zero, touch, release) as the baseline of how a good pool scales, and
+ * for plain allocation of about a round trip's garbage, the ceiling for code that allocates as much.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
@@ -59,6 +60,30 @@ public class B5Threads {
     @Threads(2)
     public long nettyTwoThreads() {
         return nettyRoundTrip();
+    }
+
+    @Benchmark
+    @Threads(1)
+    public Object allocatingOneThread() {
+        return allocateOneKibibyte();
+    }
+
+    @Benchmark
+    @Threads(2)
+    public Object allocatingTwoThreads() {
+        return allocateOneKibibyte();
+    }
+
+    /**
+     * No memory platform at all: a dozen small objects, about what one registry round trip allocates. How this
+     * scales from one thread to two is the ceiling for any code that allocates that much per operation here.
+     */
+    private static Object allocateOneKibibyte() {
+        Object[] objects = new Object[12];
+        for (int i = 0; i < objects.length; i++) {
+            objects[i] = new long[8];
+        }
+        return objects;
     }
 
     private static long nettyRoundTrip() {

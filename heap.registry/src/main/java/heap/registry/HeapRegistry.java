@@ -136,7 +136,10 @@ public class HeapRegistry implements BufferAllocator {
 
     private final List<HeapEntry> entries = new CopyOnWriteArrayList<>();
     private final LiveSet<RegistryCollection> collections = new LiveSet<>();
-    private final AtomicLong nextCollectionId = new AtomicLong(1);
+    // Collection ids: unique, each thread taking a block of its own so threads do not write one shared counter.
+    private static final int COLLECTION_ID_BLOCK = 64;
+    private final AtomicLong collectionIdBlocks = new AtomicLong(1);
+    private final ThreadLocal<long[]> collectionIdBlock = ThreadLocal.withInitial(() -> new long[2]); // next, end
     private final AtomicLong bindSequence = new AtomicLong();
     private final java.util.Set<HeapCall> heapCalls = ConcurrentHashMap.newKeySet();
     private final ThreadLocal<HeapCall> heapCall = ThreadLocal.withInitial(() -> {
@@ -364,9 +367,18 @@ public class HeapRegistry implements BufferAllocator {
             throw new SysmemException(SysmemError.UNSPECIFIED, account + " has stopped: its allocator view is closed");
         }
         Routing.Aggregate aggregate = aggregateOf(request); // requests are immutable: the same one, the same aggregate
-        Allocation allocation = allocate(aggregate, request.bufferCount(), account, nextCollectionId.getAndIncrement(),
+        Allocation allocation = allocate(aggregate, request.bufferCount(), account, nextCollectionId(),
                 account.owner());
         return new ClientCollection(this, allocation.record(), allocation.handles());
+    }
+
+    private long nextCollectionId() {
+        long[] block = collectionIdBlock.get();
+        if (block[0] == block[1]) {
+            block[0] = collectionIdBlocks.getAndAdd(COLLECTION_ID_BLOCK);
+            block[1] = block[0] + COLLECTION_ID_BLOCK;
+        }
+        return block[0]++;
     }
 
     /** What one allocation made: the record, the buffers, and one handle per buffer (the client's, or the layer's). */
@@ -656,7 +668,7 @@ public class HeapRegistry implements BufferAllocator {
 
     BufferCollectionToken newSharedCollection(Account creator) {
         checkCallable("newSharedCollection");
-        LogicalCollection collection = new LogicalCollection(this, nextCollectionId.getAndIncrement(), creator);
+        LogicalCollection collection = new LogicalCollection(this, nextCollectionId(), creator);
         negotiations.put(collection.id(), collection);
         return collection.rootToken();
     }

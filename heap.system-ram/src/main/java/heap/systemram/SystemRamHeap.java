@@ -7,13 +7,13 @@ import heap.api.Sizes;
 import heap.api.Status;
 import heap.api.StatusException;
 import heap.memory.AbstractHeap;
+import heap.memory.Budget;
 import heap.memory.LiveSet;
 import heap.memory.NativeMemory;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayDeque;
 import java.util.Map;
 import java.util.OptionalLong;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -31,7 +31,7 @@ public class SystemRamHeap extends AbstractHeap {
     private final long maxTotalBytes;
     private final long maxBufferBytes;
     private final long smallCacheBytes;
-    private final AtomicLong committed = new AtomicLong();
+    private final Budget committed; // max_total_bytes, charged without a counter shared by every thread
     private final LongAdder cacheHits = new LongAdder();
     private final ZeroedCache[] caches;
     private final LiveSet<Reservation> live = new LiveSet<>(); // for resident_bytes
@@ -87,6 +87,7 @@ public class SystemRamHeap extends AbstractHeap {
                     + ", max_buffer_bytes=" + maxBufferBytes);
         }
         this.maxTotalBytes = maxTotalBytes;
+        this.committed = new Budget(maxTotalBytes);
         this.maxBufferBytes = maxBufferBytes;
         this.smallCacheBytes = Math.max(0, smallCacheBytes);
         // A power of two at least the core count: a thread picks its part with a mask.
@@ -106,18 +107,16 @@ public class SystemRamHeap extends AbstractHeap {
             throw new StatusException(Status.NO_MEMORY, "buffer of " + size + " bytes is above max_buffer_bytes="
                     + maxBufferBytes);
         }
-        long total = committed.addAndGet(size);
-        if (total > maxTotalBytes) {
-            committed.addAndGet(-size);
+        if (!committed.charge(size)) {
             throw new StatusException(Status.NO_MEMORY, "buffer of " + size + " bytes would bring the heap to "
-                    + total + " bytes, above max_total_bytes=" + maxTotalBytes);
+                    + (committed.used() + size) + " bytes, above max_total_bytes=" + maxTotalBytes);
         }
         MemorySegment memory = takeZeroed(size);
         if (memory == null) {
             try {
                 memory = NativeMemory.map(size);
             } catch (StatusException e) {
-                committed.addAndGet(-size);
+                committed.refund(size);
                 throw e;
             }
         }
@@ -127,7 +126,7 @@ public class SystemRamHeap extends AbstractHeap {
             protected void free() {
                 live.remove(this);
                 keepOrUnmap(reserved);
-                committed.addAndGet(-size);
+                committed.refund(size);
             }
         };
         live.add(reservation);

@@ -1,0 +1,112 @@
+package heap.memory;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A byte limit that threads charge without writing one shared counter per allocation: each stripe (a thread picks
+ * one by its id) holds credit taken from the pool in chunks, and charges and refunds touch only that credit. When
+ * the pool runs short, the credit every stripe holds is pulled back before a charge is refused, so the limit is
+ * exact: a charge fails only when the bytes really in use plus it would pass the limit.
+ *
+ * <p>Invariant: {@code granted} = bytes charged + credit held by the stripes (each cell's credit is changed only
+ * by atomic adds, so a stripe shared by two threads, or drained while a thread charges it, stays consistent).
+ */
+public final class Budget {
+    private static final int STRIPES = Integer.highestOneBit(Math.max(2, Runtime.getRuntime().availableProcessors()) * 2 - 1);
+    private static final VarHandle CREDIT;
+
+    static {
+        try {
+            CREDIT = MethodHandles.lookup().findVarHandle(Cell.class, "credit", long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    /** One stripe's credit, on a cache line of its own so stripes do not share one. */
+    @SuppressWarnings("unused") // the padding
+    private static final class Cell {
+        long p1, p2, p3, p4, p5, p6, p7;
+        volatile long credit;
+        long q1, q2, q3, q4, q5, q6, q7;
+    }
+
+    private final long limit;
+    private final long chunk;
+    private final AtomicLong granted = new AtomicLong();
+    private final Cell[] cells = new Cell[STRIPES];
+
+    public Budget(long limit) {
+        if (limit <= 0) {
+            throw new IllegalArgumentException("a budget needs a positive limit, not " + limit);
+        }
+        this.limit = limit;
+        // Small next to the limit, so the credit stripes hold never refuses what the limit allows for long.
+        this.chunk = Math.max(1, Math.min(1L << 20, limit / (8L * STRIPES)));
+        for (int i = 0; i < cells.length; i++) {
+            cells[i] = new Cell();
+        }
+    }
+
+    public long limit() {
+        return limit;
+    }
+
+    /** Charges {@code bytes} (positive); false, and nothing charged, when that would pass the limit. */
+    public boolean charge(long bytes) {
+        Cell cell = cells[(int) Thread.currentThread().threadId() & (STRIPES - 1)];
+        if ((long) CREDIT.getAndAdd(cell, -bytes) >= bytes) {
+            return true; // paid from this stripe's credit
+        }
+        CREDIT.getAndAdd(cell, bytes); // not enough there: put it back and take from the pool
+        if (reserve(bytes + chunk)) {
+            CREDIT.getAndAdd(cell, chunk);
+            return true;
+        }
+        if (reserve(bytes)) {
+            return true;
+        }
+        drainCredit();
+        return reserve(bytes);
+    }
+
+    /** Gives back {@code bytes} charged before; a stripe holding much credit returns some to the pool. */
+    public void refund(long bytes) {
+        Cell cell = cells[(int) Thread.currentThread().threadId() & (STRIPES - 1)];
+        long credit = (long) CREDIT.getAndAdd(cell, bytes) + bytes;
+        if (credit > 2 * chunk && CREDIT.compareAndSet(cell, credit, chunk)) {
+            granted.addAndGet(-(credit - chunk));
+        }
+    }
+
+    /** Bytes charged now (exact when no charge or refund is in flight). */
+    public long used() {
+        long credit = 0;
+        for (Cell cell : cells) {
+            credit += cell.credit;
+        }
+        return granted.get() - credit;
+    }
+
+    private boolean reserve(long bytes) {
+        if (granted.addAndGet(bytes) <= limit) {
+            return true;
+        }
+        granted.addAndGet(-bytes);
+        return false;
+    }
+
+    /** Pulls every stripe's unused credit back into the pool. */
+    private void drainCredit() {
+        for (Cell cell : cells) {
+            long credit = (long) CREDIT.getAndSet(cell, 0L);
+            if (credit > 0) {
+                granted.addAndGet(-credit);
+            } else if (credit < 0) {
+                CREDIT.getAndAdd(cell, credit); // a charge in flight took it below zero: leave it its debt
+            }
+        }
+    }
+}
