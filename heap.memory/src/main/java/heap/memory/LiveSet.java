@@ -23,14 +23,24 @@ public final class LiveSet<T extends LiveSet.Member> {
         private Member next;
     }
 
-    /** One stripe, guarded by itself. */
-    private static final class Stripe {
+    /** One stripe's fields, guarded by the stripe. */
+    private static class StripeFields extends Padding.Before {
         final LiveSet<?> set;
         Member head;
         int size;
 
-        Stripe(LiveSet<?> set) {
+        StripeFields(LiveSet<?> set) {
             this.set = set;
+        }
+    }
+
+    /** One stripe, padded on both sides (Padding.AFTER bytes here) so neighbouring stripes share no cache line. */
+    @SuppressWarnings("unused")
+    private static final class Stripe extends StripeFields {
+        private long q0, q1, q2, q3, q4, q5, q6, q7;
+
+        Stripe(LiveSet<?> set) {
+            super(set);
         }
     }
 

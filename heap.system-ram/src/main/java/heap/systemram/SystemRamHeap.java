@@ -10,6 +10,7 @@ import heap.memory.AbstractHeap;
 import heap.memory.Budget;
 import heap.memory.LiveSet;
 import heap.memory.NativeMemory;
+import heap.memory.Padding;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayDeque;
 import java.util.Map;
@@ -37,7 +38,7 @@ public class SystemRamHeap extends AbstractHeap {
     private final LiveSet<Reservation> live = new LiveSet<>(); // for resident_bytes
 
     /** One part of the small-buffer cache: zeroed segments by size in pages (no boxed keys), guarded by itself. */
-    private static final class ZeroedCache {
+    private static class ZeroedCache extends Padding.Before {
         @SuppressWarnings("unchecked")
         final ArrayDeque<MemorySegment>[] byPages = new ArrayDeque[(int) (SMALL_BUFFER_MAX / PAGE) + 1];
         long bytes;
@@ -72,6 +73,12 @@ public class SystemRamHeap extends AbstractHeap {
         }
     }
 
+    /** A part of the cache padded on both sides (Padding.AFTER bytes here): parts share no cache line. */
+    @SuppressWarnings("unused")
+    private static final class PaddedZeroedCache extends ZeroedCache {
+        private long q0, q1, q2, q3, q4, q5, q6, q7;
+    }
+
     public SystemRamHeap(long maxTotalBytes, long maxBufferBytes) {
         this(maxTotalBytes, maxBufferBytes, 16L << 20);
     }
@@ -93,7 +100,7 @@ public class SystemRamHeap extends AbstractHeap {
         // A power of two at least the core count: a thread picks its part with a mask.
         this.caches = new ZeroedCache[Integer.highestOneBit(Math.max(2, Runtime.getRuntime().availableProcessors()) * 2 - 1)];
         for (int i = 0; i < caches.length; i++) {
-            caches[i] = new ZeroedCache();
+            caches[i] = new PaddedZeroedCache();
         }
     }
 

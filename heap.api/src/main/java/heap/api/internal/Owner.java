@@ -20,15 +20,31 @@ import java.util.Set;
 public final class Owner implements VmoOwner {
     private static final int STRIPES = Math.max(2, Runtime.getRuntime().availableProcessors());
 
-    /** One stripe of the owner's list, guarded by itself. */
-    static final class Stripe {
+    /** 64 bytes laid out before a stripe's fields: stripes allocated side by side share no cache line. */
+    @SuppressWarnings("unused")
+    abstract static class PaddingBefore {
+        private long p0, p1, p2, p3, p4, p5, p6, p7;
+    }
+
+    /** One stripe's fields, guarded by the stripe. */
+    abstract static class StripeFields extends PaddingBefore {
         final Owner owner;
         VmoObject.Lease head;
         int count;
         boolean released;
 
-        Stripe(Owner owner) {
+        StripeFields(Owner owner) {
             this.owner = owner;
+        }
+    }
+
+    /** One stripe of the owner's list, guarded by itself, with 64 bytes after its fields too. */
+    @SuppressWarnings("unused")
+    static final class Stripe extends StripeFields {
+        private long q0, q1, q2, q3, q4, q5, q6, q7;
+
+        Stripe(Owner owner) {
+            super(owner);
         }
     }
 
