@@ -82,6 +82,7 @@ final class Account {
     final String symbolicName;
     final String name;
     private final Map<HeapId, Usage> usage = new ConcurrentHashMap<>();
+    private volatile Usage lastUsage;
     private volatile VmoOwner owner; // replaced under this account's lock, read without it
     private final java.util.Set<AutoCloseable> negotiating = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private volatile boolean stopped; // changed under this account's lock, read without it on every allocation
@@ -107,8 +108,14 @@ final class Account {
     }
 
     Usage usage(HeapId heap) {
-        Usage known = usage.get(heap); // the common case, without a capturing lambda per allocation
-        return known != null ? known : usage.computeIfAbsent(heap, id -> new Usage(this, id));
+        Usage last = lastUsage; // a bundle mostly allocates from one heap: no map look-up then
+        if (last != null && last.heap == heap) {
+            return last;
+        }
+        Usage known = usage.get(heap);
+        last = known != null ? known : usage.computeIfAbsent(heap, id -> new Usage(this, id));
+        lastUsage = last;
+        return last;
     }
 
     VmoOwner owner() {

@@ -19,7 +19,7 @@ final class ClientCollection implements BufferCollection {
     ClientCollection(HeapRegistry registry, RegistryCollection record, List<Vmo> buffers) {
         this.registry = registry;
         this.record = record;
-        this.buffers = List.copyOf(buffers);
+        this.buffers = List.copyOf(buffers); // no copy when already an unmodifiable list
         if (Vmos.watchForLeak()) {
             this.closed = new AtomicBoolean();
             this.cleanable = Vmos.watch(this, leakReport(closed, record, buffers.size()));

@@ -441,14 +441,16 @@ public class HeapRegistry implements BufferAllocator {
         Account account = usage.account;
         account.charge(usage, count, rawSize, quotas);
         RegistryCollection collection = new RegistryCollection(collectionId, settings, count, account, heap);
-        List<Vmo> handles = new ArrayList<>(count);
-        List<RegistryBuffer> buffers = new ArrayList<>(count);
+        Vmo[] handles = new Vmo[count];
+        RegistryBuffer[] buffers = new RegistryBuffer[count];
+        int handedOut = 0;
         try {
             for (int index = 0; index < count; index++) {
                 RegistryBuffer buffer = allocateBuffer(heap, properties, collection, index, rawSize, usage);
-                buffers.add(buffer);
+                buffers[index] = buffer;
                 try {
-                    handles.add(handOut(buffer, handleOwner, ALL_RIGHTS));
+                    handles[index] = handOut(buffer, handleOwner, ALL_RIGHTS);
+                    handedOut++;
                 } catch (StatusException e) {
                     // A handle made and closed again (its owner was released) already raised ZERO_CHILDREN.
                     deleteOnce(buffer);
@@ -458,9 +460,11 @@ public class HeapRegistry implements BufferAllocator {
         } catch (RuntimeException e) {
             // Buffers the heap handed out are uncharged as they are deleted; the rest now.
             account.refund(usage, count - collection.buffersTracked(), rawSize);
-            handles.forEach(Vmo::close); // each close leads to deleteVmo: nothing of the collection stays
+            for (int i = 0; i < handedOut; i++) {
+                handles[i].close(); // each close leads to deleteVmo: nothing of the collection stays
+            }
             LOG.log(Level.WARNING, "collection " + collection.id() + " on " + heap + " failed after "
-                    + handles.size() + " of " + count + " buffers; they are being freed: " + e.getMessage());
+                    + handedOut + " of " + count + " buffers; they are being freed: " + e.getMessage());
             throw e;
         }
         collections.add(collection);
@@ -468,7 +472,7 @@ public class HeapRegistry implements BufferAllocator {
             LOG.log(Level.DEBUG, "collection " + collection.id() + ": " + count + " x " + rawSize + " bytes on " + heap
                     + ", " + settings.bufferSettings().coherencyDomain());
         }
-        return new Allocation(collection, heap, buffers, handles);
+        return new Allocation(collection, heap, List.of(buffers), List.of(handles));
     }
 
     private static final java.util.Set<heap.api.vmo.VmoRight> ALL_RIGHTS =

@@ -52,20 +52,20 @@ public class SystemRamHeap extends AbstractHeap {
             return memory;
         }
 
-        synchronized boolean reserve(long size, long limit) {
+        /** Clears and keeps {@code memory} if this part has room for it under {@code limit}; one lock for both. */
+        synchronized boolean keepCleared(MemorySegment memory, long limit) {
+            long size = memory.byteSize();
             if (bytes + size > limit) {
                 return false;
             }
-            bytes += size;
-            return true;
-        }
-
-        synchronized void put(MemorySegment zeroed) {
-            int pages = (int) (zeroed.byteSize() / PAGE);
+            memory.fill((byte) 0); // under this part's lock: only a thread stealing from it ever waits for it
+            int pages = (int) (size / PAGE);
             if (byPages[pages] == null) {
                 byPages[pages] = new ArrayDeque<>();
             }
-            byPages[pages].addFirst(zeroed);
+            byPages[pages].addFirst(memory);
+            bytes += size;
+            return true;
         }
 
         synchronized long bytes() {
@@ -162,10 +162,7 @@ public class SystemRamHeap extends AbstractHeap {
         if (size <= SMALL_BUFFER_MAX) {
             int mine = myCache();
             for (int i = 0; i < caches.length; i++) { // this thread's part first; a full part leaves room in others
-                ZeroedCache cache = caches[(mine + i) % caches.length];
-                if (cache.reserve(size, smallCacheBytes / caches.length)) {
-                    memory.fill((byte) 0); // outside the lock: the reservation keeps the part within its share
-                    cache.put(memory);
+                if (caches[(mine + i) % caches.length].keepCleared(memory, smallCacheBytes / caches.length)) {
                     return;
                 }
             }
