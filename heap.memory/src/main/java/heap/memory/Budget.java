@@ -8,7 +8,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * A byte limit that threads charge without writing one shared counter per allocation: each stripe (a thread picks
  * one by its id) holds credit taken from the pool in chunks, and charges and refunds touch only that credit. When
  * the pool runs short, the credit every stripe holds is pulled back before a charge is refused, so the limit is
- * exact: a charge fails only when the bytes really in use plus it would pass the limit.
+ * never passed, and a charge fails only when the bytes in use plus it would pass it (or, racing at the limit with
+ * a charge on another thread, when that thread's credit is in flight).
  *
  * <p>Invariant: {@code granted} = bytes charged + credit held by the stripes (each cell's credit is changed only
  * by atomic adds, so a stripe shared by two threads, or drained while a thread charges it, stays consistent).
@@ -98,14 +99,18 @@ public final class Budget {
         return false;
     }
 
-    /** Pulls every stripe's unused credit back into the pool. */
+    /**
+     * Pulls every stripe's unused credit back into the pool: only what a cell shows, by compare-and-set. (Zeroing a
+     * cell and putting back a debt afterwards would let a charge in between spend credit that a failed charge had
+     * only lent it back.)
+     */
     private void drainCredit() {
         for (Cell cell : cells) {
-            long credit = (long) CREDIT.getAndSet(cell, 0L);
-            if (credit > 0) {
-                granted.addAndGet(-credit);
-            } else if (credit < 0) {
-                CREDIT.getAndAdd(cell, credit); // a charge in flight took it below zero: leave it its debt
+            for (long credit = cell.credit; credit > 0; credit = cell.credit) {
+                if (CREDIT.compareAndSet(cell, credit, 0L)) {
+                    granted.addAndGet(-credit);
+                    break;
+                }
             }
         }
     }

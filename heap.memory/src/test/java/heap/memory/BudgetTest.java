@@ -42,7 +42,7 @@ class BudgetTest {
         assertEquals(64 * PAGE, budget.used());
     }
 
-    @Test
+    @org.junit.jupiter.api.RepeatedTest(5) // a race that passed the limit showed in about one run of three
     void threadsChargingAndRefundingNeverPassTheLimitAndLeaveNothingCharged() throws Exception {
         long limit = 256 * PAGE;
         Budget budget = new Budget(limit);
