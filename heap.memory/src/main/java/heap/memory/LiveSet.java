@@ -34,7 +34,7 @@ public final class LiveSet<T extends LiveSet.Member> {
         }
     }
 
-    /** One stripe, padded on both sides (Padding.AFTER bytes here) so neighbouring stripes share no cache line. */
+    /** One stripe, padded on both sides (64 bytes here) so neighbouring stripes share no cache line. */
     @SuppressWarnings("unused")
     private static final class Stripe extends StripeFields {
         private long q0, q1, q2, q3, q4, q5, q6, q7;

@@ -3,12 +3,10 @@ package heap.memory;
 /**
  * Keeps a stripe's fields and lock off the cache lines of the stripes allocated next to it, so a core taking one
  * stripe does not slow the core using its neighbour (false sharing). A stripe's fields go in a class extending
- * {@link Before}; the class used extends that one and {@link #AFTER} names its trailing padding fields.
+ * {@link Before}; the class instantiated extends that one and declares 64 bytes of {@code long}s after them (the
+ * JVM lays out a superclass's fields first, so only a class hierarchy fixes the order).
  */
 public final class Padding {
-    /** What the trailing padding is for, in a comment next to it: 64 bytes of {@code long}s. */
-    public static final int AFTER = 64;
-
     private Padding() {
     }
 

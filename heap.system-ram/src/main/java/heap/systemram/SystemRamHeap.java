@@ -73,7 +73,7 @@ public class SystemRamHeap extends AbstractHeap {
         }
     }
 
-    /** A part of the cache padded on both sides (Padding.AFTER bytes here): parts share no cache line. */
+    /** A part of the cache padded on both sides (64 bytes here): parts share no cache line. */
     @SuppressWarnings("unused")
     private static final class PaddedZeroedCache extends ZeroedCache {
         private long q0, q1, q2, q3, q4, q5, q6, q7;
