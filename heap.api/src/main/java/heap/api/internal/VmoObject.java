@@ -145,11 +145,15 @@ public final class VmoObject {
     }
 
     public static Vmo root(long size, MemorySegment memory, OptionalLong physicalAddress, Runnable onRelease) {
-        VmoObject root = new VmoObject(null, null, size, memory, memory == null,
-                physicalAddress.isPresent() ? physicalAddress.getAsLong() : NO_ADDRESS,
-                Require.argument(onRelease, "onRelease"));
+        VmoObject root = newRoot(size, memory, physicalAddress, onRelease);
         root.handles = 1;
         return new VmoHandle(root, VmoHandle.ALL_RIGHTS);
+    }
+
+    private static VmoObject newRoot(long size, MemorySegment memory, OptionalLong physicalAddress, Runnable onRelease) {
+        return new VmoObject(null, null, size, memory, memory == null,
+                physicalAddress.isPresent() ? physicalAddress.getAsLong() : NO_ADDRESS,
+                Require.argument(onRelease, "onRelease"));
     }
 
     /**
@@ -157,10 +161,8 @@ public final class VmoObject {
      * and when the last of them goes the root is released and {@code onRelease} runs (a heap's whole layering).
      */
     public static Vmo childOfNewRoot(long size, MemorySegment memory, OptionalLong physicalAddress, Runnable onRelease) {
-        VmoObject root = new VmoObject(null, null, size, memory, memory == null,
-                physicalAddress.isPresent() ? physicalAddress.getAsLong() : NO_ADDRESS,
-                Require.argument(onRelease, "onRelease"));
-        return new VmoHandle(root.createChild(0, size), VmoHandle.ALL_RIGHTS);
+        return new VmoHandle(newRoot(size, memory, physicalAddress, onRelease).createChild(0, size),
+                VmoHandle.ALL_RIGHTS);
     }
 
     /**

@@ -26,24 +26,12 @@ public final class Vmos {
 
     /** A root over {@code memory} that reports {@code physicalAddress} as the address of its byte 0. */
     public static Vmo root(MemorySegment memory, OptionalLong physicalAddress, Runnable onRelease) {
-        Require.argument(memory, "memory");
-        Require.argument(physicalAddress, "physicalAddress");
-        Require.argument(onRelease, "onRelease");
-        if (memory.byteSize() == 0) {
-            throw new StatusException(Status.INVALID_ARGS, "a VMO needs at least one byte of memory");
-        }
-        return VmoObject.root(memory.byteSize(), memory, physicalAddress, onRelease);
+        return VmoObject.root(accessibleSize(memory, physicalAddress, onRelease), memory, physicalAddress, onRelease);
     }
 
     /** A root with an official size and no pages: every map, read and write fails with ACCESS_DENIED. */
     public static Vmo inaccessible(long size, OptionalLong physicalAddress, Runnable onRelease) {
-        Require.argument(physicalAddress, "physicalAddress");
-        Require.argument(onRelease, "onRelease");
-        if (size <= 0) {
-            throw new StatusException(Status.INVALID_ARGS, "an inaccessible VMO needs a positive size, not "
-                    + Long.toUnsignedString(size));
-        }
-        return VmoObject.root(size, null, physicalAddress, onRelease);
+        return VmoObject.root(inaccessibleSize(size, physicalAddress, onRelease), null, physicalAddress, onRelease);
     }
 
     /**
@@ -79,24 +67,36 @@ public final class Vmos {
      * @since 1.2
      */
     public static Vmo childOfNewRoot(MemorySegment memory, OptionalLong physicalAddress, Runnable onRelease) {
+        return VmoObject.childOfNewRoot(accessibleSize(memory, physicalAddress, onRelease), memory, physicalAddress,
+                onRelease);
+    }
+
+    /** As {@link #childOfNewRoot(MemorySegment, OptionalLong, Runnable)} for an inaccessible root. @since 1.2 */
+    public static Vmo inaccessibleChildOfNewRoot(long size, OptionalLong physicalAddress, Runnable onRelease) {
+        return VmoObject.childOfNewRoot(inaccessibleSize(size, physicalAddress, onRelease), null, physicalAddress,
+                onRelease);
+    }
+
+    /** The checks of a root over memory; its official size. */
+    private static long accessibleSize(MemorySegment memory, OptionalLong physicalAddress, Runnable onRelease) {
         Require.argument(memory, "memory");
         Require.argument(physicalAddress, "physicalAddress");
         Require.argument(onRelease, "onRelease");
         if (memory.byteSize() == 0) {
             throw new StatusException(Status.INVALID_ARGS, "a VMO needs at least one byte of memory");
         }
-        return VmoObject.childOfNewRoot(memory.byteSize(), memory, physicalAddress, onRelease);
+        return memory.byteSize();
     }
 
-    /** As {@link #childOfNewRoot(MemorySegment, OptionalLong, Runnable)} for an inaccessible root. @since 1.2 */
-    public static Vmo inaccessibleChildOfNewRoot(long size, OptionalLong physicalAddress, Runnable onRelease) {
+    /** The checks of an inaccessible root; its official size. */
+    private static long inaccessibleSize(long size, OptionalLong physicalAddress, Runnable onRelease) {
         Require.argument(physicalAddress, "physicalAddress");
         Require.argument(onRelease, "onRelease");
         if (size <= 0) {
             throw new StatusException(Status.INVALID_ARGS, "an inaccessible VMO needs a positive size, not "
                     + Long.toUnsignedString(size));
         }
-        return VmoObject.childOfNewRoot(size, null, physicalAddress, onRelease);
+        return size;
     }
 
     /** A new owner of handles (a bundle, for the registry): see {@link VmoOwner}. */

@@ -97,6 +97,25 @@ class VmoObjectModelTest {
     }
 
     @Test
+    void aChildOfANewRootIsAllThatKeepsTheRootAndItsReleaseRunsWithTheLastChild() {
+        Vmo child = Vmos.childOfNewRoot(Arena.ofAuto().allocate(8192), OptionalLong.of(0x1000), releases::incrementAndGet);
+        assertNotEquals(0, child.parentKoid(), "a child, as a heap returns");
+        assertEquals(8192, child.size());
+        assertEquals(OptionalLong.of(0x1000), child.physicalAddress());
+        assertEquals(EnumSet.allOf(VmoRight.class), child.rights());
+        Vmo grandchild = child.createSlice(4096, 4096);
+        child.close();
+        assertEquals(0, releases.get(), "the slice still reaches the root's memory");
+        grandchild.close();
+        assertEquals(1, releases.get());
+        Vmo inaccessible = Vmos.inaccessibleChildOfNewRoot(4096, OptionalLong.empty(), releases::incrementAndGet);
+        assertTrue(inaccessible.isInaccessible());
+        assertStatus(Status.ACCESS_DENIED, () -> inaccessible.map(0, 4096, false));
+        inaccessible.close();
+        assertEquals(2, releases.get());
+    }
+
+    @Test
     void duplicateSharesTheObjectAndKeepsItAlive() {
         Vmo vmo = root(4096);
         Vmo dup = vmo.duplicate();
