@@ -171,13 +171,7 @@ public abstract class AbstractHeap implements Heap, HeapMetrics {
     public final Vmo allocateVmo(long size, SingleBufferSettings settings, long bufferCollectionId, long bufferIndex) {
         try {
             checkAllocation(size, settings);
-            Reservation reservation = reserve(size, settings);
-            try {
-                return hand(reservation, bufferCollectionId, bufferIndex);
-            } catch (RuntimeException | Error e) {
-                reservation.free();
-                throw e;
-            }
+            return hand(reserve(size, settings), bufferCollectionId, bufferIndex);
         } catch (StatusException e) {
             allocationsFailed.increment();
             log.log(System.Logger.Level.WARNING, () -> "heap " + name + ": allocation of " + Long.toUnsignedString(size)
@@ -193,13 +187,24 @@ public abstract class AbstractHeap implements Heap, HeapMetrics {
                 : OptionalLong.of(reservation.physicalAddress);
         // No handle to the root is kept: the child keeps it alive, and its release (the ZERO_CHILDREN of a parent
         // nobody else holds) runs the buffer's callback, which frees the memory.
-        Vmo child = reservation.memory() == null
-                ? Vmos.inaccessibleChildOfNewRoot(reservation.size(), address, buffer)
-                : Vmos.childOfNewRoot(reservation.memory(), address, buffer);
-        Vmos.attach(child, this, buffer);
+        Vmo child;
+        try {
+            child = reservation.memory() == null
+                    ? Vmos.inaccessibleChildOfNewRoot(reservation.size(), address, buffer)
+                    : Vmos.childOfNewRoot(reservation.memory(), address, buffer);
+        } catch (RuntimeException | Error e) {
+            reservation.free(); // no VMO reaches it: give it back now
+            throw e;
+        }
         usedSize.add(reservation.size());
         allocations.increment();
-        reservation.handedOut(collectionId, index, child.koid());
+        try {
+            Vmos.attach(child, this, buffer);
+            reservation.handedOut(collectionId, index, child.koid());
+        } catch (RuntimeException | Error e) {
+            child.close(); // the root goes with its only child: the buffer's callback frees it, once
+            throw e;
+        }
         return child;
     }
 

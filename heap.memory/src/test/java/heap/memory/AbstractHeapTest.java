@@ -1,0 +1,63 @@
+package heap.memory;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import heap.api.BufferMemorySettings;
+import heap.api.CoherencyDomain;
+import heap.api.CoherencyDomainSupport;
+import heap.api.HeapId;
+import heap.api.HeapMetrics;
+import heap.api.HeapProperties;
+import heap.api.SingleBufferSettings;
+import heap.api.vmo.Vmo;
+import java.lang.foreign.Arena;
+import java.util.OptionalLong;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+class AbstractHeapTest {
+    private static final SingleBufferSettings SETTINGS = new SingleBufferSettings(new BufferMemorySettings(4096, false,
+            false, CoherencyDomain.CPU, HeapId.SYSTEM_RAM, 4096, 0));
+
+    /** A heap whose reservations count their frees, and whose first hand-out fails after the VMO exists. */
+    private static final class CountingHeap extends AbstractHeap {
+        final AtomicInteger frees = new AtomicInteger();
+        final AtomicInteger handOutFailures = new AtomicInteger(1);
+
+        CountingHeap() {
+            super("counting", new HeapProperties(CoherencyDomainSupport.ALL, false, false));
+        }
+
+        @Override
+        protected Reservation reserve(long size, SingleBufferSettings settings) {
+            return new Reservation(Arena.ofAuto().allocate(size), size, OptionalLong.empty()) {
+                @Override
+                protected void free() {
+                    frees.incrementAndGet();
+                }
+
+                @Override
+                protected void handedOut(long collectionId, long index, long koid) {
+                    if (handOutFailures.getAndDecrement() > 0) {
+                        throw new IllegalStateException("hand-out failed");
+                    }
+                }
+            };
+        }
+    }
+
+    @Test
+    void aHandOutThatFailsAfterTheVmoExistsFreesTheMemoryOnceAndCountsNothingLive() {
+        CountingHeap heap = new CountingHeap();
+        assertThrows(IllegalStateException.class, () -> heap.allocateVmo(4096, SETTINGS, 1, 0));
+        assertEquals(1, heap.frees.get(), "freed once, by the release of the VMO made for it");
+        assertEquals(0, heap.metrics().get(HeapMetrics.LIVE_BUFFERS));
+        assertEquals(0, heap.metrics().get(HeapMetrics.USED_SIZE));
+        Vmo vmo = heap.allocateVmo(4096, SETTINGS, 1, 1);
+        assertEquals(1, heap.metrics().get(HeapMetrics.LIVE_BUFFERS));
+        vmo.close();
+        assertEquals(2, heap.frees.get());
+        assertEquals(0, heap.metrics().get(HeapMetrics.LIVE_BUFFERS));
+    }
+}
