@@ -7,6 +7,7 @@ import heap.api.allocator.OwnerHeapUsage;
 import heap.api.allocator.OwnerStatus;
 import heap.api.spi.VmoOwner;
 import heap.api.spi.Vmos;
+import heap.memory.Padding;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
@@ -17,37 +18,58 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * One client bundle: the owner of its handles, what it holds on each heap, and whether it has stopped. The counts
- * are atomic fields, changed without a lock when no quota applies; a charge a quota applies to is checked and made
- * under this account's lock, so a quota check and the charge it allows are one step.
+ * are striped atomic cells, changed without a lock when no quota applies; a charge a quota applies to is checked
+ * and made under this account's lock, so a quota check and the charge it allows are one step.
  */
 final class Account {
-    /** One heap's share of the account; each buffer points at its usage, so freeing needs no look-up. */
+    /**
+     * One heap's share of the account; each buffer points at its usage, so freeing needs no look-up. The live counts
+     * are split into one cell per core (a thread adds to the cell its id picks; the totals are the sums), so two
+     * threads of one bundle write no common line per buffer. The peak is only ever raised to a sum of the cells:
+     * a charge sums them when its own cell and the others as last summed (every {@link #RESUM} charges of the cell)
+     * pass the peak, and every read sums them. Exact for one thread; while several threads charge at once it may
+     * miss a peak that lasted less than their next few charges, and it never reports more than was held.
+     */
     static final class Usage {
-        private static final VarHandle LIVE_BUFFERS;
-        private static final VarHandle BYTES;
+        private static final int RESUM = 64;
         private static final VarHandle PEAK_BYTES;
         private static final VarHandle FAILED;
         private static final VarHandle RECLAIMED_BUFFERS;
         private static final VarHandle RECLAIMED_BYTES;
+        private static final VarHandle CELL_BUFFERS;
+        private static final VarHandle CELL_BYTES;
 
         static {
             try {
                 MethodHandles.Lookup lookup = MethodHandles.lookup();
-                LIVE_BUFFERS = lookup.findVarHandle(Usage.class, "liveBuffers", long.class);
-                BYTES = lookup.findVarHandle(Usage.class, "bytes", long.class);
                 PEAK_BYTES = lookup.findVarHandle(Usage.class, "peakBytes", long.class);
                 FAILED = lookup.findVarHandle(Usage.class, "failed", long.class);
                 RECLAIMED_BUFFERS = lookup.findVarHandle(Usage.class, "reclaimedBuffers", long.class);
                 RECLAIMED_BYTES = lookup.findVarHandle(Usage.class, "reclaimedBytes", long.class);
+                CELL_BUFFERS = lookup.findVarHandle(CellFields.class, "buffers", long.class);
+                CELL_BYTES = lookup.findVarHandle(CellFields.class, "bytes", long.class);
             } catch (ReflectiveOperationException e) {
                 throw new ExceptionInInitializerError(e);
             }
         }
 
+        /** One cell's counts (atomic adds: threads whose ids pick the same cell share it). */
+        private static class CellFields extends Padding.Before {
+            volatile long buffers;
+            volatile long bytes;
+            long othersSeen; // the other cells' bytes as this cell's charges last summed them; racy, a hint
+            int charges; // racy, only paces the re-summing
+        }
+
+        /** A cell padded on both sides (64 bytes here): cells share no cache line. */
+        @SuppressWarnings("unused")
+        private static final class Cell extends CellFields {
+            private long q0, q1, q2, q3, q4, q5, q6, q7;
+        }
+
         final Account account;
         final HeapId heap;
-        volatile long liveBuffers;
-        volatile long bytes;
+        private final Cell[] cells = new Cell[CELLS];
         volatile long peakBytes;
         volatile long failed;
         volatile long reclaimedBuffers;
@@ -56,14 +78,53 @@ final class Account {
         Usage(Account account, HeapId heap) {
             this.account = account;
             this.heap = heap;
+            for (int i = 0; i < cells.length; i++) {
+                cells[i] = new Cell();
+            }
         }
 
         void add(long buffers, long byteCount) {
-            LIVE_BUFFERS.getAndAdd(this, buffers);
-            long now = (long) BYTES.getAndAdd(this, byteCount) + byteCount;
+            Cell cell = cells[(int) Thread.currentThread().threadId() & (CELLS - 1)];
+            CELL_BUFFERS.getAndAdd(cell, buffers);
+            long own = (long) CELL_BYTES.getAndAdd(cell, byteCount) + byteCount;
+            if (byteCount > 0) {
+                if (cell.charges++ % RESUM == 0) {
+                    cell.othersSeen = bytes() - own;
+                }
+                if (own + cell.othersSeen > peakBytes) { // a new peak, perhaps: the exact sum decides
+                    long now = bytes();
+                    cell.othersSeen = now - own;
+                    raisePeak(now);
+                }
+            }
+        }
+
+        long liveBuffers() {
+            long sum = 0;
+            for (Cell cell : cells) {
+                sum += cell.buffers;
+            }
+            return sum;
+        }
+
+        long bytes() {
+            long sum = 0;
+            for (Cell cell : cells) {
+                sum += cell.bytes;
+            }
+            return sum;
+        }
+
+        /** The peak, raised first to the bytes held now. */
+        long peakBytes() {
+            raisePeak(bytes());
+            return peakBytes;
+        }
+
+        private void raisePeak(long now) {
             for (long peak = peakBytes; now > peak; peak = peakBytes) {
                 if (PEAK_BYTES.compareAndSet(this, peak, now)) {
-                    break;
+                    return;
                 }
             }
         }
@@ -77,6 +138,8 @@ final class Account {
             RECLAIMED_BYTES.getAndAdd(this, byteCount);
         }
     }
+
+    private static final int CELLS = Integer.highestOneBit(Math.max(2, Runtime.getRuntime().availableProcessors()) * 2 - 1);
 
     final long bundleId;
     final String symbolicName;
@@ -160,8 +223,8 @@ final class Account {
                 long heldBuffers = 0;
                 for (Usage each : usage.values()) {
                     if (quota.heapType().isEmpty() || each.heap.heapType().equals(quota.heapType().get())) {
-                        heldBytes += each.bytes;
-                        heldBuffers += each.liveBuffers;
+                        heldBytes += each.bytes();
+                        heldBuffers += each.liveBuffers();
                     }
                 }
                 String refusal = quota.refusal(heldBytes, heldBuffers, bytes, buffers);
@@ -198,18 +261,18 @@ final class Account {
     }
 
     synchronized long liveBuffers() {
-        return usage.values().stream().mapToLong(each -> each.liveBuffers).sum();
+        return usage.values().stream().mapToLong(Usage::liveBuffers).sum();
     }
 
     synchronized long bytes() {
-        return usage.values().stream().mapToLong(each -> each.bytes).sum();
+        return usage.values().stream().mapToLong(Usage::bytes).sum();
     }
 
     /** After a stop, what is still live was not the owner's to close: memory held back by confined mappings. */
     synchronized OwnerStatus status() {
         List<OwnerHeapUsage> heaps = new ArrayList<>();
         for (Usage each : usage.values()) {
-            heaps.add(new OwnerHeapUsage(each.heap, each.liveBuffers, each.bytes, each.peakBytes, each.failed,
+            heaps.add(new OwnerHeapUsage(each.heap, each.liveBuffers(), each.bytes(), each.peakBytes(), each.failed,
                     each.reclaimedBuffers, each.reclaimedBytes));
         }
         heaps.sort(Comparator.comparing((OwnerHeapUsage each) -> each.heap().toString()));
