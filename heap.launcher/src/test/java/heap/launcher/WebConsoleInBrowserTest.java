@@ -32,6 +32,7 @@ class WebConsoleInBrowserTest {
     private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
     private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
     private static final Pattern PASSWORD = Pattern.compile("user admin, password (\\S+) at");
+    private static final Pattern JETTY_PORT = Pattern.compile("Started Jetty \\S+ at port\\(s\\) HTTP:(\\d+)");
     private static final HttpClient HTTP = HttpClient.newHttpClient();
 
     @TempDir
@@ -41,9 +42,9 @@ class WebConsoleInBrowserTest {
     void theHeapsPageListsTheHeapsAndDrawsEachBufferInItsOwnersColour() throws Exception {
         Assumptions.assumeTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
                 "no headless browser here (Debian's chromium and chromium-driver): the browser test is skipped");
-        int httpPort = freePort();
         Path deploy = Files.createDirectories(workDir.resolve("deploy"));
-        Files.writeString(deploy.resolve("org.apache.felix.http.cfg"), "org.osgi.service.http.port=" + httpPort + "\n");
+        // Port 0: Jetty takes a free port itself (a port probed free here could be taken before the platform binds it).
+        Files.writeString(deploy.resolve("org.apache.felix.http.cfg"), "org.osgi.service.http.port=0\n");
         Path err = workDir.resolve("err.txt");
         Process platform = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
@@ -58,6 +59,14 @@ class WebConsoleInBrowserTest {
                 Matcher matcher = PASSWORD.matcher(read(err));
                 return matcher.find() ? matcher.group(1) : null;
             });
+            int httpPort = Integer.parseInt(await("Jetty restarted on the port it took", () -> {
+                Matcher matcher = JETTY_PORT.matcher(read(err));
+                String port = null;
+                while (matcher.find()) {
+                    port = matcher.group(1); // the last start: the framework's default port comes first
+                }
+                return port == null || port.equals("8080") ? null : port;
+            }));
             String page = "http://127.0.0.1:" + httpPort + "/system/console/heaps";
             try {
                 await("the console on port " + httpPort, () -> status(page) == 401 ? "up" : null);
