@@ -19,8 +19,8 @@ import org.junit.jupiter.api.function.Executable;
 /** A bundle's handles die with it, as a process's do in Zircon; a confined mapping holds its memory back. */
 class OwnershipTest {
     private static final int SIZE = 8192;
-    private final AtomicInteger releases = new AtomicInteger();
-    private final Vmo root = Vmos.root(Arena.ofAuto().allocate(SIZE), releases::incrementAndGet);
+    final AtomicInteger releases = new AtomicInteger();
+    final Vmo root = Vmos.root(Arena.ofAuto().allocate(SIZE), releases::incrementAndGet);
 
     private static void assertStatus(Status expected, Executable executable) {
         StatusException e = assertThrows(StatusException.class, executable);
