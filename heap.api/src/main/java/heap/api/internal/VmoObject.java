@@ -110,7 +110,6 @@ public final class VmoObject {
     private final VmoObject parent;
     private final long size;
     private final MemorySegment memory;
-    private final boolean inaccessible;
     private final long physicalAddress; // NO_ADDRESS when none: a long, not an OptionalLong object per VMO
     private final Runnable onRelease;
 
@@ -125,21 +124,19 @@ public final class VmoObject {
     private int children;
     private boolean released;
     private Runnable zeroChildrenListener; // most objects get one listener at most: no list for it
-    private List<Runnable> moreZeroChildrenListeners;
-    private CompletableFuture<Void> zeroChildrenFuture;
+    private ZeroChildrenWaiters waiters; // made on need: more listeners than one, or a whenZeroChildren future
     // Set once, without a lock: the key by compare-and-set, then the value, so whoever reads a value sees its key.
     private volatile Object attachmentKey;
     private volatile Object attachment;
 
     private static final long NO_ADDRESS = Long.MIN_VALUE;
 
-    private VmoObject(Object treeLock, VmoObject parent, long size, MemorySegment memory, boolean inaccessible,
-            long physicalAddress, Runnable onRelease) {
+    private VmoObject(Object treeLock, VmoObject parent, long size, MemorySegment memory, long physicalAddress,
+            Runnable onRelease) {
         this.treeLock = treeLock == null ? this : treeLock; // a root is its tree's lock
         this.parent = parent;
         this.size = size;
         this.memory = memory;
-        this.inaccessible = inaccessible;
         this.physicalAddress = physicalAddress;
         this.onRelease = onRelease;
     }
@@ -151,7 +148,7 @@ public final class VmoObject {
     }
 
     private static VmoObject newRoot(long size, MemorySegment memory, OptionalLong physicalAddress, Runnable onRelease) {
-        return new VmoObject(null, null, size, memory, memory == null,
+        return new VmoObject(null, null, size, memory,
                 physicalAddress.isPresent() ? physicalAddress.getAsLong() : NO_ADDRESS,
                 Require.argument(onRelease, "onRelease"));
     }
@@ -227,7 +224,7 @@ public final class VmoObject {
     }
 
     boolean inaccessible() {
-        return inaccessible;
+        return memory == null; // an inaccessible root has no pages, and neither has any child of it
     }
 
     MemorySegment memory() {
@@ -243,7 +240,7 @@ public final class VmoObject {
         MemorySegment childMemory = memory == null ? null
                 : offset == 0 && childSize == memory.byteSize() ? memory : memory.asSlice(offset, childSize);
         VmoObject child = new VmoObject(treeLock, this, childSize, childMemory,
-                inaccessible, physicalAddress == NO_ADDRESS ? NO_ADDRESS : physicalAddress + offset, null);
+                physicalAddress == NO_ADDRESS ? NO_ADDRESS : physicalAddress + offset, null);
         synchronized (treeLock) {
             requireAlive();
             children++;
@@ -320,24 +317,34 @@ public final class VmoObject {
         runAll(callbacks);
     }
 
+    /** What few objects need, kept out of every object's fields: listeners after the first, and a future. */
+    private static final class ZeroChildrenWaiters {
+        final List<Runnable> moreListeners = new ArrayList<>(1);
+        CompletableFuture<Void> future;
+    }
+
+    private ZeroChildrenWaiters waiters() {
+        if (waiters == null) {
+            waiters = new ZeroChildrenWaiters();
+        }
+        return waiters;
+    }
+
     Registration onZeroChildren(Runnable listener) {
         synchronized (treeLock) {
             if (zeroChildrenListener == null) {
                 zeroChildrenListener = listener;
             } else {
-                if (moreZeroChildrenListeners == null) {
-                    moreZeroChildrenListeners = new ArrayList<>(1);
-                }
-                moreZeroChildrenListeners.add(listener);
+                waiters().moreListeners.add(listener);
             }
         }
         return () -> {
             synchronized (treeLock) {
+                boolean more = waiters != null && !waiters.moreListeners.isEmpty();
                 if (zeroChildrenListener == listener) {
-                    zeroChildrenListener = moreZeroChildrenListeners == null || moreZeroChildrenListeners.isEmpty()
-                            ? null : moreZeroChildrenListeners.removeFirst();
-                } else if (moreZeroChildrenListeners != null) {
-                    moreZeroChildrenListeners.remove(listener);
+                    zeroChildrenListener = more ? waiters.moreListeners.removeFirst() : null;
+                } else if (more) {
+                    waiters.moreListeners.remove(listener);
                 }
             }
         };
@@ -348,10 +355,11 @@ public final class VmoObject {
             if (children == 0) {
                 return CompletableFuture.completedStage(null);
             }
-            if (zeroChildrenFuture == null) {
-                zeroChildrenFuture = new CompletableFuture<>();
+            ZeroChildrenWaiters waiting = waiters();
+            if (waiting.future == null) {
+                waiting.future = new CompletableFuture<>();
             }
-            return zeroChildrenFuture.minimalCompletionStage();
+            return waiting.future.minimalCompletionStage();
         }
     }
 
@@ -378,15 +386,15 @@ public final class VmoObject {
             if (zeroChildrenListener != null) {
                 callbacks = add(callbacks, zeroChildrenListener);
             }
-            if (moreZeroChildrenListeners != null) {
-                for (Runnable listener : moreZeroChildrenListeners) {
+            if (waiters != null) {
+                for (Runnable listener : waiters.moreListeners) {
                     callbacks = add(callbacks, listener);
                 }
-            }
-            if (zeroChildrenFuture != null) {
-                CompletableFuture<Void> future = zeroChildrenFuture;
-                zeroChildrenFuture = null;
-                callbacks = add(callbacks, () -> future.complete(null));
+                if (waiters.future != null) {
+                    CompletableFuture<Void> future = waiters.future;
+                    waiters.future = null;
+                    callbacks = add(callbacks, () -> future.complete(null));
+                }
             }
         }
         return releaseIfUnused(callbacks);

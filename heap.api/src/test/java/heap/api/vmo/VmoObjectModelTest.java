@@ -259,6 +259,30 @@ class VmoObjectModelTest {
     }
 
     @Test
+    void severalListenersAndAFutureAllFireAndAnyListenerCanBeRemovedOnceOrTwice() throws Exception {
+        try (Vmo parent = root(4096)) {
+            java.util.List<String> fired = new java.util.concurrent.CopyOnWriteArrayList<>();
+            Registration first = parent.onZeroChildren(() -> fired.add("first"));
+            Registration second = parent.onZeroChildren(() -> fired.add("second"));
+            parent.onZeroChildren(() -> fired.add("third"));
+            Vmo child = parent.createReference();
+            CompletableFuture<Void> done = parent.whenZeroChildren().toCompletableFuture();
+            child.close();
+            done.get(1, TimeUnit.SECONDS);
+            assertEquals(java.util.List.of("first", "second", "third"), fired);
+            first.close();
+            first.close(); // twice: nothing more happens
+            fired.clear();
+            parent.createReference().close();
+            assertEquals(java.util.List.of("second", "third"), fired, "the next listener took the first one's place");
+            second.close();
+            fired.clear();
+            parent.createReference().close();
+            assertEquals(java.util.List.of("third"), fired);
+        }
+    }
+
+    @Test
     void whenZeroChildrenCompletesAtOnceWithoutChildrenAndOnTheTransitionOtherwise() throws Exception {
         try (Vmo parent = root(4096)) {
             assertTrue(parent.whenZeroChildren().toCompletableFuture().isDone());
