@@ -15,29 +15,31 @@ import java.util.concurrent.atomic.AtomicLong;
  * by atomic adds, so a stripe shared by two threads, or drained while a thread charges it, stays consistent).
  */
 public final class Budget {
-    private static final int STRIPES = Integer.highestOneBit(Math.max(2, Runtime.getRuntime().availableProcessors()) * 2 - 1);
     private static final VarHandle CREDIT;
 
     static {
         try {
-            CREDIT = MethodHandles.lookup().findVarHandle(Cell.class, "credit", long.class);
+            CREDIT = MethodHandles.lookup().findVarHandle(CellFields.class, "credit", long.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
     }
 
-    /** One stripe's credit, on a cache line of its own so stripes do not share one. */
-    @SuppressWarnings("unused") // the padding
-    private static final class Cell {
-        long p1, p2, p3, p4, p5, p6, p7;
+    /** One stripe's credit, after the padding that keeps it off its neighbour's cache line. */
+    private static class CellFields extends Padding.Before {
         volatile long credit;
-        long q1, q2, q3, q4, q5, q6, q7;
+    }
+
+    /** A cell padded on both sides (64 bytes here): the JVM lays a superclass's fields first, so the order holds. */
+    @SuppressWarnings("unused")
+    private static final class Cell extends CellFields {
+        private long q0, q1, q2, q3, q4, q5, q6, q7;
     }
 
     private final long limit;
     private final long chunk;
     private final AtomicLong granted = new AtomicLong();
-    private final Cell[] cells = new Cell[STRIPES];
+    private final Cell[] cells = new Cell[Stripes.COUNT];
 
     public Budget(long limit) {
         if (limit <= 0) {
@@ -45,7 +47,7 @@ public final class Budget {
         }
         this.limit = limit;
         // Small next to the limit, so the credit stripes hold never refuses what the limit allows for long.
-        this.chunk = Math.max(1, Math.min(1L << 20, limit / (8L * STRIPES)));
+        this.chunk = Math.max(1, Math.min(1L << 20, limit / (8L * Stripes.COUNT)));
         for (int i = 0; i < cells.length; i++) {
             cells[i] = new Cell();
         }
@@ -57,7 +59,7 @@ public final class Budget {
 
     /** Charges {@code bytes} (positive); false, and nothing charged, when that would pass the limit. */
     public boolean charge(long bytes) {
-        Cell cell = cells[(int) Thread.currentThread().threadId() & (STRIPES - 1)];
+        Cell cell = cells[Stripes.ofThisThread()];
         if ((long) CREDIT.getAndAdd(cell, -bytes) >= bytes) {
             return true; // paid from this stripe's credit
         }
@@ -75,7 +77,7 @@ public final class Budget {
 
     /** Gives back {@code bytes} charged before; a stripe holding much credit returns some to the pool. */
     public void refund(long bytes) {
-        Cell cell = cells[(int) Thread.currentThread().threadId() & (STRIPES - 1)];
+        Cell cell = cells[Stripes.ofThisThread()];
         long credit = (long) CREDIT.getAndAdd(cell, bytes) + bytes;
         if (credit > 2 * chunk && CREDIT.compareAndSet(cell, credit, chunk)) {
             granted.addAndGet(-(credit - chunk));

@@ -14,7 +14,6 @@ import java.util.function.Consumer;
  * {@code stripe} without the lock as a hint only, so neither adding nor removing pays for a volatile field.
  */
 public final class LiveSet<T extends LiveSet.Member> {
-    private static final int STRIPES = Integer.highestOneBit(Math.max(2, Runtime.getRuntime().availableProcessors()) * 2 - 1);
 
     /** What a record extends to be kept in a set. */
     public abstract static class Member {
@@ -44,7 +43,7 @@ public final class LiveSet<T extends LiveSet.Member> {
         }
     }
 
-    private final Stripe[] stripes = new Stripe[STRIPES];
+    private final Stripe[] stripes = new Stripe[Stripes.COUNT];
 
     public LiveSet() {
         for (int i = 0; i < stripes.length; i++) {
@@ -55,7 +54,7 @@ public final class LiveSet<T extends LiveSet.Member> {
     /** Adds a member that is in no set. */
     public void add(T added) {
         Member member = added; // a T's private fields are reached through its Member type
-        Stripe stripe = stripes[(int) Thread.currentThread().threadId() & (STRIPES - 1)];
+        Stripe stripe = stripes[Stripes.ofThisThread()];
         synchronized (stripe) {
             if (member.stripe != null) {
                 throw new IllegalStateException(member + " is already in a set");

@@ -8,6 +8,7 @@ import heap.api.allocator.OwnerStatus;
 import heap.api.spi.VmoOwner;
 import heap.api.spi.Vmos;
 import heap.memory.Padding;
+import heap.memory.Stripes;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
@@ -69,7 +70,7 @@ final class Account {
 
         final Account account;
         final HeapId heap;
-        private final Cell[] cells = new Cell[CELLS];
+        private final Cell[] cells = new Cell[Stripes.COUNT];
         volatile long peakBytes;
         volatile long failed;
         volatile long reclaimedBuffers;
@@ -84,7 +85,7 @@ final class Account {
         }
 
         void add(long buffers, long byteCount) {
-            Cell cell = cells[(int) Thread.currentThread().threadId() & (CELLS - 1)];
+            Cell cell = cells[Stripes.ofThisThread()];
             CELL_BUFFERS.getAndAdd(cell, buffers);
             long own = (long) CELL_BYTES.getAndAdd(cell, byteCount) + byteCount;
             if (byteCount > 0) {
@@ -138,8 +139,6 @@ final class Account {
             RECLAIMED_BYTES.getAndAdd(this, byteCount);
         }
     }
-
-    private static final int CELLS = Integer.highestOneBit(Math.max(2, Runtime.getRuntime().availableProcessors()) * 2 - 1);
 
     final long bundleId;
     final String symbolicName;

@@ -11,6 +11,7 @@ import heap.memory.Budget;
 import heap.memory.LiveSet;
 import heap.memory.NativeMemory;
 import heap.memory.Padding;
+import heap.memory.Stripes;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayDeque;
 import java.util.Map;
@@ -97,15 +98,10 @@ public class SystemRamHeap extends AbstractHeap {
         this.committed = new Budget(maxTotalBytes);
         this.maxBufferBytes = maxBufferBytes;
         this.smallCacheBytes = Math.max(0, smallCacheBytes);
-        // A power of two at least the core count: a thread picks its part with a mask.
-        this.caches = new ZeroedCache[Integer.highestOneBit(Math.max(2, Runtime.getRuntime().availableProcessors()) * 2 - 1)];
+        this.caches = new ZeroedCache[Stripes.COUNT];
         for (int i = 0; i < caches.length; i++) {
             caches[i] = new PaddedZeroedCache();
         }
-    }
-
-    private int myCache() {
-        return (int) Thread.currentThread().threadId() & (caches.length - 1);
     }
 
     @Override
@@ -145,7 +141,7 @@ public class SystemRamHeap extends AbstractHeap {
         if (size > SMALL_BUFFER_MAX) {
             return null;
         }
-        int mine = myCache();
+        int mine = Stripes.ofThisThread();
         for (int i = 0; i < caches.length; i++) {
             MemorySegment memory = caches[(mine + i) % caches.length].take(size);
             if (memory != null) {
@@ -160,7 +156,7 @@ public class SystemRamHeap extends AbstractHeap {
     private void keepOrUnmap(MemorySegment memory) {
         long size = memory.byteSize();
         if (size <= SMALL_BUFFER_MAX) {
-            int mine = myCache();
+            int mine = Stripes.ofThisThread();
             for (int i = 0; i < caches.length; i++) { // this thread's part first; a full part leaves room in others
                 if (caches[(mine + i) % caches.length].keepCleared(memory, smallCacheBytes / caches.length)) {
                     return;

@@ -29,12 +29,12 @@ final class VmoHandle extends VmoObject.Lease implements Vmo {
 
     /** The 16 possible rights sets, shared by every handle instead of copied into each. */
     private static final List<Set<VmoRight>> RIGHTS_SETS = rightsSets();
-    private static final java.util.Map<Set<VmoRight>, Boolean> CANONICAL = canonicalSets();
+    private static final Set<Set<VmoRight>> CANONICAL = canonicalSets(); // by identity
     static final Set<VmoRight> ALL_RIGHTS = canonical(EnumSet.allOf(VmoRight.class));
 
-    private static java.util.Map<Set<VmoRight>, Boolean> canonicalSets() {
-        java.util.Map<Set<VmoRight>, Boolean> sets = new java.util.IdentityHashMap<>();
-        RIGHTS_SETS.forEach(set -> sets.put(set, Boolean.TRUE));
+    private static Set<Set<VmoRight>> canonicalSets() {
+        Set<Set<VmoRight>> sets = Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        sets.addAll(RIGHTS_SETS);
         return sets;
     }
 
@@ -44,7 +44,7 @@ final class VmoHandle extends VmoObject.Lease implements Vmo {
         if (VmoObject.watchForLeak()) {
             VmoObject.DetachedLease watched = new VmoObject.DetachedLease(object, Kind.HANDLE, null);
             this.lease = watched;
-            this.cleanable = VmoObject.cleaner().register(this, watched);
+            this.cleanable = VmoObject.watch(this, watched);
         } else {
             this.lease = this;
             this.cleanable = null;
@@ -298,7 +298,7 @@ final class VmoHandle extends VmoObject.Lease implements Vmo {
     }
 
     private static Set<VmoRight> canonical(Set<VmoRight> rights) {
-        if (CANONICAL.containsKey(rights)) {
+        if (CANONICAL.contains(rights)) {
             return rights; // a handle's own rights passed on: nothing to iterate
         }
         int mask = 0;
@@ -390,11 +390,11 @@ final class VmoHandle extends VmoObject.Lease implements Vmo {
             this.owner = shared ? null : Thread.currentThread();
             if (shared) {
                 this.lease = new VmoObject.DetachedLease(object, Kind.SHARED_MAPPING, arena);
-                this.cleanable = VmoObject.watchForLeak() ? VmoObject.cleaner().register(this, lease) : null;
+                this.cleanable = VmoObject.watchForLeak() ? VmoObject.watch(this, lease) : null;
             } else {
                 // Watching the scope, not this object: a segment kept after the mapping is dropped keeps the memory.
                 this.lease = new VmoObject.DetachedLease(object, Kind.CONFINED_MAPPING, null);
-                this.cleanable = VmoObject.watchConfinedMapping() ? VmoObject.cleaner().register(arena.scope(), lease)
+                this.cleanable = VmoObject.watchConfinedMapping() ? VmoObject.watch(arena.scope(), lease)
                         : null;
             }
         }

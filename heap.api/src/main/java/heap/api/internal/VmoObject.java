@@ -42,13 +42,9 @@ public final class VmoObject {
 
     /** Registers {@code action} for when {@code watched} is unreachable, on the calling thread's leak detector. */
     public static Cleaner.Cleanable watch(Object watched, Runnable action) {
-        return cleaner().register(watched, action);
+        return CLEANERS[(int) (Thread.currentThread().threadId() % CLEANERS.length)].register(watched, action);
     }
 
-    /** The calling thread's leak detector. */
-    static Cleaner cleaner() {
-        return CLEANERS[(int) (Thread.currentThread().threadId() % CLEANERS.length)];
-    }
     private static volatile LeakDetection leakDetection = LeakDetection.fromSystemProperty();
 
     public static void setLeakDetection(LeakDetection level) {
