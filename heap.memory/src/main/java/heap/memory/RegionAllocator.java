@@ -60,7 +60,6 @@ public final class RegionAllocator {
     private int freeBlocks;
     private int allocatedBlocks;
     private long used;
-    private long allocations;
     private long highWaterMark;
     private long freeAtHighWaterMark;
     private long maxFreeAtHighWater;
@@ -150,7 +149,6 @@ public final class RegionAllocator {
         blockUnits[first] = -(end - first);
         allocatedBlocks++;
         used += size;
-        allocations++;
         if (used > highWaterMark) {
             highWaterMark = used;
             freeAtHighWaterMark = capacity - used;
