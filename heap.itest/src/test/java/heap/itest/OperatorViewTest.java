@@ -77,6 +77,18 @@ class OperatorViewTest extends FrameworkTestSupport {
     }
 
     @Test
+    void theGeneratedPasswordIsLoggedWithTheAddressJettyListensOnEvenOnAnyFreePort() throws Exception {
+        String endpoint = awaitValue("the HTTP endpoint", this::endpoint);
+        try (ConsoleLog log = new ConsoleLog()) {
+            configurationAdmin().getConfiguration(CONSOLE_PID, "?").delete(); // a new password, logged again
+            awaitTrue("a new password logged", () -> !log.containing("generated one for this start").isEmpty());
+            String line = log.containing("generated one for this start").get(0).getMessage();
+            assertTrue(line.contains(" at " + endpoint + "system/console/heaps "), "the itest runs on port 0, the line "
+                    + "names the port Jetty took (" + endpoint + "): " + line);
+        }
+    }
+
+    @Test
     void theHeapsPageDrawsEachBufferOfThePoolInItsOwnersColourAndMetricsCountThem() throws Exception {
         configurePassword();
         BufferCollection collection = allocator().allocate(request(3, size(64 * 1024).physicallyContiguousRequired(true)
@@ -111,40 +123,14 @@ class OperatorViewTest extends FrameworkTestSupport {
     @Test
     void aWrongPasswordIsRefusedAndLoggedOnceAndAnUnknownHeapIsNotFound() throws Exception {
         configurePassword();
-        Logger log = Logger.getLogger("heap.webconsole");
-        List<LogRecord> records = new ArrayList<>();
-        Handler handler = new Handler() {
-            @Override
-            public synchronized void publish(LogRecord record) {
-                records.add(record);
-            }
-
-            @Override
-            public void flush() {
-            }
-
-            @Override
-            public void close() {
-            }
-        };
-        Level level = log.getLevel();
-        log.setLevel(Level.ALL);
-        log.addHandler(handler);
-        try {
+        try (ConsoleLog log = new ConsoleLog()) {
             assertEquals(401, get("/system/console/heaps", "admin", "wrong").statusCode());
             // Logged on Jetty's thread once the answer is on its way: wait for it, then check it stays one line.
-            java.util.function.Supplier<List<LogRecord>> refused = () -> {
-                synchronized (handler) {
-                    return records.stream().filter(r -> r.getMessage().contains("login refused")).toList();
-                }
-            };
-            awaitTrue("the refused login logged", () -> !refused.get().isEmpty());
+            awaitTrue("the refused login logged", () -> !log.containing("login refused").isEmpty());
             sleep(200);
-            assertEquals(1, refused.get().size(), "one line per refused login: " + refused.get());
-            assertEquals(null, refused.get().get(0).getThrown(), "no stack trace");
-        } finally {
-            log.removeHandler(handler);
-            log.setLevel(level);
+            List<LogRecord> refused = log.containing("login refused");
+            assertEquals(1, refused.size(), "one line per refused login: " + refused);
+            assertEquals(null, refused.get(0).getThrown(), "no stack trace");
         }
         HttpResponse<String> unknown = get("/system/console/heaps/heap/no.such.HEAP/7.json", "admin", PASSWORD);
         assertEquals(404, unknown.statusCode());
@@ -253,6 +239,37 @@ class OperatorViewTest extends FrameworkTestSupport {
                 () -> status("/system/console/heaps", "admin", PASSWORD) == 200);
         assertEquals(null, configurationAdmin().getConfiguration(CONSOLE_PID, "?").getProperties()
                 .get("heap.password.generated"), "the operator's password is not replaced by a generated one");
+    }
+
+    /** The web console bundle's log lines while it is open. */
+    private static final class ConsoleLog extends Handler implements AutoCloseable {
+        private final Logger logger = Logger.getLogger("heap.webconsole");
+        private final Level level = logger.getLevel();
+        private final List<LogRecord> records = new ArrayList<>();
+
+        ConsoleLog() {
+            logger.setLevel(Level.ALL);
+            logger.addHandler(this);
+        }
+
+        @Override
+        public synchronized void publish(LogRecord record) {
+            records.add(record);
+        }
+
+        synchronized List<LogRecord> containing(String text) {
+            return records.stream().filter(record -> record.getMessage().contains(text)).toList();
+        }
+
+        @Override
+        public void flush() {
+        }
+
+        @Override
+        public void close() {
+            logger.removeHandler(this);
+            logger.setLevel(level);
+        }
     }
 
     /** Where Jetty listens now, from the HTTP runtime's service (it moves when its configuration changes). */

@@ -42,13 +42,13 @@ class WebConsoleInBrowserTest {
     void theHeapsPageListsTheHeapsAndDrawsEachBufferInItsOwnersColour() throws Exception {
         Assumptions.assumeTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
                 "no headless browser here (Debian's chromium and chromium-driver): the browser test is skipped");
-        Path deploy = Files.createDirectories(workDir.resolve("deploy"));
-        // Port 0: Jetty takes a free port itself (a port probed free here could be taken before the platform binds it).
-        Files.writeString(deploy.resolve("org.apache.felix.http.cfg"), "org.osgi.service.http.port=0\n");
+        Files.createDirectories(workDir.resolve("deploy"));
         Path err = workDir.resolve("err.txt");
         Process platform = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
-                "-Dfelix.fileinstall.dir=deploy", "-jar", JAR.toAbsolutePath().toString())
+                // Port 0 from the start: Jetty takes a free port itself, once. A port probed free here could be taken
+                // before the platform binds it, and a configuration file restarting Jetty races its first start.
+                "-Dorg.osgi.service.http.port=0", "-Dfelix.fileinstall.dir=deploy", "-jar", JAR.toAbsolutePath().toString())
                 .directory(workDir.toFile()).redirectOutput(workDir.resolve("out.txt").toFile()).redirectError(err.toFile())
                 .start();
         Process driver = null;
@@ -58,29 +58,20 @@ class WebConsoleInBrowserTest {
             String password = await("the generated password in the log", () -> {
                 Matcher matcher = PASSWORD.matcher(read(err));
                 return matcher.find() ? matcher.group(1) : null;
-            });
-            int httpPort = Integer.parseInt(await("Jetty restarted on the port it took", () -> {
+            }, err);
+            int httpPort = Integer.parseInt(await("Jetty started on the port it took", () -> {
                 Matcher matcher = JETTY_PORT.matcher(read(err));
-                String port = null;
-                while (matcher.find()) {
-                    port = matcher.group(1); // the last start: the framework's default port comes first
-                }
-                return port == null || port.equals("8080") ? null : port;
-            }));
+                return matcher.find() ? matcher.group(1) : null;
+            }, err));
             String page = "http://127.0.0.1:" + httpPort + "/system/console/heaps";
-            try {
-                await("the console on port " + httpPort, () -> status(page) == 401 ? "up" : null);
-            } catch (AssertionError e) {
-                String log = read(err);
-                throw new AssertionError(e.getMessage() + "; the platform's log ends:\n"
-                        + log.substring(Math.max(0, log.length() - 4000)), e);
-            }
+            await("the console on port " + httpPort, () -> status(page) == 401 ? "up" : null, err);
 
             int driverPort = freePort();
             driver = new ProcessBuilder(CHROMEDRIVER.toString(), "--port=" + driverPort)
                     .redirectOutput(workDir.resolve("chromedriver.txt").toFile()).redirectErrorStream(true).start();
             String webDriver = "http://127.0.0.1:" + driverPort;
-            await("chromedriver", () -> status(webDriver + "/status") == 200 ? "ready" : null);
+            await("chromedriver", () -> status(webDriver + "/status") == 200 ? "ready" : null,
+                    workDir.resolve("chromedriver.txt"));
             String session = field(post(webDriver + "/session", "{\"capabilities\":{\"alwaysMatch\":{\"browserName\":"
                     + "\"chrome\",\"goog:chromeOptions\":{\"binary\":\"" + CHROMIUM + "\",\"args\":[\"--headless=new\","
                     + "\"--no-sandbox\",\"--disable-gpu\",\"--disable-dev-shm-usage\",\"--window-size=1400,1100\"]}}}}"),
@@ -92,7 +83,7 @@ class WebConsoleInBrowserTest {
                     + "{\"Authorization\":\"Basic " + basic + "\"}}}");
             post(at + "/url", "{\"url\":\"" + page + "\"}");
             await("three buffers drawn", () -> script(at, "return document.querySelectorAll('svg.pool-map rect.buffer')"
-                    + ".length").equals("3") ? "drawn" : null);
+                    + ".length").equals("3") ? "drawn" : null, err);
 
             assertEquals("3", script(at, "return document.querySelectorAll('#heaps tbody tr').length"), "three heaps listed");
             String owners = script(at, "return Array.from(document.querySelectorAll('svg.pool-map rect.buffer'))"
@@ -174,7 +165,8 @@ class WebConsoleInBrowserTest {
         }
     }
 
-    private static <T> T await(String what, Supplier<T> value) throws InterruptedException {
+    /** Polls {@code value} for 60 s; a timeout names what was awaited and shows the end of {@code log}. */
+    private static <T> T await(String what, Supplier<T> value, Path log) throws InterruptedException {
         long deadline = System.nanoTime() + 60_000_000_000L;
         while (System.nanoTime() < deadline) {
             T found = value.get();
@@ -183,7 +175,9 @@ class WebConsoleInBrowserTest {
             }
             Thread.sleep(100);
         }
-        throw new AssertionError("no " + what + " within 60 s");
+        String text = read(log);
+        throw new AssertionError("no " + what + " within 60 s; " + log.getFileName() + " ends:\n"
+                + text.substring(Math.max(0, text.length() - 4000)));
     }
 
     private static String read(Path file) {

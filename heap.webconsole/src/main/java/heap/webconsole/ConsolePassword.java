@@ -6,9 +6,12 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.util.Base64;
+import java.util.Collection;
 import java.util.Dictionary;
 import java.util.Hashtable;
 import org.osgi.framework.BundleContext;
+import org.osgi.framework.InvalidSyntaxException;
+import org.osgi.framework.ServiceReference;
 import org.osgi.service.cm.Configuration;
 import org.osgi.service.cm.ConfigurationAdmin;
 import org.osgi.service.cm.ConfigurationEvent;
@@ -28,6 +31,7 @@ public class ConsolePassword implements ConfigurationListener {
     static final String PID = "org.apache.felix.webconsole.internal.servlet.OsgiManager";
     /** Marks a password this component generated: the next start replaces it; an operator's is kept. */
     static final String GENERATED = "heap.password.generated";
+    private static final String HTTP_RUNTIME = "org.osgi.service.servlet.runtime.HttpServiceRuntime";
     private static final System.Logger LOG = System.getLogger("heap.webconsole");
 
     private final ConfigurationAdmin configurationAdmin;
@@ -69,8 +73,7 @@ public class ConsolePassword implements ConfigurationListener {
         }
         configuration.update(updated);
         LOG.log(System.Logger.Level.WARNING, "web console: no password configured, generated one for this start: "
-                + "user " + user + ", password " + password + " at http://" + http("org.apache.felix.http.host", "0.0.0.0")
-                + ":" + http("org.osgi.service.http.port", "8080") + "/system/console/heaps (set password in " + PID
+                + "user " + user + ", password " + password + " at " + consoleAddress() + " (set password in " + PID
                 + ".cfg to choose one)");
     }
 
@@ -90,12 +93,36 @@ public class ConsolePassword implements ConfigurationListener {
         return Base64.getUrlEncoder().withoutPadding().encodeToString(random);
     }
 
+    /**
+     * Where the Heaps page answers: the HTTP runtime's endpoint once Jetty listens (the real port when the setting is
+     * 0), else the configured host and port.
+     */
+    private String consoleAddress() throws IOException {
+        String endpoint = null;
+        try {
+            ServiceReference<?>[] runtimes = context.getServiceReferences(HTTP_RUNTIME, null);
+            if (runtimes != null) {
+                Object value = runtimes[0].getProperty("osgi.http.endpoint");
+                endpoint = value instanceof String[] all && all.length > 0 ? all[0]
+                        : value instanceof Collection<?> all && !all.isEmpty() ? all.iterator().next().toString()
+                        : value instanceof String one ? one : null;
+            }
+        } catch (InvalidSyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+        if (endpoint == null) {
+            endpoint = "http://" + http("org.apache.felix.http.host", "0.0.0.0") + ":"
+                    + http("org.osgi.service.http.port", "8080") + "/";
+        }
+        return (endpoint.endsWith("/") ? endpoint : endpoint + "/") + "system/console/heaps";
+    }
+
     /** An HTTP setting as Jetty has it: its configuration's value, else the framework's. */
     private String http(String key, String otherwise) throws IOException {
         Configuration[] configured;
         try {
             configured = configurationAdmin.listConfigurations("(service.pid=" + HttpSettingsGuard.PID + ")");
-        } catch (org.osgi.framework.InvalidSyntaxException e) {
+        } catch (InvalidSyntaxException e) {
             throw new IllegalStateException(e);
         }
         Object value = configured == null || configured[0].getProperties() == null ? null
