@@ -30,10 +30,10 @@ public final class Budget {
         volatile long credit;
     }
 
-    /** A cell padded on both sides (64 bytes here): the JVM lays a superclass's fields first, so the order holds. */
+    /** A cell padded on both sides (128 bytes here): the JVM lays a superclass's fields first, so the order holds. */
     @SuppressWarnings("unused")
     private static final class Cell extends CellFields {
-        private long q0, q1, q2, q3, q4, q5, q6, q7;
+        private long q0, q1, q2, q3, q4, q5, q6, q7, q8, q9, q10, q11, q12, q13, q14, q15;
     }
 
     private final long limit;

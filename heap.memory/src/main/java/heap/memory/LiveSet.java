@@ -7,7 +7,8 @@ import java.util.function.Consumer;
 /**
  * The live records of a heap or of the registry, kept for reports and metrics: an intrusive doubly linked list
  * split into one stripe per core, a thread adding to the stripe its id picks. Adding and removing cost a few field
- * writes under an uncontended lock: no hash, no boxed key, no node object.
+ * writes under an uncontended lock (a field of the padded stripe, not its header): no hash, no boxed key, no node
+ * object.
  *
  * <p>A member is in at most one stripe of one set; its {@code stripe}, {@code previous} and {@code next} fields are
  * guarded by the lock of the stripe it is in, and {@code stripe} is null while it is in none. Removing reads
@@ -22,8 +23,8 @@ public final class LiveSet<T extends LiveSet.Member> {
         private Member next;
     }
 
-    /** One stripe's fields, guarded by the stripe. */
-    private static class StripeFields extends Padding.Before {
+    /** One stripe's fields, guarded by the stripe's lock. */
+    private static class StripeFields extends Padding.Locked {
         final LiveSet<?> set;
         Member head;
         int size;
@@ -33,10 +34,10 @@ public final class LiveSet<T extends LiveSet.Member> {
         }
     }
 
-    /** One stripe, padded on both sides (64 bytes here) so neighbouring stripes share no cache line. */
+    /** One stripe, padded on both sides (128 bytes here) so it shares no cache line with its neighbours. */
     @SuppressWarnings("unused")
     private static final class Stripe extends StripeFields {
-        private long q0, q1, q2, q3, q4, q5, q6, q7;
+        private long q0, q1, q2, q3, q4, q5, q6, q7, q8, q9, q10, q11, q12, q13, q14, q15;
 
         Stripe(LiveSet<?> set) {
             super(set);
@@ -55,7 +56,8 @@ public final class LiveSet<T extends LiveSet.Member> {
     public void add(T added) {
         Member member = added; // a T's private fields are reached through its Member type
         Stripe stripe = stripes[Stripes.ofThisThread()];
-        synchronized (stripe) {
+        stripe.lock();
+        try {
             if (member.stripe != null) {
                 throw new IllegalStateException(member + " is already in a set");
             }
@@ -66,6 +68,8 @@ public final class LiveSet<T extends LiveSet.Member> {
             stripe.head = member;
             stripe.size++;
             member.stripe = stripe;
+        } finally {
+            stripe.unlock();
         }
     }
 
@@ -86,7 +90,8 @@ public final class LiveSet<T extends LiveSet.Member> {
     }
 
     private static boolean unlink(Member member, Stripe stripe) {
-        synchronized (stripe) {
+        stripe.lock();
+        try {
             if (member.stripe != stripe) {
                 return false;
             }
@@ -103,14 +108,19 @@ public final class LiveSet<T extends LiveSet.Member> {
             member.stripe = null;
             stripe.size--;
             return true;
+        } finally {
+            stripe.unlock();
         }
     }
 
     public int size() {
         int size = 0;
         for (Stripe stripe : stripes) {
-            synchronized (stripe) {
+            stripe.lock();
+            try {
                 size += stripe.size;
+            } finally {
+                stripe.unlock();
             }
         }
         return size;
@@ -121,10 +131,13 @@ public final class LiveSet<T extends LiveSet.Member> {
     public List<T> snapshot() {
         List<T> members = new ArrayList<>();
         for (Stripe stripe : stripes) {
-            synchronized (stripe) {
+            stripe.lock();
+            try {
                 for (Member member = stripe.head; member != null; member = member.next) {
                     members.add((T) member);
                 }
+            } finally {
+                stripe.unlock();
             }
         }
         return members;

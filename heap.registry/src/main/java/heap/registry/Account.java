@@ -62,10 +62,10 @@ final class Account {
             int charges; // racy, only paces the re-summing
         }
 
-        /** A cell padded on both sides (64 bytes here): cells share no cache line. */
+        /** A cell padded on both sides (128 bytes here): cells share no cache line. */
         @SuppressWarnings("unused")
         private static final class Cell extends CellFields {
-            private long q0, q1, q2, q3, q4, q5, q6, q7;
+            private long q0, q1, q2, q3, q4, q5, q6, q7, q8, q9, q10, q11, q12, q13, q14, q15;
         }
 
         final Account account;

@@ -38,46 +38,61 @@ public class SystemRamHeap extends AbstractHeap {
     private final ZeroedCache[] caches;
     private final LiveSet<Reservation> live = new LiveSet<>(); // for resident_bytes
 
-    /** One part of the small-buffer cache: zeroed segments by size in pages (no boxed keys), guarded by itself. */
-    private static class ZeroedCache extends Padding.Before {
+    /** One part of the small-buffer cache: zeroed segments by size in pages (no boxed keys), guarded by its lock. */
+    private static class ZeroedCache extends Padding.Locked {
         @SuppressWarnings("unchecked")
         final ArrayDeque<MemorySegment>[] byPages = new ArrayDeque[(int) (SMALL_BUFFER_MAX / PAGE) + 1];
         long bytes;
 
-        synchronized MemorySegment take(long size) {
-            ArrayDeque<MemorySegment> zeroed = byPages[(int) (size / PAGE)];
-            MemorySegment memory = zeroed == null ? null : zeroed.pollFirst();
-            if (memory != null) {
-                bytes -= size;
+        MemorySegment take(long size) {
+            lock();
+            try {
+                ArrayDeque<MemorySegment> zeroed = byPages[(int) (size / PAGE)];
+                MemorySegment memory = zeroed == null ? null : zeroed.pollFirst();
+                if (memory != null) {
+                    bytes -= size;
+                }
+                return memory;
+            } finally {
+                unlock();
             }
-            return memory;
         }
 
         /** Clears and keeps {@code memory} if this part has room for it under {@code limit}; one lock for both. */
-        synchronized boolean keepCleared(MemorySegment memory, long limit) {
+        boolean keepCleared(MemorySegment memory, long limit) {
             long size = memory.byteSize();
-            if (bytes + size > limit) {
-                return false;
+            lock();
+            try {
+                if (bytes + size > limit) {
+                    return false;
+                }
+                memory.fill((byte) 0); // under this part's lock: only a thread stealing from it ever waits for it
+                int pages = (int) (size / PAGE);
+                if (byPages[pages] == null) {
+                    byPages[pages] = new ArrayDeque<>();
+                }
+                byPages[pages].addFirst(memory);
+                bytes += size;
+                return true;
+            } finally {
+                unlock();
             }
-            memory.fill((byte) 0); // under this part's lock: only a thread stealing from it ever waits for it
-            int pages = (int) (size / PAGE);
-            if (byPages[pages] == null) {
-                byPages[pages] = new ArrayDeque<>();
-            }
-            byPages[pages].addFirst(memory);
-            bytes += size;
-            return true;
         }
 
-        synchronized long bytes() {
-            return bytes;
+        long bytes() {
+            lock();
+            try {
+                return bytes;
+            } finally {
+                unlock();
+            }
         }
     }
 
-    /** A part of the cache padded on both sides (64 bytes here): parts share no cache line. */
+    /** A part of the cache padded on both sides (128 bytes here): parts share no cache line. */
     @SuppressWarnings("unused")
     private static final class PaddedZeroedCache extends ZeroedCache {
-        private long q0, q1, q2, q3, q4, q5, q6, q7;
+        private long q0, q1, q2, q3, q4, q5, q6, q7, q8, q9, q10, q11, q12, q13, q14, q15;
     }
 
     public SystemRamHeap(long maxTotalBytes, long maxBufferBytes) {
