@@ -29,11 +29,12 @@ public abstract class AbstractHeap implements Heap, HeapMetrics {
     private final String name;
     private final HeapProperties properties;
     private final System.Logger log;
-    // Counted per thread and summed when read: every allocation and free touches them.
-    private final LongAdder usedSize = new LongAdder();
-    private final LongAdder allocations = new LongAdder();
+    // Counted per stripe and summed when read: every allocation and free moves them.
+    private static final int COUNT_USED_BYTES = 0;
+    private static final int COUNT_ALLOCATED = 1;
+    private static final int COUNT_RECLAIMED = 2;
+    private final Counters counters = new Counters(3);
     private final LongAdder allocationsFailed = new LongAdder();
-    private final LongAdder reclaimed = new LongAdder();
 
     /**
      * Memory a subclass reserved for one buffer: {@code memory} is null for a CPU-inaccessible buffer of
@@ -87,8 +88,7 @@ public abstract class AbstractHeap implements Heap, HeapMetrics {
         @Override
         public void run() {
             reservation.free();
-            usedSize.add(-reservation.size());
-            reclaimed.increment();
+            counters.add(COUNT_USED_BYTES, -reservation.size(), COUNT_RECLAIMED, 1);
             if (BUFFER_STATE.getAndSet(this, RECLAIMED_STATE) instanceof CompletableFuture<?> waiting) {
                 waiting.complete(null);
             }
@@ -196,8 +196,7 @@ public abstract class AbstractHeap implements Heap, HeapMetrics {
             reservation.free(); // no VMO reaches it: give it back now
             throw e;
         }
-        usedSize.add(reservation.size());
-        allocations.increment();
+        counters.add(COUNT_USED_BYTES, reservation.size(), COUNT_ALLOCATED, 1);
         try {
             Vmos.attach(child, this, buffer);
             reservation.handedOut(collectionId, index, child.koid());
@@ -234,12 +233,12 @@ public abstract class AbstractHeap implements Heap, HeapMetrics {
     @Override
     public Map<String, Long> metrics() {
         Map<String, Long> metrics = new LinkedHashMap<>();
-        long reclaimedNow = reclaimed.sum(); // read first: a buffer reclaimed between the reads is not counted live
-        metrics.put(LIVE_BUFFERS, allocations.sum() - reclaimedNow);
-        metrics.put(USED_SIZE, usedSize.sum());
-        metrics.put(ALLOCATIONS, allocations.sum());
+        long reclaimedNow = counters.sum(COUNT_RECLAIMED); // first: a buffer reclaimed between the reads is not counted live
+        metrics.put(LIVE_BUFFERS, counters.sum(COUNT_ALLOCATED) - reclaimedNow);
+        metrics.put(USED_SIZE, counters.sum(COUNT_USED_BYTES));
+        metrics.put(ALLOCATIONS, counters.sum(COUNT_ALLOCATED));
         metrics.put(ALLOCATIONS_FAILED, allocationsFailed.sum());
-        metrics.put(RECLAIMED, reclaimed.sum());
+        metrics.put(RECLAIMED, counters.sum(COUNT_RECLAIMED));
         addMetrics(metrics);
         return metrics;
     }

@@ -7,6 +7,7 @@ import heap.api.HeapMetrics;
 import heap.api.HeapProperties;
 import heap.api.allocator.HeapState;
 import heap.api.allocator.HeapStatus;
+import heap.memory.Counters;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.LongAdder;
@@ -22,10 +23,11 @@ final class HeapEntry {
     final long sequence;
     /** The heap declared itself secure ({@link Heap#SECURE}): only such heaps get secure_required buffers. */
     final boolean secure;
-    // Counted per thread and summed when read: every allocation and delete of the heap touches them.
-    final LongAdder live = new LongAdder();
-    final LongAdder clears = new LongAdder();
-    final LongAdder flushes = new LongAdder();
+    // Counted per stripe and summed when read: every allocation and delete of the heap moves them.
+    private static final int LIVE = 0;
+    private static final int CLEARS = 1;
+    private static final int FLUSHES = 2;
+    private final Counters counts = new Counters(3);
     final LongAdder failures = new LongAdder();
     final LongAdder lost = new LongAdder();
     private HeapProperties properties;
@@ -85,6 +87,23 @@ final class HeapEntry {
         binding = newBinding;
     }
 
+    /** A buffer of this heap handed out ({@code +1}) or back in it, or lost ({@code -1}). */
+    void liveChanged(int delta) {
+        counts.add(LIVE, delta);
+    }
+
+    long live() {
+        return counts.sum(LIVE);
+    }
+
+    void cleared() {
+        counts.add(CLEARS, 1);
+    }
+
+    void flushed() {
+        counts.add(FLUSHES, 1);
+    }
+
     /** The service went away (or the registry stops): the channel closes, buffers stay. */
     HeapBinding unbind() {
         synchronized (this) {
@@ -117,8 +136,8 @@ final class HeapEntry {
                     : serviceGone ? "service gone" : state == HeapState.DRAINING ? "replaced by a newer instance" : "";
         }
         Map<String, Long> metrics = service instanceof HeapMetrics m ? safeMetrics(m) : Map.of();
-        return new HeapStatus(id, origin, serviceId, ranking, state, Optional.ofNullable(properties()), reason, live.sum(),
-                clears.sum(), flushes.sum(), failures.sum(), lost.sum(), metrics);
+        return new HeapStatus(id, origin, serviceId, ranking, state, Optional.ofNullable(properties()), reason, live(),
+                counts.sum(CLEARS), counts.sum(FLUSHES), failures.sum(), lost.sum(), metrics);
     }
 
     private static Map<String, Long> safeMetrics(HeapMetrics metrics) {

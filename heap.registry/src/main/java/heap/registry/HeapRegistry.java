@@ -27,6 +27,7 @@ import heap.api.spi.VmoOwner;
 import heap.api.spi.Vmos;
 import heap.api.vmo.Vmo;
 import heap.memory.LiveSet;
+import heap.memory.Padding;
 import heap.registry.Routing.Candidate;
 import heap.registry.Routing.Choice;
 import java.lang.System.Logger.Level;
@@ -73,7 +74,7 @@ public class HeapRegistry implements BufferAllocator {
      * by compare-and-set, so it can only ever interrupt the call it watched, and the call's end waits for the
      * interrupt to land before clearing it, so it never outlives the call.
      */
-    private static final class HeapCall {
+    private static class HeapCallFields extends Padding.Before {
         private static final long PHASE = 3;
         private static final long IDLE = 0;
         private static final long RUNNING = 1;
@@ -83,7 +84,7 @@ public class HeapRegistry implements BufferAllocator {
 
         static {
             try {
-                STATE = java.lang.invoke.MethodHandles.lookup().findVarHandle(HeapCall.class, "state", long.class);
+                STATE = java.lang.invoke.MethodHandles.lookup().findVarHandle(HeapCallFields.class, "state", long.class);
             } catch (ReflectiveOperationException e) {
                 throw new ExceptionInInitializerError(e);
             }
@@ -95,6 +96,8 @@ public class HeapRegistry implements BufferAllocator {
         private long calls; // the calling thread's
         private long watchedState; // the watchdog's
         private long watchedSinceNanos; // the watchdog's
+        private long nextCollectionId; // the calling thread's block of collection ids: next, end
+        private long collectionIdEnd;
 
         void begin(HeapEntry target) {
             heap = target;
@@ -130,6 +133,24 @@ public class HeapRegistry implements BufferAllocator {
                 state = (seen & ~PHASE) | TIMED_OUT;
             }
         }
+
+        /** A collection id unique in the registry, from this thread's block (a new block every 64 ids). */
+        long nextCollectionId(AtomicLong blocks) {
+            if (nextCollectionId == collectionIdEnd) {
+                nextCollectionId = blocks.getAndAdd(COLLECTION_ID_BLOCK);
+                collectionIdEnd = nextCollectionId + COLLECTION_ID_BLOCK;
+            }
+            return nextCollectionId++;
+        }
+    }
+
+    /**
+     * A thread's call state, padded on both sides: the garbage collector moves the threads' objects next to each
+     * other, and each is written on every allocation.
+     */
+    @SuppressWarnings("unused")
+    private static final class HeapCall extends HeapCallFields {
+        private long q0, q1, q2, q3, q4, q5, q6, q7, q8, q9, q10, q11, q12, q13, q14, q15;
     }
 
     static final System.Logger LOG = System.getLogger("heap.registry");
@@ -139,7 +160,6 @@ public class HeapRegistry implements BufferAllocator {
     // Collection ids: unique, each thread taking a block of its own so threads do not write one shared counter.
     private static final int COLLECTION_ID_BLOCK = 64;
     private final AtomicLong collectionIdBlocks = new AtomicLong(1);
-    private final ThreadLocal<long[]> collectionIdBlock = ThreadLocal.withInitial(() -> new long[2]); // next, end
     private final AtomicLong bindSequence = new AtomicLong();
     private final java.util.Set<HeapCall> heapCalls = ConcurrentHashMap.newKeySet();
     private final ThreadLocal<HeapCall> heapCall = ThreadLocal.withInitial(() -> {
@@ -293,11 +313,11 @@ public class HeapRegistry implements BufferAllocator {
     }
 
     private void removeEntry(HeapEntry entry) {
-        events.changed(entry.id, entry.serviceId, "draining", entry + " went away with " + entry.live.sum()
+        events.changed(entry.id, entry.serviceId, "draining", entry + " went away with " + entry.live()
                 + " buffers outstanding");
         heapsExpectedSinceNanos = System.nanoTime();
         closeBinding(entry);
-        LOG.log(Level.INFO, entry + " went away with " + entry.live.sum() + " buffers outstanding");
+        LOG.log(Level.INFO, entry + " went away with " + entry.live() + " buffers outstanding");
         removeIfDrained(entry);
     }
 
@@ -373,12 +393,7 @@ public class HeapRegistry implements BufferAllocator {
     }
 
     private long nextCollectionId() {
-        long[] block = collectionIdBlock.get();
-        if (block[0] == block[1]) {
-            block[0] = collectionIdBlocks.getAndAdd(COLLECTION_ID_BLOCK);
-            block[1] = block[0] + COLLECTION_ID_BLOCK;
-        }
-        return block[0]++;
+        return heapCall.get().nextCollectionId(collectionIdBlocks);
     }
 
     /** What one allocation made: the record, the buffers, and one handle per buffer (the client's, or the layer's). */
@@ -536,11 +551,11 @@ public class HeapRegistry implements BufferAllocator {
         try {
             if (properties.needClear() && !heapVmo.isInaccessible()) {
                 heapVmo.zero(0, heapVmo.size());
-                heap.clears.increment();
+                heap.cleared();
             }
             if (properties.flushRequired()) {
                 VarHandle.fullFence(); // the JVM's coherent view: a full fence is the flush
-                heap.flushes.increment();
+                heap.flushed();
             }
             heapVmo.onZeroChildren(buffer);
             return buffer;
@@ -566,7 +581,7 @@ public class HeapRegistry implements BufferAllocator {
     /** A buffer the heap handed out: live in its heap and not yet reclaimed in its collection until deleted. */
     private RegistryBuffer track(HeapEntry heap, RegistryCollection collection, int index, Vmo heapVmo,
             Account.Usage usage) {
-        heap.live.increment();
+        heap.liveChanged(1);
         collection.bufferAllocated();
         return new RegistryBuffer(this, heap, collection, index, heapVmo, usage);
     }
@@ -590,7 +605,7 @@ public class HeapRegistry implements BufferAllocator {
         answered.copy().orTimeout(millis, TimeUnit.MILLISECONDS).whenComplete((ignored, error) -> {
             if (error instanceof TimeoutException) {
                 heap.lost.increment();
-                heap.live.decrement();
+                heap.liveChanged(-1);
                 buffer.uncharge();
                 buffer.collection.bufferLost();
                 LOG.log(Level.ERROR, heap + " never answered deleteVmo for collection " + buffer.collection.id()
@@ -621,7 +636,7 @@ public class HeapRegistry implements BufferAllocator {
             LOG.log(Level.WARNING, buffer.heap + " answered deleteVmo for collection " + buffer.collection.id()
                     + " index " + buffer.index + " with an error");
         }
-        buffer.heap.live.decrement();
+        buffer.heap.liveChanged(-1);
         buffer.uncharge();
         if (buffer.collection.bufferReclaimed()) {
             collections.remove(buffer.collection);
@@ -883,7 +898,7 @@ public class HeapRegistry implements BufferAllocator {
     }
 
     private void removeIfDrained(HeapEntry entry) {
-        if (entry.serviceGone() && entry.live.sum() == 0 && entries.remove(entry)) {
+        if (entry.serviceGone() && entry.live() == 0 && entries.remove(entry)) {
             routingChanged();
             events.gone(entry.id, entry.serviceId);
             LOG.log(Level.INFO, entry + " drained: every buffer it gave out is deleted or lost");

@@ -8,6 +8,7 @@ import heap.api.Status;
 import heap.api.StatusException;
 import heap.memory.AbstractHeap;
 import heap.memory.Budget;
+import heap.memory.Counters;
 import heap.memory.LiveSet;
 import heap.memory.NativeMemory;
 import heap.memory.Padding;
@@ -16,7 +17,6 @@ import java.lang.foreign.MemorySegment;
 import java.util.ArrayDeque;
 import java.util.Map;
 import java.util.OptionalLong;
-import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The default heap: each buffer is its own anonymous {@code mmap}, so pages are committed lazily, read as zero,
@@ -34,7 +34,7 @@ public class SystemRamHeap extends AbstractHeap {
     private final long maxBufferBytes;
     private final long smallCacheBytes;
     private final Budget committed; // max_total_bytes, charged without a counter shared by every thread
-    private final LongAdder cacheHits = new LongAdder();
+    private final Counters cacheHits = new Counters(1);
     private final ZeroedCache[] caches;
     private final LiveSet<Reservation> live = new LiveSet<>(); // for resident_bytes
 
@@ -160,7 +160,7 @@ public class SystemRamHeap extends AbstractHeap {
         for (int i = 0; i < caches.length; i++) {
             MemorySegment memory = caches[(mine + i) % caches.length].take(size);
             if (memory != null) {
-                cacheHits.increment();
+                cacheHits.add(0, 1);
                 return memory;
             }
         }
@@ -195,6 +195,6 @@ public class SystemRamHeap extends AbstractHeap {
             cached += cache.bytes();
         }
         metrics.put("small_cache_bytes", cached);
-        metrics.put("small_cache_hits", cacheHits.sum());
+        metrics.put("small_cache_hits", cacheHits.sum(0));
     }
 }

@@ -21,13 +21,10 @@ public final class Owner implements VmoOwner {
     private static final int STRIPES = Math.max(2, Runtime.getRuntime().availableProcessors());
 
     /**
-     * 128 bytes laid out before a stripe's fields, the compressed header's spare 4 bytes taken first, then the
-     * stripe's lock in a field: neither the header (which {@code synchronized} would write) nor a field the JVM
-     * would tuck in beside it shares a cache line with the object before the stripe, such as the stripe array
-     * every call reads (heap.memory.Padding measures and explains the same).
+     * A stripe's lock in a field after the padding, not in the object header ({@code synchronized} would write the
+     * header, beside whatever precedes the stripe in memory, such as the stripe array every call reads).
      */
-    @SuppressWarnings("unused")
-    abstract static class PaddedLock {
+    abstract static class PaddedLock extends PaddedBefore {
         private static final java.lang.invoke.VarHandle LOCKED;
 
         static {
@@ -38,8 +35,6 @@ public final class Owner implements VmoOwner {
             }
         }
 
-        private int headerGap;
-        private long p0, p1, p2, p3, p4, p5, p6, p7, p8, p9, p10, p11, p12, p13, p14, p15;
         private volatile int locked;
 
         final void lock() {

@@ -84,9 +84,15 @@ public final class VmoObject {
     private static final int KOID_BLOCK = 1024;
 
     /** A thread's koids: a block taken from the shared counter at a time, so threads do not bounce its cache line. */
-    private static final class KoidBlock {
+    private static class KoidBlockFields extends PaddedBefore {
         long next;
         long end;
+    }
+
+    /** Padded on both sides: threads' blocks end up side by side once the garbage collector moves them. */
+    @SuppressWarnings("unused")
+    private static final class KoidBlock extends KoidBlockFields {
+        private long q0, q1, q2, q3, q4, q5, q6, q7, q8, q9, q10, q11, q12, q13, q14, q15;
     }
 
     private static final ThreadLocal<KoidBlock> KOID_BLOCKS = ThreadLocal.withInitial(KoidBlock::new);
