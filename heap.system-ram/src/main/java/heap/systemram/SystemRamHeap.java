@@ -14,7 +14,6 @@ import heap.memory.NativeMemory;
 import heap.memory.Padding;
 import heap.memory.Stripes;
 import java.lang.foreign.MemorySegment;
-import java.util.ArrayDeque;
 import java.util.Map;
 import java.util.OptionalLong;
 
@@ -38,20 +37,32 @@ public class SystemRamHeap extends AbstractHeap {
     private final ZeroedCache[] caches;
     private final LiveSet<Reservation> live = new LiveSet<>(); // for resident_bytes
 
-    /** One part of the small-buffer cache: zeroed segments by size in pages (no boxed keys), guarded by its lock. */
+    /**
+     * One part of the small-buffer cache, guarded by its lock: a stack of zeroed segments per size in pages, last in
+     * first out (the warmest memory first). Stacks and depths are arrays with 128 bytes of unused slots at both
+     * ends: the arrays of the parts end up side by side once the garbage collector moves them, and a slot one
+     * thread writes must not share a cache line with another part's.
+     */
     private static class ZeroedCache extends Padding.Locked {
-        @SuppressWarnings("unchecked")
-        final ArrayDeque<MemorySegment>[] byPages = new ArrayDeque[(int) (SMALL_BUFFER_MAX / PAGE) + 1];
+        private static final int PAD = 32; // slots: at least 128 bytes of 4-byte references or ints
+        private static final int SIZES = (int) (SMALL_BUFFER_MAX / PAGE) + 1;
+        private final MemorySegment[][] stacks = new MemorySegment[SIZES][];
+        private final int[] depths = new int[PAD + SIZES + PAD];
         long bytes;
 
         MemorySegment take(long size) {
+            int pages = (int) (size / PAGE);
             lock();
             try {
-                ArrayDeque<MemorySegment> zeroed = byPages[(int) (size / PAGE)];
-                MemorySegment memory = zeroed == null ? null : zeroed.pollFirst();
-                if (memory != null) {
-                    bytes -= size;
+                int depth = depths[PAD + pages];
+                if (depth == 0) {
+                    return null;
                 }
+                MemorySegment[] stack = stacks[pages];
+                MemorySegment memory = stack[PAD + depth - 1];
+                stack[PAD + depth - 1] = null;
+                depths[PAD + pages] = depth - 1;
+                bytes -= size;
                 return memory;
             } finally {
                 unlock();
@@ -61,17 +72,24 @@ public class SystemRamHeap extends AbstractHeap {
         /** Clears and keeps {@code memory} if this part has room for it under {@code limit}; one lock for both. */
         boolean keepCleared(MemorySegment memory, long limit) {
             long size = memory.byteSize();
+            int pages = (int) (size / PAGE);
             lock();
             try {
                 if (bytes + size > limit) {
                     return false;
                 }
                 memory.fill((byte) 0); // under this part's lock: only a thread stealing from it ever waits for it
-                int pages = (int) (size / PAGE);
-                if (byPages[pages] == null) {
-                    byPages[pages] = new ArrayDeque<>();
+                int depth = depths[PAD + pages];
+                MemorySegment[] stack = stacks[pages];
+                if (stack == null || PAD + depth == stack.length - PAD) {
+                    MemorySegment[] grown = new MemorySegment[PAD + Math.max(16, 2 * depth) + PAD];
+                    if (stack != null) {
+                        System.arraycopy(stack, PAD, grown, PAD, depth);
+                    }
+                    stacks[pages] = stack = grown;
                 }
-                byPages[pages].addFirst(memory);
+                stack[PAD + depth] = memory;
+                depths[PAD + pages] = depth + 1;
                 bytes += size;
                 return true;
             } finally {

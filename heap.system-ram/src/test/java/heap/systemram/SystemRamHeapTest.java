@@ -170,6 +170,39 @@ class SystemRamHeapTest {
     }
 
     @Test
+    void manySmallBuffersOfEachSizeComeBackFromTheCacheZeroedLastFreedFirst() {
+        SystemRamHeap heap = new SystemRamHeap(GIB, 256 * MIB, 64 * MIB);
+        int count = 100; // more than a part's stacks start with: they grow
+        for (long size : new long[] {4096, 3 * 4096, 64 * 1024}) {
+            Vmo[] held = new Vmo[count];
+            for (int i = 0; i < count; i++) {
+                held[i] = heap.allocateVmo(size, settings(size), 8, i);
+                held[i].write(0, MemorySegment.ofArray(new byte[] {(byte) (i + 1)}));
+            }
+            long[] freedAddresses = new long[count];
+            for (int i = 0; i < count; i++) {
+                try (VmoMapping mapping = held[i].map(0, size, false)) {
+                    freedAddresses[i] = mapping.segment().address();
+                }
+                held[i].close();
+            }
+            long hitsBefore = heap.metrics().get("small_cache_hits");
+            for (int i = count - 1; i >= 0; i--) {
+                held[i] = heap.allocateVmo(size, settings(size), 9, i);
+                try (VmoMapping mapping = held[i].map(0, size, false)) {
+                    assertEquals(freedAddresses[i], mapping.segment().address(), "last freed, first reused");
+                    assertEquals(-1, mapping.segment().mismatch(MemorySegment.ofArray(new byte[(int) size])),
+                            "reused memory is zeroed");
+                }
+            }
+            for (Vmo vmo : held) {
+                vmo.close();
+            }
+            assertEquals(hitsBefore + count, heap.metrics().get("small_cache_hits"), size + "-byte buffers all reused");
+        }
+    }
+
+    @Test
     void badLimitsAreRejected() {
         assertThrows(IllegalArgumentException.class, () -> new SystemRamHeap(0, 4096));
     }
