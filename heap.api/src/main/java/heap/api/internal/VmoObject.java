@@ -26,23 +26,9 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class VmoObject {
     static final System.Logger LOG = System.getLogger("heap.api.vmo");
-    /**
-     * The leak detectors: one per core, a thread picking by its id, because a Cleaner keeps its registrations in one
-     * list under one lock, and every handle and mapping registers and deregisters there.
-     */
-    private static final Cleaner[] CLEANERS = leakDetectors(Math.max(2, Runtime.getRuntime().availableProcessors()));
-
-    private static Cleaner[] leakDetectors(int count) {
-        Cleaner[] cleaners = new Cleaner[count];
-        for (int i = 0; i < count; i++) {
-            cleaners[i] = Cleaner.create(Thread.ofPlatform().daemon().name("vmo-leak-detector-" + i).factory());
-        }
-        return cleaners;
-    }
-
-    /** Registers {@code action} for when {@code watched} is unreachable, on the calling thread's leak detector. */
+    /** Registers {@code action} for when {@code watched} is unreachable (or the watch is cleaned), once. */
     public static Cleaner.Cleanable watch(Object watched, Runnable action) {
-        return CLEANERS[(int) (Thread.currentThread().threadId() % CLEANERS.length)].register(watched, action);
+        return LeakWatcher.register(watched, action);
     }
 
     private static volatile LeakDetection leakDetection = LeakDetection.fromSystemProperty();

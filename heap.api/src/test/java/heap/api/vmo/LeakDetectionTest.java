@@ -107,4 +107,28 @@ class LeakDetectionTest {
         assertEquals("heap.leak.detection=some is not one of off, sampled, paranoid", refused.getMessage());
         assertThrows(heap.api.StatusException.class, () -> Vmos.setLeakDetection(null));
     }
+
+    @Test
+    void aWatchRunsItsActionOnceWhetherCleanedFoundUnreachableOrBothAndAFailingActionStopsNoOther()
+            throws Exception {
+        AtomicInteger cleaned = new AtomicInteger();
+        java.lang.ref.Cleaner.Cleanable watch = Vmos.watch(new Object(), cleaned::incrementAndGet);
+        watch.clean();
+        watch.clean();
+        assertEquals(1, cleaned.get(), "cleaning twice runs the action once");
+
+        AtomicInteger found = new AtomicInteger();
+        Vmos.watch(new Object(), () -> {
+            throw new IllegalStateException("an action that fails");
+        });
+        java.util.List<java.lang.ref.Cleaner.Cleanable> kept = new java.util.ArrayList<>();
+        int watched = 200;
+        for (int i = 0; i < watched; i++) {
+            kept.add(Vmos.watch(new Object(), found::incrementAndGet)); // each object unreachable at once
+        }
+        assertTrue(Collector.gcUntil(() -> found.get() == watched, 250), "every unreachable object found: " + found);
+        kept.forEach(java.lang.ref.Cleaner.Cleanable::clean);
+        assertEquals(watched, found.get(), "cleaning after the collector found it runs nothing again");
+        assertThrows(heap.api.StatusException.class, () -> Vmos.watch(null, () -> { }));
+    }
 }
