@@ -233,12 +233,13 @@ public abstract class AbstractHeap implements Heap, HeapMetrics {
     @Override
     public Map<String, Long> metrics() {
         Map<String, Long> metrics = new LinkedHashMap<>();
-        long reclaimedNow = counters.sum(COUNT_RECLAIMED); // first: a buffer reclaimed between the reads is not counted live
-        metrics.put(LIVE_BUFFERS, counters.sum(COUNT_ALLOCATED) - reclaimedNow);
+        long reclaimed = counters.sum(COUNT_RECLAIMED); // first: a buffer reclaimed between the reads is not counted live
+        long allocated = counters.sum(COUNT_ALLOCATED);
+        metrics.put(LIVE_BUFFERS, allocated - reclaimed);
         metrics.put(USED_SIZE, counters.sum(COUNT_USED_BYTES));
-        metrics.put(ALLOCATIONS, counters.sum(COUNT_ALLOCATED));
+        metrics.put(ALLOCATIONS, allocated);
         metrics.put(ALLOCATIONS_FAILED, allocationsFailed.sum());
-        metrics.put(RECLAIMED, counters.sum(COUNT_RECLAIMED));
+        metrics.put(RECLAIMED, reclaimed);
         addMetrics(metrics);
         return metrics;
     }
