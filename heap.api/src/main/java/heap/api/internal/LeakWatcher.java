@@ -13,7 +13,7 @@ import java.lang.ref.ReferenceQueue;
  */
 final class LeakWatcher {
     private static final ReferenceQueue<Object> FOUND = new ReferenceQueue<>();
-    private static final Stripe[] STRIPES = stripes(Math.max(2, Runtime.getRuntime().availableProcessors()));
+    private static final Stripe[] STRIPES = stripes(PaddedLock.STRIPES);
 
     static {
         Thread.ofPlatform().daemon().name("vmo-leak-detector").start(LeakWatcher::runFound);
@@ -23,7 +23,7 @@ final class LeakWatcher {
     }
 
     /** One stripe's list of watches, guarded by the stripe's lock. */
-    private static class StripeFields extends Owner.PaddedLock {
+    private static class StripeFields extends PaddedLock {
         Watch head;
     }
 
@@ -103,10 +103,13 @@ final class LeakWatcher {
         }
     }
 
-    /** Watches {@code watched}: {@code action} runs once, when it is unreachable or when the watch is cleaned. */
+    /**
+     * Watches {@code watched}: {@code action} runs once, when it is unreachable or when the watch is cleaned. Both
+     * are non-null: the VMO model passes its own, and {@code Vmos.watch} checks a caller's.
+     */
     static Cleaner.Cleanable register(Object watched, Runnable action) {
-        Stripe stripe = STRIPES[(int) (Thread.currentThread().threadId() % STRIPES.length)];
-        Watch watch = new Watch(Require.argument(watched, "watched"), Require.argument(action, "action"), stripe);
+        Stripe stripe = STRIPES[PaddedLock.ofThisThread()];
+        Watch watch = new Watch(watched, action, stripe);
         stripe.link(watch);
         return watch;
     }

@@ -18,40 +18,6 @@ import java.util.Set;
  * until then.
  */
 public final class Owner implements VmoOwner {
-    private static final int STRIPES = Math.max(2, Runtime.getRuntime().availableProcessors());
-
-    /**
-     * A stripe's lock in a field after the padding, not in the object header ({@code synchronized} would write the
-     * header, beside whatever precedes the stripe in memory, such as the stripe array every call reads).
-     */
-    abstract static class PaddedLock extends PaddedBefore {
-        private static final java.lang.invoke.VarHandle LOCKED;
-
-        static {
-            try {
-                LOCKED = java.lang.invoke.MethodHandles.lookup().findVarHandle(PaddedLock.class, "locked", int.class);
-            } catch (ReflectiveOperationException e) {
-                throw new ExceptionInInitializerError(e);
-            }
-        }
-
-        private volatile int locked;
-
-        final void lock() {
-            for (int spins = 0; !LOCKED.compareAndSet(this, 0, 1); spins++) {
-                if (spins < 100) {
-                    Thread.onSpinWait();
-                } else {
-                    Thread.yield(); // sections are a few field writes, or one release's snapshot
-                }
-            }
-        }
-
-        final void unlock() {
-            LOCKED.setRelease(this, 0);
-        }
-    }
-
     /** One stripe's fields, guarded by the stripe's lock. */
     abstract static class StripeFields extends PaddedLock {
         final Owner owner;
@@ -75,7 +41,7 @@ public final class Owner implements VmoOwner {
     }
 
     private final String name;
-    private final Stripe[] stripes = new Stripe[STRIPES];
+    private final Stripe[] stripes = new Stripe[PaddedLock.STRIPES];
     private volatile boolean released;
 
     public Owner(String name) {
@@ -165,7 +131,7 @@ public final class Owner implements VmoOwner {
 
     /** Links a lease into the calling thread's stripe and makes this its owner; false once released or ended. */
     boolean link(VmoObject.Lease lease) {
-        Stripe stripe = stripes[(int) (Thread.currentThread().threadId() % stripes.length)];
+        Stripe stripe = stripes[PaddedLock.ofThisThread()];
         stripe.lock();
         try {
             if (stripe.released || lease.ended()) {

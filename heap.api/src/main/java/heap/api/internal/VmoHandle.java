@@ -20,7 +20,7 @@ import java.util.concurrent.CompletionStage;
 
 /**
  * One handle to a {@link VmoObject}, with its own rights. An unwatched handle is its own lease (one object per
- * handle); a watched one has a lease apart, so the Cleaner's action does not keep it reachable.
+ * handle); a watched one has a lease apart, so the leak detector's action does not keep it reachable.
  */
 final class VmoHandle extends VmoObject.Lease implements Vmo {
     private final Set<VmoRight> rights;

@@ -50,7 +50,7 @@ public final class VmoObject {
         };
     }
 
-    /** A confined mapping: only its Cleaner can give back memory its dropped segment no longer reaches. */
+    /** A confined mapping: only the leak detector can give back memory its dropped segment no longer reaches. */
     static boolean watchConfinedMapping() {
         return leakDetection != LeakDetection.OFF;
     }
@@ -425,8 +425,8 @@ public final class VmoObject {
 
     /**
      * What keeps an object alive for one handle or mapping, and links it into its owner's list. An unwatched handle
-     * is its own lease (VmoHandle extends this class: no second object per handle); a watched handle, whose Cleaner
-     * must not reach it, and every mapping have a {@link DetachedLease}, which is also the Cleaner's action. A
+     * is its own lease (VmoHandle extends this class: no second object per handle); a watched handle, which the leak
+     * detector's action must not reach, and every mapping have a {@link DetachedLease}, which is that action. A
      * handle's lease is registered on the handle; a shared mapping's on the mapping object; a confined mapping's on
      * its segment's scope, so its memory stays until no segment of it can be reached.
      */
@@ -562,7 +562,7 @@ public final class VmoObject {
         }
     }
 
-    /** A lease apart from what it leases: a watched handle's, or a mapping's. It is the Cleaner's action. */
+    /** A lease apart from what it leases: a watched handle's, or a mapping's. It is the leak detector's action. */
     static final class DetachedLease extends Lease implements Runnable {
         private final Kind kind;
         private final Arena sharedArena;

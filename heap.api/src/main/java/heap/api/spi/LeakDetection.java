@@ -2,8 +2,8 @@ package heap.api.spi;
 
 /**
  * What the garbage collector watches to catch what was dropped without close, as Netty's leak detector levels do.
- * Watching costs a Cleaner registration per object; closing is what frees memory either way, and a bundle's handles,
- * shared mappings and collections are closed when it stops, watched or not.
+ * Watching costs a leak detector registration (a phantom reference) per object; closing is what frees memory either
+ * way, and a bundle's handles, shared mappings and collections are closed when it stops, watched or not.
  *
  * @since 1.2
  */
