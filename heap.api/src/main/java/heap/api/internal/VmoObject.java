@@ -83,19 +83,23 @@ public final class VmoObject {
 
     private static final ThreadLocal<KoidBlock> KOID_BLOCKS = ThreadLocal.withInitial(KoidBlock::new);
 
-    private static long nextKoid() {
+    /** The first of {@code count} consecutive koids. */
+    private static long nextKoids(int count) {
         KoidBlock block = KOID_BLOCKS.get();
-        if (block.next == block.end) {
+        if (block.end - block.next < count) {
             block.next = KOIDS.getAndAdd(KOID_BLOCK);
             block.end = block.next + KOID_BLOCK;
         }
-        return block.next++;
+        long first = block.next;
+        block.next += count;
+        return first;
     }
     private static final AtomicLong LEAKED = new AtomicLong();
 
     private final Object treeLock;
-    private final long koid = nextKoid();
+    private final long koid;
     private final VmoObject parent;
+    private final boolean hiddenRoot; // its parent is a root no handle reaches: that root is only its koid, koid - 1
     private final long size;
     private final MemorySegment memory;
     private final long physicalAddress; // NO_ADDRESS when none: a long, not an OptionalLong object per VMO
@@ -121,8 +125,15 @@ public final class VmoObject {
 
     private VmoObject(Object treeLock, VmoObject parent, long size, MemorySegment memory, long physicalAddress,
             Runnable onRelease) {
+        this(treeLock, parent, false, nextKoids(1), size, memory, physicalAddress, onRelease);
+    }
+
+    private VmoObject(Object treeLock, VmoObject parent, boolean hiddenRoot, long koid, long size,
+            MemorySegment memory, long physicalAddress, Runnable onRelease) {
         this.treeLock = treeLock == null ? this : treeLock; // a root is its tree's lock
+        this.koid = koid;
         this.parent = parent;
+        this.hiddenRoot = hiddenRoot;
         this.size = size;
         this.memory = memory;
         this.physicalAddress = physicalAddress;
@@ -130,15 +141,11 @@ public final class VmoObject {
     }
 
     public static Vmo root(long size, MemorySegment memory, OptionalLong physicalAddress, Runnable onRelease) {
-        VmoObject root = newRoot(size, memory, physicalAddress, onRelease);
-        root.handles = 1;
-        return new VmoHandle(root, VmoHandle.ALL_RIGHTS);
-    }
-
-    private static VmoObject newRoot(long size, MemorySegment memory, OptionalLong physicalAddress, Runnable onRelease) {
-        return new VmoObject(null, null, size, memory,
+        VmoObject root = new VmoObject(null, null, size, memory,
                 physicalAddress.isPresent() ? physicalAddress.getAsLong() : NO_ADDRESS,
                 Require.argument(onRelease, "onRelease"));
+        root.handles = 1;
+        return new VmoHandle(root, VmoHandle.ALL_RIGHTS);
     }
 
     /**
@@ -146,8 +153,13 @@ public final class VmoObject {
      * and when the last of them goes the root is released and {@code onRelease} runs (a heap's whole layering).
      */
     public static Vmo childOfNewRoot(long size, MemorySegment memory, OptionalLong physicalAddress, Runnable onRelease) {
-        return new VmoHandle(newRoot(size, memory, physicalAddress, onRelease).createChild(0, size),
-                VmoHandle.ALL_RIGHTS);
+        // Nothing can reach that root but its one child, so it is not an object of its own: the child takes the
+        // koid after the root's, runs onRelease when it is released, and is its own tree's lock.
+        VmoObject child = new VmoObject(null, null, true, nextKoids(2) + 1, size, memory,
+                physicalAddress.isPresent() ? physicalAddress.getAsLong() : NO_ADDRESS,
+                Require.argument(onRelease, "onRelease"));
+        child.handles = 1;
+        return new VmoHandle(child, VmoHandle.ALL_RIGHTS);
     }
 
     /**
@@ -204,7 +216,7 @@ public final class VmoObject {
     }
 
     long parentKoid() {
-        return parent == null ? 0 : parent.koid;
+        return parent != null ? parent.koid : hiddenRoot ? koid - 1 : 0;
     }
 
     long size() {

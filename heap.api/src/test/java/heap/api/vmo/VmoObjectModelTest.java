@@ -100,13 +100,25 @@ class VmoObjectModelTest {
     void aChildOfANewRootIsAllThatKeepsTheRootAndItsReleaseRunsWithTheLastChild() {
         Vmo child = Vmos.childOfNewRoot(Arena.ofAuto().allocate(8192), OptionalLong.of(0x1000), releases::incrementAndGet);
         assertNotEquals(0, child.parentKoid(), "a child, as a heap returns");
+        Vmo other = Vmos.childOfNewRoot(Arena.ofAuto().allocate(4096), OptionalLong.empty(), releases::incrementAndGet);
+        assertEquals(4, java.util.stream.LongStream.of(child.koid(), child.parentKoid(), other.koid(),
+                other.parentKoid()).distinct().count(), "every root and child has a koid of its own");
+        other.close();
+        assertEquals(1, releases.get(), "a child alone keeps its root");
+        releases.set(0);
         assertEquals(8192, child.size());
         assertEquals(OptionalLong.of(0x1000), child.physicalAddress());
         assertEquals(EnumSet.allOf(VmoRight.class), child.rights());
         Vmo grandchild = child.createSlice(4096, 4096);
+        boolean[] zeroChildren = new boolean[1];
+        child.onZeroChildren(() -> zeroChildren[0] = true);
+        VmoMapping mapping = grandchild.map(0, 4096, true);
         child.close();
-        assertEquals(0, releases.get(), "the slice still reaches the root's memory");
         grandchild.close();
+        assertFalse(zeroChildren[0], "the slice lives while it is mapped");
+        assertEquals(0, releases.get(), "the slice's open mapping still reaches the root's memory");
+        mapping.close();
+        assertTrue(zeroChildren[0], "ZERO_CHILDREN on the heap's child once the slice is gone");
         assertEquals(1, releases.get());
         Vmo inaccessible = Vmos.inaccessibleChildOfNewRoot(4096, OptionalLong.empty(), releases::incrementAndGet);
         assertTrue(inaccessible.isInaccessible());
