@@ -20,12 +20,11 @@ import java.util.concurrent.CompletionStage;
 
 /**
  * One handle to a {@link VmoObject}, with its own rights. An unwatched handle is its own lease (one object per
- * handle); a watched one has a lease apart, so the leak detector's action does not keep it reachable.
+ * handle, with no fields for leak detection); a {@link Watched} one has a lease apart, so the leak detector's action
+ * does not keep it reachable.
  */
-final class VmoHandle extends VmoObject.Lease implements Vmo {
+sealed class VmoHandle extends VmoObject.Lease implements Vmo permits VmoHandle.Watched {
     private final Set<VmoRight> rights;
-    private final VmoObject.Lease lease; // this, unless the leak detector watches the handle
-    private final Cleaner.Cleanable cleanable; // null when the leak detection level does not watch this handle
 
     /** The 16 possible rights sets, shared by every handle instead of copied into each. */
     private static final List<Set<VmoRight>> RIGHTS_SETS = rightsSets();
@@ -38,17 +37,42 @@ final class VmoHandle extends VmoObject.Lease implements Vmo {
         return sets;
     }
 
-    VmoHandle(VmoObject object, Set<VmoRight> rights) {
+    /** A new handle to {@code object}, which already counts it; watched for a leak if the level says so. */
+    static VmoHandle of(VmoObject object, Set<VmoRight> rights) {
+        return VmoObject.watchForLeak() ? new Watched(object, rights) : new VmoHandle(object, rights);
+    }
+
+    private VmoHandle(VmoObject object, Set<VmoRight> rights) {
         super(object);
         this.rights = canonical(rights);
-        if (VmoObject.watchForLeak()) {
-            VmoObject.DetachedLease watched = new VmoObject.DetachedLease(object, Kind.HANDLE, null);
-            this.lease = watched;
-            this.cleanable = VmoObject.watch(this, watched);
-        } else {
-            this.lease = this;
-            this.cleanable = null;
+    }
+
+    /** A handle the leak detector watches: its lease is apart, and is the detector's action. */
+    static final class Watched extends VmoHandle {
+        private final VmoObject.DetachedLease lease;
+        private final Cleaner.Cleanable cleanable;
+
+        private Watched(VmoObject object, Set<VmoRight> rights) {
+            super(object, rights);
+            this.lease = new VmoObject.DetachedLease(object, Kind.HANDLE, null);
+            this.cleanable = VmoObject.watch(this, lease);
         }
+
+        @Override
+        VmoObject.Lease lease() {
+            return lease;
+        }
+
+        @Override
+        public void close() {
+            lease.end();
+            cleanable.clean();
+        }
+    }
+
+    /** What keeps the object alive for this handle and links it to its owner. */
+    VmoObject.Lease lease() {
+        return this;
     }
 
     VmoObject object() {
@@ -87,7 +111,7 @@ final class VmoHandle extends VmoObject.Lease implements Vmo {
 
     @Override
     public boolean isClosed() {
-        return lease.ended();
+        return lease().ended();
     }
 
     @Override
@@ -146,12 +170,12 @@ final class VmoHandle extends VmoObject.Lease implements Vmo {
 
     /** The owner this handle belongs to now, or null (a heap's own handles belong to nobody). */
     Owner owner() {
-        return lease.leaseOwner();
+        return lease().leaseOwner();
     }
 
     void moveTo(Owner newOwner) {
         requireOpen();
-        if (!lease.moveLeaseTo(newOwner)) {
+        if (!lease().moveLeaseTo(newOwner)) {
             requireOpen();
             throw released(newOwner);
         }
@@ -159,8 +183,8 @@ final class VmoHandle extends VmoObject.Lease implements Vmo {
 
     /** A handle on a counted reference to {@code target}; closed again if its owner was released meanwhile. */
     private static VmoHandle open(VmoObject target, Set<VmoRight> rights, Owner owner) {
-        VmoHandle handle = new VmoHandle(target, rights);
-        if (owner != null && !handle.lease.joinFirstOwner(owner)) {
+        VmoHandle handle = of(target, rights);
+        if (owner != null && !handle.lease().joinFirstOwner(owner)) {
             handle.close();
             throw released(owner);
         }
@@ -286,10 +310,7 @@ final class VmoHandle extends VmoObject.Lease implements Vmo {
 
     @Override
     public void close() {
-        lease.end();
-        if (cleanable != null) {
-            cleanable.clean();
-        }
+        end();
     }
 
     @Override
@@ -336,7 +357,7 @@ final class VmoHandle extends VmoObject.Lease implements Vmo {
     }
 
     private void requireOpen() {
-        if (lease.ended()) {
+        if (lease().ended()) {
             throw new StatusException(Status.BAD_HANDLE, "handle to VMO koid " + koid() + " is closed");
         }
     }

@@ -96,7 +96,6 @@ public final class VmoObject {
     }
     private static final AtomicLong LEAKED = new AtomicLong();
 
-    private final Object treeLock;
     private final long koid;
     private final VmoObject parent;
     private final boolean hiddenRoot; // its parent is a root no handle reaches: that root is only its koid, koid - 1
@@ -105,7 +104,7 @@ public final class VmoObject {
     private final long physicalAddress; // NO_ADDRESS when none: a long, not an OptionalLong object per VMO
     private final Runnable onRelease;
 
-    // Guarded by treeLock, the one lock of the whole tree (a root and every descendant share it): the counters, the
+    // Guarded by treeLock(), the one lock of the whole tree (its root; every descendant shares it): the counters, the
     // released flag and the zero-children listeners and future. An object is released exactly once, when all four
     // counters are 0; releasing decrements its parent's children under the same lock, so a cascade up the tree is
     // atomic. Callbacks (the root's onRelease, ZERO_CHILDREN listeners) are collected under the lock and run after it
@@ -115,22 +114,20 @@ public final class VmoObject {
     private int mappings;
     private int children;
     private boolean released;
-    private Runnable zeroChildrenListener; // most objects get one listener at most: no list for it
-    private ZeroChildrenWaiters waiters; // made on need: more listeners than one, or a whenZeroChildren future
+    // Null, the one listener (most objects get one at most: no list for it), or ZeroChildrenWaiters, made on need.
+    private Object zeroChildren;
     // Set once, without a lock: the key by compare-and-set, then the value, so whoever reads a value sees its key.
     private volatile Object attachmentKey;
     private volatile Object attachment;
 
     private static final long NO_ADDRESS = Long.MIN_VALUE;
 
-    private VmoObject(Object treeLock, VmoObject parent, long size, MemorySegment memory, long physicalAddress,
-            Runnable onRelease) {
-        this(treeLock, parent, false, nextKoids(1), size, memory, physicalAddress, onRelease);
+    private VmoObject(VmoObject parent, long size, MemorySegment memory, long physicalAddress, Runnable onRelease) {
+        this(parent, false, nextKoids(1), size, memory, physicalAddress, onRelease);
     }
 
-    private VmoObject(Object treeLock, VmoObject parent, boolean hiddenRoot, long koid, long size,
-            MemorySegment memory, long physicalAddress, Runnable onRelease) {
-        this.treeLock = treeLock == null ? this : treeLock; // a root is its tree's lock
+    private VmoObject(VmoObject parent, boolean hiddenRoot, long koid, long size, MemorySegment memory,
+            long physicalAddress, Runnable onRelease) {
         this.koid = koid;
         this.parent = parent;
         this.hiddenRoot = hiddenRoot;
@@ -141,11 +138,11 @@ public final class VmoObject {
     }
 
     public static Vmo root(long size, MemorySegment memory, OptionalLong physicalAddress, Runnable onRelease) {
-        VmoObject root = new VmoObject(null, null, size, memory,
+        VmoObject root = new VmoObject(null, size, memory,
                 physicalAddress.isPresent() ? physicalAddress.getAsLong() : NO_ADDRESS,
                 Require.argument(onRelease, "onRelease"));
         root.handles = 1;
-        return new VmoHandle(root, VmoHandle.ALL_RIGHTS);
+        return VmoHandle.of(root, VmoHandle.ALL_RIGHTS);
     }
 
     /**
@@ -155,11 +152,11 @@ public final class VmoObject {
     public static Vmo childOfNewRoot(long size, MemorySegment memory, OptionalLong physicalAddress, Runnable onRelease) {
         // Nothing can reach that root but its one child, so it is not an object of its own: the child takes the
         // koid after the root's, runs onRelease when it is released, and is its own tree's lock.
-        VmoObject child = new VmoObject(null, null, true, nextKoids(2) + 1, size, memory,
+        VmoObject child = new VmoObject(null, true, nextKoids(2) + 1, size, memory,
                 physicalAddress.isPresent() ? physicalAddress.getAsLong() : NO_ADDRESS,
                 Require.argument(onRelease, "onRelease"));
         child.handles = 1;
-        return new VmoHandle(child, VmoHandle.ALL_RIGHTS);
+        return VmoHandle.of(child, VmoHandle.ALL_RIGHTS);
     }
 
     /**
@@ -188,7 +185,7 @@ public final class VmoObject {
         if (object == null) {
             return vmo.handleCount() == 1 && vmo.mappingCount() == 0 && vmo.childCount() == 0;
         }
-        synchronized (object.treeLock) {
+        synchronized (object.treeLock()) {
             return object.handles == 1 && object.mappings == 0 && object.children == 0;
         }
     }
@@ -223,6 +220,15 @@ public final class VmoObject {
         return size;
     }
 
+    /** The one lock of a tree: its root (no field for it per object; trees are a few levels deep). */
+    private VmoObject treeLock() {
+        VmoObject root = this;
+        while (root.parent != null) {
+            root = root.parent;
+        }
+        return root;
+    }
+
     boolean inaccessible() {
         return memory == null; // an inaccessible root has no pages, and neither has any child of it
     }
@@ -239,9 +245,9 @@ public final class VmoObject {
         // A REFERENCE child (the whole object) shares the parent's segment instead of a slice object of its own.
         MemorySegment childMemory = memory == null ? null
                 : offset == 0 && childSize == memory.byteSize() ? memory : memory.asSlice(offset, childSize);
-        VmoObject child = new VmoObject(treeLock, this, childSize, childMemory,
+        VmoObject child = new VmoObject(this, childSize, childMemory,
                 physicalAddress == NO_ADDRESS ? NO_ADDRESS : physicalAddress + offset, null);
-        synchronized (treeLock) {
+        synchronized (treeLock()) {
             requireAlive();
             children++;
             child.handles = 1;
@@ -250,7 +256,7 @@ public final class VmoObject {
     }
 
     void addHandle() {
-        synchronized (treeLock) {
+        synchronized (treeLock()) {
             requireAlive();
             handles++;
         }
@@ -258,7 +264,7 @@ public final class VmoObject {
 
     void releaseHandle() {
         Object callbacks;
-        synchronized (treeLock) {
+        synchronized (treeLock()) {
             handles--;
             callbacks = releaseIfUnused(null);
         }
@@ -267,7 +273,7 @@ public final class VmoObject {
 
     /** Counts an operation in progress, so the memory stays alive until it ends. */
     void pin() {
-        synchronized (treeLock) {
+        synchronized (treeLock()) {
             requireAlive();
             pins++;
         }
@@ -275,7 +281,7 @@ public final class VmoObject {
 
     void unpin() {
         Object callbacks;
-        synchronized (treeLock) {
+        synchronized (treeLock()) {
             pins--;
             callbacks = releaseIfUnused(null);
         }
@@ -283,26 +289,26 @@ public final class VmoObject {
     }
 
     int childCount() {
-        synchronized (treeLock) {
+        synchronized (treeLock()) {
             return children;
         }
     }
 
     int handleCount() {
-        synchronized (treeLock) {
+        synchronized (treeLock()) {
             return handles;
         }
     }
 
     int mappingCount() {
-        synchronized (treeLock) {
+        synchronized (treeLock()) {
             return mappings;
         }
     }
 
     /** An open mapping keeps the object alive like an operation in progress. */
     void addMapping() {
-        synchronized (treeLock) {
+        synchronized (treeLock()) {
             requireAlive();
             mappings++;
         }
@@ -310,48 +316,52 @@ public final class VmoObject {
 
     void removeMapping() {
         Object callbacks;
-        synchronized (treeLock) {
+        synchronized (treeLock()) {
             mappings--;
             callbacks = releaseIfUnused(null);
         }
         runAll(callbacks);
     }
 
-    /** What few objects need, kept out of every object's fields: listeners after the first, and a future. */
+    /** What few objects need, kept out of every object's fields: more listeners than one, or a future. */
     private static final class ZeroChildrenWaiters {
-        final List<Runnable> moreListeners = new ArrayList<>(1);
+        final List<Runnable> listeners = new ArrayList<>(2);
         CompletableFuture<Void> future;
     }
 
     private ZeroChildrenWaiters waiters() {
-        if (waiters == null) {
-            waiters = new ZeroChildrenWaiters();
+        if (zeroChildren instanceof ZeroChildrenWaiters waiting) {
+            return waiting;
         }
-        return waiters;
+        ZeroChildrenWaiters waiting = new ZeroChildrenWaiters();
+        if (zeroChildren instanceof Runnable first) {
+            waiting.listeners.add(first);
+        }
+        zeroChildren = waiting;
+        return waiting;
     }
 
     Registration onZeroChildren(Runnable listener) {
-        synchronized (treeLock) {
-            if (zeroChildrenListener == null) {
-                zeroChildrenListener = listener;
+        synchronized (treeLock()) {
+            if (zeroChildren == null) {
+                zeroChildren = listener;
             } else {
-                waiters().moreListeners.add(listener);
+                waiters().listeners.add(listener);
             }
         }
         return () -> {
-            synchronized (treeLock) {
-                boolean more = waiters != null && !waiters.moreListeners.isEmpty();
-                if (zeroChildrenListener == listener) {
-                    zeroChildrenListener = more ? waiters.moreListeners.removeFirst() : null;
-                } else if (more) {
-                    waiters.moreListeners.remove(listener);
+            synchronized (treeLock()) {
+                if (zeroChildren == listener) {
+                    zeroChildren = null;
+                } else if (zeroChildren instanceof ZeroChildrenWaiters waiting) {
+                    waiting.listeners.remove(listener);
                 }
             }
         };
     }
 
     CompletionStage<Void> whenZeroChildren() {
-        synchronized (treeLock) {
+        synchronized (treeLock()) {
             if (children == 0) {
                 return CompletableFuture.completedStage(null);
             }
@@ -383,16 +393,15 @@ public final class VmoObject {
 
     private Object childReleased(Object callbacks) {
         if (--children == 0) {
-            if (zeroChildrenListener != null) {
-                callbacks = add(callbacks, zeroChildrenListener);
-            }
-            if (waiters != null) {
-                for (Runnable listener : waiters.moreListeners) {
+            if (zeroChildren instanceof Runnable listener) {
+                callbacks = add(callbacks, listener);
+            } else if (zeroChildren instanceof ZeroChildrenWaiters waiting) {
+                for (Runnable listener : waiting.listeners) {
                     callbacks = add(callbacks, listener);
                 }
-                if (waiters.future != null) {
-                    CompletableFuture<Void> future = waiters.future;
-                    waiters.future = null;
+                if (waiting.future != null) {
+                    CompletableFuture<Void> future = waiting.future;
+                    waiting.future = null;
                     callbacks = add(callbacks, () -> future.complete(null));
                 }
             }
