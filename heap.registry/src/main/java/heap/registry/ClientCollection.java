@@ -12,14 +12,14 @@ import java.util.concurrent.atomic.AtomicBoolean;
 final class ClientCollection implements BufferCollection {
     final HeapRegistry registry;
     final RegistryCollection record;
-    private final List<Vmo> buffers;
+    private final Object buffers; // the one buffer's handle, or the list of them: no list kept for one buffer
     private final AtomicBoolean closed; // only for a watched collection: the leak report reads it
     private final Cleaner.Cleanable cleanable; // null when the leak detection level does not watch this one
 
     ClientCollection(HeapRegistry registry, RegistryCollection record, List<Vmo> buffers) {
         this.registry = registry;
         this.record = record;
-        this.buffers = List.copyOf(buffers); // no copy when already an unmodifiable list
+        this.buffers = buffers.size() == 1 ? buffers.getFirst() : List.copyOf(buffers); // an unmodifiable list: no copy
         if (Vmos.watchForLeak()) {
             this.closed = new AtomicBoolean();
             this.cleanable = Vmos.watch(this, leakReport(closed, record, buffers.size()));
@@ -54,14 +54,19 @@ final class ClientCollection implements BufferCollection {
     }
 
     @Override
+    @SuppressWarnings("unchecked")
     public List<Vmo> buffers() {
-        return buffers;
+        return buffers instanceof Vmo only ? List.of(only) : (List<Vmo>) buffers;
     }
 
     @Override
     public void close() {
-        for (Vmo buffer : buffers) {
-            buffer.close();
+        if (buffers instanceof Vmo only) {
+            only.close();
+        } else {
+            for (Vmo buffer : buffers()) {
+                buffer.close();
+            }
         }
         if (cleanable != null) {
             closed.set(true);
