@@ -39,12 +39,20 @@ public abstract class AbstractHeap implements Heap, HeapMetrics {
     /**
      * Memory a subclass reserved for one buffer: {@code memory} is null for a CPU-inaccessible buffer of
      * {@code size} bytes. {@link #free()} gives it back and runs exactly once, when the buffer is reclaimed. A heap
-     * that lists its buffers keeps its reservations in a {@link LiveSet}.
+     * that lists its buffers keeps its reservations in a {@link LiveSet}. Once handed out it is also the heap's record
+     * of the buffer, attached to the child handed out (deleteVmo finds it there, not in a map), and the root's release
+     * callback: one object per buffer.
      */
-    protected abstract static class Reservation extends LiveSet.Member {
+    protected abstract static class Reservation extends LiveSet.Member implements Runnable {
         private final MemorySegment memory;
         private final long size;
         private final long physicalAddress; // Long.MIN_VALUE when none: no OptionalLong kept per live buffer
+        // Set by hand() before the reservation is attached, which publishes them.
+        private AbstractHeap heap;
+        private long collectionId;
+        private long index;
+        // null while live, RECLAIMED_STATE once freed, or the future deleteVmo is waiting on: one field, no lock.
+        private volatile Object state;
 
         protected Reservation(MemorySegment memory, long size, OptionalLong physicalAddress) {
             this.memory = memory;
@@ -62,45 +70,28 @@ public abstract class AbstractHeap implements Heap, HeapMetrics {
             return memory;
         }
 
-        final long size() {
+        public final long size() {
             return size;
         }
-    }
 
-    /**
-     * One buffer the heap handed out, and its release callback: frees the reservation once the heap's root has no
-     * child left. One object per buffer, attached to the child handed out (deleteVmo finds it there, not in a map),
-     * its reclaimed-future made only if deleteVmo finds it not yet reclaimed.
-     */
-    private final class Buffer implements Runnable {
-        final long collectionId;
-        final long index;
-        final Reservation reservation;
-        // null while live, RECLAIMED_STATE once freed, or the future deleteVmo is waiting on: one field, no lock.
-        private volatile Object state;
-
-        Buffer(long collectionId, long index, Reservation reservation) {
-            this.collectionId = collectionId;
-            this.index = index;
-            this.reservation = reservation;
-        }
-
+        /** The root's release: runs once, when no child of the buffer is left; frees the memory. */
         @Override
-        public void run() {
-            reservation.free();
-            counters.add(COUNT_USED_BYTES, -reservation.size(), COUNT_RECLAIMED, 1);
-            if (BUFFER_STATE.getAndSet(this, RECLAIMED_STATE) instanceof CompletableFuture<?> waiting) {
+        public final void run() {
+            free();
+            heap.counters.add(COUNT_USED_BYTES, -size, COUNT_RECLAIMED, 1);
+            if (STATE.getAndSet(this, RECLAIMED_STATE) instanceof CompletableFuture<?> waiting) {
                 waiting.complete(null);
             }
+            System.Logger log = heap.log;
             if (log.isLoggable(System.Logger.Level.DEBUG)) { // checked first: a message supplier is an object per free
-                log.log(System.Logger.Level.DEBUG, "heap " + name + ": reclaimed collection "
+                log.log(System.Logger.Level.DEBUG, "heap " + heap.name + ": reclaimed collection "
                         + Long.toUnsignedString(collectionId) + " index " + Long.toUnsignedString(index) + " ("
-                        + reservation.size() + " bytes)");
+                        + size + " bytes)");
             }
         }
 
         @SuppressWarnings("unchecked")
-        CompletionStage<Void> reclaimed() {
+        private CompletionStage<Void> reclaimed() {
             while (true) {
                 Object now = state;
                 if (now == RECLAIMED_STATE) {
@@ -110,7 +101,7 @@ public abstract class AbstractHeap implements Heap, HeapMetrics {
                     return ((CompletableFuture<Void>) now).minimalCompletionStage();
                 }
                 CompletableFuture<Void> waiting = new CompletableFuture<>();
-                if (BUFFER_STATE.compareAndSet(this, null, waiting)) {
+                if (STATE.compareAndSet(this, null, waiting)) {
                     return waiting.minimalCompletionStage();
                 }
             }
@@ -118,11 +109,11 @@ public abstract class AbstractHeap implements Heap, HeapMetrics {
     }
 
     private static final Object RECLAIMED_STATE = new Object();
-    private static final java.lang.invoke.VarHandle BUFFER_STATE;
+    private static final java.lang.invoke.VarHandle STATE;
 
     static {
         try {
-            BUFFER_STATE = java.lang.invoke.MethodHandles.lookup().findVarHandle(Buffer.class, "state", Object.class);
+            STATE = java.lang.invoke.MethodHandles.lookup().findVarHandle(Reservation.class, "state", Object.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -182,26 +173,28 @@ public abstract class AbstractHeap implements Heap, HeapMetrics {
     }
 
     private Vmo hand(Reservation reservation, long collectionId, long index) {
-        Buffer buffer = new Buffer(collectionId, index, reservation);
+        reservation.heap = this;
+        reservation.collectionId = collectionId;
+        reservation.index = index;
         OptionalLong address = reservation.physicalAddress == Long.MIN_VALUE ? OptionalLong.empty()
                 : OptionalLong.of(reservation.physicalAddress);
         // No handle to the root is kept: the child keeps it alive, and its release (the ZERO_CHILDREN of a parent
-        // nobody else holds) runs the buffer's callback, which frees the memory.
+        // nobody else holds) runs the reservation's callback, which frees the memory.
         Vmo child;
         try {
             child = reservation.memory() == null
-                    ? Vmos.inaccessibleChildOfNewRoot(reservation.size(), address, buffer)
-                    : Vmos.childOfNewRoot(reservation.memory(), address, buffer);
+                    ? Vmos.inaccessibleChildOfNewRoot(reservation.size(), address, reservation)
+                    : Vmos.childOfNewRoot(reservation.memory(), address, reservation);
         } catch (RuntimeException | Error e) {
             reservation.free(); // no VMO reaches it: give it back now
             throw e;
         }
         counters.add(COUNT_USED_BYTES, reservation.size(), COUNT_ALLOCATED, 1);
         try {
-            Vmos.attach(child, this, buffer);
+            Vmos.attach(child, this, reservation);
             reservation.handedOut(collectionId, index, child.koid());
         } catch (RuntimeException | Error e) {
-            child.close(); // the root goes with its only child: the buffer's callback frees it, once
+            child.close(); // the root goes with its only child: the reservation's callback frees it, once
             throw e;
         }
         return child;
@@ -216,7 +209,7 @@ public abstract class AbstractHeap implements Heap, HeapMetrics {
             throw new StatusException(Status.BAD_HANDLE, "deleteVmo got a closed handle to VMO koid " + vmo.koid());
         }
         // An open handle to the child keeps the root alive: a buffer found here is not reclaimed yet.
-        if (!(Vmos.attachment(vmo, this) instanceof Buffer buffer)) {
+        if (!(Vmos.attachment(vmo, this) instanceof Reservation buffer)) {
             throw new StatusException(Status.NOT_FOUND, "VMO koid " + vmo.koid() + " was not allocated by heap " + name
                     + " (or is already reclaimed)");
         }

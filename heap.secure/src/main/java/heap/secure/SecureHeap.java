@@ -45,12 +45,22 @@ public class SecureHeap extends AbstractHeap {
                     + (range.capacity() - range.used()) + " of " + range.capacity() + " bytes free, largest free range "
                     + range.largestFreeRegion() + ")");
         }
-        return new Reservation(null, size, OptionalLong.of(rangeBase + offset)) {
-            @Override
-            protected void free() {
-                range.free(offset, size);
-            }
-        };
+        return new ProtectedRange(offset, size);
+    }
+
+    /** One buffer's part of the protected range (a named class: an anonymous one would keep its size twice). */
+    private final class ProtectedRange extends Reservation {
+        private final long offset;
+
+        ProtectedRange(long offset, long size) {
+            super(null, size, OptionalLong.of(rangeBase + offset));
+            this.offset = offset;
+        }
+
+        @Override
+        protected void free() {
+            range.free(offset, size());
+        }
     }
 
     /** Stops handing out ranges; outstanding buffers stay valid until their handles close. */
