@@ -101,7 +101,8 @@ public class HeapRegistry implements BufferAllocator {
 
         void begin(HeapEntry target) {
             heap = target;
-            state = (++calls << 2) | RUNNING;
+            // A release store, no fence: the watchdog may see the call a moment late; end() fences with its CAS.
+            STATE.setRelease(this, (++calls << 2) | RUNNING);
         }
 
         /** Ends the call; true when the watchdog gave up on it (its interrupt is cleared again). */

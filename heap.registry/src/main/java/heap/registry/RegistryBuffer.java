@@ -21,7 +21,7 @@ final class RegistryBuffer implements Runnable {
         this.collection = collection;
         this.index = index;
         this.heapVmo = heapVmo;
-        this.usage = usage;
+        USAGE.set(this, usage); // a plain store: no fence per buffer; attaching the buffer publishes it
     }
 
     private static final VarHandle DELETING;

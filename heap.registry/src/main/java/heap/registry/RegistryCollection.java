@@ -26,19 +26,18 @@ final class RegistryCollection extends LiveSet.Member {
     // The counts change without a lock (VarHandle adds); the trackers list only under this object's lock, and a
     // tracker added checks the count again after it is in, so a reclaim racing with it never goes unsignalled.
     private volatile int notReclaimed;
-    private volatile int tracked;
+    private int tracked; // written and read only by the allocating thread
     private volatile int lost;
-    private volatile List<Tracker> trackers = List.of(); // a real list only once someone tracks this collection
+    // Null until someone tracks this collection: no volatile store (a fence) in the constructor.
+    private volatile List<Tracker> trackers;
 
     private static final VarHandle NOT_RECLAIMED;
-    private static final VarHandle TRACKED;
     private static final VarHandle LOST;
 
     static {
         try {
             MethodHandles.Lookup lookup = MethodHandles.lookup();
             NOT_RECLAIMED = lookup.findVarHandle(RegistryCollection.class, "notReclaimed", int.class);
-            TRACKED = lookup.findVarHandle(RegistryCollection.class, "tracked", int.class);
             LOST = lookup.findVarHandle(RegistryCollection.class, "lost", int.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
@@ -77,7 +76,7 @@ final class RegistryCollection extends LiveSet.Member {
 
     void bufferAllocated() {
         NOT_RECLAIMED.getAndAdd(this, 1);
-        TRACKED.getAndAdd(this, 1);
+        tracked++;
     }
 
     /** Buffers a heap handed out for this collection so far, deleted or not. */
@@ -88,7 +87,7 @@ final class RegistryCollection extends LiveSet.Member {
     /** One buffer's deleteVmo was answered; true when none is left. */
     boolean bufferReclaimed() {
         int left = (int) NOT_RECLAIMED.getAndAdd(this, -1) - 1;
-        if (!trackers.isEmpty()) {
+        if (trackers != null) {
             signalDue();
         }
         return left == 0;
@@ -104,7 +103,7 @@ final class RegistryCollection extends LiveSet.Member {
         }
         CompletableFuture<Void> signal = new CompletableFuture<>();
         synchronized (this) {
-            List<Tracker> more = new ArrayList<>(trackers);
+            List<Tracker> more = trackers == null ? new ArrayList<>(1) : new ArrayList<>(trackers);
             more.add(new Tracker(buffersRemaining, signal));
             trackers = more;
         }
@@ -116,16 +115,20 @@ final class RegistryCollection extends LiveSet.Member {
     private void signalDue() {
         List<CompletableFuture<Void>> due = new ArrayList<>(1);
         synchronized (this) {
+            List<Tracker> tracking = trackers;
+            if (tracking == null) {
+                return; // another reclaim signalled them all
+            }
             int left = notReclaimed;
-            List<Tracker> waiting = new ArrayList<>(trackers.size());
-            for (Tracker tracker : trackers) {
+            List<Tracker> waiting = new ArrayList<>(tracking.size());
+            for (Tracker tracker : tracking) {
                 if (left <= tracker.buffersRemaining()) {
                     due.add(tracker.signal());
                 } else {
                     waiting.add(tracker);
                 }
             }
-            trackers = waiting.isEmpty() ? List.of() : waiting;
+            trackers = waiting.isEmpty() ? null : waiting;
         }
         due.forEach(signal -> signal.complete(null));
     }

@@ -12,9 +12,9 @@ import java.util.Set;
 /**
  * The leases (handles and shared mappings) an owner holds, as intrusive doubly linked lists: linking and
  * unlinking cost a few field writes under one lock, never a map lookup. The list is split into one stripe per core,
- * a thread linking into the stripe its id picks, so one bundle's threads do not queue on one lock. A lease's owner
- * and stripe fields change only under the lock of the stripe it is in (lock order for an adoption: the lease, then
- * a stripe). Confined mappings are not linked: only their own thread could close them, so they hold their memory
+ * a thread linking into the stripe its id picks, so one bundle's threads do not queue on one lock. A lease's stripe
+ * field (which names its owner) changes only under the lock of the stripe it is in (lock order for an adoption: the
+ * lease, then a stripe). Confined mappings are not linked: only their own thread could close them, so they hold their memory
  * until then.
  */
 public final class Owner implements VmoOwner {
@@ -143,8 +143,7 @@ public final class Owner implements VmoOwner {
             }
             stripe.head = lease;
             stripe.count++;
-            lease.stripeInOwner = stripe; // before the owner: who sees the owner sees its stripe
-            lease.setOwner(this);
+            lease.setStripeInOwner(stripe); // which names this owner
             return true;
         } finally {
             stripe.unlock();
@@ -153,14 +152,14 @@ public final class Owner implements VmoOwner {
 
     /** Unlinks the lease if this is still its owner; false also when it moved meanwhile (the caller looks again). */
     boolean unlinkIfOwner(VmoObject.Lease lease) {
-        Stripe stripe = lease.stripeInOwner;
+        Stripe stripe = lease.stripeInOwner();
         if (stripe == null || stripe.owner != this) {
             return false;
         }
         stripe.lock();
         try {
-            if (lease.leaseOwner() != this || lease.stripeInOwner != stripe) {
-                return false;
+            if (lease.stripeInOwner() != stripe) {
+                return false; // it moved meanwhile
             }
             if (lease.prevInOwner != null) {
                 lease.prevInOwner.nextInOwner = lease.nextInOwner;
@@ -172,8 +171,7 @@ public final class Owner implements VmoOwner {
             }
             lease.prevInOwner = null;
             lease.nextInOwner = null;
-            lease.setOwner(null);
-            lease.stripeInOwner = null;
+            lease.setStripeInOwner(null);
             stripe.count--;
             return true;
         } finally {

@@ -24,27 +24,20 @@ import java.util.concurrent.CompletionStage;
  * does not keep it reachable.
  */
 sealed class VmoHandle extends VmoObject.Lease implements Vmo permits VmoHandle.Watched {
-    private final Set<VmoRight> rights;
+    private final byte rights; // a bit per right, by ordinal: a byte per handle, not a reference to a set
 
-    /** The 16 possible rights sets, shared by every handle instead of copied into each. */
+    /** The 16 possible rights sets, by bits: what {@link #rights()} returns, shared by every handle. */
     private static final List<Set<VmoRight>> RIGHTS_SETS = rightsSets();
-    private static final Set<Set<VmoRight>> CANONICAL = canonicalSets(); // by identity
-    static final Set<VmoRight> ALL_RIGHTS = canonical(EnumSet.allOf(VmoRight.class));
-
-    private static Set<Set<VmoRight>> canonicalSets() {
-        Set<Set<VmoRight>> sets = Collections.newSetFromMap(new java.util.IdentityHashMap<>());
-        sets.addAll(RIGHTS_SETS);
-        return sets;
-    }
+    static final byte ALL_RIGHTS = (byte) (RIGHTS_SETS.size() - 1);
 
     /** A new handle to {@code object}, which already counts it; watched for a leak if the level says so. */
-    static VmoHandle of(VmoObject object, Set<VmoRight> rights) {
+    static VmoHandle of(VmoObject object, byte rights) {
         return VmoObject.watchForLeak() ? new Watched(object, rights) : new VmoHandle(object, rights);
     }
 
-    private VmoHandle(VmoObject object, Set<VmoRight> rights) {
+    private VmoHandle(VmoObject object, byte rights) {
         super(object);
-        this.rights = canonical(rights);
+        this.rights = rights;
     }
 
     /** A handle the leak detector watches: its lease is apart, and is the detector's action. */
@@ -52,7 +45,7 @@ sealed class VmoHandle extends VmoObject.Lease implements Vmo permits VmoHandle.
         private final VmoObject.DetachedLease lease;
         private final Cleaner.Cleanable cleanable;
 
-        private Watched(VmoObject object, Set<VmoRight> rights) {
+        private Watched(VmoObject object, byte rights) {
             super(object, rights);
             this.lease = new VmoObject.DetachedLease(object, Kind.HANDLE, null);
             this.cleanable = VmoObject.watch(this, lease);
@@ -96,7 +89,7 @@ sealed class VmoHandle extends VmoObject.Lease implements Vmo permits VmoHandle.
 
     @Override
     public Set<VmoRight> rights() {
-        return rights;
+        return RIGHTS_SETS.get(rights);
     }
 
     @Override
@@ -121,14 +114,15 @@ sealed class VmoHandle extends VmoObject.Lease implements Vmo permits VmoHandle.
 
     @Override
     public Vmo duplicate(Set<VmoRight> newRights) {
-        Set<VmoRight> wanted = canonical(Require.argument(newRights, "rights"));
+        return duplicate(bitsOf(Require.argument(newRights, "rights")));
+    }
+
+    private Vmo duplicate(byte wanted) {
         requireOpen();
         require(VmoRight.DUPLICATE);
-        if (!rights.containsAll(wanted)) {
-            EnumSet<VmoRight> extra = wanted.isEmpty() ? EnumSet.noneOf(VmoRight.class) : EnumSet.copyOf(wanted);
-            extra.removeAll(rights);
+        if ((wanted & ~rights) != 0) {
             throw new StatusException(Status.ACCESS_DENIED, "rights can only be reduced: handle to VMO koid " + koid()
-                    + " has " + rights + " and cannot grant " + extra);
+                    + " has " + rights() + " and cannot grant " + RIGHTS_SETS.get(wanted & ~rights));
         }
         object.addHandle();
         return keepAlive(open(object, wanted, owner()));
@@ -153,19 +147,13 @@ sealed class VmoHandle extends VmoObject.Lease implements Vmo permits VmoHandle.
 
     /** A REFERENCE child with the rights of this handle that are also in {@code wanted}. */
     Vmo createReference(Owner newOwner, Set<VmoRight> wanted) {
+        return createReference(newOwner, bitsOf(Require.argument(wanted, "rights")));
+    }
+
+    private Vmo createReference(Owner newOwner, byte wanted) {
         requireOpen();
         require(VmoRight.DUPLICATE, VmoRight.READ);
-        Set<VmoRight> granted = rights;
-        if (wanted != rights && !rights.equals(wanted)) {
-            EnumSet<VmoRight> both = EnumSet.noneOf(VmoRight.class);
-            for (VmoRight right : Require.argument(wanted, "rights")) {
-                if (rights.contains(Require.argument(right, "a right in rights"))) {
-                    both.add(right);
-                }
-            }
-            granted = canonical(both);
-        }
-        return keepAlive(open(object.createChild(0, object.size()), granted, newOwner));
+        return keepAlive(open(object.createChild(0, object.size()), (byte) (rights & wanted), newOwner));
     }
 
     /** The owner this handle belongs to now, or null (a heap's own handles belong to nobody). */
@@ -182,7 +170,7 @@ sealed class VmoHandle extends VmoObject.Lease implements Vmo permits VmoHandle.
     }
 
     /** A handle on a counted reference to {@code target}; closed again if its owner was released meanwhile. */
-    private static VmoHandle open(VmoObject target, Set<VmoRight> rights, Owner owner) {
+    private static VmoHandle open(VmoObject target, byte rights, Owner owner) {
         VmoHandle handle = of(target, rights);
         if (owner != null && !handle.lease().joinFirstOwner(owner)) {
             handle.close();
@@ -315,18 +303,15 @@ sealed class VmoHandle extends VmoObject.Lease implements Vmo permits VmoHandle.
 
     @Override
     public String toString() {
-        return "Vmo[koid=" + koid() + ", size=" + size() + ", rights=" + rights + (isClosed() ? ", closed" : "") + "]";
+        return "Vmo[koid=" + koid() + ", size=" + size() + ", rights=" + rights() + (isClosed() ? ", closed" : "") + "]";
     }
 
-    private static Set<VmoRight> canonical(Set<VmoRight> rights) {
-        if (CANONICAL.contains(rights)) {
-            return rights; // a handle's own rights passed on: nothing to iterate
-        }
-        int mask = 0;
+    private static byte bitsOf(Set<VmoRight> rights) {
+        int bits = 0;
         for (VmoRight right : rights) {
-            mask |= 1 << Require.argument(right, "a right in rights").ordinal();
+            bits |= 1 << Require.argument(right, "a right in rights").ordinal();
         }
-        return RIGHTS_SETS.get(mask);
+        return (byte) bits;
     }
 
     private static List<Set<VmoRight>> rightsSets() {
@@ -375,9 +360,9 @@ sealed class VmoHandle extends VmoObject.Lease implements Vmo permits VmoHandle.
     }
 
     private void require(VmoRight right) {
-        if (!rights.contains(right)) {
+        if ((rights & (1 << right.ordinal())) == 0) {
             throw new StatusException(Status.ACCESS_DENIED, "handle to VMO koid " + koid() + " lacks the " + right
-                    + " right (it has " + rights + ")");
+                    + " right (it has " + rights() + ")");
         }
     }
 

@@ -56,10 +56,13 @@ public final class VmoObject {
     }
 
     private static final java.lang.invoke.VarHandle ATTACHMENT_KEY;
+    private static final java.lang.invoke.VarHandle ATTACHMENT;
 
     static {
         try {
             ATTACHMENT_KEY = java.lang.invoke.MethodHandles.lookup().findVarHandle(VmoObject.class, "attachmentKey",
+                    Object.class);
+            ATTACHMENT = java.lang.invoke.MethodHandles.lookup().findVarHandle(VmoObject.class, "attachment",
                     Object.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
@@ -173,7 +176,7 @@ public final class VmoObject {
         if (!ATTACHMENT_KEY.compareAndSet(object, null, key)) {
             throw new StatusException(Status.BAD_STATE, "VMO koid " + object.koid + " already has an attachment");
         }
-        object.attachment = value;
+        ATTACHMENT.setRelease(object, value); // no fence: a reader that sees the value sees the key set before it
     }
 
     /**
@@ -455,10 +458,13 @@ public final class VmoObject {
         enum Kind { HANDLE, SHARED_MAPPING, CONFINED_MAPPING }
 
         private static final java.lang.invoke.VarHandle CLOSED;
+        private static final java.lang.invoke.VarHandle STRIPE_IN_OWNER;
 
         static {
             try {
                 CLOSED = java.lang.invoke.MethodHandles.lookup().findVarHandle(Lease.class, "closed", boolean.class);
+                STRIPE_IN_OWNER = java.lang.invoke.MethodHandles.lookup().findVarHandle(Lease.class, "stripeInOwner",
+                        Owner.Stripe.class);
             } catch (ReflectiveOperationException e) {
                 throw new ExceptionInInitializerError(e);
             }
@@ -466,8 +472,9 @@ public final class VmoObject {
 
         final VmoObject object;
         private volatile boolean closed; // set once, by CLOSED's compareAndSet: no AtomicBoolean per lease
-        private volatile Owner owner; // null for a heap's own handles and for confined mappings
-        volatile Owner.Stripe stripeInOwner; // written under that stripe's lock, with the owner
+        // The owner's stripe the lease is linked into, which names the owner: null for a heap's own handles and
+        // for confined mappings. Written only under that stripe's lock, by a release store (no fence).
+        private volatile Owner.Stripe stripeInOwner;
         Lease prevInOwner; // guarded by the stripe
         Lease nextInOwner; // guarded by the stripe
 
@@ -497,12 +504,17 @@ public final class VmoObject {
         }
 
         final Owner leaseOwner() {
-            return owner;
+            Owner.Stripe stripe = stripeInOwner;
+            return stripe == null ? null : stripe.owner;
         }
 
-        /** Written only under the lock of the owner's stripe being joined or left. */
-        final void setOwner(Owner to) {
-            owner = to;
+        final Owner.Stripe stripeInOwner() {
+            return stripeInOwner;
+        }
+
+        /** Under the lock of {@code stripe}, or of the stripe being left when null. */
+        final void setStripeInOwner(Owner.Stripe stripe) {
+            STRIPE_IN_OWNER.setRelease(this, stripe);
         }
 
         /** Joins the first owner of a lease no other thread has seen yet. */
@@ -516,9 +528,9 @@ public final class VmoObject {
          */
         final boolean moveLeaseTo(Owner to) {
             synchronized (object) {
-                Owner from = owner;
+                Owner from = leaseOwner();
                 while (from != null && !from.unlinkIfOwner(this)) {
-                    from = owner;
+                    from = leaseOwner();
                 }
                 if (!to.link(this)) {
                     if (from != null) {
@@ -526,6 +538,8 @@ public final class VmoObject {
                     }
                     return false;
                 }
+                // The link was a release store: fence, so a racing end sees the new stripe or this sees it closed.
+                java.lang.invoke.VarHandle.fullFence();
                 if (closed) {
                     leaveOwner(); // ended while moving: its end may not have seen the new owner
                 }
@@ -533,9 +547,9 @@ public final class VmoObject {
             }
         }
 
-        /** The owner field is only ever changed under the lock of the owner's stripe the lease is in. */
+        /** The stripe field is only ever changed under the lock of the owner's stripe the lease is in. */
         private void leaveOwner() {
-            for (Owner current = owner; current != null; current = owner) {
+            for (Owner current = leaseOwner(); current != null; current = leaseOwner()) {
                 if (current.unlinkIfOwner(this)) {
                     return;
                 }
@@ -573,7 +587,7 @@ public final class VmoObject {
         final void endLeaked() {
             if (markEnded()) {
                 LEAKED.incrementAndGet();
-                Owner leakedBy = owner;
+                Owner leakedBy = leaseOwner();
                 LOG.log(System.Logger.Level.WARNING, "leaked VMO " + (kind() == Kind.HANDLE ? "handle" : "mapping")
                         + " of koid " + object.koid + " (size " + object.size + ") was never closed; the garbage "
                         + "collector closed it" + (leakedBy == null ? "" : " (owner " + leakedBy.name() + ")"));
