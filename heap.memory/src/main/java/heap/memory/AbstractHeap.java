@@ -74,6 +74,11 @@ public abstract class AbstractHeap implements Heap, HeapMetrics {
             return size;
         }
 
+        /** The physical address it was reserved with, or {@code Long.MIN_VALUE} for none. */
+        public final long physicalAddress() {
+            return physicalAddress;
+        }
+
         /** The root's release: runs once, when no child of the buffer is left; frees the memory. */
         @Override
         public final void run() {

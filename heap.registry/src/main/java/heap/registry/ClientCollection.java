@@ -8,24 +8,41 @@ import java.lang.ref.Cleaner;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 
-/** What a client holds: its handles to the collection's buffers. Dropped without close, it is reported. */
-final class ClientCollection implements BufferCollection {
+/**
+ * What a client holds: its handles to the collection's buffers. A {@link Watched} one (as the leak detection level
+ * picks) is reported when dropped without close.
+ */
+sealed class ClientCollection implements BufferCollection permits ClientCollection.Watched {
     final HeapRegistry registry;
     final RegistryCollection record;
     private final Object buffers; // the one buffer's handle, or the list of them: no list kept for one buffer
-    private final AtomicBoolean closed; // only for a watched collection: the leak report reads it
-    private final Cleaner.Cleanable cleanable; // null when the leak detection level does not watch this one
 
-    ClientCollection(HeapRegistry registry, RegistryCollection record, List<Vmo> buffers) {
+    static ClientCollection of(HeapRegistry registry, RegistryCollection record, List<Vmo> buffers) {
+        return Vmos.watchForLeak() ? new Watched(registry, record, buffers)
+                : new ClientCollection(registry, record, buffers);
+    }
+
+    private ClientCollection(HeapRegistry registry, RegistryCollection record, List<Vmo> buffers) {
         this.registry = registry;
         this.record = record;
         this.buffers = buffers.size() == 1 ? buffers.getFirst() : List.copyOf(buffers); // an unmodifiable list: no copy
-        if (Vmos.watchForLeak()) {
-            this.closed = new AtomicBoolean();
+    }
+
+    /** A collection the leak detector watches; the fields for it only here. */
+    static final class Watched extends ClientCollection {
+        private final AtomicBoolean closed = new AtomicBoolean(); // the leak report reads it
+        private final Cleaner.Cleanable cleanable;
+
+        private Watched(HeapRegistry registry, RegistryCollection record, List<Vmo> buffers) {
+            super(registry, record, buffers);
             this.cleanable = Vmos.watch(this, leakReport(closed, record, buffers.size()));
-        } else {
-            this.closed = null;
-            this.cleanable = null;
+        }
+
+        @Override
+        public void close() {
+            super.close();
+            closed.set(true);
+            cleanable.clean();
         }
     }
 
@@ -67,10 +84,6 @@ final class ClientCollection implements BufferCollection {
             for (Vmo buffer : buffers()) {
                 buffer.close();
             }
-        }
-        if (cleanable != null) {
-            closed.set(true);
-            cleanable.clean();
         }
     }
 

@@ -390,7 +390,7 @@ public class HeapRegistry implements BufferAllocator {
         Routing.Aggregate aggregate = aggregateOf(request); // requests are immutable: the same one, the same aggregate
         Allocation allocation = allocate(aggregate, request.bufferCount(), account, nextCollectionId(),
                 account.owner());
-        return new ClientCollection(this, allocation.record(), allocation.handles());
+        return ClientCollection.of(this, allocation.record(), allocation.handles());
     }
 
     private long nextCollectionId() {

@@ -48,18 +48,15 @@ public class SecureHeap extends AbstractHeap {
         return new ProtectedRange(offset, size);
     }
 
-    /** One buffer's part of the protected range (a named class: an anonymous one would keep its size twice). */
+    /** One buffer's part of the protected range: its offset there is its physical address less the range's base. */
     private final class ProtectedRange extends Reservation {
-        private final long offset;
-
         ProtectedRange(long offset, long size) {
             super(null, size, OptionalLong.of(rangeBase + offset));
-            this.offset = offset;
         }
 
         @Override
         protected void free() {
-            range.free(offset, size());
+            range.free(physicalAddress() - rangeBase, size());
         }
     }
 
