@@ -73,6 +73,50 @@ class OwnershipTest {
     }
 
     @Test
+    void aHandleClosedWhileItIsAdoptedEndsUpInNoOwnersList() throws Exception {
+        // The move links the lease without a fence of its own; closing must still unlink it from whichever owner won.
+        VmoOwner first = Vmos.owner("first");
+        VmoOwner second = Vmos.owner("second");
+        java.util.concurrent.atomic.AtomicReference<Vmo> toClose = new java.util.concurrent.atomic.AtomicReference<>();
+        AtomicInteger closes = new AtomicInteger();
+        Thread closer = Thread.ofPlatform().daemon().start(() -> {
+            while (!Thread.currentThread().isInterrupted()) {
+                Vmo handle = toClose.getAndSet(null);
+                if (handle != null) {
+                    spin(handle.koid() % 64); // the two threads meet at varying points of adopt and close
+                    handle.close();
+                    closes.incrementAndGet();
+                }
+            }
+        });
+        try {
+            for (int round = 0; round < 50_000; round++) {
+                Vmo handle = first.createReference(root);
+                toClose.set(handle);
+                spin(round % 64);
+                try {
+                    second.adopt(handle);
+                } catch (StatusException closedFirst) {
+                    assertEquals(Status.BAD_HANDLE, closedFirst.status(), closedFirst.getMessage());
+                }
+                while (closes.get() <= round) {
+                    Thread.onSpinWait(); // until close() returned, not just marked the handle closed
+                }
+                assertEquals(0, first.openLeases() + second.openLeases(), "round " + round);
+            }
+        } finally {
+            closer.interrupt();
+        }
+        assertEquals(0, root.childCount(), "every child was released");
+    }
+
+    private static void spin(long times) {
+        for (long i = 0; i < times; i++) {
+            Thread.onSpinWait();
+        }
+    }
+
+    @Test
     void aReleasedOwnerGetsNothingNewAndNothingLeaks() {
         VmoOwner owner = Vmos.owner("stopped");
         owner.release();
