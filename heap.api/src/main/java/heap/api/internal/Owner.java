@@ -14,8 +14,8 @@ import java.util.Set;
  * unlinking cost a few field writes under one lock, never a map lookup. The list is split into one stripe per core,
  * a thread linking into the stripe its id picks, so one bundle's threads do not queue on one lock. A lease's stripe
  * field (which names its owner) changes only under the lock of the stripe it is in (lock order for an adoption: the
- * lease, then a stripe). Confined mappings are not linked: only their own thread could close them, so they hold their memory
- * until then.
+ * lease, then a stripe). Confined mappings are not linked: only their own thread could close them, so they hold
+ * their memory until then.
  */
 public final class Owner implements VmoOwner {
     /** One stripe's fields, guarded by the stripe's lock. */

@@ -10,8 +10,11 @@ import java.lang.invoke.VarHandle;
  * for the heaps, which cannot see this package.
  */
 abstract class PaddedLock extends PaddedBefore {
-    /** How many stripes a striped list has: one per core, at least two. */
-    static final int STRIPES = Math.max(2, Runtime.getRuntime().availableProcessors());
+    /**
+     * How many stripes a striped list has: the smallest power of two at least the core count (and at least 2), so
+     * a thread picks its stripe with a mask, as heap.memory's {@code Stripes} does.
+     */
+    static final int STRIPES = Integer.highestOneBit(Math.max(2, Runtime.getRuntime().availableProcessors()) * 2 - 1);
 
     private static final VarHandle LOCKED;
 
@@ -27,20 +30,26 @@ abstract class PaddedLock extends PaddedBefore {
 
     /** The calling thread's stripe, from 0 to {@link #STRIPES} - 1. */
     static int ofThisThread() {
-        return (int) (Thread.currentThread().threadId() % STRIPES);
+        return (int) Thread.currentThread().threadId() & (STRIPES - 1);
     }
 
     final void lock() {
-        for (int spins = 0; !LOCKED.compareAndSet(this, 0, 1); spins++) {
+        if (!LOCKED.compareAndSet(this, 0, 1)) {
+            lockContended();
+        }
+    }
+
+    final void unlock() {
+        LOCKED.setRelease(this, 0);
+    }
+
+    private void lockContended() {
+        for (int spins = 0; locked != 0 || !LOCKED.compareAndSet(this, 0, 1); spins++) {
             if (spins < 100) {
                 Thread.onSpinWait();
             } else {
                 Thread.yield(); // sections are a few field writes, or one release's snapshot
             }
         }
-    }
-
-    final void unlock() {
-        LOCKED.setRelease(this, 0);
     }
 }
