@@ -41,7 +41,7 @@ final class LeakWatcher {
                     head.previous = watch;
                 }
                 head = watch;
-                watch.stripe = this;
+                watch.linked = true;
             } finally {
                 unlock();
             }
@@ -51,7 +51,7 @@ final class LeakWatcher {
         boolean unlink(Watch watch) {
             lock();
             try {
-                if (watch.stripe != this) {
+                if (!watch.linked) {
                     return false;
                 }
                 if (watch.previous == null) {
@@ -64,7 +64,7 @@ final class LeakWatcher {
                 }
                 watch.previous = null;
                 watch.next = null;
-                watch.stripe = null;
+                watch.linked = false;
                 return true;
             } finally {
                 unlock();
@@ -83,8 +83,8 @@ final class LeakWatcher {
     /** A registration: reachable from its stripe's list until it is cleaned or found, so the collector can find it. */
     static final class Watch extends PhantomReference<Object> implements Cleaner.Cleanable {
         private final Runnable action;
-        private final Stripe home; // where it was linked: cleaning from another thread unlinks it there
-        private Stripe stripe; // guarded by home's lock: null once unlinked
+        private final Stripe home; // where it is linked: cleaning from another thread unlinks it there
+        private boolean linked; // guarded by home's lock: false once unlinked
         private Watch previous;
         private Watch next;
 
