@@ -141,8 +141,7 @@ public final class VmoObject {
     }
 
     public static Vmo root(long size, MemorySegment memory, OptionalLong physicalAddress, Runnable onRelease) {
-        VmoObject root = new VmoObject(null, size, memory,
-                physicalAddress.isPresent() ? physicalAddress.getAsLong() : NO_ADDRESS,
+        VmoObject root = new VmoObject(null, size, memory, address(physicalAddress),
                 Require.argument(onRelease, "onRelease"));
         root.handles = 1;
         return VmoHandle.of(root, VmoHandle.ALL_RIGHTS);
@@ -155,8 +154,7 @@ public final class VmoObject {
     public static Vmo childOfNewRoot(long size, MemorySegment memory, OptionalLong physicalAddress, Runnable onRelease) {
         // Nothing can reach that root but its one child, so it is not an object of its own: the child takes the
         // koid after the root's, runs onRelease when it is released, and is its own tree's lock.
-        VmoObject child = new VmoObject(null, true, nextKoids(2) + 1, size, memory,
-                physicalAddress.isPresent() ? physicalAddress.getAsLong() : NO_ADDRESS,
+        VmoObject child = new VmoObject(null, true, nextKoids(2) + 1, size, memory, address(physicalAddress),
                 Require.argument(onRelease, "onRelease"));
         child.handles = 1;
         return VmoHandle.of(child, VmoHandle.ALL_RIGHTS);
@@ -242,6 +240,11 @@ public final class VmoObject {
 
     OptionalLong physicalAddress() {
         return physicalAddress == NO_ADDRESS ? OptionalLong.empty() : OptionalLong.of(physicalAddress);
+    }
+
+    /** The stored form of a creator's physical address: a long, NO_ADDRESS for none. */
+    private static long address(OptionalLong physicalAddress) {
+        return physicalAddress.isPresent() ? physicalAddress.getAsLong() : NO_ADDRESS;
     }
 
     VmoObject createChild(long offset, long childSize) {
