@@ -464,14 +464,8 @@ public class HeapRegistry implements BufferAllocator {
             for (int index = 0; index < count; index++) {
                 RegistryBuffer buffer = allocateBuffer(heap, properties, collection, index, rawSize, usage);
                 buffers[index] = buffer;
-                try {
-                    handles[index] = handOut(buffer, handleOwner, ALL_RIGHTS);
-                    handedOut++;
-                } catch (StatusException e) {
-                    // A handle made and closed again (its owner was released) already raised ZERO_CHILDREN.
-                    deleteOnce(buffer);
-                    throw new SysmemException(SysmemError.UNSPECIFIED, account + " stopped while allocating", e);
-                }
+                handles[index] = handOutFirst(buffer, handleOwner);
+                handedOut++;
             }
         } catch (RuntimeException e) {
             // Buffers the heap handed out are uncharged as they are deleted; the rest now.
@@ -495,13 +489,46 @@ public class HeapRegistry implements BufferAllocator {
             java.util.EnumSet.allOf(heap.api.vmo.VmoRight.class);
 
     /**
-     * A handle to {@code buffer} for {@code owner} (null: unowned), with at most {@code rights}; made from
-     * {@code parent} — the heap's VMO, or a negotiated collection's layer — and known to getVmoInfo.
+     * The buffer's first handle, for {@code owner} (null: unowned), made in the same step that checks the heap kept
+     * nothing of its VMO and starts listening for ZERO_CHILDREN on it; the buffer is deleted if that fails.
      */
-    Vmo handOut(RegistryBuffer buffer, VmoOwner owner, java.util.Set<heap.api.vmo.VmoRight> rights) {
-        return handOut(buffer, buffer.heapVmo, owner, rights);
+    private Vmo handOutFirst(RegistryBuffer buffer, VmoOwner owner) {
+        HeapEntry heap = buffer.heap;
+        Vmo handle;
+        try {
+            handle = Vmos.firstReference(buffer.heapVmo, buffer, owner, this, buffer);
+        } catch (StatusException e) {
+            deleteOnce(buffer); // if the handle was made and closed again, ZERO_CHILDREN already deleted it
+            if (owner != null && owner.isReleased()) {
+                String stopped = "bundle " + owner.name() + " stopped while allocating";
+                throw new SysmemException(SysmemError.UNSPECIFIED, stopped, e);
+            }
+            throw contractViolation(heap, buffer.collection, buffer.index, "returned a VMO it cannot share: "
+                    + e.getMessage());
+        }
+        if (handle == null) {
+            deleteOnce(buffer);
+            throw contractViolation(heap, buffer.collection, buffer.index,
+                    "kept a handle, mapping or child of the VMO it returned");
+        }
+        if (owner != null && heap.service instanceof HeapDiagnostics diagnostics) {
+            diagnostics.clientHandle(buffer.collection.id(), buffer.index, handle.koid());
+        }
+        return handle;
     }
 
+    private static SysmemException contractViolation(HeapEntry heap, RegistryCollection collection, int index,
+            String violation) {
+        heap.failures.increment();
+        LOG.log(Level.ERROR, "contract violation: " + heap + " " + violation + " (collection " + collection.id()
+                + " index " + index + ")");
+        return new SysmemException(SysmemError.NO_MEMORY, heap.id + " could not allocate buffer " + index);
+    }
+
+    /**
+     * A handle to {@code buffer} for {@code owner} (null: unowned), with at most {@code rights}; made from
+     * {@code parent} — a negotiated collection's layer — and known to getVmoInfo.
+     */
     Vmo handOut(RegistryBuffer buffer, Vmo parent, VmoOwner owner, java.util.Set<heap.api.vmo.VmoRight> rights) {
         // All rights is the parent's own rights: no set to intersect.
         Vmo handle = owner == null ? parent.createReference()
@@ -537,16 +564,12 @@ public class HeapRegistry implements BufferAllocator {
         }
         String violation = heapVmo == null ? "returned no VMO"
                 : heapVmo.isClosed() ? "returned a closed handle"
-                : heapVmo.size() < rawSize ? "returned a VMO of " + heapVmo.size() + " bytes for " + rawSize
-                : !Vmos.soleHandle(heapVmo) ? "kept a handle, mapping or child of the VMO it returned" : null;
+                : heapVmo.size() < rawSize ? "returned a VMO of " + heapVmo.size() + " bytes for " + rawSize : null;
         if (violation != null) {
-            heap.failures.increment();
-            LOG.log(Level.ERROR, "contract violation: " + heap + " " + violation + " (collection " + collection.id()
-                    + " index " + index + ")");
             if (heapVmo != null && !heapVmo.isClosed()) {
                 delete(track(heap, collection, index, heapVmo, usage));
             }
-            throw new SysmemException(SysmemError.NO_MEMORY, heap.id + " could not allocate buffer " + index);
+            throw contractViolation(heap, collection, index, violation);
         }
         RegistryBuffer buffer = track(heap, collection, index, heapVmo, usage);
         try {
@@ -558,8 +581,7 @@ public class HeapRegistry implements BufferAllocator {
                 VarHandle.fullFence(); // the JVM's coherent view: a full fence is the flush
                 heap.flushed();
             }
-            heapVmo.onZeroChildren(buffer);
-            return buffer;
+            return buffer; // ZERO_CHILDREN is listened for as its first handle is made (handOutFirst)
         } catch (RuntimeException e) {
             delete(buffer);
             throw new SysmemException(SysmemError.NO_MEMORY, "could not prepare buffer " + index + " of " + heap.id, e);

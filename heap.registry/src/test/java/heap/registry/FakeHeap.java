@@ -11,8 +11,10 @@ import heap.api.Status;
 import heap.api.StatusException;
 import heap.api.spi.Vmos;
 import heap.api.vmo.Vmo;
+import heap.api.vmo.VmoRight;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -27,7 +29,7 @@ import java.util.function.Consumer;
 /** A heap for the registry's tests, on real off-heap memory, with one fault to inject at a time. */
 final class FakeHeap implements Heap {
     enum Fault {
-        NONE, THROWS_STATUS, THROWS_RUNTIME, TOO_SMALL, RETAINS_HANDLE, NEVER_ANSWERS_DELETE, CALLS_BACK,
+        NONE, THROWS_STATUS, THROWS_RUNTIME, TOO_SMALL, RETAINS_HANDLE, NO_DUPLICATE_RIGHT, NEVER_ANSWERS_DELETE, CALLS_BACK,
         ON_REGISTER_TWICE, NEVER_REGISTERS, REGISTERS_LATE, FAILS_AFTER_TWO, DIRTY, BLOCKS
     }
 
@@ -119,6 +121,11 @@ final class FakeHeap implements Heap {
         root.onZeroChildren(root::close);
         if (fault == Fault.RETAINS_HANDLE) {
             retained.add(child.duplicate());
+        }
+        if (fault == Fault.NO_DUPLICATE_RIGHT) {
+            try (child) {
+                return child.duplicate(EnumSet.complementOf(EnumSet.of(VmoRight.DUPLICATE)));
+            }
         }
         return child;
     }

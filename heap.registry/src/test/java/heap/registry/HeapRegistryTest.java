@@ -105,6 +105,17 @@ class HeapRegistryTest extends RegistryTestSupport {
         assertEquals(0, status(keeper).liveBuffers());
     }
 
+    /** Sysmem duplicates the heap's VMO for its clients: a VMO without DUPLICATE is a heap's contract violation. */
+    @Test
+    void aHeapVmoThatCannotBeSharedIsAContractViolationAndGoesBack() {
+        FakeHeap stingy = add(HeapId.SYSTEM_RAM, ALL_DOMAINS, Fault.NO_DUPLICATE_RIGHT);
+        assertError(SysmemError.NO_MEMORY, () -> allocate(1, PAGE));
+        assertEquals(1, stingy.deletes.get());
+        assertEquals(0, stingy.outstandingBytes.get());
+        assertEquals(1, status(stingy).failures());
+        assertEquals(0, status(stingy).liveBuffers());
+    }
+
     @Test
     void needClearBuffersAreZeroedAndFlushedAndCounted() {
         FakeHeap dirty = add(new FakeHeap(HeapId.SYSTEM_RAM, new HeapProperties(CoherencyDomainSupport.ALL, true, false),

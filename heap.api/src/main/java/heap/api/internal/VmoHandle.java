@@ -156,6 +156,20 @@ sealed class VmoHandle extends VmoObject.Lease implements Vmo permits VmoHandle.
         return keepAlive(open(object.createChild(0, object.size()), (byte) (rights & wanted), newOwner));
     }
 
+    /**
+     * A REFERENCE child of {@code vmo} for {@code owner} (null: unowned) if {@code vmo} is its object's only handle,
+     * with no mapping or child, else null; see {@link VmoObject#firstReferenceChild}.
+     */
+    static Vmo firstReference(Vmo vmo, Runnable onZeroChildren, Owner owner, Object key, Object value) {
+        if (!(vmo instanceof VmoHandle parent)) {
+            throw new StatusException(Status.INVALID_ARGS, "not a handle of this VMO implementation: " + vmo);
+        }
+        parent.requireOpen();
+        parent.require(VmoRight.DUPLICATE, VmoRight.READ);
+        VmoObject child = parent.object().firstReferenceChild(onZeroChildren, key, value);
+        return child == null ? null : parent.keepAlive(open(child, parent.rights, owner));
+    }
+
     /** The owner this handle belongs to now, or null (a heap's own handles belong to nobody). */
     Owner owner() {
         return lease().leaseOwner();

@@ -191,6 +191,11 @@ public final class VmoObject {
         }
     }
 
+    /** {@code heap.api.spi.Vmos#firstReference}: null when {@code vmo} is not its object's only use. */
+    public static Vmo firstReference(Vmo vmo, Runnable onZeroChildren, Owner owner, Object key, Object value) {
+        return VmoHandle.firstReference(vmo, onZeroChildren, owner, key, value);
+    }
+
     /** What was attached to the object behind {@code vmo} under {@code key}, or null (none, another key, not ours). */
     public static Object attachment(Vmo vmo, Object key) {
         VmoObject object = vmo == null ? null : objectOf(vmo);
@@ -255,6 +260,31 @@ public final class VmoObject {
                 physicalAddress == NO_ADDRESS ? NO_ADDRESS : physicalAddress + offset, null);
         synchronized (treeLock()) {
             requireAlive();
+            children++;
+            child.handles = 1;
+        }
+        return child;
+    }
+
+    /**
+     * The first REFERENCE child of an object whose one handle is the caller's, with {@code onZeroChildren} listening
+     * and {@code value} attached to the child under {@code key}, all in one lock round; null, and nothing changed,
+     * when the object has another handle, a mapping or a child.
+     */
+    VmoObject firstReferenceChild(Runnable onZeroChildren, Object key, Object value) {
+        VmoObject child = new VmoObject(this, size, memory, physicalAddress, null);
+        ATTACHMENT_KEY.set(child, key); // plain stores: the child is published by the lock's release below
+        ATTACHMENT.set(child, value);
+        synchronized (treeLock()) {
+            requireAlive();
+            if (handles != 1 || mappings != 0 || children != 0) {
+                return null;
+            }
+            if (zeroChildren == null) {
+                zeroChildren = onZeroChildren;
+            } else {
+                waiters().listeners.add(onZeroChildren);
+            }
             children++;
             child.handles = 1;
         }

@@ -78,6 +78,64 @@ class VmoObjectModelTest {
         }
     }
 
+    /** What the registry does with a heap's VMO, in one step: sole-handle check, ZERO_CHILDREN listener, first child. */
+    @Test
+    void aFirstReferenceIsMadeOnlyOfASoleHandleAndCarriesTheListenerAndAttachment() {
+        Object key = new Object();
+        AtomicInteger zeroChildren = new AtomicInteger();
+        heap.api.spi.VmoOwner owner = Vmos.owner("client");
+        try (Vmo vmo = root(4096)) {
+            try (Vmo dup = vmo.duplicate()) {
+                assertEquals(null, Vmos.firstReference(vmo, zeroChildren::incrementAndGet, owner, key, "record"));
+            }
+            try (VmoMapping mapping = vmo.map(0, 4096, false)) {
+                assertEquals(null, Vmos.firstReference(vmo, zeroChildren::incrementAndGet, owner, key, "record"));
+            }
+            try (Vmo child = vmo.createSlice(0, 4096)) {
+                assertEquals(null, Vmos.firstReference(vmo, zeroChildren::incrementAndGet, owner, key, "record"));
+            }
+            assertEquals(0, zeroChildren.get(), "a refused first reference registered no listener");
+            Vmo first = Vmos.firstReference(vmo, zeroChildren::incrementAndGet, owner, key, "record");
+            assertEquals(vmo.koid(), first.parentKoid());
+            assertEquals(vmo.rights(), first.rights());
+            assertTrue(owner.owns(first));
+            assertEquals("record", Vmos.attachment(first, key));
+            assertEquals(null, Vmos.attachment(vmo, key), "the attachment is the child's");
+            assertEquals(null, Vmos.firstReference(vmo, zeroChildren::incrementAndGet, owner, key, "record"),
+                    "the child makes it no longer the first");
+            first.close();
+            assertEquals(1, zeroChildren.get());
+        }
+        assertEquals(1, releases.get());
+    }
+
+    @Test
+    void aRefusedFirstReferenceNamesWhatWasWrongAndChangesNothing() {
+        Object key = new Object();
+        Runnable listener = () -> { };
+        heap.api.spi.VmoOwner released = Vmos.owner("stopped");
+        released.release();
+        AtomicInteger zeroChildren = new AtomicInteger();
+        try (Vmo vmo = root(4096)) {
+            assertStatus(Status.INVALID_ARGS, () -> Vmos.firstReference(null, listener, null, key, "x"));
+            assertStatus(Status.INVALID_ARGS, () -> Vmos.firstReference(vmo, null, null, key, "x"));
+            assertStatus(Status.INVALID_ARGS, () -> Vmos.firstReference(vmo, listener, null, null, "x"));
+            assertStatus(Status.INVALID_ARGS, () -> Vmos.firstReference(vmo, listener, null, key, null));
+            try (Vmo readOnly = vmo.duplicate(EnumSet.of(VmoRight.READ, VmoRight.MAP))) {
+                assertStatus(Status.ACCESS_DENIED, () -> Vmos.firstReference(readOnly, listener, null, key, "x"));
+            }
+            Vmo closed = vmo.duplicate();
+            closed.close();
+            assertStatus(Status.BAD_HANDLE, () -> Vmos.firstReference(closed, listener, null, key, "x"));
+            assertTrue(Vmos.soleHandle(vmo), "nothing was made by a refused call");
+            assertStatus(Status.BAD_STATE,
+                    () -> Vmos.firstReference(vmo, zeroChildren::incrementAndGet, released, key, "x"));
+            assertEquals(1, zeroChildren.get(), "the child made for a released owner was closed again");
+            assertTrue(Vmos.soleHandle(vmo));
+        }
+        assertEquals(1, releases.get());
+    }
+
     @Test
     void anObjectTakesOneAttachmentAndARefusedOneChangesNothing() {
         Object key = new Object();
