@@ -1,6 +1,7 @@
 package heap.registry;
 
 import heap.api.HeapId;
+import heap.api.Sizes;
 import heap.api.SysmemError;
 import heap.api.SysmemException;
 import heap.api.allocator.OwnerHeapUsage;
@@ -24,21 +25,25 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 final class Account {
     /**
-     * One heap's share of the account; each buffer points at its usage, so freeing needs no look-up. The live counts
-     * are split into one cell per core (a thread adds to the cell its id picks; the totals are the sums), so two
-     * threads of one bundle write no common line per buffer. The peak is only ever raised to a sum of the cells:
-     * a charge sums them when its own cell and the others as last summed (every {@link #RESUM} charges of the cell)
-     * pass the peak, and every read sums them. Exact for one thread; while several threads charge at once it may
-     * miss a peak that lasted less than their next few charges, and it never reports more than was held.
+     * One heap's share of the account; each buffer points at its usage, so freeing needs no look-up. The live count
+     * and pages are one packed number ({@link #BUFFER_SHIFT}), so a buffer charged or freed is one atomic add, split
+     * into one cell per core (a thread adds to the cell its id picks; the totals are the sums), so two threads of one
+     * bundle write no common line per buffer. Sums of packed numbers are exact: a cell alone may hold a negative part
+     * (freed on another thread), the total never does. The peak is only ever raised to a sum of the cells: a charge
+     * sums them when its own cell and the others as last summed (every {@link #RESUM} charges of the cell) pass the
+     * peak, and every read sums them. Exact for one thread; while several threads charge at once it may miss a peak
+     * that lasted less than their next few charges, and it never reports more than was held.
      */
     static final class Usage {
         private static final int RESUM = 64;
+        /** Pages below this bit (up to 2^36 pages, 256 TiB per bundle and heap), live buffers above it. */
+        private static final int BUFFER_SHIFT = 36;
+        private static final long PAGES = (1L << BUFFER_SHIFT) - 1;
         private static final VarHandle PEAK_BYTES;
         private static final VarHandle FAILED;
         private static final VarHandle RECLAIMED_BUFFERS;
         private static final VarHandle RECLAIMED_BYTES;
-        private static final VarHandle CELL_BUFFERS;
-        private static final VarHandle CELL_BYTES;
+        private static final VarHandle CELL_COUNTS;
 
         static {
             try {
@@ -47,18 +52,16 @@ final class Account {
                 FAILED = lookup.findVarHandle(Usage.class, "failed", long.class);
                 RECLAIMED_BUFFERS = lookup.findVarHandle(Usage.class, "reclaimedBuffers", long.class);
                 RECLAIMED_BYTES = lookup.findVarHandle(Usage.class, "reclaimedBytes", long.class);
-                CELL_BUFFERS = lookup.findVarHandle(CellFields.class, "buffers", long.class);
-                CELL_BYTES = lookup.findVarHandle(CellFields.class, "bytes", long.class);
+                CELL_COUNTS = lookup.findVarHandle(CellFields.class, "counts", long.class);
             } catch (ReflectiveOperationException e) {
                 throw new ExceptionInInitializerError(e);
             }
         }
 
-        /** One cell's counts (atomic adds: threads whose ids pick the same cell share it). */
+        /** One cell's packed counts (atomic adds: threads whose ids pick the same cell share it). */
         private static class CellFields extends Padding.Before {
-            volatile long buffers;
-            volatile long bytes;
-            long othersSeen; // the other cells' bytes as this cell's charges last summed them; racy, a hint
+            volatile long counts;
+            long othersSeen; // the other cells' packed counts as this cell's charges last summed them; racy, a hint
             int charges; // racy, only paces the re-summing
         }
 
@@ -84,36 +87,41 @@ final class Account {
             }
         }
 
-        void add(long buffers, long byteCount) {
+        /** Counts {@code buffers} (negative: gone) of {@code bytesEach}, whole pages each, in one atomic add. */
+        void add(long buffers, long bytesEach) {
+            long delta = buffers * ((1L << BUFFER_SHIFT) + Sizes.pageRoundUp(bytesEach) / Sizes.PAGE_SIZE);
             Cell cell = cells[Stripes.ofThisThread()];
-            CELL_BUFFERS.getAndAdd(cell, buffers);
-            long own = (long) CELL_BYTES.getAndAdd(cell, byteCount) + byteCount;
-            if (byteCount > 0) {
+            long own = (long) CELL_COUNTS.getAndAdd(cell, delta) + delta;
+            if (buffers > 0) {
                 if (cell.charges++ % RESUM == 0) {
-                    cell.othersSeen = bytes() - own;
+                    cell.othersSeen = sum() - own;
                 }
-                if (own + cell.othersSeen > peakBytes) { // a new peak, perhaps: the exact sum decides
-                    long now = bytes();
+                if (bytesOf(own + cell.othersSeen) > peakBytes) { // a new peak, perhaps: the exact sum decides
+                    long now = sum();
                     cell.othersSeen = now - own;
-                    raisePeak(now);
+                    raisePeak(bytesOf(now));
                 }
             }
+        }
+
+        private long sum() {
+            long sum = 0;
+            for (Cell cell : cells) {
+                sum += cell.counts;
+            }
+            return sum;
+        }
+
+        private static long bytesOf(long packed) {
+            return (packed & PAGES) * Sizes.PAGE_SIZE;
         }
 
         long liveBuffers() {
-            long sum = 0;
-            for (Cell cell : cells) {
-                sum += cell.buffers;
-            }
-            return sum;
+            return sum() >> BUFFER_SHIFT;
         }
 
         long bytes() {
-            long sum = 0;
-            for (Cell cell : cells) {
-                sum += cell.bytes;
-            }
-            return sum;
+            return bytesOf(sum());
         }
 
         /** The peak, raised first to the bytes held now. */
@@ -204,7 +212,7 @@ final class Account {
 
     /** Counts {@code buffers} new buffers of {@code bytesEach} on {@code target}, if every quota allows it. */
     void charge(Usage target, int buffers, long bytesEach, List<Quota> quotas) {
-        long bytes = buffers * bytesEach;
+        long bytes = buffers * Sizes.pageRoundUp(bytesEach);
         List<Quota> applying = null;
         for (Quota quota : quotas) {
             if (quota.matches(symbolicName, target.heap)) {
@@ -213,7 +221,7 @@ final class Account {
             }
         }
         if (applying == null) {
-            target.add(buffers, bytes);
+            target.add(buffers, bytesEach);
             return;
         }
         synchronized (this) {
@@ -232,19 +240,19 @@ final class Account {
                     throw new SysmemException(SysmemError.NO_MEMORY, refusal + " (bundle " + name + ")");
                 }
             }
-            target.add(buffers, bytes);
+            target.add(buffers, bytesEach);
         }
     }
 
     /** Takes back buffers that were charged but never allocated, and counts the failure. */
     void refund(Usage target, int buffers, long bytesEach) {
-        target.add(-buffers, -buffers * bytesEach);
+        target.add(-buffers, bytesEach);
         target.failed();
     }
 
     /** One buffer went back to its heap; after the bundle stopped, that is a reclaim. */
     void freed(Usage target, long bytes) {
-        target.add(-1, -bytes);
+        target.add(-1, bytes);
         if (stopped) {
             target.reclaimed(bytes);
         }
@@ -256,7 +264,7 @@ final class Account {
     }
 
     void handedOver(Usage target, long bytes) {
-        target.add(-1, -bytes);
+        target.add(-1, bytes);
     }
 
     synchronized long liveBuffers() {

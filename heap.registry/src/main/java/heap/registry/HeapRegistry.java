@@ -470,6 +470,7 @@ public class HeapRegistry implements BufferAllocator {
         } catch (RuntimeException e) {
             // Buffers the heap handed out are uncharged as they are deleted; the rest now.
             account.refund(usage, count - collection.buffersTracked(), rawSize);
+            collection.neverAllocated(count - collection.buffersTracked());
             for (int i = 0; i < handedOut; i++) {
                 handles[i].close(); // each close leads to deleteVmo: nothing of the collection stays
             }
@@ -493,7 +494,7 @@ public class HeapRegistry implements BufferAllocator {
      * nothing of its VMO and starts listening for ZERO_CHILDREN on it; the buffer is deleted if that fails.
      */
     private Vmo handOutFirst(RegistryBuffer buffer, VmoOwner owner) {
-        HeapEntry heap = buffer.heap;
+        HeapEntry heap = buffer.heap();
         Vmo handle;
         try {
             handle = Vmos.firstReference(buffer.heapVmo, buffer, owner, this, buffer);
@@ -534,7 +535,7 @@ public class HeapRegistry implements BufferAllocator {
         Vmo handle = owner == null ? parent.createReference()
                 : rights == ALL_RIGHTS ? owner.createReference(parent) : owner.createReference(parent, rights);
         Vmos.attach(handle, this, buffer); // getVmoInfo and adopt find the buffer on the handle, not in a map by koid
-        if (owner != null && buffer.heap.service instanceof HeapDiagnostics diagnostics) {
+        if (owner != null && buffer.heap().service instanceof HeapDiagnostics diagnostics) {
             diagnostics.clientHandle(buffer.collection.id(), buffer.index, handle.koid());
         }
         return handle;
@@ -567,7 +568,7 @@ public class HeapRegistry implements BufferAllocator {
                 : heapVmo.size() < rawSize ? "returned a VMO of " + heapVmo.size() + " bytes for " + rawSize : null;
         if (violation != null) {
             if (heapVmo != null && !heapVmo.isClosed()) {
-                delete(track(heap, collection, index, heapVmo, usage));
+                deleteOnce(track(heap, collection, index, heapVmo, usage));
             }
             throw contractViolation(heap, collection, index, violation);
         }
@@ -583,7 +584,7 @@ public class HeapRegistry implements BufferAllocator {
             }
             return buffer; // ZERO_CHILDREN is listened for as its first handle is made (handOutFirst)
         } catch (RuntimeException e) {
-            delete(buffer);
+            deleteOnce(buffer);
             throw new SysmemException(SysmemError.NO_MEMORY, "could not prepare buffer " + index + " of " + heap.id, e);
         }
     }
@@ -595,7 +596,7 @@ public class HeapRegistry implements BufferAllocator {
         LOG.log(Level.WARNING, heap + " did not answer allocateVmo for collection " + collection.id() + " index "
                 + index + " within " + millis + " ms" + (lateVmo == null ? "" : "; the VMO it returned late is given back"));
         if (lateVmo != null && !lateVmo.isClosed()) {
-            delete(track(heap, collection, index, lateVmo, usage));
+            deleteOnce(track(heap, collection, index, lateVmo, usage));
         }
         throw new SysmemException(SysmemError.NO_MEMORY, heap.id + " did not answer allocateVmo within the limit of "
                 + millis + " ms (allocate.timeout.ms)");
@@ -606,10 +607,10 @@ public class HeapRegistry implements BufferAllocator {
             Account.Usage usage) {
         heap.liveChanged(1);
         collection.bufferAllocated();
-        return new RegistryBuffer(this, heap, collection, index, heapVmo, usage);
+        return new RegistryBuffer(this, collection, index, heapVmo, usage);
     }
 
-    /** deleteVmo exactly once per buffer, however many paths find it unused. */
+    /** deleteVmo exactly once per buffer, however many paths find it unused; its charge ends as it starts. */
     void deleteOnce(RegistryBuffer buffer) {
         if (buffer.startDeleting()) {
             delete(buffer);
@@ -618,7 +619,7 @@ public class HeapRegistry implements BufferAllocator {
 
     /** deleteVmo with the heap's VMO as the only remaining handle, bounded in time. */
     private void delete(RegistryBuffer buffer) {
-        HeapEntry heap = buffer.heap;
+        HeapEntry heap = buffer.heap();
         CompletableFuture<Void> answered = askDeleteVmo(buffer);
         if (answered.isDone()) {
             finished(buffer, answered);
@@ -629,7 +630,6 @@ public class HeapRegistry implements BufferAllocator {
             if (error instanceof TimeoutException) {
                 heap.lost.increment();
                 heap.liveChanged(-1);
-                buffer.uncharge();
                 buffer.collection.bufferLost();
                 LOG.log(Level.ERROR, heap + " never answered deleteVmo for collection " + buffer.collection.id()
                         + " index " + buffer.index + " within " + millis + " ms; buffer marked lost");
@@ -641,7 +641,7 @@ public class HeapRegistry implements BufferAllocator {
     }
 
     private static CompletableFuture<Void> askDeleteVmo(RegistryBuffer buffer) {
-        HeapEntry heap = buffer.heap;
+        HeapEntry heap = buffer.heap();
         try {
             return heap.service.deleteVmo(buffer.collection.id(), buffer.index, buffer.heapVmo).toCompletableFuture();
         } catch (RuntimeException e) {
@@ -655,16 +655,15 @@ public class HeapRegistry implements BufferAllocator {
 
     private void finished(RegistryBuffer buffer, CompletableFuture<Void> answered) {
         if (answered.isCompletedExceptionally()) {
-            buffer.heap.failures.increment();
-            LOG.log(Level.WARNING, buffer.heap + " answered deleteVmo for collection " + buffer.collection.id()
+            buffer.heap().failures.increment();
+            LOG.log(Level.WARNING, buffer.heap() + " answered deleteVmo for collection " + buffer.collection.id()
                     + " index " + buffer.index + " with an error");
         }
-        buffer.heap.liveChanged(-1);
-        buffer.uncharge();
+        buffer.heap().liveChanged(-1);
         if (buffer.collection.bufferReclaimed()) {
             collections.remove(buffer.collection);
         }
-        removeIfDrained(buffer.heap);
+        removeIfDrained(buffer.heap());
     }
 
     /** The buffer of a handle this registry handed out, or null (a client's own child, another allocator's, deleted). */
@@ -749,7 +748,7 @@ public class HeapRegistry implements BufferAllocator {
         }
         RegistryBuffer buffer = handedOut(vmo);
         if (buffer != null) {
-            buffer.chargeTo(account.usage(buffer.heap.id));
+            buffer.chargeTo(account.usage(buffer.heap().id));
         }
     }
 

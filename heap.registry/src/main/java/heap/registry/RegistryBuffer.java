@@ -7,29 +7,25 @@ import java.lang.invoke.VarHandle;
 /** One buffer: the VMO its heap returned (the registry's layer), where it belongs, and whom it is counted against. */
 final class RegistryBuffer implements Runnable {
     private final HeapRegistry registry;
-    final HeapEntry heap;
     final RegistryCollection collection;
     final int index;
     final Vmo heapVmo;
-    private volatile boolean deleting; // set once, by DELETING's compare-and-set: no AtomicBoolean per buffer
-    private volatile Account.Usage usage; // swapped by USAGE's atomic operations, no lock; null once deleted
+    // Whom the buffer is charged to; swapped by USAGE's atomic operations, no lock. Taken (null) once, by the one
+    // caller that starts deleting it: the charge ends as the buffer goes back, and no second flag is needed.
+    private volatile Account.Usage usage;
 
-    RegistryBuffer(HeapRegistry registry, HeapEntry heap, RegistryCollection collection, int index, Vmo heapVmo,
-            Account.Usage usage) {
+    RegistryBuffer(HeapRegistry registry, RegistryCollection collection, int index, Vmo heapVmo, Account.Usage usage) {
         this.registry = registry;
-        this.heap = heap;
         this.collection = collection;
         this.index = index;
         this.heapVmo = heapVmo;
         USAGE.set(this, usage); // a plain store: no fence per buffer; attaching the buffer publishes it
     }
 
-    private static final VarHandle DELETING;
     private static final VarHandle USAGE;
 
     static {
         try {
-            DELETING = MethodHandles.lookup().findVarHandle(RegistryBuffer.class, "deleting", boolean.class);
             USAGE = MethodHandles.lookup().findVarHandle(RegistryBuffer.class, "usage", Account.Usage.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
@@ -42,21 +38,30 @@ final class RegistryBuffer implements Runnable {
         registry.deleteOnce(this);
     }
 
-    /** True for the one caller that starts deleting the buffer; false for every later one. */
+    HeapEntry heap() {
+        return collection.heap;
+    }
+
+    /**
+     * True for the one caller that starts deleting the buffer, which also ends its charge (it no longer counts
+     * against anyone); false for every later one.
+     */
     boolean startDeleting() {
-        return DELETING.compareAndSet(this, false, true);
+        Account.Usage was = (Account.Usage) USAGE.getAndSet(this, null);
+        if (was == null) {
+            return false;
+        }
+        was.account.freed(was, chargedBytes());
+        return true;
     }
 
     boolean isDeleting() {
-        return deleting;
+        return usage == null;
     }
 
-    /** The buffer went back to its heap (or was lost): it no longer counts against anyone. */
-    void uncharge() {
-        Account.Usage was = (Account.Usage) USAGE.getAndSet(this, null);
-        if (was != null) {
-            was.account.freed(was, heapVmo.size());
-        }
+    /** What the buffer was charged at: its collection's VMO size, not the heap's VMO's (a heap may round it up). */
+    private long chargedBytes() {
+        return collection.settings().bufferSettings().rawVmoSize();
     }
 
     /** Another bundle adopted a handle of the buffer: it counts against that bundle from now on. */
@@ -67,8 +72,8 @@ final class RegistryBuffer implements Runnable {
                 return;
             }
             if (USAGE.compareAndSet(this, current, next)) {
-                current.account.handedOver(current, heapVmo.size());
-                next.account.adopted(next, heapVmo.size());
+                current.account.handedOver(current, chargedBytes());
+                next.account.adopted(next, chargedBytes());
                 return;
             }
         }

@@ -50,6 +50,7 @@ final class RegistryCollection extends LiveSet.Member {
         this.bufferCount = bufferCount;
         this.owner = owner;
         this.heap = heap;
+        NOT_RECLAIMED.set(this, bufferCount); // a plain store, published with the collection; none of them reclaimed
     }
 
     /** A buffer's heap never answered deleteVmo: it stays not reclaimed, and is shown as lost. */
@@ -74,9 +75,17 @@ final class RegistryCollection extends LiveSet.Member {
         return bufferCount;
     }
 
+    /** A heap handed out a buffer for this collection; it counts as not reclaimed from the start. */
     void bufferAllocated() {
-        NOT_RECLAIMED.getAndAdd(this, 1);
         tracked++;
+    }
+
+    /** The allocation failed before a heap handed out the last {@code buffers}: they will never be reclaimed. */
+    void neverAllocated(int buffers) {
+        NOT_RECLAIMED.getAndAdd(this, -buffers);
+        if (trackers != null) {
+            signalDue();
+        }
     }
 
     /** Buffers a heap handed out for this collection so far, deleted or not. */

@@ -53,6 +53,34 @@ class AllocatorViewTest extends RegistryTestSupport {
         assertTrue(registry.collections().isEmpty());
     }
 
+    /** A bundle is charged for what it holds: the charge ends when its last handle closes, not when the heap answers. */
+    @Test
+    void aClosedBuffersChargeEndsAtOnceEvenWhileItsHeapHasNotAnsweredDeleteVmo() {
+        FakeHeap mute = add(HeapId.SYSTEM_RAM, ALL_DOMAINS, Fault.NEVER_ANSWERS_DELETE);
+        BufferAllocator client = registry.view(7, "client", "1.0.0");
+        client.allocate(request(2, size(MIB).build(), true)).close();
+        assertEquals(2, mute.deletes.get());
+        assertEquals(new OwnerHeapUsage(HeapId.SYSTEM_RAM, 0, 0, 2 * MIB, 0, 0, 0), on(owner(7), HeapId.SYSTEM_RAM));
+        assertEquals(2, status(mute).liveBuffers(), "the heap still has them until it answers or the limit passes");
+    }
+
+    /** A heap may hand out more than asked (its own granularity): the bundle is charged and freed the size it asked. */
+    @Test
+    void aBufferIsChargedAndFreedAtItsCollectionsSizeWhateverTheHeapRoundedItTo() {
+        add(HeapId.SYSTEM_RAM, ALL_DOMAINS, Fault.ROUNDS_UP);
+        BufferAllocator producer = registry.view(7, "producer", "1.0.0");
+        BufferAllocator consumer = registry.view(8, "consumer", "1.0.0");
+        BufferCollection collection = producer.allocate(request(2, size(MIB).build(), true));
+        assertEquals(MIB + PAGE, collection.buffers().get(0).size(), "the heap's larger VMO is what clients see");
+        Vmo passed = collection.buffers().get(0);
+        consumer.adopt(passed);
+        assertEquals(new OwnerHeapUsage(HeapId.SYSTEM_RAM, 1, MIB, 2 * MIB, 0, 0, 0), on(owner(7), HeapId.SYSTEM_RAM));
+        assertEquals(new OwnerHeapUsage(HeapId.SYSTEM_RAM, 1, MIB, MIB, 0, 0, 0), on(owner(8), HeapId.SYSTEM_RAM));
+        collection.close();
+        assertEquals(new OwnerHeapUsage(HeapId.SYSTEM_RAM, 0, 0, 2 * MIB, 0, 0, 0), on(owner(7), HeapId.SYSTEM_RAM));
+        assertEquals(new OwnerHeapUsage(HeapId.SYSTEM_RAM, 0, 0, MIB, 0, 0, 0), on(owner(8), HeapId.SYSTEM_RAM));
+    }
+
     @Test
     void anAdoptedBufferSurvivesTheSendersStopAndCountsAgainstTheAdopter() {
         FakeHeap heap = add(HeapId.SYSTEM_RAM, ALL_DOMAINS, Fault.NONE);

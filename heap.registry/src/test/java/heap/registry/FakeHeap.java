@@ -29,7 +29,7 @@ import java.util.function.Consumer;
 /** A heap for the registry's tests, on real off-heap memory, with one fault to inject at a time. */
 final class FakeHeap implements Heap {
     enum Fault {
-        NONE, THROWS_STATUS, THROWS_RUNTIME, TOO_SMALL, RETAINS_HANDLE, NO_DUPLICATE_RIGHT, NEVER_ANSWERS_DELETE, CALLS_BACK,
+        NONE, THROWS_STATUS, THROWS_RUNTIME, TOO_SMALL, ROUNDS_UP, RETAINS_HANDLE, NO_DUPLICATE_RIGHT, NEVER_ANSWERS_DELETE, CALLS_BACK,
         ON_REGISTER_TWICE, NEVER_REGISTERS, REGISTERS_LATE, FAILS_AFTER_TWO, DIRTY, BLOCKS
     }
 
@@ -110,7 +110,7 @@ final class FakeHeap implements Heap {
         if (outstandingBytes.get() + size > capacityBytes) {
             throw new StatusException(Status.NO_MEMORY, "fake heap " + id + " is full at " + capacityBytes + " bytes");
         }
-        MemorySegment memory = Arena.ofAuto().allocate(size);
+        MemorySegment memory = Arena.ofAuto().allocate(fault == Fault.ROUNDS_UP ? size + 4096 : size);
         if (fault == Fault.DIRTY) {
             memory.fill((byte) 0x77);
         }
