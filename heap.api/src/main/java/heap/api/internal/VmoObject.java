@@ -57,6 +57,7 @@ public final class VmoObject {
 
     private static final java.lang.invoke.VarHandle ATTACHMENT_KEY;
     private static final java.lang.invoke.VarHandle ATTACHMENT;
+    private static final java.lang.invoke.VarHandle TREE_LOCKED;
 
     static {
         try {
@@ -64,6 +65,8 @@ public final class VmoObject {
                     Object.class);
             ATTACHMENT = java.lang.invoke.MethodHandles.lookup().findVarHandle(VmoObject.class, "attachment",
                     Object.class);
+            TREE_LOCKED = java.lang.invoke.MethodHandles.lookup().findVarHandle(VmoObject.class, "treeLocked",
+                    byte.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -107,16 +110,17 @@ public final class VmoObject {
     private final long physicalAddress; // NO_ADDRESS when none: a long, not an OptionalLong object per VMO
     private final Runnable onRelease;
 
-    // Guarded by treeLock(), the one lock of the whole tree (its root; every descendant shares it): the counters, the
-    // released flag and the zero-children listeners and future. An object is released exactly once, when all four
-    // counters are 0; releasing decrements its parent's children under the same lock, so a cascade up the tree is
-    // atomic. Callbacks (the root's onRelease, ZERO_CHILDREN listeners) are collected under the lock and run after it
+    // Guarded by lockTree(), the one lock of the whole tree (a byte of its root; every descendant shares it): the
+    // counters, the released flag and the zero-children listeners and future. An object is released exactly once,
+    // when all four counters are 0; releasing decrements its parent's children under the same lock, so a cascade up
+    // the tree is atomic. Callbacks (the root's onRelease, ZERO_CHILDREN listeners) are collected under the lock and run after it
     // is released, on the thread that closed the last reference.
     private int handles;
     private int pins;
     private int mappings;
     private int children;
     private boolean released;
+    private byte treeLocked; // a root's: 1 while a thread holds its tree's lock (through TREE_LOCKED only)
     // Null, the one listener (most objects get one at most: no list for it), or ZeroChildrenWaiters, made on need.
     private Object zeroChildren;
     // Set once, without a lock: the key by compare-and-set, then the value, so whoever reads a value sees its key.
@@ -186,8 +190,11 @@ public final class VmoObject {
         if (object == null) {
             return vmo.handleCount() == 1 && vmo.mappingCount() == 0 && vmo.childCount() == 0;
         }
-        synchronized (object.treeLock()) {
+        VmoObject tree = object.lockTree();
+        try {
             return object.handles == 1 && object.mappings == 0 && object.children == 0;
+        } finally {
+            tree.unlockTree();
         }
     }
 
@@ -226,13 +233,40 @@ public final class VmoObject {
         return size;
     }
 
-    /** The one lock of a tree: its root (no field for it per object; trees are a few levels deep). */
-    private VmoObject treeLock() {
+    /** The root of this object's tree, whose byte is the tree's lock (trees are a few levels deep). */
+    private VmoObject treeRoot() {
         VmoObject root = this;
         while (root.parent != null) {
             root = root.parent;
         }
         return root;
+    }
+
+    /**
+     * Takes the tree's lock and returns the root, whose {@link #unlockTree} releases it: one compare-and-set, and a
+     * release store to unlock, where a monitor takes a locked instruction for each (five lock rounds per buffer).
+     */
+    private VmoObject lockTree() {
+        VmoObject root = treeRoot();
+        if (!TREE_LOCKED.compareAndSet(root, (byte) 0, (byte) 1)) {
+            root.lockContended();
+        }
+        return root;
+    }
+
+    private void unlockTree() {
+        TREE_LOCKED.setRelease(this, (byte) 0);
+    }
+
+    private void lockContended() {
+        for (int spins = 0; (byte) TREE_LOCKED.getOpaque(this) != 0
+                || !TREE_LOCKED.compareAndSet(this, (byte) 0, (byte) 1); spins++) {
+            if (spins < 100) {
+                Thread.onSpinWait();
+            } else {
+                Thread.yield(); // sections are a few counter updates; callbacks run after the lock is released
+            }
+        }
     }
 
     boolean inaccessible() {
@@ -258,10 +292,13 @@ public final class VmoObject {
                 : offset == 0 && childSize == memory.byteSize() ? memory : memory.asSlice(offset, childSize);
         VmoObject child = new VmoObject(this, childSize, childMemory,
                 physicalAddress == NO_ADDRESS ? NO_ADDRESS : physicalAddress + offset, null);
-        synchronized (treeLock()) {
+        VmoObject tree = lockTree();
+        try {
             requireAlive();
             children++;
             child.handles = 1;
+        } finally {
+            tree.unlockTree();
         }
         return child;
     }
@@ -275,7 +312,8 @@ public final class VmoObject {
         VmoObject child = new VmoObject(this, size, memory, physicalAddress, null);
         ATTACHMENT_KEY.set(child, key); // plain stores: the child is published by the lock's release below
         ATTACHMENT.set(child, value);
-        synchronized (treeLock()) {
+        VmoObject tree = lockTree();
+        try {
             requireAlive();
             if (handles != 1 || mappings != 0 || children != 0) {
                 return null;
@@ -287,74 +325,103 @@ public final class VmoObject {
             }
             children++;
             child.handles = 1;
+        } finally {
+            tree.unlockTree();
         }
         return child;
     }
 
     void addHandle() {
-        synchronized (treeLock()) {
+        VmoObject tree = lockTree();
+        try {
             requireAlive();
             handles++;
+        } finally {
+            tree.unlockTree();
         }
     }
 
     void releaseHandle() {
         Object callbacks;
-        synchronized (treeLock()) {
+        VmoObject tree = lockTree();
+        try {
             handles--;
             callbacks = releaseIfUnused(null);
+        } finally {
+            tree.unlockTree();
         }
         runAll(callbacks);
     }
 
     /** Counts an operation in progress, so the memory stays alive until it ends. */
     void pin() {
-        synchronized (treeLock()) {
+        VmoObject tree = lockTree();
+        try {
             requireAlive();
             pins++;
+        } finally {
+            tree.unlockTree();
         }
     }
 
     void unpin() {
         Object callbacks;
-        synchronized (treeLock()) {
+        VmoObject tree = lockTree();
+        try {
             pins--;
             callbacks = releaseIfUnused(null);
+        } finally {
+            tree.unlockTree();
         }
         runAll(callbacks);
     }
 
     int childCount() {
-        synchronized (treeLock()) {
+        VmoObject tree = lockTree();
+        try {
             return children;
+        } finally {
+            tree.unlockTree();
         }
     }
 
     int handleCount() {
-        synchronized (treeLock()) {
+        VmoObject tree = lockTree();
+        try {
             return handles;
+        } finally {
+            tree.unlockTree();
         }
     }
 
     int mappingCount() {
-        synchronized (treeLock()) {
+        VmoObject tree = lockTree();
+        try {
             return mappings;
+        } finally {
+            tree.unlockTree();
         }
     }
 
     /** An open mapping keeps the object alive like an operation in progress. */
     void addMapping() {
-        synchronized (treeLock()) {
+        VmoObject tree = lockTree();
+        try {
             requireAlive();
             mappings++;
+        } finally {
+            tree.unlockTree();
         }
     }
 
     void removeMapping() {
         Object callbacks;
-        synchronized (treeLock()) {
+        VmoObject tree = lockTree();
+        try {
             mappings--;
             callbacks = releaseIfUnused(null);
+        } finally {
+            tree.unlockTree();
         }
         runAll(callbacks);
     }
@@ -378,26 +445,33 @@ public final class VmoObject {
     }
 
     Registration onZeroChildren(Runnable listener) {
-        synchronized (treeLock()) {
+        VmoObject tree = lockTree();
+        try {
             if (zeroChildren == null) {
                 zeroChildren = listener;
             } else {
                 waiters().listeners.add(listener);
             }
+        } finally {
+            tree.unlockTree();
         }
         return () -> {
-            synchronized (treeLock()) {
+            VmoObject locked = lockTree();
+            try {
                 if (zeroChildren == listener) {
                     zeroChildren = null;
                 } else if (zeroChildren instanceof ZeroChildrenWaiters waiting) {
                     waiting.listeners.remove(listener);
                 }
+            } finally {
+                locked.unlockTree();
             }
         };
     }
 
     CompletionStage<Void> whenZeroChildren() {
-        synchronized (treeLock()) {
+        VmoObject tree = lockTree();
+        try {
             if (children == 0) {
                 return CompletableFuture.completedStage(null);
             }
@@ -406,6 +480,8 @@ public final class VmoObject {
                 waiting.future = new CompletableFuture<>();
             }
             return waiting.future.minimalCompletionStage();
+        } finally {
+            tree.unlockTree();
         }
     }
 
