@@ -188,15 +188,14 @@ public abstract class AbstractHeap implements Heap, HeapMetrics {
         Vmo child;
         try {
             child = reservation.memory() == null
-                    ? Vmos.inaccessibleChildOfNewRoot(reservation.size(), address, reservation)
-                    : Vmos.childOfNewRoot(reservation.memory(), address, reservation);
+                    ? Vmos.inaccessibleChildOfNewRoot(reservation.size(), address, reservation, this, reservation)
+                    : Vmos.childOfNewRoot(reservation.memory(), address, reservation, this, reservation);
         } catch (RuntimeException | Error e) {
             reservation.free(); // no VMO reaches it: give it back now
             throw e;
         }
         counters.add(COUNT_USED_BYTES, reservation.size(), COUNT_ALLOCATED, 1);
         try {
-            Vmos.attach(child, this, reservation);
             reservation.handedOut(collectionId, index, child.koid());
         } catch (RuntimeException | Error e) {
             child.close(); // the root goes with its only child: the reservation's callback frees it, once

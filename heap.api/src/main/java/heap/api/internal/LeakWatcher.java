@@ -101,13 +101,20 @@ final class LeakWatcher {
                 action.run();
             }
         }
+
+        /** Ends the watch without its action: what closed the watched object already did the action's work. */
+        void cancel() {
+            if (home.unlink(this)) {
+                clear();
+            }
+        }
     }
 
     /**
      * Watches {@code watched}: {@code action} runs once, when it is unreachable or when the watch is cleaned. Both
      * are non-null: the VMO model passes its own, and {@code Vmos.watch} checks a caller's.
      */
-    static Cleaner.Cleanable register(Object watched, Runnable action) {
+    static Watch register(Object watched, Runnable action) {
         Stripe stripe = STRIPES[PaddedLock.ofThisThread()];
         Watch watch = new Watch(watched, action, stripe);
         stripe.link(watch);

@@ -8,7 +8,6 @@ import heap.api.vmo.VmoMapping;
 import heap.api.vmo.VmoRight;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.ref.Cleaner;
 import java.lang.ref.Reference;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -43,12 +42,12 @@ sealed class VmoHandle extends VmoObject.Lease implements Vmo permits VmoHandle.
     /** A handle the leak detector watches: its lease is apart, and is the detector's action. */
     static final class Watched extends VmoHandle {
         private final VmoObject.DetachedLease lease;
-        private final Cleaner.Cleanable cleanable;
+        private final LeakWatcher.Watch watch;
 
         private Watched(VmoObject object, byte rights) {
             super(object, rights);
             this.lease = new VmoObject.DetachedLease(object, Kind.HANDLE, null);
-            this.cleanable = VmoObject.watch(this, lease);
+            this.watch = LeakWatcher.register(this, lease);
         }
 
         @Override
@@ -59,7 +58,7 @@ sealed class VmoHandle extends VmoObject.Lease implements Vmo permits VmoHandle.
         @Override
         public void close() {
             lease.end();
-            cleanable.clean();
+            watch.cancel(); // the lease ended: the leak action has nothing left to do
         }
     }
 
@@ -400,7 +399,7 @@ sealed class VmoHandle extends VmoObject.Lease implements Vmo permits VmoHandle.
         private final Arena arena;
         private final Thread owner;
         private final VmoObject.DetachedLease lease;
-        private final Cleaner.Cleanable cleanable;
+        private final LeakWatcher.Watch watch;
 
         Mapping(VmoObject object, MemorySegment segment, long offset, boolean writable, Arena arena, boolean shared) {
             this.segment = segment;
@@ -410,12 +409,11 @@ sealed class VmoHandle extends VmoObject.Lease implements Vmo permits VmoHandle.
             this.owner = shared ? null : Thread.currentThread();
             if (shared) {
                 this.lease = new VmoObject.DetachedLease(object, Kind.SHARED_MAPPING, arena);
-                this.cleanable = VmoObject.watchForLeak() ? VmoObject.watch(this, lease) : null;
+                this.watch = VmoObject.watchForLeak() ? LeakWatcher.register(this, lease) : null;
             } else {
                 // Watching the scope, not this object: a segment kept after the mapping is dropped keeps the memory.
                 this.lease = new VmoObject.DetachedLease(object, Kind.CONFINED_MAPPING, null);
-                this.cleanable = VmoObject.watchConfinedMapping() ? VmoObject.watch(arena.scope(), lease)
-                        : null;
+                this.watch = VmoObject.watchConfinedMapping() ? LeakWatcher.register(arena.scope(), lease) : null;
             }
         }
 
@@ -465,8 +463,8 @@ sealed class VmoHandle extends VmoObject.Lease implements Vmo permits VmoHandle.
                 arena.close(); // before the lease ends: no access can be in flight when the memory goes
             }
             lease.end();
-            if (cleanable != null) {
-                cleanable.clean();
+            if (watch != null) {
+                watch.cancel();
             }
         }
     }

@@ -154,13 +154,17 @@ public final class VmoObject {
     /**
      * A REFERENCE child of a new root that no handle refers to: the child and its descendants keep the root alive,
      * and when the last of them goes the root is released and {@code onRelease} runs (a heap's whole layering).
+     * {@code value} is attached to the child under {@code key}, unless both are null.
      */
-    public static Vmo childOfNewRoot(long size, MemorySegment memory, OptionalLong physicalAddress, Runnable onRelease) {
+    public static Vmo childOfNewRoot(long size, MemorySegment memory, OptionalLong physicalAddress, Runnable onRelease,
+            Object key, Object value) {
         // Nothing can reach that root but its one child, so it is not an object of its own: the child takes the
         // koid after the root's, runs onRelease when it is released, and is its own tree's lock.
         VmoObject child = new VmoObject(null, true, nextKoids(2) + 1, size, memory, address(physicalAddress),
                 Require.argument(onRelease, "onRelease"));
         child.handles = 1;
+        ATTACHMENT_KEY.set(child, key); // plain stores (null: none): the handle is published after them
+        ATTACHMENT.set(child, value);
         return VmoHandle.of(child, VmoHandle.ALL_RIGHTS);
     }
 

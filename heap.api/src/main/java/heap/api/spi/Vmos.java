@@ -88,13 +88,30 @@ public final class Vmos {
      */
     public static Vmo childOfNewRoot(MemorySegment memory, OptionalLong physicalAddress, Runnable onRelease) {
         return VmoObject.childOfNewRoot(accessibleSize(memory, physicalAddress, onRelease), memory, physicalAddress,
-                onRelease);
+                onRelease, null, null);
+    }
+
+    /**
+     * As {@link #childOfNewRoot(MemorySegment, OptionalLong, Runnable)}, with {@code value} attached to the child
+     * under {@code key} as it is made (as {@link #attach}, without a second step). @since 1.3
+     */
+    public static Vmo childOfNewRoot(MemorySegment memory, OptionalLong physicalAddress, Runnable onRelease,
+            Object key, Object value) {
+        return VmoObject.childOfNewRoot(accessibleSize(memory, physicalAddress, onRelease), memory, physicalAddress,
+                onRelease, Require.argument(key, "key"), Require.argument(value, "value"));
     }
 
     /** As {@link #childOfNewRoot(MemorySegment, OptionalLong, Runnable)} for an inaccessible root. @since 1.2 */
     public static Vmo inaccessibleChildOfNewRoot(long size, OptionalLong physicalAddress, Runnable onRelease) {
         return VmoObject.childOfNewRoot(inaccessibleSize(size, physicalAddress, onRelease), null, physicalAddress,
-                onRelease);
+                onRelease, null, null);
+    }
+
+    /** As {@link #childOfNewRoot(MemorySegment, OptionalLong, Runnable, Object, Object)} for an inaccessible root. @since 1.3 */
+    public static Vmo inaccessibleChildOfNewRoot(long size, OptionalLong physicalAddress, Runnable onRelease,
+            Object key, Object value) {
+        return VmoObject.childOfNewRoot(inaccessibleSize(size, physicalAddress, onRelease), null, physicalAddress,
+                onRelease, Require.argument(key, "key"), Require.argument(value, "value"));
     }
 
     /** The checks of a root over memory; its official size. */

@@ -155,6 +155,27 @@ class VmoObjectModelTest {
     }
 
     @Test
+    void aChildOfANewRootCanCarryItsAttachmentFromTheStart() {
+        Object key = new Object();
+        MemorySegment memory = Arena.ofAuto().allocate(4096);
+        Runnable release = releases::incrementAndGet;
+        try (Vmo child = Vmos.childOfNewRoot(memory, OptionalLong.empty(), release, key, "record")) {
+            assertEquals("record", Vmos.attachment(child, key));
+            assertEquals(null, Vmos.attachment(child, new Object()));
+            assertStatus(Status.BAD_STATE, () -> Vmos.attach(child, key, "second"));
+        }
+        assertEquals(1, releases.get());
+        assertStatus(Status.INVALID_ARGS, () -> Vmos.childOfNewRoot(memory, OptionalLong.empty(), release, null, "x"));
+        assertStatus(Status.INVALID_ARGS, () -> Vmos.childOfNewRoot(memory, OptionalLong.empty(), release, key, null));
+        assertStatus(Status.INVALID_ARGS,
+                () -> Vmos.inaccessibleChildOfNewRoot(4096, OptionalLong.empty(), release, key, null));
+        try (Vmo secure = Vmos.inaccessibleChildOfNewRoot(4096, OptionalLong.of(0x1000), release, key, "secure")) {
+            assertEquals("secure", Vmos.attachment(secure, key));
+        }
+        assertEquals(2, releases.get());
+    }
+
+    @Test
     void aChildOfANewRootIsAllThatKeepsTheRootAndItsReleaseRunsWithTheLastChild() {
         Vmo child = Vmos.childOfNewRoot(Arena.ofAuto().allocate(8192), OptionalLong.of(0x1000), releases::incrementAndGet);
         assertNotEquals(0, child.parentKoid(), "a child, as a heap returns");
