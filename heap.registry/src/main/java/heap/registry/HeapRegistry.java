@@ -91,7 +91,7 @@ public class HeapRegistry implements BufferAllocator {
         }
 
         final Thread thread = Thread.currentThread();
-        volatile HeapEntry heap;
+        HeapEntry heap; // the heap this thread is calling: read only by this thread (checkCallable), so no fence
         private volatile long state; // call number << 2 | phase
         private long calls; // the calling thread's
         private long watchedState; // the watchdog's
