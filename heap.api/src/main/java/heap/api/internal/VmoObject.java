@@ -24,7 +24,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * the creator's release callback. One lock per tree keeps those cascades atomic; callbacks run after it is
  * released, on the closing thread.
  */
-public final class VmoObject {
+public sealed class VmoObject permits VmoObject.Extent {
     static final System.Logger LOG = System.getLogger("heap.api.vmo");
     /** Registers {@code action} for when {@code watched} is unreachable (or the watch is cleaned), once. */
     public static Cleaner.Cleanable watch(Object watched, Runnable action) {
@@ -105,10 +105,6 @@ public final class VmoObject {
     private final long koid;
     private final VmoObject parent;
     private final boolean hiddenRoot; // its parent is a root no handle reaches: that root is only its koid, koid - 1
-    private final long size;
-    private final MemorySegment memory;
-    private final long physicalAddress; // NO_ADDRESS when none: a long, not an OptionalLong object per VMO
-    private final Runnable onRelease;
 
     // Guarded by lockTree(), the one lock of the whole tree (a byte of its root; every descendant shares it): the
     // counters, the released flag and the zero-children listeners and future. An object is released exactly once,
@@ -129,23 +125,59 @@ public final class VmoObject {
 
     private static final long NO_ADDRESS = Long.MIN_VALUE;
 
-    private VmoObject(VmoObject parent, long size, MemorySegment memory, long physicalAddress, Runnable onRelease) {
-        this(parent, false, nextKoids(1), size, memory, physicalAddress, onRelease);
+    /** A REFERENCE child of the whole of {@code parent}: its pages, size and address are the parent's. */
+    private VmoObject(VmoObject parent) {
+        this(parent, false, nextKoids(1));
     }
 
-    private VmoObject(VmoObject parent, boolean hiddenRoot, long koid, long size, MemorySegment memory,
-            long physicalAddress, Runnable onRelease) {
+    private VmoObject(VmoObject parent, boolean hiddenRoot, long koid) {
         this.koid = koid;
         this.parent = parent;
         this.hiddenRoot = hiddenRoot;
-        this.size = size;
-        this.memory = memory;
-        this.physicalAddress = physicalAddress;
-        this.onRelease = onRelease;
+    }
+
+    /**
+     * An object with pages of its own: a root, a heap's child of a hidden root, or a slice. A REFERENCE child of the
+     * whole parent is a plain VmoObject and asks its parent (24 bytes less per client buffer).
+     */
+    static final class Extent extends VmoObject {
+        private final long size;
+        private final MemorySegment memory;
+        private final long physicalAddress; // NO_ADDRESS when none: a long, not an OptionalLong object per VMO
+        private final Runnable onRelease; // a root's (or a hidden root's) release callback; null for a slice
+
+        private Extent(VmoObject parent, boolean hiddenRoot, long koid, long size, MemorySegment memory,
+                long physicalAddress, Runnable onRelease) {
+            super(parent, hiddenRoot, koid);
+            this.size = size;
+            this.memory = memory;
+            this.physicalAddress = physicalAddress;
+            this.onRelease = onRelease;
+        }
+
+        @Override
+        long size() {
+            return size;
+        }
+
+        @Override
+        MemorySegment memory() {
+            return memory;
+        }
+
+        @Override
+        long address() {
+            return physicalAddress;
+        }
+
+        @Override
+        Runnable onRelease() {
+            return onRelease;
+        }
     }
 
     public static Vmo root(long size, MemorySegment memory, OptionalLong physicalAddress, Runnable onRelease) {
-        VmoObject root = new VmoObject(null, size, memory, address(physicalAddress),
+        VmoObject root = new Extent(null, false, nextKoids(1), size, memory, address(physicalAddress),
                 Require.argument(onRelease, "onRelease"));
         root.handles = 1;
         return VmoHandle.of(root, VmoHandle.ALL_RIGHTS);
@@ -160,7 +192,7 @@ public final class VmoObject {
             Object key, Object value) {
         // Nothing can reach that root but its one child, so it is not an object of its own: the child takes the
         // koid after the root's, runs onRelease when it is released, and is its own tree's lock.
-        VmoObject child = new VmoObject(null, true, nextKoids(2) + 1, size, memory, address(physicalAddress),
+        VmoObject child = new Extent(null, true, nextKoids(2) + 1, size, memory, address(physicalAddress),
                 Require.argument(onRelease, "onRelease"));
         child.handles = 1;
         ATTACHMENT_KEY.set(child, key); // plain stores (null: none): the handle is published after them
@@ -234,7 +266,7 @@ public final class VmoObject {
     }
 
     long size() {
-        return size;
+        return parent.size();
     }
 
     /** The root of this object's tree, whose byte is the tree's lock (trees are a few levels deep). */
@@ -274,15 +306,26 @@ public final class VmoObject {
     }
 
     boolean inaccessible() {
-        return memory == null; // an inaccessible root has no pages, and neither has any child of it
+        return memory() == null; // an inaccessible root has no pages, and neither has any child of it
     }
 
     MemorySegment memory() {
-        return memory;
+        return parent.memory();
+    }
+
+    /** The physical address of byte 0, or NO_ADDRESS. */
+    long address() {
+        return parent.address();
+    }
+
+    /** What runs when this object, a root, is released: none for a child. */
+    Runnable onRelease() {
+        return null;
     }
 
     OptionalLong physicalAddress() {
-        return physicalAddress == NO_ADDRESS ? OptionalLong.empty() : OptionalLong.of(physicalAddress);
+        long address = address();
+        return address == NO_ADDRESS ? OptionalLong.empty() : OptionalLong.of(address);
     }
 
     /** The stored form of a creator's physical address: a long, NO_ADDRESS for none. */
@@ -291,11 +334,16 @@ public final class VmoObject {
     }
 
     VmoObject createChild(long offset, long childSize) {
-        // A REFERENCE child (the whole object) shares the parent's segment instead of a slice object of its own.
-        MemorySegment childMemory = memory == null ? null
-                : offset == 0 && childSize == memory.byteSize() ? memory : memory.asSlice(offset, childSize);
-        VmoObject child = new VmoObject(this, childSize, childMemory,
-                physicalAddress == NO_ADDRESS ? NO_ADDRESS : physicalAddress + offset, null);
+        VmoObject child;
+        if (offset == 0 && childSize == size()) {
+            child = new VmoObject(this); // a REFERENCE child (the whole object): nothing of its own to keep
+        } else {
+            MemorySegment memory = memory();
+            long address = address();
+            child = new Extent(this, false, nextKoids(1), childSize,
+                    memory == null ? null : memory.asSlice(offset, childSize),
+                    address == NO_ADDRESS ? NO_ADDRESS : address + offset, null);
+        }
         VmoObject tree = lockTree();
         try {
             requireAlive();
@@ -313,7 +361,7 @@ public final class VmoObject {
      * when the object has another handle, a mapping or a child.
      */
     VmoObject firstReferenceChild(Runnable onZeroChildren, Object key, Object value) {
-        VmoObject child = new VmoObject(this, size, memory, physicalAddress, null);
+        VmoObject child = new VmoObject(this);
         ATTACHMENT_KEY.set(child, key); // plain stores: the child is published by the lock's release below
         ATTACHMENT.set(child, value);
         VmoObject tree = lockTree();
@@ -504,7 +552,7 @@ public final class VmoObject {
             return callbacks;
         }
         released = true;
-        return parent == null ? add(callbacks, onRelease) : parent.childReleased(callbacks);
+        return parent == null ? add(callbacks, onRelease()) : parent.childReleased(callbacks);
     }
 
     private Object childReleased(Object callbacks) {
@@ -605,7 +653,7 @@ public final class VmoObject {
         }
 
         long objectSize() {
-            return object.size;
+            return object.size();
         }
 
         final boolean ended() {
@@ -702,7 +750,7 @@ public final class VmoObject {
                 LEAKED.incrementAndGet();
                 Owner leakedBy = leaseOwner();
                 LOG.log(System.Logger.Level.WARNING, "leaked VMO " + (kind() == Kind.HANDLE ? "handle" : "mapping")
-                        + " of koid " + object.koid + " (size " + object.size + ") was never closed; the garbage "
+                        + " of koid " + object.koid + " (size " + object.size() + ") was never closed; the garbage "
                         + "collector closed it" + (leakedBy == null ? "" : " (owner " + leakedBy.name() + ")"));
                 leaveOwner();
                 release();

@@ -530,6 +530,14 @@ class VmoObjectModelTest {
                 Vmo slice = vmo.createSlice(4096, 100); Vmo grandchild = slice.createSlice(10, 10)) {
             assertEquals(OptionalLong.of(0x1000_1000L), slice.physicalAddress());
             assertEquals(OptionalLong.of(0x1000_100AL), grandchild.physicalAddress());
+            // A REFERENCE child keeps no extent of its own: it reads its parent's, a slice's included.
+            try (Vmo reference = slice.createReference(); Vmo referenceOfReference = reference.createReference()) {
+                assertEquals(OptionalLong.of(0x1000_1000L), referenceOfReference.physicalAddress());
+                assertEquals(100, referenceOfReference.size());
+                referenceOfReference.write(99, MemorySegment.ofArray(new byte[] {42}));
+                assertEquals(42, memory.get(ValueLayout.JAVA_BYTE, 4096 + 99));
+                assertStatus(Status.OUT_OF_RANGE, () -> referenceOfReference.write(100, MemorySegment.ofArray(new byte[1])));
+            }
         }
         try (Vmo plain = root(4096)) {
             assertTrue(plain.physicalAddress().isEmpty());
