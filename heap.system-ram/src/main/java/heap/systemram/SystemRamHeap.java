@@ -35,7 +35,9 @@ public class SystemRamHeap extends AbstractHeap {
     private final Budget committed; // max_total_bytes, charged without a counter shared by every thread
     private final Counters cacheHits = new Counters(1);
     private final ZeroedCache[] caches;
-    private final LiveSet<Reservation> live = new LiveSet<>(); // for resident_bytes
+    // Buffers above SMALL_BUFFER_MAX, for resident_bytes: only those are mapped lazily, so only their residency needs
+    // measuring; the small ones, the most frequent, skip the set's lock twice per buffer.
+    private final LiveSet<Reservation> large = new LiveSet<>();
 
     /**
      * One part of the small-buffer cache, guarded by its lock: a stack of zeroed segments per size in pages, last in
@@ -156,16 +158,19 @@ public class SystemRamHeap extends AbstractHeap {
                 throw e;
             }
         }
-        MemorySegment reserved = memory;
         Reservation reservation = new Reservation(memory, size, OptionalLong.empty()) {
             @Override
             protected void free() {
-                live.remove(this);
-                keepOrUnmap(reserved);
-                committed.refund(size);
+                if (size() > SMALL_BUFFER_MAX) {
+                    large.remove(this);
+                }
+                keepOrUnmap(memory());
+                committed.refund(size());
             }
         };
-        live.add(reservation);
+        if (size > SMALL_BUFFER_MAX) {
+            large.add(reservation);
+        }
         return reservation;
     }
 
@@ -204,10 +209,14 @@ public class SystemRamHeap extends AbstractHeap {
         metrics.put(CAPACITY, maxTotalBytes);
         metrics.put(MAX_BUFFER_SIZE, maxBufferBytes);
         long resident = 0;
-        for (Reservation reservation : live.snapshot()) {
+        long largeBytes = 0;
+        for (Reservation reservation : large.snapshot()) {
             resident += NativeMemory.residentBytes(reservation.memory());
+            largeBytes += reservation.size();
         }
-        metrics.put("resident_bytes", resident);
+        // Small buffers count whole: they come cleared (so resident) from the cache. Read apart from the set, the
+        // used size may lag a large buffer by a moment: never below 0.
+        metrics.put("resident_bytes", resident + Math.max(0, metrics.getOrDefault(USED_SIZE, 0L) - largeBytes));
         long cached = 0;
         for (ZeroedCache cache : caches) {
             cached += cache.bytes();

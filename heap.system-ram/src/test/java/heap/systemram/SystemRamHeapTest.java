@@ -106,6 +106,21 @@ class SystemRamHeapTest {
         assertEquals(0, heap.metrics().get("resident_bytes"));
     }
 
+    /** Only buffers above 64 KiB are mapped lazily and measured; small ones come cleared from the cache and count whole. */
+    @Test
+    void residentBytesMeasureLargeBuffersAndCountSmallOnesWhole() throws Exception {
+        SystemRamHeap heap = new SystemRamHeap(4 * GIB, 2 * GIB);
+        long small = SystemRamHeap.SMALL_BUFFER_MAX;
+        Vmo smallVmo = heap.allocateVmo(small, settings(small), 4, 0);
+        Vmo largeVmo = heap.allocateVmo(GIB, settings(GIB), 4, 1);
+        largeVmo.write(0, MemorySegment.ofArray(new byte[] {1}));
+        assertEquals(small + 4096, heap.metrics().get("resident_bytes"));
+        heap.deleteVmo(4, 1, largeVmo).toCompletableFuture().get(1, TimeUnit.SECONDS);
+        assertEquals(small, heap.metrics().get("resident_bytes"));
+        heap.deleteVmo(4, 0, smallVmo).toCompletableFuture().get(1, TimeUnit.SECONDS);
+        assertEquals(0, heap.metrics().get("resident_bytes"));
+    }
+
     @Test
     void memoryGoesBackToTheSystemWhenReclaimedNotWhenTheCollectorRuns() throws Exception {
         SystemRamHeap heap = new SystemRamHeap(4 * GIB, 512 * MIB);
