@@ -38,12 +38,12 @@ public abstract class AbstractHeap implements Heap, HeapMetrics {
 
     /**
      * Memory a subclass reserved for one buffer: {@code memory} is null for a CPU-inaccessible buffer of
-     * {@code size} bytes. {@link #free()} gives it back and runs exactly once, when the buffer is reclaimed. A heap
-     * that lists its buffers keeps its reservations in a {@link LiveSet}. Once handed out it is also the heap's record
-     * of the buffer, attached to the child handed out (deleteVmo finds it there, not in a map), and the root's release
-     * callback: one object per buffer.
+     * {@code size} bytes. {@link #free()} gives it back and runs exactly once, when the buffer is reclaimed. Once
+     * handed out it is also the heap's record of the buffer, attached to the child handed out (deleteVmo finds it
+     * there, not in a map), and the root's release callback: one object per buffer, with no list links (a heap that
+     * lists some of its buffers keeps them in a set of its own).
      */
-    protected abstract static class Reservation extends LiveSet.Member implements Runnable {
+    protected abstract static class Reservation implements Runnable {
         private final MemorySegment memory;
         private final long size;
         private final long physicalAddress; // Long.MIN_VALUE when none: no OptionalLong kept per live buffer
@@ -64,6 +64,11 @@ public abstract class AbstractHeap implements Heap, HeapMetrics {
 
         /** Called once the buffer is handed out, with the names an operator knows it by. */
         protected void handedOut(long collectionId, long index, long koid) {
+        }
+
+        /** The heap that handed it out (set before the buffer is handed out, so always set in {@link #free()}). */
+        protected final AbstractHeap heap() {
+            return heap;
         }
 
         public final MemorySegment memory() {

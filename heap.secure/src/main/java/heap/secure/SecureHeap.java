@@ -45,18 +45,19 @@ public class SecureHeap extends AbstractHeap {
                     + (range.capacity() - range.used()) + " of " + range.capacity() + " bytes free, largest free range "
                     + range.largestFreeRegion() + ")");
         }
-        return new ProtectedRange(offset, size);
+        return new ProtectedRange(rangeBase + offset, size);
     }
 
     /** One buffer's part of the protected range: its offset there is its physical address less the range's base. */
-    private final class ProtectedRange extends Reservation {
-        ProtectedRange(long offset, long size) {
-            super(null, size, OptionalLong.of(rangeBase + offset));
+    private static final class ProtectedRange extends Reservation { // static: the heap is heap(), no field of its own
+        ProtectedRange(long address, long size) {
+            super(null, size, OptionalLong.of(address));
         }
 
         @Override
         protected void free() {
-            range.free(physicalAddress() - rangeBase, size());
+            SecureHeap heap = (SecureHeap) heap();
+            heap.range.free(physicalAddress() - heap.rangeBase, size());
         }
     }
 

@@ -9,13 +9,15 @@ import heap.api.StatusException;
 import heap.memory.AbstractHeap;
 import heap.memory.Budget;
 import heap.memory.Counters;
-import heap.memory.LiveSet;
 import heap.memory.NativeMemory;
 import heap.memory.Padding;
 import heap.memory.Stripes;
 import java.lang.foreign.MemorySegment;
+import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The default heap: each buffer is its own anonymous {@code mmap}, so pages are committed lazily, read as zero,
@@ -36,8 +38,8 @@ public class SystemRamHeap extends AbstractHeap {
     private final Counters cacheHits = new Counters(1);
     private final ZeroedCache[] caches;
     // Buffers above SMALL_BUFFER_MAX, for resident_bytes: only those are mapped lazily, so only their residency needs
-    // measuring; the small ones, the most frequent, skip the set's lock twice per buffer.
-    private final LiveSet<Reservation> large = new LiveSet<>();
+    // measuring. Each costs an mmap anyway, so a concurrent set will do; the small ones, the most frequent, skip it.
+    private final Set<Reservation> large = ConcurrentHashMap.newKeySet();
 
     /**
      * One part of the small-buffer cache, guarded by its lock: a stack of zeroed segments per size in pages, last in
@@ -158,20 +160,28 @@ public class SystemRamHeap extends AbstractHeap {
                 throw e;
             }
         }
-        Reservation reservation = new Reservation(memory, size, OptionalLong.empty()) {
-            @Override
-            protected void free() {
-                if (size() > SMALL_BUFFER_MAX) {
-                    large.remove(this);
-                }
-                keepOrUnmap(memory());
-                committed.refund(size());
-            }
-        };
+        Reservation reservation = new Mapped(memory, size);
         if (size > SMALL_BUFFER_MAX) {
             large.add(reservation);
         }
         return reservation;
+    }
+
+    /** A buffer's mapped memory; static: the heap is heap(), no field of its own. */
+    private static final class Mapped extends Reservation {
+        Mapped(MemorySegment memory, long size) {
+            super(memory, size, OptionalLong.empty());
+        }
+
+        @Override
+        protected void free() {
+            SystemRamHeap heap = (SystemRamHeap) heap();
+            if (size() > SMALL_BUFFER_MAX) {
+                heap.large.remove(this);
+            }
+            heap.keepOrUnmap(memory());
+            heap.committed.refund(size());
+        }
     }
 
     /** A zeroed segment of {@code size} from this thread's part of the cache, else from another part, else null. */
@@ -210,7 +220,7 @@ public class SystemRamHeap extends AbstractHeap {
         metrics.put(MAX_BUFFER_SIZE, maxBufferBytes);
         long resident = 0;
         long largeBytes = 0;
-        for (Reservation reservation : large.snapshot()) {
+        for (Reservation reservation : List.copyOf(large)) {
             resident += NativeMemory.residentBytes(reservation.memory());
             largeBytes += reservation.size();
         }
