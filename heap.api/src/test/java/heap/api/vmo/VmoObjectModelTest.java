@@ -566,6 +566,39 @@ class VmoObjectModelTest {
         assertEquals(rounds, releases.get());
     }
 
+    /** The tree lock is one compare-and-set: two threads changing one tree's counts at once lose no update. */
+    @Test
+    void twoThreadsWorkingOnOneTreeLeaveItsCountsExact() throws Exception {
+        int rounds = 200_000;
+        Vmo root = root(8192);
+        Vmo slice = root.createSlice(4096, 4096);
+        CyclicBarrier barrier = new CyclicBarrier(2);
+        Runnable work = () -> {
+            await(barrier);
+            for (int i = 0; i < rounds; i++) {
+                root.duplicate().close(); // the root's handle count, from both threads
+                slice.createReference().close(); // the slice's child count
+                if (i % 16 == 0) {
+                    try (VmoMapping mapping = slice.map(0, 4096, true)) { // the slice's mapping count
+                        mapping.segment().set(ValueLayout.JAVA_BYTE, i % 4096, (byte) 1);
+                    }
+                }
+            }
+        };
+        Thread other = Thread.ofPlatform().start(work);
+        work.run();
+        other.join();
+        assertEquals(1, root.handleCount());
+        assertEquals(0, root.mappingCount());
+        assertEquals(1, root.childCount(), "the slice alone");
+        assertEquals(0, slice.childCount());
+        assertEquals(0, slice.mappingCount());
+        assertEquals(0, releases.get());
+        slice.close();
+        root.close();
+        assertEquals(1, releases.get(), "released once, when the last count reached zero");
+    }
+
     @Test
     void aLeakedHandleIsClosedByTheGarbageCollectorAndCounted() throws Exception {
         CountDownLatch released = new CountDownLatch(1);
