@@ -469,8 +469,9 @@ public class HeapRegistry implements BufferAllocator {
             }
         } catch (RuntimeException e) {
             // Buffers the heap handed out are uncharged as they are deleted; the rest now.
-            account.refund(usage, count - collection.buffersTracked(), rawSize);
-            collection.neverAllocated(count - collection.buffersTracked());
+            int neverAllocated = count - collection.buffersTracked();
+            account.refund(usage, neverAllocated, rawSize);
+            collection.neverAllocated(neverAllocated);
             for (int i = 0; i < handedOut; i++) {
                 handles[i].close(); // each close leads to deleteVmo: nothing of the collection stays
             }

@@ -45,11 +45,19 @@ abstract class PaddedLock extends PaddedBefore {
 
     private void lockContended() {
         for (int spins = 0; locked != 0 || !LOCKED.compareAndSet(this, 0, 1); spins++) {
-            if (spins < 100) {
-                Thread.onSpinWait();
-            } else {
-                Thread.yield(); // sections are a few field writes, or one release's snapshot
-            }
+            backOff(spins);
+        }
+    }
+
+    /**
+     * How a waiter on one of the VMO model's spin locks (these stripes, a VMO tree's lock) waits before its next try:
+     * spinning briefly, then yielding. Their sections are a few field writes, or one release's snapshot.
+     */
+    static void backOff(int spins) {
+        if (spins < 100) {
+            Thread.onSpinWait();
+        } else {
+            Thread.yield();
         }
     }
 }

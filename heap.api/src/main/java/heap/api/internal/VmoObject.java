@@ -109,8 +109,8 @@ public sealed class VmoObject permits VmoObject.Extent {
     // Guarded by lockTree(), the one lock of the whole tree (a byte of its root; every descendant shares it): the
     // counters, the released flag and the zero-children listeners and future. An object is released exactly once,
     // when all four counters are 0; releasing decrements its parent's children under the same lock, so a cascade up
-    // the tree is atomic. Callbacks (the root's onRelease, ZERO_CHILDREN listeners) are collected under the lock and run after it
-    // is released, on the thread that closed the last reference.
+    // the tree is atomic. Callbacks (the root's onRelease, ZERO_CHILDREN listeners) are collected under the lock and
+    // run after it is released, on the thread that closed the last reference.
     private int handles;
     private int pins;
     private int mappings;
@@ -297,11 +297,7 @@ public sealed class VmoObject permits VmoObject.Extent {
     private void lockContended() {
         for (int spins = 0; (byte) TREE_LOCKED.getOpaque(this) != 0
                 || !TREE_LOCKED.compareAndSet(this, (byte) 0, (byte) 1); spins++) {
-            if (spins < 100) {
-                Thread.onSpinWait();
-            } else {
-                Thread.yield(); // sections are a few counter updates; callbacks run after the lock is released
-            }
+            PaddedLock.backOff(spins); // sections are a few counter updates; callbacks run after the lock is released
         }
     }
 
@@ -346,13 +342,18 @@ public sealed class VmoObject permits VmoObject.Extent {
         }
         VmoObject tree = lockTree();
         try {
-            requireAlive();
-            children++;
-            child.handles = 1;
+            addChild(child);
         } finally {
             tree.unlockTree();
         }
         return child;
+    }
+
+    /** Under the tree lock: {@code child}, new, with its first handle, is one more child of this live object. */
+    private void addChild(VmoObject child) {
+        requireAlive();
+        children++;
+        child.handles = 1;
     }
 
     /**
@@ -370,13 +371,8 @@ public sealed class VmoObject permits VmoObject.Extent {
             if (handles != 1 || mappings != 0 || children != 0) {
                 return null;
             }
-            if (zeroChildren == null) {
-                zeroChildren = onZeroChildren;
-            } else {
-                waiters().listeners.add(onZeroChildren);
-            }
-            children++;
-            child.handles = 1;
+            addZeroChildrenListener(onZeroChildren);
+            addChild(child);
         } finally {
             tree.unlockTree();
         }
@@ -496,14 +492,19 @@ public sealed class VmoObject permits VmoObject.Extent {
         return waiting;
     }
 
+    /** Under the tree lock: the first listener in the field itself, more in the waiters. */
+    private void addZeroChildrenListener(Runnable listener) {
+        if (zeroChildren == null) {
+            zeroChildren = listener;
+        } else {
+            waiters().listeners.add(listener);
+        }
+    }
+
     Registration onZeroChildren(Runnable listener) {
         VmoObject tree = lockTree();
         try {
-            if (zeroChildren == null) {
-                zeroChildren = listener;
-            } else {
-                waiters().listeners.add(listener);
-            }
+            addZeroChildrenListener(listener);
         } finally {
             tree.unlockTree();
         }

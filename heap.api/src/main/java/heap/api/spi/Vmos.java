@@ -61,13 +61,13 @@ public final class Vmos {
     }
 
     /**
-     * What the registry does with a VMO a heap returned, in one lock round instead of four: if {@code vmo} is the
-     * only handle to its object, with no mapping or child (as {@link #soleHandle}), registers {@code onZeroChildren}
-     * on it and returns its first REFERENCE child, with the rights of {@code vmo}, belonging to {@code owner} (null:
-     * to nobody), with {@code value} attached under {@code key} (as {@link #attach}); otherwise returns null and
-     * changes nothing. BAD_HANDLE for a closed {@code vmo}, ACCESS_DENIED without DUPLICATE and READ, INVALID_ARGS
-     * for a null argument or a VMO or owner of another implementation; BAD_STATE when {@code owner} is released,
-     * after the child was closed again (so the listener has run). @since 1.3
+     * What the registry does with a VMO a heap returned, in one lock round instead of three and an attach: if
+     * {@code vmo} is the only handle to its object, with no mapping or child (as {@link #soleHandle}), registers
+     * {@code onZeroChildren} on it and returns its first REFERENCE child, with the rights of {@code vmo}, belonging
+     * to {@code owner} (null: to nobody), with {@code value} attached under {@code key} (as {@link #attach});
+     * otherwise returns null and changes nothing. BAD_HANDLE for a closed {@code vmo}, ACCESS_DENIED without
+     * DUPLICATE and READ, INVALID_ARGS for a null argument or a VMO or owner of another implementation; BAD_STATE
+     * when {@code owner} is released, after the child was closed again (so the listener has run). @since 1.3
      */
     public static Vmo firstReference(Vmo vmo, Runnable onZeroChildren, VmoOwner owner, Object key, Object value) {
         Require.argument(vmo, "vmo");
@@ -107,7 +107,10 @@ public final class Vmos {
                 onRelease, null, null);
     }
 
-    /** As {@link #childOfNewRoot(MemorySegment, OptionalLong, Runnable, Object, Object)} for an inaccessible root. @since 1.3 */
+    /**
+     * As {@link #childOfNewRoot(MemorySegment, OptionalLong, Runnable, Object, Object)} for an inaccessible root.
+     * @since 1.3
+     */
     public static Vmo inaccessibleChildOfNewRoot(long size, OptionalLong physicalAddress, Runnable onRelease,
             Object key, Object value) {
         return VmoObject.childOfNewRoot(inaccessibleSize(size, physicalAddress, onRelease), null, physicalAddress,
