@@ -64,15 +64,17 @@ class LeakDetectionTest {
 
         Vmo root = root();
         VmoOwner owner = Vmos.owner("bundle");
-        int dropped = 4 * LeakDetection.SAMPLE_INTERVAL;
+        // about 32 watched: the chance that none is, e^-32, cannot fail a run (at 4 intervals it was e^-4, 1 in 55)
+        int dropped = 32 * LeakDetection.SAMPLE_INTERVAL;
         dropOwnedHandles(owner, root, dropped);
         long leaks = Vmos.leakedHandles();
         Collector.gcUntil(() -> Vmos.leakedHandles() > leaks && root.childCount() < dropped, 50);
-        int collected = dropped - root.childCount();
-        assertTrue(collected > 0 && collected < dropped / 2, "a sample is collected and reported: " + collected);
+        // the collector may still close a sample while the owner releases: each handle ends once, by one of them
         VmoOwner.Release release = owner.release();
-        assertEquals(dropped - collected, release.handles(), "the owner closes the rest");
-        assertEquals(0, root.childCount());
+        assertTrue(Collector.gcUntil(() -> root.childCount() == 0, 50), "the owner closed the rest");
+        int collected = dropped - release.handles();
+        assertTrue(collected > 0 && collected < dropped / 2, "a sample is collected: " + collected);
+        assertTrue(Vmos.leakedHandles() - leaks >= collected, "and each reported");
     }
 
     @Test
