@@ -29,11 +29,13 @@ public abstract class AbstractHeap implements Heap, HeapMetrics {
     private final String name;
     private final HeapProperties properties;
     private final System.Logger log;
-    // Counted per stripe and summed when read: every allocation and free moves them.
-    private static final int COUNT_USED_BYTES = 0;
+    // Counted per stripe and summed when read. Live buffers and their pages are one packed number, so a free is one
+    // atomic add; reclaimed is what was allocated and is not live. Sums of packed numbers are exact (a stripe alone
+    // may hold a negative part: a buffer allocated on one thread and freed on another).
+    private static final int COUNT_LIVE = 0;
     private static final int COUNT_ALLOCATED = 1;
-    private static final int COUNT_RECLAIMED = 2;
-    private final Counters counters = new Counters(3);
+    private static final int LIVE_SHIFT = 36; // pages below (256 TiB), live buffers above
+    private final Counters counters = new Counters(2);
     private final LongAdder allocationsFailed = new LongAdder();
 
     /**
@@ -55,6 +57,9 @@ public abstract class AbstractHeap implements Heap, HeapMetrics {
         private volatile Object state;
 
         protected Reservation(MemorySegment memory, long size, OptionalLong physicalAddress) {
+            if (size <= 0 || !Sizes.isPageAligned(size)) { // the heap's counts are in pages
+                throw new IllegalArgumentException("a reservation is whole pages, not " + size + " bytes");
+            }
             this.memory = memory;
             this.size = size;
             this.physicalAddress = Objects.requireNonNull(physicalAddress, "physicalAddress").orElse(Long.MIN_VALUE);
@@ -88,7 +93,7 @@ public abstract class AbstractHeap implements Heap, HeapMetrics {
         @Override
         public final void run() {
             free();
-            heap.counters.add(COUNT_USED_BYTES, -size, COUNT_RECLAIMED, 1);
+            heap.counters.add(COUNT_LIVE, -live(size));
             if (STATE.getAndSet(this, RECLAIMED_STATE) instanceof CompletableFuture<?> waiting) {
                 waiting.complete(null);
             }
@@ -199,7 +204,7 @@ public abstract class AbstractHeap implements Heap, HeapMetrics {
             reservation.free(); // no VMO reaches it: give it back now
             throw e;
         }
-        counters.add(COUNT_USED_BYTES, reservation.size(), COUNT_ALLOCATED, 1);
+        counters.add(COUNT_LIVE, live(reservation.size()), COUNT_ALLOCATED, 1);
         try {
             reservation.handedOut(collectionId, index, child.koid());
         } catch (RuntimeException | Error e) {
@@ -235,15 +240,22 @@ public abstract class AbstractHeap implements Heap, HeapMetrics {
     @Override
     public Map<String, Long> metrics() {
         Map<String, Long> metrics = new LinkedHashMap<>();
-        long reclaimed = counters.sum(COUNT_RECLAIMED); // first: a buffer reclaimed between the reads is not counted live
-        long allocated = counters.sum(COUNT_ALLOCATED);
-        metrics.put(LIVE_BUFFERS, allocated - reclaimed);
-        metrics.put(USED_SIZE, counters.sum(COUNT_USED_BYTES));
+        long allocated = counters.sum(COUNT_ALLOCATED); // first: a buffer allocated between the reads is live, not reclaimed
+        long live = counters.sum(COUNT_LIVE);
+        long liveBuffers = live >>> LIVE_SHIFT;
+        long reclaimed = allocated - liveBuffers;
+        metrics.put(LIVE_BUFFERS, liveBuffers);
+        metrics.put(USED_SIZE, (live & ((1L << LIVE_SHIFT) - 1)) * Sizes.PAGE_SIZE);
         metrics.put(ALLOCATIONS, allocated);
         metrics.put(ALLOCATIONS_FAILED, allocationsFailed.sum());
         metrics.put(RECLAIMED, reclaimed);
         addMetrics(metrics);
         return metrics;
+    }
+
+    /** One live buffer of {@code size} bytes (whole pages, as every reservation is) as a packed count. */
+    private static long live(long size) {
+        return (1L << LIVE_SHIFT) | (size / Sizes.PAGE_SIZE);
     }
 
     private static void checkAllocation(long size, SingleBufferSettings settings) {

@@ -60,4 +60,36 @@ class AbstractHeapTest {
         assertEquals(2, heap.frees.get());
         assertEquals(0, heap.metrics().get(HeapMetrics.LIVE_BUFFERS));
     }
+    @Test
+    void buffersAllocatedOnOneThreadAndFreedOnAnotherLeaveTheCountsExact() throws Exception {
+        CountingHeap heap = new CountingHeap();
+        heap.handOutFailures.set(0);
+        java.util.List<Vmo> vmos = new java.util.ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            vmos.add(heap.allocateVmo(4096L * (i + 1), SETTINGS, 1, i)); // 55 pages in all
+        }
+        assertEquals(10, heap.metrics().get(HeapMetrics.LIVE_BUFFERS));
+        assertEquals(55 * 4096L, heap.metrics().get(HeapMetrics.USED_SIZE));
+        // Freed on other threads, whose stripes go below zero: the sums stay exact.
+        Thread closer = Thread.ofPlatform().start(() -> vmos.subList(0, 7).forEach(Vmo::close));
+        closer.join();
+        assertEquals(3, heap.metrics().get(HeapMetrics.LIVE_BUFFERS));
+        assertEquals((8 + 9 + 10) * 4096L, heap.metrics().get(HeapMetrics.USED_SIZE));
+        assertEquals(10, heap.metrics().get(HeapMetrics.ALLOCATIONS));
+        assertEquals(7, heap.metrics().get(HeapMetrics.RECLAIMED));
+        vmos.subList(7, 10).forEach(Vmo::close);
+        assertEquals(0, heap.metrics().get(HeapMetrics.USED_SIZE));
+        assertEquals(10, heap.metrics().get(HeapMetrics.RECLAIMED));
+    }
+
+    @Test
+    void aReservationOfPartPagesIsRefusedNamingItsSize() {
+        IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
+                () -> new AbstractHeap.Reservation(null, 4097, OptionalLong.empty()) {
+                    @Override
+                    protected void free() {
+                    }
+                });
+        assertEquals("a reservation is whole pages, not 4097 bytes", refused.getMessage());
+    }
 }

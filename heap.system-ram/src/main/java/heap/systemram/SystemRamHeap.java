@@ -8,7 +8,6 @@ import heap.api.Status;
 import heap.api.StatusException;
 import heap.memory.AbstractHeap;
 import heap.memory.Budget;
-import heap.memory.Counters;
 import heap.memory.NativeMemory;
 import heap.memory.Padding;
 import heap.memory.Stripes;
@@ -35,7 +34,6 @@ public class SystemRamHeap extends AbstractHeap {
     private final long maxBufferBytes;
     private final long smallCacheBytes;
     private final Budget committed; // max_total_bytes, charged without a counter shared by every thread
-    private final Counters cacheHits = new Counters(1);
     private final ZeroedCache[] caches;
     // Buffers above SMALL_BUFFER_MAX, for resident_bytes: only those are mapped lazily, so only their residency needs
     // measuring. Each costs an mmap anyway, so a concurrent set will do; the small ones, the most frequent, skip it.
@@ -53,6 +51,7 @@ public class SystemRamHeap extends AbstractHeap {
         private final MemorySegment[][] stacks = new MemorySegment[SIZES][];
         private final int[] depths = new int[PAD + SIZES + PAD];
         long bytes;
+        long hits; // counted under the lock take holds anyway: no atomic add of its own
 
         MemorySegment take(long size) {
             int pages = (int) (size / PAGE);
@@ -67,6 +66,7 @@ public class SystemRamHeap extends AbstractHeap {
                 stack[PAD + depth - 1] = null;
                 depths[PAD + pages] = depth - 1;
                 bytes -= size;
+                hits++;
                 return memory;
             } finally {
                 unlock();
@@ -105,6 +105,15 @@ public class SystemRamHeap extends AbstractHeap {
             lock();
             try {
                 return bytes;
+            } finally {
+                unlock();
+            }
+        }
+
+        long hits() {
+            lock();
+            try {
+                return hits;
             } finally {
                 unlock();
             }
@@ -193,7 +202,6 @@ public class SystemRamHeap extends AbstractHeap {
         for (int i = 0; i < caches.length; i++) {
             MemorySegment memory = caches[(mine + i) % caches.length].take(size);
             if (memory != null) {
-                cacheHits.add(0, 1);
                 return memory;
             }
         }
@@ -228,10 +236,12 @@ public class SystemRamHeap extends AbstractHeap {
         // used size may lag a large buffer by a moment: never below 0.
         metrics.put("resident_bytes", resident + Math.max(0, metrics.getOrDefault(USED_SIZE, 0L) - largeBytes));
         long cached = 0;
+        long hits = 0;
         for (ZeroedCache cache : caches) {
             cached += cache.bytes();
+            hits += cache.hits();
         }
         metrics.put("small_cache_bytes", cached);
-        metrics.put("small_cache_hits", cacheHits.sum(0));
+        metrics.put("small_cache_hits", hits);
     }
 }
