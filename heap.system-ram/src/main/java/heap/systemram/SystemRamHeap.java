@@ -23,7 +23,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * and go back to the kernel with {@code munmap} the moment the buffer is reclaimed. The exception: up to
  * {@code smallCacheBytes} of small buffers (at most {@link #SMALL_BUFFER_MAX} each) are zeroed and kept for reuse,
  * because a syscall pair and a TLB shootdown per 4 KiB buffer cost far more than clearing it. The cache is split
- * into one part per core, picked by thread, so threads allocating at once do not contend for one queue.
+ * into one part per core, picked by thread, so threads allocating at once do not contend for one queue. Cached
+ * memory stays charged against {@code maxTotalBytes} (a hit and a keep touch no budget); an allocation the limit
+ * would refuse first unmaps the cache, so the limit still bounds the bytes handed out.
  */
 public class SystemRamHeap extends AbstractHeap {
     static final HeapProperties PROPERTIES = new HeapProperties(CoherencyDomainSupport.ALL, false, false);
@@ -33,7 +35,7 @@ public class SystemRamHeap extends AbstractHeap {
     private final long maxTotalBytes;
     private final long maxBufferBytes;
     private final long smallCacheBytes;
-    private final Budget committed; // max_total_bytes, charged without a counter shared by every thread
+    private final Budget committed; // max_total_bytes over live and cached memory, no counter shared by threads
     private final ZeroedCache[] caches;
     // Buffers above SMALL_BUFFER_MAX, for resident_bytes: only those are mapped lazily, so only their residency needs
     // measuring. Each costs an mmap anyway, so a concurrent set will do; the small ones, the most frequent, skip it.
@@ -110,6 +112,26 @@ public class SystemRamHeap extends AbstractHeap {
             }
         }
 
+        /** Takes every segment out: the caller unmaps them. */
+        List<MemorySegment> drain() {
+            List<MemorySegment> drained = new java.util.ArrayList<>();
+            lock();
+            try {
+                for (int pages = 0; pages < SIZES; pages++) {
+                    MemorySegment[] stack = stacks[pages];
+                    for (int depth = depths[PAD + pages]; depth > 0; depth--) {
+                        drained.add(stack[PAD + depth - 1]);
+                        stack[PAD + depth - 1] = null;
+                    }
+                    depths[PAD + pages] = 0;
+                }
+                bytes = 0;
+                return drained;
+            } finally {
+                unlock();
+            }
+        }
+
         long hits() {
             lock();
             try {
@@ -156,12 +178,12 @@ public class SystemRamHeap extends AbstractHeap {
             throw new StatusException(Status.NO_MEMORY, "buffer of " + size + " bytes is above max_buffer_bytes="
                     + maxBufferBytes);
         }
-        if (!committed.charge(size)) {
-            throw new StatusException(Status.NO_MEMORY, "buffer of " + size + " bytes would bring the heap to "
-                    + (committed.used() + size) + " bytes, above max_total_bytes=" + maxTotalBytes);
-        }
-        MemorySegment memory = takeZeroed(size);
+        MemorySegment memory = takeZeroed(size); // charged when it was first mapped
         if (memory == null) {
+            if (!committed.charge(size) && !(unmapCache() && committed.charge(size))) {
+                throw new StatusException(Status.NO_MEMORY, "buffer of " + size + " bytes would bring the heap to "
+                        + (committed.used() + size) + " bytes, above max_total_bytes=" + maxTotalBytes);
+            }
             try {
                 memory = NativeMemory.map(size);
             } catch (StatusException e) {
@@ -189,7 +211,6 @@ public class SystemRamHeap extends AbstractHeap {
                 heap.large.remove(this);
             }
             heap.keepOrUnmap(memory());
-            heap.committed.refund(size());
         }
     }
 
@@ -220,6 +241,20 @@ public class SystemRamHeap extends AbstractHeap {
             }
         }
         NativeMemory.unmap(memory);
+        committed.refund(size);
+    }
+
+    /** Unmaps every cached segment, so live buffers can have the bytes; false when nothing was cached. */
+    private boolean unmapCache() {
+        boolean any = false;
+        for (ZeroedCache cache : caches) {
+            for (MemorySegment memory : cache.drain()) {
+                NativeMemory.unmap(memory);
+                committed.refund(memory.byteSize());
+                any = true;
+            }
+        }
+        return any;
     }
 
     @Override

@@ -185,6 +185,33 @@ class SystemRamHeapTest {
     }
 
     @Test
+    void cachedMemoryCountsAgainstTheLimitUntilALiveBufferNeedsItThenTheCacheIsUnmapped() {
+        SystemRamHeap heap = new SystemRamHeap(64 * 1024, 64 * 1024, 64 * 1024);
+        Vmo[] small = new Vmo[16];
+        for (int i = 0; i < small.length; i++) {
+            small[i] = heap.allocateVmo(4096, settings(4096), 10, i);
+        }
+        for (Vmo vmo : small) {
+            vmo.close();
+        }
+        assertEquals(64 * 1024, heap.metrics().get("small_cache_bytes"), "all 16 kept, the heap's whole limit");
+        Vmo larger = heap.allocateVmo(8192, settings(8192), 10, 16); // no 8 KiB buffer cached: it needs the bytes
+        assertEquals(0, heap.metrics().get("small_cache_bytes"), "the cache was unmapped to make room");
+        Vmo[] rest = new Vmo[14];
+        for (int i = 0; i < rest.length; i++) {
+            rest[i] = heap.allocateVmo(4096, settings(4096), 10, 17 + i);
+        }
+        StatusException full = assertThrows(StatusException.class, () -> heap.allocateVmo(4096, settings(4096), 10, 31));
+        assertEquals(Status.NO_MEMORY, full.status());
+        assertTrue(full.getMessage().contains("would bring the heap to 69632 bytes"), full.getMessage());
+        larger.close();
+        for (Vmo vmo : rest) {
+            vmo.close();
+        }
+        assertEquals(0, heap.metrics().get(HeapMetrics.USED_SIZE));
+    }
+
+    @Test
     void manySmallBuffersOfEachSizeComeBackFromTheCacheZeroedLastFreedFirst() {
         SystemRamHeap heap = new SystemRamHeap(GIB, 256 * MIB, 64 * MIB);
         int count = 100; // more than a part's stacks start with: they grow
