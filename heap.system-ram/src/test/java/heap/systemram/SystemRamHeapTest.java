@@ -12,6 +12,7 @@ import heap.api.Status;
 import heap.api.StatusException;
 import heap.api.vmo.Vmo;
 import heap.api.vmo.VmoMapping;
+import heap.memory.Stripes;
 import heap.tck.HeapConformance;
 import heap.tck.HeapUnderTest;
 import java.io.IOException;
@@ -164,29 +165,32 @@ class SystemRamHeapTest {
 
     @Test
     void smallBuffersAreReusedZeroedAndTheCacheIsBounded() {
-        SystemRamHeap heap = new SystemRamHeap(GIB, 256 * MIB, 8192);
-        Vmo first = heap.allocateVmo(4096, settings(4096), 7, 0);
-        Vmo second = heap.allocateVmo(4096, settings(4096), 7, 1);
-        Vmo third = heap.allocateVmo(4096, settings(4096), 7, 2);
-        for (Vmo vmo : new Vmo[] {first, second, third}) {
+        int parts = Stripes.COUNT; // one 4 KiB buffer per part of the cache, whatever the core count
+        SystemRamHeap heap = new SystemRamHeap(GIB, 256 * MIB, 4096L * parts);
+        Vmo[] freed = new Vmo[parts + 1];
+        for (int i = 0; i < freed.length; i++) {
+            freed[i] = heap.allocateVmo(4096, settings(4096), 7, i);
+        }
+        for (Vmo vmo : freed) {
             vmo.write(0, MemorySegment.ofArray(new byte[] {9, 9, 9}));
             vmo.close();
         }
-        assertEquals(8192, heap.metrics().get("small_cache_bytes"), "two of three kept: the cache holds 8 KiB");
-        Vmo reused = heap.allocateVmo(4096, settings(4096), 7, 3);
+        assertEquals(4096L * parts, heap.metrics().get("small_cache_bytes"), "all but one kept: the cache is full");
+        Vmo reused = heap.allocateVmo(4096, settings(4096), 7, parts + 1);
         assertEquals(1, heap.metrics().get("small_cache_hits"));
         byte[] seen = new byte[4096];
         reused.read(0, MemorySegment.ofArray(seen));
         assertEquals(-1, MemorySegment.ofArray(seen).mismatch(MemorySegment.ofArray(new byte[4096])), "reused memory is zeroed");
         reused.close();
-        Vmo large = heap.allocateVmo(128 * 1024, settings(128 * 1024), 7, 4);
+        Vmo large = heap.allocateVmo(128 * 1024, settings(128 * 1024), 7, parts + 2);
         large.close();
-        assertEquals(8192, heap.metrics().get("small_cache_bytes"), "buffers above 64 KiB are never kept");
+        assertEquals(4096L * parts, heap.metrics().get("small_cache_bytes"), "buffers above 64 KiB are never kept");
     }
 
     @Test
     void cachedMemoryCountsAgainstTheLimitUntilALiveBufferNeedsItThenTheCacheIsUnmapped() {
-        SystemRamHeap heap = new SystemRamHeap(64 * 1024, 64 * 1024, 64 * 1024);
+        // Each part of the cache may hold the whole limit, whatever the core count: only the limit bounds it.
+        SystemRamHeap heap = new SystemRamHeap(64 * 1024, 64 * 1024, 64 * 1024 * Stripes.COUNT);
         Vmo[] small = new Vmo[16];
         for (int i = 0; i < small.length; i++) {
             small[i] = heap.allocateVmo(4096, settings(4096), 10, i);
@@ -213,7 +217,8 @@ class SystemRamHeapTest {
 
     @Test
     void manySmallBuffersOfEachSizeComeBackFromTheCacheZeroedLastFreedFirst() {
-        SystemRamHeap heap = new SystemRamHeap(GIB, 256 * MIB, 64 * MIB);
+        // This thread's part of the cache holds all 300 buffers (8 MiB), whatever the core count.
+        SystemRamHeap heap = new SystemRamHeap(GIB, 256 * MIB, 16 * MIB * Stripes.COUNT);
         int count = 100; // more than a part's stacks start with: they grow
         for (long size : new long[] {4096, 3 * 4096, 64 * 1024}) {
             Vmo[] held = new Vmo[count];
