@@ -18,7 +18,7 @@ public class SystemRamHeapComponent extends SystemRamHeap {
 
     @ObjectClassDefinition(name = "System-RAM heap", description = "The default heap: lazily committed, zeroed memory")
     public @interface Config {
-        @AttributeDefinition(description = "Most bytes handed out in total; 0 = half of physical memory")
+        @AttributeDefinition(description = "Most bytes mapped in total, live buffers and the small-buffer cache (which is unmapped before a buffer is refused); 0 = half of physical memory")
         long max_total_bytes() default 0;
 
         @AttributeDefinition(description = "Largest single buffer in bytes (sysmem's default: 256 MiB)")
