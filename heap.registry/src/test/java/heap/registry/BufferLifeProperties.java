@@ -22,6 +22,7 @@ import java.util.Map;
 import java.util.Random;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
+import net.jqwik.api.ShrinkingMode;
 import net.jqwik.api.constraints.Size;
 
 /**
@@ -42,7 +43,10 @@ class BufferLifeProperties {
     private record Kept(MemorySegment segment, int tag) {
     }
 
-    @Property(tries = 25)
+    // No shrinking: a try's outcome depends on when the collector runs, so a shrunk sequence proves nothing, and
+    // jqwik abandons a shrink that outlasts its 10 s bound on a thread that keeps forcing collections under the
+    // tests that follow (seen once in CI). A failure reports its own message and the seed to replay it.
+    @Property(tries = 25, shrinking = ShrinkingMode.OFF)
     void aKeptSegmentNeverReadsAnotherTenantsBytesAndThePoolEndsEmpty(
             @ForAll @Size(min = 20, max = 150) List<Op> ops, @ForAll Random random) throws Exception {
         new Run().play(ops, random);
@@ -73,7 +77,8 @@ class BufferLifeProperties {
                     System.gc();
                     Thread.sleep(20);
                 }
-                assertEquals(0, used(), "the pool is empty once nothing refers to its memory");
+                assertEquals(0, used(), "the pool is empty once nothing refers to its memory: " + pool.metrics()
+                        + ", collections " + registry.collections());
                 assertTrue(registry.collections().isEmpty(), "no collection is left: " + registry.collections());
             } finally {
                 registry.stop();
