@@ -240,10 +240,12 @@ public abstract class AbstractHeap implements Heap, HeapMetrics {
     @Override
     public Map<String, Long> metrics() {
         Map<String, Long> metrics = new LinkedHashMap<>();
-        long allocated = counters.sum(COUNT_ALLOCATED); // first: a buffer allocated between the reads is live, not reclaimed
+        // Allocations first: one made between the two reads shows as live and holds reclaimed back a moment, where
+        // the other order would show it reclaimed before it was.
+        long allocated = counters.sum(COUNT_ALLOCATED);
         long live = counters.sum(COUNT_LIVE);
         long liveBuffers = live >>> LIVE_SHIFT;
-        long reclaimed = allocated - liveBuffers;
+        long reclaimed = Math.max(0, allocated - liveBuffers);
         metrics.put(LIVE_BUFFERS, liveBuffers);
         metrics.put(USED_SIZE, (live & ((1L << LIVE_SHIFT) - 1)) * Sizes.PAGE_SIZE);
         metrics.put(ALLOCATIONS, allocated);

@@ -12,6 +12,7 @@ import heap.memory.NativeMemory;
 import heap.memory.Padding;
 import heap.memory.Stripes;
 import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
@@ -114,7 +115,7 @@ public class SystemRamHeap extends AbstractHeap {
 
         /** Takes every segment out: the caller unmaps them. */
         List<MemorySegment> drain() {
-            List<MemorySegment> drained = new java.util.ArrayList<>();
+            List<MemorySegment> drained = new ArrayList<>();
             lock();
             try {
                 for (int pages = 0; pages < SIZES; pages++) {
