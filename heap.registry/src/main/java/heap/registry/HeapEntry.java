@@ -23,11 +23,11 @@ final class HeapEntry {
     final long sequence;
     /** The heap declared itself secure ({@link Heap#SECURE}): only such heaps get secure_required buffers. */
     final boolean secure;
-    // Counted per stripe and summed when read: every allocation and delete of the heap moves them.
-    private static final int LIVE = 0;
-    private static final int CLEARS = 1;
-    private static final int FLUSHES = 2;
-    private final Counters counts = new Counters(3);
+    // Counted per stripe and summed when read. Its live buffers are not counted here: the registry sums them over
+    // the collections it serves (liveBuffers), so an allocation and a delete move no count of the heap's.
+    private static final int CLEARS = 0;
+    private static final int FLUSHES = 1;
+    private final Counters counts = new Counters(2);
     final LongAdder failures = new LongAdder();
     final LongAdder lost = new LongAdder();
     private HeapProperties properties;
@@ -87,15 +87,6 @@ final class HeapEntry {
         binding = newBinding;
     }
 
-    /** A buffer of this heap handed out ({@code +1}) or back in it, or lost ({@code -1}). */
-    void liveChanged(int delta) {
-        counts.add(LIVE, delta);
-    }
-
-    long live() {
-        return counts.sum(LIVE);
-    }
-
     void cleared() {
         counts.add(CLEARS, 1);
     }
@@ -128,7 +119,8 @@ final class HeapEntry {
         return serviceGone || !preferred ? HeapState.DRAINING : HeapState.ACTIVE;
     }
 
-    HeapStatus status(boolean preferred) {
+    /** Its status, with {@code live} buffers handed out and neither back nor lost (the registry counts them). */
+    HeapStatus status(boolean preferred, long live) {
         HeapState state = state(preferred);
         String reason;
         synchronized (this) {
@@ -136,7 +128,7 @@ final class HeapEntry {
                     : serviceGone ? "service gone" : state == HeapState.DRAINING ? "replaced by a newer instance" : "";
         }
         Map<String, Long> metrics = service instanceof HeapMetrics m ? safeMetrics(m) : Map.of();
-        return new HeapStatus(id, origin, serviceId, ranking, state, Optional.ofNullable(properties()), reason, live(),
+        return new HeapStatus(id, origin, serviceId, ranking, state, Optional.ofNullable(properties()), reason, live,
                 counts.sum(CLEARS), counts.sum(FLUSHES), failures.sum(), lost.sum(), metrics);
     }
 

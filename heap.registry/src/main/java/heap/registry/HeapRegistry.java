@@ -35,6 +35,7 @@ import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -314,11 +315,12 @@ public class HeapRegistry implements BufferAllocator {
     }
 
     private void removeEntry(HeapEntry entry) {
-        events.changed(entry.id, entry.serviceId, "draining", entry + " went away with " + entry.live()
+        long outstanding = liveBuffers(entry);
+        events.changed(entry.id, entry.serviceId, "draining", entry + " went away with " + outstanding
                 + " buffers outstanding");
         heapsExpectedSinceNanos = System.nanoTime();
         closeBinding(entry);
-        LOG.log(Level.INFO, entry + " went away with " + entry.live() + " buffers outstanding");
+        LOG.log(Level.INFO, entry + " went away with " + outstanding + " buffers outstanding");
         removeIfDrained(entry);
     }
 
@@ -457,6 +459,7 @@ public class HeapRegistry implements BufferAllocator {
         Account account = usage.account;
         account.charge(usage, count, rawSize, quotas);
         RegistryCollection collection = new RegistryCollection(collectionId, settings, count, account, heap);
+        collections.add(collection); // from the start: its heap's live buffers are counted over the collections
         Vmo[] handles = new Vmo[count];
         RegistryBuffer[] buffers = new RegistryBuffer[count];
         int handedOut = 0;
@@ -471,7 +474,9 @@ public class HeapRegistry implements BufferAllocator {
             // Buffers the heap handed out are uncharged as they are deleted; the rest now.
             int neverAllocated = count - collection.buffersTracked();
             account.refund(usage, neverAllocated, rawSize);
-            collection.neverAllocated(neverAllocated);
+            if (collection.neverAllocated(neverAllocated) && collections.remove(collection)) {
+                removeIfDrained(heap); // nothing was handed out, or all of it is back already
+            }
             for (int i = 0; i < handedOut; i++) {
                 handles[i].close(); // each close leads to deleteVmo: nothing of the collection stays
             }
@@ -479,7 +484,6 @@ public class HeapRegistry implements BufferAllocator {
                     + handedOut + " of " + count + " buffers; they are being freed: " + e.getMessage());
             throw e;
         }
-        collections.add(collection);
         if (LOG.isLoggable(Level.DEBUG)) { // checked first: a message supplier is an object per collection
             LOG.log(Level.DEBUG, "collection " + collection.id() + ": " + count + " x " + rawSize + " bytes on " + heap
                     + ", " + settings.bufferSettings().coherencyDomain());
@@ -606,7 +610,6 @@ public class HeapRegistry implements BufferAllocator {
     /** A buffer the heap handed out: live in its heap and not yet reclaimed in its collection until deleted. */
     private RegistryBuffer track(HeapEntry heap, RegistryCollection collection, int index, Vmo heapVmo,
             Account.Usage usage) {
-        heap.liveChanged(1);
         collection.bufferAllocated();
         return new RegistryBuffer(this, collection, index, heapVmo, usage);
     }
@@ -630,7 +633,6 @@ public class HeapRegistry implements BufferAllocator {
         answered.copy().orTimeout(millis, TimeUnit.MILLISECONDS).whenComplete((ignored, error) -> {
             if (error instanceof TimeoutException) {
                 heap.lost.increment();
-                heap.liveChanged(-1);
                 buffer.collection.bufferLost();
                 LOG.log(Level.ERROR, heap + " never answered deleteVmo for collection " + buffer.collection.id()
                         + " index " + buffer.index + " within " + millis + " ms; buffer marked lost");
@@ -660,7 +662,6 @@ public class HeapRegistry implements BufferAllocator {
             LOG.log(Level.WARNING, buffer.heap() + " answered deleteVmo for collection " + buffer.collection.id()
                     + " index " + buffer.index + " with an error");
         }
-        buffer.heap().liveChanged(-1);
         if (buffer.collection.bufferReclaimed()) {
             collections.remove(buffer.collection);
         }
@@ -784,7 +785,10 @@ public class HeapRegistry implements BufferAllocator {
     @Override
     public List<HeapStatus> heaps() {
         List<HeapEntry> preferred = preferredEntries();
-        return entries.stream().map(entry -> entry.status(preferred.contains(entry))).toList();
+        Map<HeapEntry, Long> live = new HashMap<>();
+        collections.forEach(collection -> live.merge(collection.heap, (long) collection.outstanding(), Long::sum));
+        return entries.stream().map(entry -> entry.status(preferred.contains(entry), live.getOrDefault(entry, 0L)))
+                .toList();
     }
 
     @Override
@@ -920,8 +924,19 @@ public class HeapRegistry implements BufferAllocator {
         }
     }
 
+    /** Buffers {@code entry} holds for the collections: summed over them, so no count moves per buffer. */
+    private long liveBuffers(HeapEntry entry) {
+        long live = 0;
+        for (RegistryCollection collection : collections.snapshot()) {
+            if (collection.heap == entry) {
+                live += collection.outstanding();
+            }
+        }
+        return live;
+    }
+
     private void removeIfDrained(HeapEntry entry) {
-        if (entry.serviceGone() && entry.live() == 0 && entries.remove(entry)) {
+        if (entry.serviceGone() && liveBuffers(entry) == 0 && entries.remove(entry)) {
             routingChanged();
             events.gone(entry.id, entry.serviceId);
             LOG.log(Level.INFO, entry + " drained: every buffer it gave out is deleted or lost");

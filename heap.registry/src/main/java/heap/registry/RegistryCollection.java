@@ -80,12 +80,16 @@ final class RegistryCollection extends LiveSet.Member {
         tracked++;
     }
 
-    /** The allocation failed before a heap handed out the last {@code buffers}: they will never be reclaimed. */
-    void neverAllocated(int buffers) {
-        NOT_RECLAIMED.getAndAdd(this, -buffers);
+    /**
+     * The allocation failed before a heap handed out the last {@code buffers}: they will never be reclaimed. True
+     * when none is left.
+     */
+    boolean neverAllocated(int buffers) {
+        int left = (int) NOT_RECLAIMED.getAndAdd(this, -buffers) - buffers;
         if (trackers != null) {
             signalDue();
         }
+        return left == 0;
     }
 
     /** Buffers a heap handed out for this collection so far, deleted or not. */
@@ -104,6 +108,11 @@ final class RegistryCollection extends LiveSet.Member {
 
     boolean allReclaimed() {
         return notReclaimed == 0;
+    }
+
+    /** Buffers its heap holds for it: neither reclaimed nor lost (while allocating, also those still to come). */
+    int outstanding() {
+        return notReclaimed - lost;
     }
 
     CompletionStage<Void> track(int buffersRemaining) {

@@ -387,6 +387,28 @@ class HeapRegistryTest extends RegistryTestSupport {
     }
 
     @Test
+    void aHeapThatGoesAwayWhileAllocatingStaysListedUntilThatCollectionsBuffersAreBack() throws Exception {
+        FakeHeap leaving = add(HeapId.SYSTEM_RAM, ALL_DOMAINS, Fault.BLOCKS);
+        ExecutorService thread = Executors.newSingleThreadExecutor();
+        try {
+            Future<BufferCollection> allocating = thread.submit(() -> allocate(1, PAGE));
+            assertTrue(leaving.blocked.await(2, TimeUnit.SECONDS));
+            registry.removeHeap(leaving);
+            // A heap's live buffers are its collections' outstanding ones, counted from the allocation's start.
+            assertEquals(1, status(leaving).liveBuffers(), "the buffer being allocated counts");
+            assertEquals(HeapState.DRAINING, status(leaving).state());
+            leaving.unblock.countDown();
+            BufferCollection collection = allocating.get(2, TimeUnit.SECONDS);
+            assertEquals(1, status(leaving).liveBuffers());
+            collection.close();
+            assertTrue(registry.heaps().isEmpty(), "drained, the departed heap is forgotten: " + registry.heaps());
+            assertTrue(registry.collections().isEmpty());
+        } finally {
+            thread.shutdownNow();
+        }
+    }
+
+    @Test
     void manyThreadsAllocatingAndFreeingLeakNothing() throws Exception {
         FakeHeap heap = add(HeapId.SYSTEM_RAM, ALL_DOMAINS, Fault.NONE);
         ExecutorService threads = Executors.newFixedThreadPool(4);
