@@ -124,9 +124,12 @@ class PlatformJarTest {
         assertTrue(run.out().contains("heap:info [--koid] [--json] ID-or-KOID"), run.out());
     }
 
-    /** ./platform checks HEAP_LOG_LEVEL, and the level holds from the first line (before the log bridge is up). */
+    /**
+     * ./platform checks HEAP_LOG_LEVEL, the level holds from the first line (before the log bridge is up), and a run
+     * leaves nothing in the temporary directory.
+     */
     @Test
-    void thePlatformScriptRefusesABadLogLevelAndObeysAGoodOneFromTheFirstLine() throws Exception {
+    void thePlatformScriptRefusesABadLogLevelObeysAGoodOneFromTheFirstLineAndLeavesNoTemporaryFiles() throws Exception {
         Path script = Path.of("..", "platform").toAbsolutePath().normalize();
         ProcessBuilder bogus = new ProcessBuilder("bash", script.toString()).redirectInput(ProcessBuilder.Redirect.PIPE);
         bogus.environment().put("HEAP_LOG_LEVEL", "bogus");
@@ -143,14 +146,26 @@ class PlatformJarTest {
                 .redirectOutput(out.toFile()).redirectError(err.toFile());
         warn.environment().put("HEAP_LOG_LEVEL", "warn");
         warn.environment().put("DEPLOY_DIR", workDir.resolve("deploy").toString());
+        Path tmp = Files.createDirectories(workDir.resolve("script-tmp"));
+        warn.environment().put("TMPDIR", tmp.toString());
         Process quiet = warn.start();
         try (var stdin = quiet.getOutputStream()) {
-            stdin.write("heap:list\n".getBytes(StandardCharsets.UTF_8));
+            send(stdin, "heap:list");
+            for (int i = 0; i < 600 && !Files.readString(out).contains("SYSTEM_RAM"); i++) {
+                Thread.sleep(100);
+            }
+            try (var running = Files.walk(tmp)) { // while it runs: the launcher's jars are in the run's own directory
+                assertTrue(running.anyMatch(file -> file.getFileName().toString().matches("resource.*\\.jar")),
+                        "java.io.tmpdir is under TMPDIR");
+            }
         }
         awaitExit(quiet);
         assertEquals(0, quiet.exitValue(), Files.readString(err));
         assertTrue(Files.readString(out).contains("fuchsia.sysmem.heap.HEAP_TYPE.SYSTEM_RAM"));
         assertFalse(Files.readString(err).contains("INFO"), "no INFO line at WARN:\n" + Files.readString(err));
+        try (var left = Files.list(tmp)) {
+            assertEquals(List.of(), left.toList(), "the run's unpacked launcher and framework cache are gone");
+        }
     }
 
     /** At a terminal (a pty from util-linux's script): Ctrl-C drops the line, exit leaves cleanly with status 0. */
@@ -264,10 +279,12 @@ class PlatformJarTest {
         }
     }
 
-    private static List<String> javaCommand() {
+    /** As a user runs the jar, with the temporary files (the unpacked launcher, Felix's cache) in the test's own directory. */
+    private List<String> javaCommand() throws IOException {
+        Path scratch = Files.createDirectories(workDir.resolve("tmp"));
         return List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
-                "-Dfelix.fileinstall.dir=deploy", "-jar", JAR.toAbsolutePath().toString());
+                "-Djava.io.tmpdir=" + scratch, "-Dfelix.fileinstall.dir=deploy", "-jar", JAR.toAbsolutePath().toString());
     }
 
     private static void send(java.io.OutputStream stdin, String line) throws IOException {

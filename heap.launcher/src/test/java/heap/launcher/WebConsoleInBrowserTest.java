@@ -48,7 +48,8 @@ class WebConsoleInBrowserTest {
                 "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
                 // Port 0 from the start: Jetty takes a free port itself, once. A port probed free here could be taken
                 // before the platform binds it, and a configuration file restarting Jetty races its first start.
-                "-Dorg.osgi.service.http.port=0", "-Dfelix.fileinstall.dir=deploy", "-jar", JAR.toAbsolutePath().toString())
+                "-Dorg.osgi.service.http.port=0", "-Dfelix.fileinstall.dir=deploy",
+                "-Djava.io.tmpdir=" + Files.createDirectories(workDir.resolve("tmp")), "-jar", JAR.toAbsolutePath().toString())
                 .directory(workDir.toFile()).redirectOutput(workDir.resolve("out.txt").toFile()).redirectError(err.toFile())
                 .start();
         Process driver = null;
