@@ -315,7 +315,7 @@ public class HeapRegistry implements BufferAllocator {
     }
 
     private void removeEntry(HeapEntry entry) {
-        long outstanding = liveBuffers(entry);
+        long outstanding = liveBuffers().getOrDefault(entry, 0L);
         events.changed(entry.id, entry.serviceId, "draining", entry + " went away with " + outstanding
                 + " buffers outstanding");
         heapsExpectedSinceNanos = System.nanoTime();
@@ -573,11 +573,11 @@ public class HeapRegistry implements BufferAllocator {
                 : heapVmo.size() < rawSize ? "returned a VMO of " + heapVmo.size() + " bytes for " + rawSize : null;
         if (violation != null) {
             if (heapVmo != null && !heapVmo.isClosed()) {
-                deleteOnce(track(heap, collection, index, heapVmo, usage));
+                deleteOnce(track(collection, index, heapVmo, usage));
             }
             throw contractViolation(heap, collection, index, violation);
         }
-        RegistryBuffer buffer = track(heap, collection, index, heapVmo, usage);
+        RegistryBuffer buffer = track(collection, index, heapVmo, usage);
         try {
             if (properties.needClear() && !heapVmo.isInaccessible()) {
                 heapVmo.zero(0, heapVmo.size());
@@ -601,15 +601,14 @@ public class HeapRegistry implements BufferAllocator {
         LOG.log(Level.WARNING, heap + " did not answer allocateVmo for collection " + collection.id() + " index "
                 + index + " within " + millis + " ms" + (lateVmo == null ? "" : "; the VMO it returned late is given back"));
         if (lateVmo != null && !lateVmo.isClosed()) {
-            deleteOnce(track(heap, collection, index, lateVmo, usage));
+            deleteOnce(track(collection, index, lateVmo, usage));
         }
         throw new SysmemException(SysmemError.NO_MEMORY, heap.id + " did not answer allocateVmo within the limit of "
                 + millis + " ms (allocate.timeout.ms)");
     }
 
     /** A buffer the heap handed out: live in its heap and not yet reclaimed in its collection until deleted. */
-    private RegistryBuffer track(HeapEntry heap, RegistryCollection collection, int index, Vmo heapVmo,
-            Account.Usage usage) {
+    private RegistryBuffer track(RegistryCollection collection, int index, Vmo heapVmo, Account.Usage usage) {
         collection.bufferAllocated();
         return new RegistryBuffer(this, collection, index, heapVmo, usage);
     }
@@ -785,8 +784,7 @@ public class HeapRegistry implements BufferAllocator {
     @Override
     public List<HeapStatus> heaps() {
         List<HeapEntry> preferred = preferredEntries();
-        Map<HeapEntry, Long> live = new HashMap<>();
-        collections.forEach(collection -> live.merge(collection.heap, (long) collection.outstanding(), Long::sum));
+        Map<HeapEntry, Long> live = liveBuffers();
         return entries.stream().map(entry -> entry.status(preferred.contains(entry), live.getOrDefault(entry, 0L)))
                 .toList();
     }
@@ -924,19 +922,15 @@ public class HeapRegistry implements BufferAllocator {
         }
     }
 
-    /** Buffers {@code entry} holds for the collections: summed over them, so no count moves per buffer. */
-    private long liveBuffers(HeapEntry entry) {
-        long live = 0;
-        for (RegistryCollection collection : collections.snapshot()) {
-            if (collection.heap == entry) {
-                live += collection.outstanding();
-            }
-        }
+    /** The buffers each heap holds for the collections, summed over them: no count moves per buffer. */
+    private Map<HeapEntry, Long> liveBuffers() {
+        Map<HeapEntry, Long> live = new HashMap<>();
+        collections.forEach(collection -> live.merge(collection.heap, (long) collection.outstanding(), Long::sum));
         return live;
     }
 
     private void removeIfDrained(HeapEntry entry) {
-        if (entry.serviceGone() && liveBuffers(entry) == 0 && entries.remove(entry)) {
+        if (entry.serviceGone() && liveBuffers().getOrDefault(entry, 0L) == 0 && entries.remove(entry)) {
             routingChanged();
             events.gone(entry.id, entry.serviceId);
             LOG.log(Level.INFO, entry + " drained: every buffer it gave out is deleted or lost");

@@ -106,10 +106,6 @@ final class RegistryCollection extends LiveSet.Member {
         return left == 0;
     }
 
-    boolean allReclaimed() {
-        return notReclaimed == 0;
-    }
-
     /** Buffers its heap holds for it: neither reclaimed nor lost (while allocating, also those still to come). */
     int outstanding() {
         return notReclaimed - lost;

@@ -241,8 +241,13 @@ public class SystemRamHeap extends AbstractHeap {
                 }
             }
         }
+        unmap(memory);
+    }
+
+    /** Gives mapped memory back to the kernel, and its bytes back to the limit it was charged against. */
+    private void unmap(MemorySegment memory) {
         NativeMemory.unmap(memory);
-        committed.refund(size);
+        committed.refund(memory.byteSize());
     }
 
     /** Unmaps every cached segment, so live buffers can have the bytes; false when nothing was cached. */
@@ -250,8 +255,7 @@ public class SystemRamHeap extends AbstractHeap {
         boolean any = false;
         for (ZeroedCache cache : caches) {
             for (MemorySegment memory : cache.drain()) {
-                NativeMemory.unmap(memory);
-                committed.refund(memory.byteSize());
+                unmap(memory);
                 any = true;
             }
         }
