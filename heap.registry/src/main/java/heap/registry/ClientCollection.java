@@ -13,17 +13,14 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * picks) is reported when dropped without close.
  */
 sealed class ClientCollection implements BufferCollection permits ClientCollection.Watched {
-    final HeapRegistry registry;
     final RegistryCollection record;
     private final Object buffers; // the one buffer's handle, or the list of them: no list kept for one buffer
 
-    static ClientCollection of(HeapRegistry registry, RegistryCollection record, List<Vmo> buffers) {
-        return Vmos.watchForLeak() ? new Watched(registry, record, buffers)
-                : new ClientCollection(registry, record, buffers);
+    static ClientCollection of(RegistryCollection record, List<Vmo> buffers) {
+        return Vmos.watchForLeak() ? new Watched(record, buffers) : new ClientCollection(record, buffers);
     }
 
-    private ClientCollection(HeapRegistry registry, RegistryCollection record, List<Vmo> buffers) {
-        this.registry = registry;
+    private ClientCollection(RegistryCollection record, List<Vmo> buffers) {
         this.record = record;
         this.buffers = buffers.size() == 1 ? buffers.getFirst() : List.copyOf(buffers); // an unmodifiable list: no copy
     }
@@ -33,8 +30,8 @@ sealed class ClientCollection implements BufferCollection permits ClientCollecti
         private final AtomicBoolean closed = new AtomicBoolean(); // the leak report reads it
         private final Cleaner.Cleanable cleanable;
 
-        private Watched(HeapRegistry registry, RegistryCollection record, List<Vmo> buffers) {
-            super(registry, record, buffers);
+        private Watched(RegistryCollection record, List<Vmo> buffers) {
+            super(record, buffers);
             this.cleanable = Vmos.watch(this, leakReport(closed, record, buffers.size()));
         }
 

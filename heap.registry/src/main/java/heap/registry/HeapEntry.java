@@ -14,6 +14,8 @@ import java.util.concurrent.atomic.LongAdder;
 
 /** One bound heap service: its registration, its state and the registry's counts for it. */
 final class HeapEntry {
+    /** The registry it is bound to: how a buffer record reaches it without a field of its own. */
+    final HeapRegistry registry;
     /** The heap service this entry binds. */
     final Heap service;
     final HeapId id;
@@ -36,7 +38,8 @@ final class HeapEntry {
     private volatile boolean serviceGone; // read on every delete: no lock for that
     private HeapBinding binding;
 
-    HeapEntry(Heap heap, HeapId id, String origin, long serviceId, int ranking, long sequence, boolean secure) {
+    HeapEntry(HeapRegistry registry, Heap heap, HeapId id, String origin, long serviceId, int ranking, long sequence, boolean secure) {
+        this.registry = registry;
         this.service = heap;
         this.id = id;
         this.origin = origin;

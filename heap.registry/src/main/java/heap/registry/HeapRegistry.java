@@ -256,7 +256,7 @@ public class HeapRegistry implements BufferAllocator {
             return;
         }
         Object secure = serviceProperties.get(Heap.SECURE);
-        HeapEntry entry = new HeapEntry(heap, id, origin, longProperty(serviceProperties, "service.id"),
+        HeapEntry entry = new HeapEntry(this, heap, id, origin, longProperty(serviceProperties, "service.id"),
                 (int) longProperty(serviceProperties, "service.ranking"), bindSequence.incrementAndGet(),
                 Boolean.TRUE.equals(secure) || "true".equals(secure));
         entries.add(entry);
@@ -392,7 +392,7 @@ public class HeapRegistry implements BufferAllocator {
         Routing.Aggregate aggregate = aggregateOf(request); // requests are immutable: the same one, the same aggregate
         Allocation allocation = allocate(aggregate, request.bufferCount(), account, nextCollectionId(),
                 account.owner());
-        return ClientCollection.of(this, allocation.record(), allocation.handles());
+        return ClientCollection.of(allocation.record(), allocation.handles());
     }
 
     private long nextCollectionId() {
@@ -502,23 +502,23 @@ public class HeapRegistry implements BufferAllocator {
         HeapEntry heap = buffer.heap();
         Vmo handle;
         try {
-            handle = Vmos.firstReference(buffer.heapVmo, buffer, owner, this, buffer);
+            handle = Vmos.firstReference(buffer.heapVmo(), buffer, owner, this, buffer);
         } catch (StatusException e) {
             deleteOnce(buffer); // if the handle was made and closed again, ZERO_CHILDREN already deleted it
             if (owner != null && owner.isReleased()) {
                 String stopped = "bundle " + owner.name() + " stopped while allocating";
                 throw new SysmemException(SysmemError.UNSPECIFIED, stopped, e);
             }
-            throw contractViolation(heap, buffer.collection, buffer.index, "returned a VMO it cannot share: "
+            throw contractViolation(heap, buffer.collection(), buffer.index(), "returned a VMO it cannot share: "
                     + e.getMessage());
         }
         if (handle == null) {
             deleteOnce(buffer);
-            throw contractViolation(heap, buffer.collection, buffer.index,
+            throw contractViolation(heap, buffer.collection(), buffer.index(),
                     "kept a handle, mapping or child of the VMO it returned");
         }
         if (owner != null && heap.service instanceof HeapDiagnostics diagnostics) {
-            diagnostics.clientHandle(buffer.collection.id(), buffer.index, handle.koid());
+            diagnostics.clientHandle(buffer.collection().id(), buffer.index(), handle.koid());
         }
         return handle;
     }
@@ -541,7 +541,7 @@ public class HeapRegistry implements BufferAllocator {
                 : rights == ALL_RIGHTS ? owner.createReference(parent) : owner.createReference(parent, rights);
         Vmos.attach(handle, this, buffer); // getVmoInfo and adopt find the buffer on the handle, not in a map by koid
         if (owner != null && buffer.heap().service instanceof HeapDiagnostics diagnostics) {
-            diagnostics.clientHandle(buffer.collection.id(), buffer.index, handle.koid());
+            diagnostics.clientHandle(buffer.collection().id(), buffer.index(), handle.koid());
         }
         return handle;
     }
@@ -608,9 +608,8 @@ public class HeapRegistry implements BufferAllocator {
     }
 
     /** A buffer the heap handed out: live in its heap and not yet reclaimed in its collection until deleted. */
-    private RegistryBuffer track(RegistryCollection collection, int index, Vmo heapVmo, Account.Usage usage) {
-        collection.bufferAllocated();
-        return new RegistryBuffer(this, collection, index, heapVmo, usage);
+    private static RegistryBuffer track(RegistryCollection collection, int index, Vmo heapVmo, Account.Usage usage) {
+        return collection.bufferAllocated(index, heapVmo, usage);
     }
 
     /** deleteVmo exactly once per buffer, however many paths find it unused; its charge ends as it starts. */
@@ -632,9 +631,9 @@ public class HeapRegistry implements BufferAllocator {
         answered.copy().orTimeout(millis, TimeUnit.MILLISECONDS).whenComplete((ignored, error) -> {
             if (error instanceof TimeoutException) {
                 heap.lost.increment();
-                buffer.collection.bufferLost();
-                LOG.log(Level.ERROR, heap + " never answered deleteVmo for collection " + buffer.collection.id()
-                        + " index " + buffer.index + " within " + millis + " ms; buffer marked lost");
+                buffer.collection().bufferLost();
+                LOG.log(Level.ERROR, heap + " never answered deleteVmo for collection " + buffer.collection().id()
+                        + " index " + buffer.index() + " within " + millis + " ms; buffer marked lost");
                 removeIfDrained(heap);
             } else {
                 finished(buffer, answered);
@@ -645,12 +644,12 @@ public class HeapRegistry implements BufferAllocator {
     private static CompletableFuture<Void> askDeleteVmo(RegistryBuffer buffer) {
         HeapEntry heap = buffer.heap();
         try {
-            return heap.service.deleteVmo(buffer.collection.id(), buffer.index, buffer.heapVmo).toCompletableFuture();
+            return heap.service.deleteVmo(buffer.collection().id(), buffer.index(), buffer.heapVmo()).toCompletableFuture();
         } catch (RuntimeException e) {
             heap.failures.increment();
-            LOG.log(Level.ERROR, heap + " refused deleteVmo for collection " + buffer.collection.id() + " index "
-                    + buffer.index + ": " + e + "; closing the handle so ZERO_CHILDREN reclaims it");
-            buffer.heapVmo.close();
+            LOG.log(Level.ERROR, heap + " refused deleteVmo for collection " + buffer.collection().id() + " index "
+                    + buffer.index() + ": " + e + "; closing the handle so ZERO_CHILDREN reclaims it");
+            buffer.heapVmo().close();
             return CompletableFuture.completedFuture(null);
         }
     }
@@ -658,11 +657,11 @@ public class HeapRegistry implements BufferAllocator {
     private void finished(RegistryBuffer buffer, CompletableFuture<Void> answered) {
         if (answered.isCompletedExceptionally()) {
             buffer.heap().failures.increment();
-            LOG.log(Level.WARNING, buffer.heap() + " answered deleteVmo for collection " + buffer.collection.id()
-                    + " index " + buffer.index + " with an error");
+            LOG.log(Level.WARNING, buffer.heap() + " answered deleteVmo for collection " + buffer.collection().id()
+                    + " index " + buffer.index() + " with an error");
         }
-        if (buffer.collection.bufferReclaimed()) {
-            collections.remove(buffer.collection);
+        if (buffer.collection().bufferReclaimed()) {
+            collections.remove(buffer.collection());
         }
         removeIfDrained(buffer.heap());
     }
@@ -683,13 +682,13 @@ public class HeapRegistry implements BufferAllocator {
             throw new SysmemException(SysmemError.NOT_FOUND, "VMO koid " + vmo.koid() + " is not one the allocator "
                     + "handed out (a child a client made, a closed handle, or its buffer is deleted)");
         }
-        return new VmoInfo(buffer.collection.id(), buffer.index);
+        return new VmoInfo(buffer.collection().id(), buffer.index());
     }
 
     @Override
     public CompletionStage<Void> attachLifetimeTracking(BufferCollection collection, int buffersRemaining) {
         checkCallable("attachLifetimeTracking");
-        if (!(collection instanceof ClientCollection ours) || ours.registry != this) {
+        if (!(collection instanceof ClientCollection ours) || ours.record.heap.registry != this) {
             throw new SysmemException(SysmemError.PROTOCOL_DEVIATION, "not a collection of this allocator: " + collection);
         }
         if (buffersRemaining < 0) {

@@ -334,7 +334,7 @@ final class LogicalCollection {
                         node.account.owner(), rights));
             }
         }
-        return ClientCollection.of(registry, allocation.record(), handles);
+        return ClientCollection.of(allocation.record(), handles);
     }
 
     private static List<Node> contributors(List<Node> nodes) {

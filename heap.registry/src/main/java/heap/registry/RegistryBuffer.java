@@ -4,78 +4,124 @@ import heap.api.vmo.Vmo;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 
-/** One buffer: the VMO its heap returned (the registry's layer), where it belongs, and whom it is counted against. */
-final class RegistryBuffer implements Runnable {
-    private final HeapRegistry registry;
-    final RegistryCollection collection;
-    final int index;
-    final Vmo heapVmo;
-    // Whom the buffer is charged to; swapped by USAGE's atomic operations, no lock. Taken (null) once, by the one
-    // caller that starts deleting it: the charge ends as the buffer goes back, and no second flag is needed.
-    private volatile Account.Usage usage;
+/**
+ * One buffer the registry handed out: the VMO its heap returned (the registry's layer), where it belongs, and whom
+ * it is counted against. It is the ZERO_CHILDREN listener on the heap's VMO and what is attached to the client's
+ * handles. A collection is its own buffer 0 (a collection of one buffer is one record); {@link Further} is each
+ * buffer after it.
+ */
+sealed interface RegistryBuffer extends Runnable permits RegistryCollection, RegistryBuffer.Further {
+    RegistryCollection collection();
 
-    RegistryBuffer(HeapRegistry registry, RegistryCollection collection, int index, Vmo heapVmo, Account.Usage usage) {
-        this.registry = registry;
-        this.collection = collection;
-        this.index = index;
-        this.heapVmo = heapVmo;
-        USAGE.set(this, usage); // a plain store: no fence per buffer; attaching the buffer publishes it
-    }
+    int index();
 
-    private static final VarHandle USAGE;
-
-    static {
-        try {
-            USAGE = MethodHandles.lookup().findVarHandle(RegistryBuffer.class, "usage", Account.Usage.class);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
-
-    /** ZERO_CHILDREN on the heap's VMO: no client handle is left. The buffer is its own listener: no lambda per buffer. */
-    @Override
-    public void run() {
-        registry.deleteOnce(this);
-    }
-
-    HeapEntry heap() {
-        return collection.heap;
-    }
+    Vmo heapVmo();
 
     /**
      * True for the one caller that starts deleting the buffer, which also ends its charge (it no longer counts
      * against anyone); false for every later one.
      */
-    boolean startDeleting() {
-        Account.Usage was = (Account.Usage) USAGE.getAndSet(this, null);
+    boolean startDeleting();
+
+    boolean isDeleting();
+
+    /** Another bundle adopted a handle of the buffer: it counts against that bundle from now on. */
+    void chargeTo(Account.Usage next);
+
+    default HeapEntry heap() {
+        return collection().heap;
+    }
+
+    /** ZERO_CHILDREN on the heap's VMO: no client handle is left. The buffer is its own listener: no lambda per buffer. */
+    @Override
+    default void run() {
+        heap().registry.deleteOnce(this);
+    }
+
+    /** What a buffer is charged at: its collection's VMO size, not the heap's VMO's (a heap may round it up). */
+    private static long chargedBytes(RegistryBuffer buffer) {
+        return buffer.collection().settings().bufferSettings().rawVmoSize();
+    }
+
+    /**
+     * The charge of a buffer whose {@code usage} field is swapped by atomic operations, no lock: taken (null) once,
+     * by the one caller that starts deleting it, so the charge ends as the buffer goes back and no flag is needed.
+     */
+    static boolean takeCharge(VarHandle usage, RegistryBuffer buffer) {
+        Account.Usage was = (Account.Usage) usage.getAndSet(buffer, null);
         if (was == null) {
             return false;
         }
-        was.account.freed(was, chargedBytes());
+        was.account.freed(was, chargedBytes(buffer));
         return true;
     }
 
-    boolean isDeleting() {
-        return usage == null;
-    }
-
-    /** What the buffer was charged at: its collection's VMO size, not the heap's VMO's (a heap may round it up). */
-    private long chargedBytes() {
-        return collection.settings().bufferSettings().rawVmoSize();
-    }
-
-    /** Another bundle adopted a handle of the buffer: it counts against that bundle from now on. */
-    void chargeTo(Account.Usage next) {
+    static void moveCharge(VarHandle usage, RegistryBuffer buffer, Account.Usage next) {
         while (true) {
-            Account.Usage current = usage;
+            Account.Usage current = (Account.Usage) usage.getVolatile(buffer);
             if (current == null || current == next) {
                 return;
             }
-            if (USAGE.compareAndSet(this, current, next)) {
-                current.account.handedOver(current, chargedBytes());
-                next.account.adopted(next, chargedBytes());
+            if (usage.compareAndSet(buffer, current, next)) {
+                current.account.handedOver(current, chargedBytes(buffer));
+                next.account.adopted(next, chargedBytes(buffer));
                 return;
             }
+        }
+    }
+
+    /** Buffer 1 and after of a collection. */
+    final class Further implements RegistryBuffer {
+        private final RegistryCollection collection;
+        private final int index;
+        private final Vmo heapVmo;
+        private volatile Account.Usage usage;
+
+        private static final VarHandle USAGE;
+
+        static {
+            try {
+                USAGE = MethodHandles.lookup().findVarHandle(Further.class, "usage", Account.Usage.class);
+            } catch (ReflectiveOperationException e) {
+                throw new ExceptionInInitializerError(e);
+            }
+        }
+
+        Further(RegistryCollection collection, int index, Vmo heapVmo, Account.Usage usage) {
+            this.collection = collection;
+            this.index = index;
+            this.heapVmo = heapVmo;
+            USAGE.set(this, usage); // a plain store: no fence per buffer; attaching the buffer publishes it
+        }
+
+        @Override
+        public RegistryCollection collection() {
+            return collection;
+        }
+
+        @Override
+        public int index() {
+            return index;
+        }
+
+        @Override
+        public Vmo heapVmo() {
+            return heapVmo;
+        }
+
+        @Override
+        public boolean startDeleting() {
+            return takeCharge(USAGE, this);
+        }
+
+        @Override
+        public boolean isDeleting() {
+            return usage == null;
+        }
+
+        @Override
+        public void chargeTo(Account.Usage next) {
+            moveCharge(USAGE, this, next);
         }
     }
 }

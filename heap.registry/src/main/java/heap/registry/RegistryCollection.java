@@ -2,6 +2,7 @@ package heap.registry;
 
 import heap.api.SingleBufferSettings;
 import heap.api.allocator.CollectionSummary;
+import heap.api.vmo.Vmo;
 import heap.memory.LiveSet;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -11,11 +12,18 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 /**
- * The registry's record of a collection: reclamation counts and lifetime tracking. It never holds the client's
- * handles, so a collection its client drops is found by the leak detector like any dropped handle.
+ * The registry's record of a collection: reclamation counts and lifetime tracking; and the record of its buffer 0
+ * (a collection of one buffer is one object). It never holds the client's handles, so a collection its client
+ * drops is found by the leak detector like any dropped handle.
  */
-final class RegistryCollection extends LiveSet.Member {
+final class RegistryCollection extends LiveSet.Member implements RegistryBuffer {
     private record Tracker(int buffersRemaining, CompletableFuture<Void> signal) {
+    }
+
+    /** What few collections need: lost buffers and lifetime trackers, kept out of every collection's fields. */
+    private static final class Rare {
+        volatile int lost; // changed under the collection's lock, read without it
+        List<Tracker> trackers; // copied on write under the collection's lock
     }
 
     private final long id;
@@ -23,22 +31,24 @@ final class RegistryCollection extends LiveSet.Member {
     private final int bufferCount;
     private final Account owner;
     final HeapEntry heap;
-    // The counts change without a lock (VarHandle adds); the trackers list only under this object's lock, and a
-    // tracker added checks the count again after it is in, so a reclaim racing with it never goes unsignalled.
+    // The count changes without a lock (VarHandle adds); the rare part only under this object's lock, and a tracker
+    // added checks the count again after it is in, so a reclaim racing with it never goes unsignalled.
     private volatile int notReclaimed;
     private int tracked; // written and read only by the allocating thread
-    private volatile int lost;
-    // Null until someone tracks this collection: no volatile store (a fence) in the constructor.
-    private volatile List<Tracker> trackers;
+    // Null until a buffer is lost or someone tracks this collection: no volatile store (a fence) in the constructor.
+    private volatile Rare rare;
+    // Buffer 0: set by the allocating thread before its first handle is made, which publishes them.
+    private Vmo heapVmo;
+    private volatile Account.Usage usage;
 
     private static final VarHandle NOT_RECLAIMED;
-    private static final VarHandle LOST;
+    private static final VarHandle USAGE;
 
     static {
         try {
             MethodHandles.Lookup lookup = MethodHandles.lookup();
             NOT_RECLAIMED = lookup.findVarHandle(RegistryCollection.class, "notReclaimed", int.class);
-            LOST = lookup.findVarHandle(RegistryCollection.class, "lost", int.class);
+            USAGE = lookup.findVarHandle(RegistryCollection.class, "usage", Account.Usage.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -53,14 +63,73 @@ final class RegistryCollection extends LiveSet.Member {
         NOT_RECLAIMED.set(this, bufferCount); // a plain store, published with the collection; none of them reclaimed
     }
 
+    /**
+     * A heap handed out buffer {@code index} for this collection; it counts as not reclaimed from the start. Buffer
+     * 0 is this record.
+     */
+    RegistryBuffer bufferAllocated(int index, Vmo vmo, Account.Usage chargedTo) {
+        tracked++;
+        if (index != 0) {
+            return new RegistryBuffer.Further(this, index, vmo, chargedTo);
+        }
+        heapVmo = vmo;
+        USAGE.set(this, chargedTo); // a plain store: making the first handle publishes it
+        return this;
+    }
+
+    @Override
+    public RegistryCollection collection() {
+        return this;
+    }
+
+    @Override
+    public int index() {
+        return 0;
+    }
+
+    @Override
+    public Vmo heapVmo() {
+        return heapVmo;
+    }
+
+    @Override
+    public boolean startDeleting() {
+        return RegistryBuffer.takeCharge(USAGE, this);
+    }
+
+    @Override
+    public boolean isDeleting() {
+        return usage == null;
+    }
+
+    @Override
+    public void chargeTo(Account.Usage next) {
+        RegistryBuffer.moveCharge(USAGE, this, next);
+    }
+
     /** A buffer's heap never answered deleteVmo: it stays not reclaimed, and is shown as lost. */
-    void bufferLost() {
-        LOST.getAndAdd(this, 1);
+    synchronized void bufferLost() {
+        rare().lost++;
+    }
+
+    /** Under this object's lock. */
+    private Rare rare() {
+        Rare now = rare;
+        if (now == null) {
+            now = new Rare();
+            rare = now;
+        }
+        return now;
+    }
+
+    private int lost() {
+        Rare now = rare;
+        return now == null ? 0 : now.lost;
     }
 
     /** Nothing is left but lost buffers: once their heap is gone, nothing will ever reclaim them. */
     boolean onlyLostLeft() {
-        return notReclaimed == lost;
+        return notReclaimed == lost();
     }
 
     long id() {
@@ -75,18 +144,13 @@ final class RegistryCollection extends LiveSet.Member {
         return bufferCount;
     }
 
-    /** A heap handed out a buffer for this collection; it counts as not reclaimed from the start. */
-    void bufferAllocated() {
-        tracked++;
-    }
-
     /**
      * The allocation failed before a heap handed out the last {@code buffers}: they will never be reclaimed. True
      * when none is left.
      */
     boolean neverAllocated(int buffers) {
         int left = (int) NOT_RECLAIMED.getAndAdd(this, -buffers) - buffers;
-        if (trackers != null) {
+        if (rare != null) {
             signalDue();
         }
         return left == 0;
@@ -100,7 +164,7 @@ final class RegistryCollection extends LiveSet.Member {
     /** One buffer's deleteVmo was answered; true when none is left. */
     boolean bufferReclaimed() {
         int left = (int) NOT_RECLAIMED.getAndAdd(this, -1) - 1;
-        if (trackers != null) {
+        if (rare != null) {
             signalDue();
         }
         return left == 0;
@@ -108,7 +172,7 @@ final class RegistryCollection extends LiveSet.Member {
 
     /** Buffers its heap holds for it: neither reclaimed nor lost (while allocating, also those still to come). */
     int outstanding() {
-        return notReclaimed - lost;
+        return notReclaimed - lost();
     }
 
     CompletionStage<Void> track(int buffersRemaining) {
@@ -117,9 +181,10 @@ final class RegistryCollection extends LiveSet.Member {
         }
         CompletableFuture<Void> signal = new CompletableFuture<>();
         synchronized (this) {
-            List<Tracker> more = trackers == null ? new ArrayList<>(1) : new ArrayList<>(trackers);
+            Rare tracking = rare();
+            List<Tracker> more = tracking.trackers == null ? new ArrayList<>(1) : new ArrayList<>(tracking.trackers);
             more.add(new Tracker(buffersRemaining, signal));
-            trackers = more;
+            tracking.trackers = more;
         }
         signalDue(); // a buffer reclaimed while the tracker was being added
         return signal.minimalCompletionStage();
@@ -129,9 +194,9 @@ final class RegistryCollection extends LiveSet.Member {
     private void signalDue() {
         List<CompletableFuture<Void>> due = new ArrayList<>(1);
         synchronized (this) {
-            List<Tracker> tracking = trackers;
+            List<Tracker> tracking = rare.trackers;
             if (tracking == null) {
-                return; // another reclaim signalled them all
+                return; // another reclaim signalled them all, or only a buffer was lost
             }
             int left = notReclaimed;
             List<Tracker> waiting = new ArrayList<>(tracking.size());
@@ -142,14 +207,14 @@ final class RegistryCollection extends LiveSet.Member {
                     waiting.add(tracker);
                 }
             }
-            trackers = waiting.isEmpty() ? null : waiting;
+            rare.trackers = waiting.isEmpty() ? null : waiting;
         }
         due.forEach(signal -> signal.complete(null));
     }
 
     CollectionSummary summary() {
         return new CollectionSummary(id, settings, bufferCount, notReclaimed, owner.name, owner.stopped(), heap.id,
-                lost);
+                lost());
     }
 
     @Override

@@ -165,6 +165,25 @@ class HeapRegistryTest extends RegistryTestSupport {
     }
 
     @Test
+    void eachBufferOfACollectionIsItsOwnAndTheCollectionGoesWithTheLastOfThem() {
+        // Buffer 0 shares the collection's record: it must still be deleted alone, and not take the collection along.
+        FakeHeap heap = add(HeapId.SYSTEM_RAM, ALL_DOMAINS, Fault.NONE);
+        BufferCollection collection = allocate(3, PAGE);
+        for (int index = 0; index < 3; index++) {
+            assertEquals(new VmoInfo(collection.id(), index), registry.getVmoInfo(collection.buffers().get(index)));
+        }
+        collection.buffers().get(0).close();
+        assertEquals(2 * PAGE, heap.outstandingBytes.get(), "buffer 0 went back alone");
+        assertEquals(List.of(2), registry.collections().stream().map(c -> c.buffersNotReclaimed()).toList());
+        collection.buffers().get(2).close();
+        assertEquals(PAGE, heap.outstandingBytes.get());
+        assertEquals(List.of(1), registry.collections().stream().map(c -> c.buffersNotReclaimed()).toList());
+        collection.buffers().get(1).close();
+        assertEquals(0, heap.outstandingBytes.get());
+        assertTrue(registry.collections().isEmpty());
+    }
+
+    @Test
     void getVmoInfoIsNotFoundAfterDeletion() {
         add(HeapId.SYSTEM_RAM, ALL_DOMAINS, Fault.NONE);
         BufferCollection collection = allocate(1, PAGE);
