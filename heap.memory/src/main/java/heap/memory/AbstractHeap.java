@@ -38,6 +38,9 @@ public abstract class AbstractHeap implements Heap, HeapMetrics {
     private final Counters counters = new Counters(2);
     private final LongAdder allocationsFailed = new LongAdder();
 
+    /** The largest buffer a heap of this platform hands out: a reservation counts its pages in an int. */
+    public static final long MAX_BUFFER_BYTES = Integer.MAX_VALUE * Sizes.PAGE_SIZE;
+
     /**
      * Memory a subclass reserved for one buffer: {@code memory} is null for a CPU-inaccessible buffer of
      * {@code size} bytes. {@link #free()} gives it back and runs exactly once, when the buffer is reclaimed. Once
@@ -47,7 +50,7 @@ public abstract class AbstractHeap implements Heap, HeapMetrics {
      */
     protected abstract static class Reservation implements Runnable {
         private final MemorySegment memory;
-        private final long size;
+        private final int pages; // an int, not the size in a long: 4 bytes less per live buffer
         private final long physicalAddress; // Long.MIN_VALUE when none: no OptionalLong kept per live buffer
         // Set by hand() before the reservation is attached, which publishes them.
         private AbstractHeap heap;
@@ -57,11 +60,12 @@ public abstract class AbstractHeap implements Heap, HeapMetrics {
         private volatile Object state;
 
         protected Reservation(MemorySegment memory, long size, OptionalLong physicalAddress) {
-            if (size <= 0 || !Sizes.isPageAligned(size)) { // the heap's counts are in pages
-                throw new IllegalArgumentException("a reservation is whole pages, not " + size + " bytes");
+            if (size <= 0 || !Sizes.isPageAligned(size) || size > MAX_BUFFER_BYTES) { // the heap counts in pages
+                throw new IllegalArgumentException("a reservation is whole pages, at most " + MAX_BUFFER_BYTES
+                        + " bytes, not " + size + " bytes");
             }
             this.memory = memory;
-            this.size = size;
+            this.pages = (int) (size / Sizes.PAGE_SIZE);
             this.physicalAddress = Objects.requireNonNull(physicalAddress, "physicalAddress").orElse(Long.MIN_VALUE);
         }
 
@@ -81,7 +85,7 @@ public abstract class AbstractHeap implements Heap, HeapMetrics {
         }
 
         public final long size() {
-            return size;
+            return pages * Sizes.PAGE_SIZE;
         }
 
         /** The physical address it was reserved with, or {@code Long.MIN_VALUE} for none. */
@@ -93,7 +97,7 @@ public abstract class AbstractHeap implements Heap, HeapMetrics {
         @Override
         public final void run() {
             free();
-            heap.counters.add(COUNT_LIVE, -live(size));
+            heap.counters.add(COUNT_LIVE, -live(pages));
             if (STATE.getAndSet(this, RECLAIMED_STATE) instanceof CompletableFuture<?> waiting) {
                 waiting.complete(null);
             }
@@ -101,7 +105,7 @@ public abstract class AbstractHeap implements Heap, HeapMetrics {
             if (log.isLoggable(System.Logger.Level.DEBUG)) { // checked first: a message supplier is an object per free
                 log.log(System.Logger.Level.DEBUG, "heap " + heap.name + ": reclaimed collection "
                         + Long.toUnsignedString(collectionId) + " index " + Long.toUnsignedString(index) + " ("
-                        + size + " bytes)");
+                        + size() + " bytes)");
             }
         }
 
@@ -204,7 +208,7 @@ public abstract class AbstractHeap implements Heap, HeapMetrics {
             reservation.free(); // no VMO reaches it: give it back now
             throw e;
         }
-        counters.add(COUNT_LIVE, live(reservation.size()), COUNT_ALLOCATED, 1);
+        counters.add(COUNT_LIVE, live(reservation.pages), COUNT_ALLOCATED, 1);
         try {
             reservation.handedOut(collectionId, index, child.koid());
         } catch (RuntimeException | Error e) {
@@ -255,9 +259,9 @@ public abstract class AbstractHeap implements Heap, HeapMetrics {
         return metrics;
     }
 
-    /** One live buffer of {@code size} bytes (whole pages, as every reservation is) as a packed count. */
-    private static long live(long size) {
-        return (1L << LIVE_SHIFT) | (size / Sizes.PAGE_SIZE);
+    /** One live buffer of {@code pages} pages as a packed count. */
+    private static long live(int pages) {
+        return (1L << LIVE_SHIFT) | pages;
     }
 
     private static void checkAllocation(long size, SingleBufferSettings settings) {
@@ -271,6 +275,10 @@ public abstract class AbstractHeap implements Heap, HeapMetrics {
         if (!Sizes.isPageAligned(size)) {
             throw new StatusException(Status.INVALID_ARGS, "size " + size + " is not a multiple of the page size "
                     + Sizes.PAGE_SIZE + " (the caller rounds up)");
+        }
+        if (size > MAX_BUFFER_BYTES) {
+            throw new StatusException(Status.OUT_OF_RANGE, "size " + size + " is above " + MAX_BUFFER_BYTES
+                    + " bytes, the largest buffer a heap of this platform hands out");
         }
     }
 

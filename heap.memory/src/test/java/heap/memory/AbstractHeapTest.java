@@ -2,6 +2,7 @@ package heap.memory;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import heap.api.BufferMemorySettings;
 import heap.api.CoherencyDomain;
@@ -10,6 +11,8 @@ import heap.api.HeapId;
 import heap.api.HeapMetrics;
 import heap.api.HeapProperties;
 import heap.api.SingleBufferSettings;
+import heap.api.Status;
+import heap.api.StatusException;
 import heap.api.vmo.Vmo;
 import java.lang.foreign.Arena;
 import java.util.OptionalLong;
@@ -90,6 +93,20 @@ class AbstractHeapTest {
                     protected void free() {
                     }
                 });
-        assertEquals("a reservation is whole pages, not 4097 bytes", refused.getMessage());
+        assertEquals("a reservation is whole pages, at most " + AbstractHeap.MAX_BUFFER_BYTES + " bytes, not 4097 bytes",
+                refused.getMessage());
+    }
+
+    @Test
+    void aBufferAboveTheLargestAReservationCountsIsOutOfRangeAndReservesNothing() {
+        CountingHeap heap = new CountingHeap();
+        long tooLarge = AbstractHeap.MAX_BUFFER_BYTES + 4096;
+        StatusException refused = assertThrows(StatusException.class,
+                () -> heap.allocateVmo(tooLarge, SETTINGS, 1, 0));
+        assertEquals(Status.OUT_OF_RANGE, refused.status());
+        assertTrue(refused.getMessage().contains("size " + tooLarge + " is above"), refused.getMessage());
+        assertEquals(0, heap.metrics().get(HeapMetrics.ALLOCATIONS));
+        assertEquals(1, heap.metrics().get(HeapMetrics.ALLOCATIONS_FAILED));
+        assertEquals(0, heap.frees.get(), "nothing was reserved");
     }
 }
