@@ -57,7 +57,7 @@ public sealed class VmoObject permits VmoObject.Extent {
 
     private static final java.lang.invoke.VarHandle ATTACHMENT_KEY;
     private static final java.lang.invoke.VarHandle ATTACHMENT;
-    private static final java.lang.invoke.VarHandle TREE_LOCKED;
+    private static final java.lang.invoke.VarHandle FLAGS;
 
     static {
         try {
@@ -65,8 +65,7 @@ public sealed class VmoObject permits VmoObject.Extent {
                     Object.class);
             ATTACHMENT = java.lang.invoke.MethodHandles.lookup().findVarHandle(VmoObject.class, "attachment",
                     Object.class);
-            TREE_LOCKED = java.lang.invoke.MethodHandles.lookup().findVarHandle(VmoObject.class, "treeLocked",
-                    byte.class);
+            FLAGS = java.lang.invoke.MethodHandles.lookup().findVarHandle(VmoObject.class, "flags", byte.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -104,7 +103,6 @@ public sealed class VmoObject permits VmoObject.Extent {
 
     private final long koid;
     private final VmoObject parent;
-    private final boolean hiddenRoot; // its parent is a root no handle reaches: that root is only its koid, koid - 1
 
     // Guarded by lockTree(), the one lock of the whole tree (a byte of its root; every descendant shares it): the
     // counters, the released flag and the zero-children listeners and future. An object is released exactly once,
@@ -113,10 +111,12 @@ public sealed class VmoObject permits VmoObject.Extent {
     // run after it is released, on the thread that closed the last reference.
     private int handles;
     private int pins;
-    private int mappings;
+    private char mappings; // 16 bits, and two bytes less per object: addMapping refuses the 65 536th
     private int children;
-    private boolean released;
-    private byte treeLocked; // a root's: 1 while a thread holds its tree's lock (through TREE_LOCKED only)
+    // One byte of bits, so an object of this class fits 48 bytes: HIDDEN_ROOT (set once, before the object is
+    // published, and kept by every write), RELEASED (written under the tree lock) and, in a root's, TREE_LOCKED
+    // (set by compare-and-set, cleared by a release store).
+    private byte flags;
     // Null, the one listener (most objects get one at most: no list for it), or ZeroChildrenWaiters, made on need.
     private Object zeroChildren;
     // Set once, without a lock: the key by compare-and-set, then the value, so whoever reads a value sees its key.
@@ -124,6 +124,10 @@ public sealed class VmoObject permits VmoObject.Extent {
     private volatile Object attachment;
 
     private static final long NO_ADDRESS = Long.MIN_VALUE;
+    private static final byte TREE_LOCKED = 1;
+    private static final byte RELEASED = 2;
+    private static final byte HIDDEN_ROOT = 4; // its parent is a root no handle reaches: only its koid, koid - 1
+    static final int MAX_MAPPINGS = Character.MAX_VALUE;
 
     /** A REFERENCE child of the whole of {@code parent}: its pages, size and address are the parent's. */
     private VmoObject(VmoObject parent) {
@@ -133,7 +137,7 @@ public sealed class VmoObject permits VmoObject.Extent {
     private VmoObject(VmoObject parent, boolean hiddenRoot, long koid) {
         this.koid = koid;
         this.parent = parent;
-        this.hiddenRoot = hiddenRoot;
+        this.flags = hiddenRoot ? HIDDEN_ROOT : 0;
     }
 
     /**
@@ -262,7 +266,7 @@ public sealed class VmoObject permits VmoObject.Extent {
     }
 
     long parentKoid() {
-        return parent != null ? parent.koid : hiddenRoot ? koid - 1 : 0;
+        return parent != null ? parent.koid : (flags & HIDDEN_ROOT) != 0 ? koid - 1 : 0;
     }
 
     long size() {
@@ -284,19 +288,23 @@ public sealed class VmoObject permits VmoObject.Extent {
      */
     private VmoObject lockTree() {
         VmoObject root = treeRoot();
-        if (!TREE_LOCKED.compareAndSet(root, (byte) 0, (byte) 1)) {
+        byte unlocked = (byte) (root.flags & ~TREE_LOCKED); // the other bits change only under the lock
+        if (!FLAGS.compareAndSet(root, unlocked, (byte) (unlocked | TREE_LOCKED))) {
             root.lockContended();
         }
         return root;
     }
 
     private void unlockTree() {
-        TREE_LOCKED.setRelease(this, (byte) 0);
+        FLAGS.setRelease(this, (byte) (flags & ~TREE_LOCKED));
     }
 
     private void lockContended() {
-        for (int spins = 0; (byte) TREE_LOCKED.getOpaque(this) != 0
-                || !TREE_LOCKED.compareAndSet(this, (byte) 0, (byte) 1); spins++) {
+        for (int spins = 0; ; spins++) {
+            byte now = (byte) FLAGS.getOpaque(this);
+            if ((now & TREE_LOCKED) == 0 && FLAGS.compareAndSet(this, now, (byte) (now | TREE_LOCKED))) {
+                return;
+            }
             PaddedLock.backOff(spins); // sections are a few counter updates; callbacks run after the lock is released
         }
     }
@@ -456,6 +464,10 @@ public sealed class VmoObject permits VmoObject.Extent {
         VmoObject tree = lockTree();
         try {
             requireAlive();
+            if (mappings == MAX_MAPPINGS) {
+                throw new StatusException(Status.NO_MEMORY, "VMO koid " + koid + " has " + MAX_MAPPINGS
+                        + " mappings open, the most one object can have");
+            }
             mappings++;
         } finally {
             tree.unlockTree();
@@ -539,7 +551,7 @@ public sealed class VmoObject permits VmoObject.Extent {
     }
 
     private void requireAlive() {
-        if (released) {
+        if ((flags & RELEASED) != 0) {
             throw new StatusException(Status.BAD_HANDLE, "VMO koid " + koid + " has been released");
         }
     }
@@ -549,10 +561,10 @@ public sealed class VmoObject permits VmoObject.Extent {
      * null, one Runnable, or a list of them: a cascade almost always has one, and it then costs no list.
      */
     private Object releaseIfUnused(Object callbacks) {
-        if (released || handles > 0 || pins > 0 || mappings > 0 || children > 0) {
+        if ((flags & RELEASED) != 0 || handles > 0 || pins > 0 || mappings > 0 || children > 0) {
             return callbacks;
         }
-        released = true;
+        flags |= RELEASED; // under the tree lock: a root's TREE_LOCKED bit is set, and stays so until unlockTree
         return parent == null ? add(callbacks, onRelease()) : parent.childReleased(callbacks);
     }
 

@@ -236,6 +236,25 @@ class VmoObjectModelTest {
     }
 
     @Test
+    void anObjectHoldsAtMost65535MappingsAndTheOneAboveIsRefusedChangingNothing() {
+        java.util.List<VmoMapping> mappings = new java.util.ArrayList<>();
+        try (Vmo vmo = root(4096)) {
+            for (int i = 0; i < 65_535; i++) {
+                mappings.add(vmo.map(0, 16, false));
+            }
+            StatusException refused = assertThrows(StatusException.class, () -> vmo.map(0, 16, false));
+            assertEquals(Status.NO_MEMORY, refused.status());
+            assertTrue(refused.getMessage().contains("has 65535 mappings open"), refused.getMessage());
+            assertEquals(65_535, vmo.mappingCount(), "the refused mapping counts nowhere");
+            mappings.removeLast().close();
+            mappings.add(vmo.map(0, 16, false)); // a closed one made room
+            mappings.forEach(VmoMapping::close);
+            assertEquals(0, vmo.mappingCount());
+        }
+        assertEquals(1, releases.get(), "released once, with its last mapping and handle");
+    }
+
+    @Test
     void closeIsIdempotentAndReleasesOnce() {
         Vmo vmo = root(4096);
         vmo.close();
