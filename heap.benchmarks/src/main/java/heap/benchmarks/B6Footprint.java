@@ -24,7 +24,7 @@ import org.openjdk.jmh.annotations.State;
 @State(Scope.Thread)
 @BenchmarkMode(Mode.SingleShotTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
-@Fork(jvmArgsAppend = {"-Xmx8g", "--enable-native-access=ALL-UNNAMED"})
+@Fork(jvmArgsAppend = {"-Xmx8g", "--enable-native-access=ALL-UNNAMED", "-XX:+UseCompactObjectHeaders"})
 public class B6Footprint {
     @Param({"100000", "1000000"})
     public int liveBuffers;

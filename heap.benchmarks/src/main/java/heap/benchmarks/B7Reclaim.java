@@ -27,7 +27,7 @@ import org.openjdk.jmh.annotations.TearDown;
 @State(Scope.Thread)
 @BenchmarkMode(Mode.SingleShotTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
-@Fork(jvmArgsAppend = {"-Xmx8g", "--enable-native-access=ALL-UNNAMED"})
+@Fork(jvmArgsAppend = {"-Xmx8g", "--enable-native-access=ALL-UNNAMED", "-XX:+UseCompactObjectHeaders"})
 public class B7Reclaim {
     @Param({"100000"})
     public int liveBuffers;

@@ -7,6 +7,7 @@ import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -52,6 +53,17 @@ public final class BenchmarkSuite {
                     .build()).run());
         }
         List<Row> rows = rows(results);
+        if (!smoke) {
+            // B6 again in a JVM with the default 12-byte headers: what a framework run without the platform's
+            // options keeps per buffer (its own rows, no target: the target is the platform's).
+            Collection<RunResult> plainHeaders = new Runner(options("heap\\.benchmarks\\.B6.*")
+                    .jvmArgsAppend(NATIVE_ACCESS, UNSAFE_ACCESS, "-XX:-UseCompactObjectHeaders").forks(1)
+                    .warmupIterations(1).measurementIterations(2).build()).run();
+            rows(plainHeaders).forEach(row -> rows.add(new Row(row.group(), row.name(),
+                    row.params() + " headers=12 bytes", row.score(), row.error(), row.unit(), row.comparedWith(),
+                    row.ratio(), "")));
+            rows.sort(ROW_ORDER);
+        }
         Files.createDirectories(out);
         String name = smoke ? "benchmarks-smoke" : "benchmarks";
         Files.writeString(out.resolve(name + ".md"), markdown(rows, smoke));
@@ -59,9 +71,14 @@ public final class BenchmarkSuite {
         System.out.println("wrote " + out.resolve(name + ".md") + " and .csv (" + rows.size() + " rows)");
     }
 
+    private static final String NATIVE_ACCESS = "--enable-native-access=ALL-UNNAMED";
+    private static final String UNSAFE_ACCESS = "--sun-misc-unsafe-memory-access=allow";
+    private static final Comparator<Row> ROW_ORDER = Comparator.comparing(row -> row.group() + row.name() + row.params());
+
+    /** Benchmark JVMs run as ./platform runs the platform: compact object headers too. */
     private static ChainedOptionsBuilder options(String include) {
         return new OptionsBuilder().include(include).shouldFailOnError(true)
-                .jvmArgsAppend("--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow");
+                .jvmArgsAppend(NATIVE_ACCESS, UNSAFE_ACCESS, "-XX:+UseCompactObjectHeaders");
     }
 
     private static List<Row> rows(Collection<RunResult> results) {
@@ -117,7 +134,7 @@ public final class BenchmarkSuite {
             }
         }
         scalingAgainstNetty(byKey).ifPresent(rows::add);
-        rows.sort((a, b) -> (a.group() + a.name() + a.params()).compareTo(b.group() + b.name() + b.params()));
+        rows.sort(ROW_ORDER);
         return rows;
     }
 

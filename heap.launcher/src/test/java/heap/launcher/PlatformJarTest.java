@@ -283,7 +283,7 @@ class PlatformJarTest {
     private List<String> javaCommand() throws IOException {
         Path scratch = Files.createDirectories(workDir.resolve("tmp"));
         return List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
+                "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow", "-XX:+UseCompactObjectHeaders",
                 "-Djava.io.tmpdir=" + scratch, "-Dfelix.fileinstall.dir=deploy", "-jar", JAR.toAbsolutePath().toString());
     }
 

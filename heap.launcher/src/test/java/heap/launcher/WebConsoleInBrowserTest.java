@@ -45,7 +45,7 @@ class WebConsoleInBrowserTest {
         Files.createDirectories(workDir.resolve("deploy"));
         Path err = workDir.resolve("err.txt");
         Process platform = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
+                "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow", "-XX:+UseCompactObjectHeaders",
                 // Port 0 from the start: Jetty takes a free port itself, once. A port probed free here could be taken
                 // before the platform binds it, and a configuration file restarting Jetty races its first start.
                 "-Dorg.osgi.service.http.port=0", "-Dfelix.fileinstall.dir=deploy",
