@@ -9,7 +9,7 @@ import heap.api.SingleBufferSettings;
 import heap.api.Sizes;
 import heap.api.Status;
 import heap.api.StatusException;
-import heap.api.spi.Vmos;
+import heap.api.spi.HeapBuffer;
 import heap.api.vmo.Vmo;
 import java.lang.foreign.MemorySegment;
 import java.util.LinkedHashMap;
@@ -22,8 +22,9 @@ import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The bookkeeping every heap of this platform shares: argument checks, OnRegister, the parent/child layering
- * (the heap returns a REFERENCE child of a root only that child keeps alive, and reclaims when the root is released), deleteVmo's
- * checks and fence, and the standard {@link HeapMetrics}. A subclass only reserves and frees memory.
+ * (the heap returns a REFERENCE child of a root no handle reaches, and reclaims when that child is released: one
+ * {@link HeapBuffer} per buffer, which is also the heap's record), deleteVmo's checks and fence, and the standard
+ * {@link HeapMetrics}. A subclass only reserves and frees memory.
  */
 public abstract class AbstractHeap implements Heap, HeapMetrics {
     private final String name;
@@ -38,35 +39,27 @@ public abstract class AbstractHeap implements Heap, HeapMetrics {
     private final Counters counters = new Counters(2);
     private final LongAdder allocationsFailed = new LongAdder();
 
-    /** The largest buffer a heap of this platform hands out: a reservation counts its pages in an int. */
-    public static final long MAX_BUFFER_BYTES = Integer.MAX_VALUE * Sizes.PAGE_SIZE;
+    /** The largest buffer a heap of this platform hands out: its pages are counted in an int. */
+    public static final long MAX_BUFFER_BYTES = HeapBuffer.MAX_BYTES;
 
     /**
      * Memory a subclass reserved for one buffer: {@code memory} is null for a CPU-inaccessible buffer of
-     * {@code size} bytes. {@link #free()} gives it back and runs exactly once, when the buffer is reclaimed. Once
-     * handed out it is also the heap's record of the buffer, attached to the child handed out (deleteVmo finds it
-     * there, not in a map), and the root's release callback: one object per buffer, with no list links (a heap that
-     * lists some of its buffers keeps them in a set of its own).
+     * {@code size} bytes. {@link #free()} gives it back and runs exactly once, when the buffer is reclaimed. It is
+     * also the heap's record of the buffer and the memory object behind the VMO handed out (a {@link HeapBuffer}):
+     * one object per buffer, with no list links (a heap that lists some of its buffers keeps them in a set of its
+     * own), found again in deleteVmo from the VMO itself, not in a map.
      */
-    protected abstract static class Reservation implements Runnable {
-        private final MemorySegment memory;
-        private final int pages; // an int, not the size in a long: 4 bytes less per live buffer
-        private final long physicalAddress; // Long.MIN_VALUE when none: no OptionalLong kept per live buffer
-        // Set by hand() before the reservation is attached, which publishes them.
+    protected abstract static class Reservation extends HeapBuffer {
+        // Set by hand() before the first handle is made, which publishes them.
         private AbstractHeap heap;
         private long collectionId;
         private long index;
         // null while live, RECLAIMED_STATE once freed, or the future deleteVmo is waiting on: one field, no lock.
         private volatile Object state;
 
+        /** INVALID_ARGS unless whole pages, at most {@link #MAX_BUFFER_BYTES}, and {@code memory} of that size. */
         protected Reservation(MemorySegment memory, long size, OptionalLong physicalAddress) {
-            if (size <= 0 || !Sizes.isPageAligned(size) || size > MAX_BUFFER_BYTES) { // the heap counts in pages
-                throw new IllegalArgumentException("a reservation is whole pages, at most " + MAX_BUFFER_BYTES
-                        + " bytes, not " + size + " bytes");
-            }
-            this.memory = memory;
-            this.pages = (int) (size / Sizes.PAGE_SIZE);
-            this.physicalAddress = Objects.requireNonNull(physicalAddress, "physicalAddress").orElse(Long.MIN_VALUE);
+            super(memory, size, physicalAddress);
         }
 
         protected abstract void free();
@@ -80,24 +73,11 @@ public abstract class AbstractHeap implements Heap, HeapMetrics {
             return heap;
         }
 
-        public final MemorySegment memory() {
-            return memory;
-        }
-
-        public final long size() {
-            return pages * Sizes.PAGE_SIZE;
-        }
-
-        /** The physical address it was reserved with, or {@code Long.MIN_VALUE} for none. */
-        public final long physicalAddress() {
-            return physicalAddress;
-        }
-
-        /** The root's release: runs once, when no child of the buffer is left; frees the memory. */
+        /** Released: no handle, mapping or child of the buffer is left; frees the memory. */
         @Override
-        public final void run() {
+        protected final void released() {
             free();
-            heap.counters.add(COUNT_LIVE, -live(pages));
+            heap.counters.add(COUNT_LIVE, -live(pages()));
             if (STATE.getAndSet(this, RECLAIMED_STATE) instanceof CompletableFuture<?> waiting) {
                 waiting.complete(null);
             }
@@ -124,6 +104,15 @@ public abstract class AbstractHeap implements Heap, HeapMetrics {
                     return waiting.minimalCompletionStage();
                 }
             }
+        }
+
+        /** The reservation behind {@code vmo}, or null. */
+        private static Reservation reservationOf(Vmo vmo) {
+            return HeapBuffer.of(vmo) instanceof Reservation reservation ? reservation : null;
+        }
+
+        private Vmo firstHandleOfBuffer() {
+            return handOut();
         }
     }
 
@@ -195,20 +184,15 @@ public abstract class AbstractHeap implements Heap, HeapMetrics {
         reservation.heap = this;
         reservation.collectionId = collectionId;
         reservation.index = index;
-        OptionalLong address = reservation.physicalAddress == Long.MIN_VALUE ? OptionalLong.empty()
-                : OptionalLong.of(reservation.physicalAddress);
-        // No handle to the root is kept: the child keeps it alive, and its release (the ZERO_CHILDREN of a parent
-        // nobody else holds) runs the reservation's callback, which frees the memory.
+        // The reservation is the VMO's object: its release (when no handle, mapping or child is left) frees it.
         Vmo child;
         try {
-            child = reservation.memory() == null
-                    ? Vmos.inaccessibleChildOfNewRoot(reservation.size(), address, reservation, this, reservation)
-                    : Vmos.childOfNewRoot(reservation.memory(), address, reservation, this, reservation);
+            child = reservation.firstHandleOfBuffer();
         } catch (RuntimeException | Error e) {
             reservation.free(); // no VMO reaches it: give it back now
             throw e;
         }
-        counters.add(COUNT_LIVE, live(reservation.pages), COUNT_ALLOCATED, 1);
+        counters.add(COUNT_LIVE, live(reservation.pages()), COUNT_ALLOCATED, 1);
         try {
             reservation.handedOut(collectionId, index, child.koid());
         } catch (RuntimeException | Error e) {
@@ -227,7 +211,8 @@ public abstract class AbstractHeap implements Heap, HeapMetrics {
             throw new StatusException(Status.BAD_HANDLE, "deleteVmo got a closed handle to VMO koid " + vmo.koid());
         }
         // An open handle to the child keeps the root alive: a buffer found here is not reclaimed yet.
-        if (!(Vmos.attachment(vmo, this) instanceof Reservation buffer)) {
+        Reservation buffer = Reservation.reservationOf(vmo);
+        if (buffer == null || buffer.heap != this) {
             throw new StatusException(Status.NOT_FOUND, "VMO koid " + vmo.koid() + " was not allocated by heap " + name
                     + " (or is already reclaimed)");
         }

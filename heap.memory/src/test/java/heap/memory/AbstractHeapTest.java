@@ -86,15 +86,23 @@ class AbstractHeapTest {
     }
 
     @Test
-    void aReservationOfPartPagesIsRefusedNamingItsSize() {
-        IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
+    void aReservationOfPartPagesOrOfOtherMemoryIsRefusedNamingWhatWasWrong() {
+        StatusException partPages = assertThrows(StatusException.class,
                 () -> new AbstractHeap.Reservation(null, 4097, OptionalLong.empty()) {
                     @Override
                     protected void free() {
                     }
                 });
-        assertEquals("a reservation is whole pages, at most " + AbstractHeap.MAX_BUFFER_BYTES + " bytes, not 4097 bytes",
-                refused.getMessage());
+        assertEquals(Status.INVALID_ARGS, partPages.status());
+        assertEquals("INVALID_ARGS: a heap's buffer is whole pages, at most " + AbstractHeap.MAX_BUFFER_BYTES + " bytes, not 4097 bytes",
+                partPages.getMessage());
+        StatusException otherSize = assertThrows(StatusException.class,
+                () -> new AbstractHeap.Reservation(Arena.ofAuto().allocate(8192), 4096, OptionalLong.empty()) {
+                    @Override
+                    protected void free() {
+                    }
+                });
+        assertEquals("INVALID_ARGS: a buffer of 4096 bytes over memory of 8192 bytes", otherSize.getMessage());
     }
 
     @Test

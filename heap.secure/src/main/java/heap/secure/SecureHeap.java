@@ -57,7 +57,7 @@ public class SecureHeap extends AbstractHeap {
         @Override
         protected void free() {
             SecureHeap heap = (SecureHeap) heap();
-            heap.range.free(physicalAddress() - heap.rangeBase, size());
+            heap.range.free(address() - heap.rangeBase, size());
         }
     }
 

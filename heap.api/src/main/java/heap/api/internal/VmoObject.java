@@ -23,8 +23,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * last goes, it leaves its parent (raising ZERO_CHILDREN there on the transition to none) or, for a root, runs
  * the creator's release callback. One lock per tree keeps those cascades atomic; callbacks run after it is
  * released, on the closing thread.
+ *
+ * <p>The classes: a {@link Reference} (a REFERENCE child of the whole parent, which asks its parent for its pages)
+ * and an {@link Extent} (a root or a slice, with pages of its own) take an attachment; a {@link BufferObject} is a
+ * heap's buffer, root and record in one object, and takes none.
  */
-public sealed class VmoObject permits VmoObject.Extent {
+public abstract sealed class VmoObject permits VmoObject.Reference, BufferObject {
     static final System.Logger LOG = System.getLogger("heap.api.vmo");
     /** Registers {@code action} for when {@code watched} is unreachable (or the watch is cleaned), once. */
     public static Cleaner.Cleanable watch(Object watched, Runnable action) {
@@ -61,9 +65,9 @@ public sealed class VmoObject permits VmoObject.Extent {
 
     static {
         try {
-            ATTACHMENT_KEY = java.lang.invoke.MethodHandles.lookup().findVarHandle(VmoObject.class, "attachmentKey",
+            ATTACHMENT_KEY = java.lang.invoke.MethodHandles.lookup().findVarHandle(Reference.class, "attachmentKey",
                     Object.class);
-            ATTACHMENT = java.lang.invoke.MethodHandles.lookup().findVarHandle(VmoObject.class, "attachment",
+            ATTACHMENT = java.lang.invoke.MethodHandles.lookup().findVarHandle(Reference.class, "attachment",
                     Object.class);
             FLAGS = java.lang.invoke.MethodHandles.lookup().findVarHandle(VmoObject.class, "flags", byte.class);
         } catch (ReflectiveOperationException e) {
@@ -89,7 +93,7 @@ public sealed class VmoObject permits VmoObject.Extent {
     private static final ThreadLocal<KoidBlock> KOID_BLOCKS = ThreadLocal.withInitial(KoidBlock::new);
 
     /** The first of {@code count} consecutive koids. */
-    private static long nextKoids(int count) {
+    static long nextKoids(int count) {
         KoidBlock block = KOID_BLOCKS.get();
         if (block.end - block.next < count) {
             block.next = KOIDS.getAndAdd(KOID_BLOCK);
@@ -119,32 +123,42 @@ public sealed class VmoObject permits VmoObject.Extent {
     private byte flags;
     // Null, the one listener (most objects get one at most: no list for it), or ZeroChildrenWaiters, made on need.
     private Object zeroChildren;
-    // Set once, without a lock: the key by compare-and-set, then the value, so whoever reads a value sees its key.
-    private volatile Object attachmentKey;
-    private volatile Object attachment;
 
-    private static final long NO_ADDRESS = Long.MIN_VALUE;
+    static final long NO_ADDRESS = Long.MIN_VALUE;
     private static final byte TREE_LOCKED = 1;
     private static final byte RELEASED = 2;
     private static final byte HIDDEN_ROOT = 4; // its parent is a root no handle reaches: only its koid, koid - 1
     static final int MAX_MAPPINGS = Character.MAX_VALUE;
 
-    /** A REFERENCE child of the whole of {@code parent}: its pages, size and address are the parent's. */
-    private VmoObject(VmoObject parent) {
-        this(parent, false, nextKoids(1));
-    }
-
-    private VmoObject(VmoObject parent, boolean hiddenRoot, long koid) {
+    VmoObject(VmoObject parent, boolean hiddenRoot, long koid) {
         this.koid = koid;
         this.parent = parent;
         this.flags = hiddenRoot ? HIDDEN_ROOT : 0;
     }
 
     /**
-     * An object with pages of its own: a root, a heap's child of a hidden root, or a slice. A REFERENCE child of the
-     * whole parent is a plain VmoObject and asks its parent (24 bytes less per client buffer).
+     * A REFERENCE child of the whole of its parent, whose pages, size and address are the parent's; and what every
+     * object but a heap's buffer has: an attachment.
      */
-    static final class Extent extends VmoObject {
+    static sealed class Reference extends VmoObject permits Extent {
+        // Set once, without a lock: the key by compare-and-set, then the value, so whoever reads a value sees its key.
+        private volatile Object attachmentKey;
+        private volatile Object attachment;
+
+        Reference(VmoObject parent) {
+            super(parent, false, nextKoids(1));
+        }
+
+        Reference(VmoObject parent, boolean hiddenRoot, long koid) {
+            super(parent, hiddenRoot, koid);
+        }
+    }
+
+    /**
+     * An object with pages of its own: a root, a child of a hidden root, or a slice. A REFERENCE child of the whole
+     * parent is a {@link Reference} and asks its parent (24 bytes less per client buffer).
+     */
+    static final class Extent extends Reference {
         private final long size;
         private final MemorySegment memory;
         private final long physicalAddress; // NO_ADDRESS when none: a long, not an OptionalLong object per VMO
@@ -175,8 +189,8 @@ public sealed class VmoObject permits VmoObject.Extent {
         }
 
         @Override
-        Runnable onRelease() {
-            return onRelease;
+        void runRelease() {
+            onRelease.run();
         }
     }
 
@@ -205,6 +219,23 @@ public sealed class VmoObject permits VmoObject.Extent {
     }
 
     /**
+     * The first handle of {@code object}, new and not reachable yet: once; BAD_STATE for a second time, and then
+     * nothing changes (a second first handle would let the object go while the first is open).
+     */
+    static Vmo firstHandle(VmoObject object) {
+        VmoObject tree = object.lockTree();
+        try {
+            if (object.handles != 0 || (object.flags & RELEASED) != 0) {
+                throw new StatusException(Status.BAD_STATE, "VMO koid " + object.koid + " already has its first handle");
+            }
+            object.handles = 1;
+        } finally {
+            tree.unlockTree();
+        }
+        return VmoHandle.of(object, VmoHandle.ALL_RIGHTS);
+    }
+
+    /**
      * Attaches {@code value} to the object behind {@code vmo} under {@code key}, once: how a heap or the registry
      * finds its record of a VMO it handed out without a map by koid. Only a caller holding {@code key} reads it back.
      */
@@ -214,6 +245,10 @@ public sealed class VmoObject permits VmoObject.Extent {
         Require.argument(value, "value");
         if (object == null) {
             throw new StatusException(Status.INVALID_ARGS, "cannot attach to " + vmo + ": not a VMO of this platform");
+        }
+        if (!(object instanceof Reference)) {
+            throw new StatusException(Status.BAD_STATE, "VMO koid " + object.koid + " is a heap's buffer, which is "
+                    + "its own record and takes no attachment");
         }
         if (!ATTACHMENT_KEY.compareAndSet(object, null, key)) {
             throw new StatusException(Status.BAD_STATE, "VMO koid " + object.koid + " already has an attachment");
@@ -245,15 +280,14 @@ public sealed class VmoObject permits VmoObject.Extent {
 
     /** What was attached to the object behind {@code vmo} under {@code key}, or null (none, another key, not ours). */
     public static Object attachment(Vmo vmo, Object key) {
-        VmoObject object = vmo == null ? null : objectOf(vmo);
-        if (object == null) {
+        if (vmo == null || !(objectOf(vmo) instanceof Reference object)) {
             return null;
         }
         Object value = object.attachment;
         return value != null && object.attachmentKey == key ? value : null;
     }
 
-    private static VmoObject objectOf(Vmo vmo) {
+    static VmoObject objectOf(Vmo vmo) {
         return vmo instanceof VmoHandle handle ? handle.object() : null;
     }
 
@@ -322,9 +356,8 @@ public sealed class VmoObject permits VmoObject.Extent {
         return parent.address();
     }
 
-    /** What runs when this object, a root, is released: none for a child. */
-    Runnable onRelease() {
-        return null;
+    /** What runs when this object, a root, is released (a child runs nothing). */
+    void runRelease() {
     }
 
     OptionalLong physicalAddress() {
@@ -340,7 +373,7 @@ public sealed class VmoObject permits VmoObject.Extent {
     VmoObject createChild(long offset, long childSize) {
         VmoObject child;
         if (offset == 0 && childSize == size()) {
-            child = new VmoObject(this); // a REFERENCE child (the whole object): nothing of its own to keep
+            child = new Reference(this); // a REFERENCE child (the whole object): nothing of its own to keep
         } else {
             MemorySegment memory = memory();
             long address = address();
@@ -370,7 +403,7 @@ public sealed class VmoObject permits VmoObject.Extent {
      * when the object has another handle, a mapping or a child.
      */
     VmoObject firstReferenceChild(Runnable onZeroChildren, Object key, Object value) {
-        VmoObject child = new VmoObject(this);
+        Reference child = new Reference(this);
         ATTACHMENT_KEY.set(child, key); // plain stores: the child is published by the lock's release below
         ATTACHMENT.set(child, value);
         VmoObject tree = lockTree();
@@ -565,7 +598,7 @@ public sealed class VmoObject permits VmoObject.Extent {
             return callbacks;
         }
         flags |= RELEASED; // under the tree lock: a root's TREE_LOCKED bit is set, and stays so until unlockTree
-        return parent == null ? add(callbacks, onRelease()) : parent.childReleased(callbacks);
+        return parent == null ? add(callbacks, this) : parent.childReleased(callbacks); // this: its runRelease
     }
 
     private Object childReleased(Object callbacks) {
@@ -579,43 +612,47 @@ public sealed class VmoObject permits VmoObject.Extent {
                 if (waiting.future != null) {
                     CompletableFuture<Void> future = waiting.future;
                     waiting.future = null;
-                    callbacks = add(callbacks, () -> future.complete(null));
+                    callbacks = add(callbacks, (Runnable) () -> future.complete(null));
                 }
             }
         }
         return releaseIfUnused(callbacks);
     }
 
+    /** A callback is a Runnable (a ZERO_CHILDREN listener) or a released root (its runRelease); more in a list. */
     @SuppressWarnings("unchecked")
-    private static Object add(Object callbacks, Runnable callback) {
+    private static Object add(Object callbacks, Object callback) {
         if (callbacks == null) {
             return callback;
         }
-        List<Runnable> list;
-        if (callbacks instanceof Runnable single) {
-            list = new ArrayList<>(2);
-            list.add(single);
+        List<Object> list;
+        if (callbacks instanceof List<?> more) {
+            list = (List<Object>) more;
         } else {
-            list = (List<Runnable>) callbacks;
+            list = new ArrayList<>(2);
+            list.add(callbacks);
         }
         list.add(callback);
         return list;
     }
 
-    @SuppressWarnings("unchecked")
     private void runAll(Object callbacks) {
-        if (callbacks instanceof Runnable single) {
-            run(single);
-        } else if (callbacks != null) {
-            for (Runnable callback : (List<Runnable>) callbacks) {
+        if (callbacks instanceof List<?> list) {
+            for (Object callback : list) {
                 run(callback);
             }
+        } else if (callbacks != null) {
+            run(callbacks);
         }
     }
 
-    private void run(Runnable callback) {
+    private void run(Object callback) {
         try {
-            callback.run();
+            if (callback instanceof VmoObject root) {
+                root.runRelease();
+            } else {
+                ((Runnable) callback).run();
+            }
         } catch (RuntimeException | Error e) {
             LOG.log(System.Logger.Level.ERROR, "callback of VMO koid " + koid + " failed", e);
         }

@@ -4,7 +4,7 @@
  * root's release callback, which runs when the last child is gone.
  */
 @Export
-@Version("1.3.0")
+@Version("1.4.0")
 package heap.api.spi;
 
 import org.osgi.annotation.bundle.Export;
