@@ -50,12 +50,12 @@ public abstract class AbstractHeap implements Heap, HeapMetrics {
      * own), found again in deleteVmo from the VMO itself, not in a map.
      */
     protected abstract static class Reservation extends HeapBuffer {
-        // Set by hand() before the first handle is made, which publishes them.
-        private AbstractHeap heap;
+        // Set by hand() before the first handle is made, which publishes them. The heap and the buffer's state in one
+        // field, changed by compare-and-set (no lock): the heap while live; a Waiting (the heap and the future
+        // deleteVmo returned) while deleteVmo waits for the last use to go; the heap's Reclaimed once freed.
+        private volatile Object heapAndState;
         private long collectionId;
         private long index;
-        // null while live, RECLAIMED_STATE once freed, or the future deleteVmo is waiting on: one field, no lock.
-        private volatile Object state;
 
         /** INVALID_ARGS unless whole pages, at most {@link #MAX_BUFFER_BYTES}, and {@code memory} of that size. */
         protected Reservation(MemorySegment memory, long size, OptionalLong physicalAddress) {
@@ -70,16 +70,19 @@ public abstract class AbstractHeap implements Heap, HeapMetrics {
 
         /** The heap that handed it out (set before the buffer is handed out, so always set in {@link #free()}). */
         protected final AbstractHeap heap() {
-            return heap;
+            Object now = heapAndState;
+            return now instanceof AbstractHeap heap ? heap
+                    : now instanceof Waiting waiting ? waiting.heap : ((Reclaimed) now).heap;
         }
 
         /** Released: no handle, mapping or child of the buffer is left; frees the memory. */
         @Override
         protected final void released() {
             free();
+            AbstractHeap heap = heap();
             heap.counters.add(COUNT_LIVE, -live(pages()));
-            if (STATE.getAndSet(this, RECLAIMED_STATE) instanceof CompletableFuture<?> waiting) {
-                waiting.complete(null);
+            if (STATE.getAndSet(this, heap.reclaimed) instanceof Waiting waiting) {
+                waiting.future.complete(null);
             }
             System.Logger log = heap.log;
             if (log.isLoggable(System.Logger.Level.DEBUG)) { // checked first: a message supplier is an object per free
@@ -89,19 +92,18 @@ public abstract class AbstractHeap implements Heap, HeapMetrics {
             }
         }
 
-        @SuppressWarnings("unchecked")
         private CompletionStage<Void> reclaimed() {
             while (true) {
-                Object now = state;
-                if (now == RECLAIMED_STATE) {
+                Object now = heapAndState;
+                if (now instanceof Reclaimed) {
                     return RECLAIMED_STAGE;
                 }
-                if (now != null) {
-                    return ((CompletableFuture<Void>) now).minimalCompletionStage();
+                if (now instanceof Waiting waiting) {
+                    return waiting.future.minimalCompletionStage();
                 }
-                CompletableFuture<Void> waiting = new CompletableFuture<>();
-                if (STATE.compareAndSet(this, null, waiting)) {
-                    return waiting.minimalCompletionStage();
+                Waiting waiting = new Waiting((AbstractHeap) now, new CompletableFuture<>());
+                if (STATE.compareAndSet(this, now, waiting)) {
+                    return waiting.future.minimalCompletionStage();
                 }
             }
         }
@@ -116,12 +118,21 @@ public abstract class AbstractHeap implements Heap, HeapMetrics {
         }
     }
 
-    private static final Object RECLAIMED_STATE = new Object();
+    /** A buffer's state while deleteVmo waits for its last use to go: rare, so an object of its own. */
+    private record Waiting(AbstractHeap heap, CompletableFuture<Void> future) {
+    }
+
+    /** A freed buffer's state: one per heap, naming it. */
+    private record Reclaimed(AbstractHeap heap) {
+    }
+
+    private final Reclaimed reclaimed = new Reclaimed(this);
     private static final java.lang.invoke.VarHandle STATE;
 
     static {
         try {
-            STATE = java.lang.invoke.MethodHandles.lookup().findVarHandle(Reservation.class, "state", Object.class);
+            STATE = java.lang.invoke.MethodHandles.lookup().findVarHandle(Reservation.class, "heapAndState",
+                    Object.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -181,7 +192,7 @@ public abstract class AbstractHeap implements Heap, HeapMetrics {
     }
 
     private Vmo hand(Reservation reservation, long collectionId, long index) {
-        reservation.heap = this;
+        STATE.set(reservation, this); // a plain store: making the first handle publishes it
         reservation.collectionId = collectionId;
         reservation.index = index;
         // The reservation is the VMO's object: its release (when no handle, mapping or child is left) frees it.
@@ -212,7 +223,7 @@ public abstract class AbstractHeap implements Heap, HeapMetrics {
         }
         // An open handle to the child keeps the root alive: a buffer found here is not reclaimed yet.
         Reservation buffer = Reservation.reservationOf(vmo);
-        if (buffer == null || buffer.heap != this) {
+        if (buffer == null || buffer.heap() != this) {
             throw new StatusException(Status.NOT_FOUND, "VMO koid " + vmo.koid() + " was not allocated by heap " + name
                     + " (or is already reclaimed)");
         }

@@ -26,7 +26,7 @@ public abstract non-sealed class BufferObject extends VmoObject {
      * {@code memory.byteSize()}. Whole pages, at most {@link #MAX_BYTES}; INVALID_ARGS naming what was wrong.
      */
     protected BufferObject(MemorySegment memory, long size, OptionalLong physicalAddress) {
-        super(null, true, nextKoids(2) + 1);
+        super(true, nextKoids(2) + 1);
         Require.argument(physicalAddress, "physicalAddress");
         if (size <= 0 || !Sizes.isPageAligned(size) || size > MAX_BYTES) {
             throw new StatusException(Status.INVALID_ARGS, "a heap's buffer is whole pages, at most " + MAX_BYTES

@@ -5,6 +5,7 @@ import heap.api.StatusException;
 import heap.api.spi.VmoOwner;
 import heap.api.vmo.Vmo;
 import heap.api.vmo.VmoRight;
+import heap.api.internal.VmoObject.OwnerLinks;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -21,7 +22,7 @@ public final class Owner implements VmoOwner {
     /** One stripe's fields, guarded by the stripe's lock. */
     abstract static class StripeFields extends PaddedLock {
         final Owner owner;
-        VmoObject.Lease head;
+        VmoObject.OwnerLinks head;
         int count;
         boolean released;
 
@@ -108,8 +109,8 @@ public final class Owner implements VmoOwner {
             stripe.lock();
             try {
                 stripe.released = true; // no lease links into this stripe after its snapshot
-                for (VmoObject.Lease lease = stripe.head; lease != null; lease = lease.nextInOwner) {
-                    leases.add(lease);
+                for (VmoObject.OwnerLinks lease = stripe.head; lease != null; lease = lease.nextInOwner()) {
+                    leases.add(lease.lease());
                 }
             } finally {
                 stripe.unlock();
@@ -130,16 +131,16 @@ public final class Owner implements VmoOwner {
     }
 
     /** Links a lease into the calling thread's stripe and makes this its owner; false once released or ended. */
-    boolean link(VmoObject.Lease lease) {
+    boolean link(VmoObject.OwnerLinks lease) {
         Stripe stripe = stripes[PaddedLock.ofThisThread()];
         stripe.lock();
         try {
-            if (stripe.released || lease.ended()) {
+            if (stripe.released || lease.lease().ended()) {
                 return false;
             }
-            lease.nextInOwner = stripe.head;
+            lease.setNextInOwner(stripe.head);
             if (stripe.head != null) {
-                stripe.head.prevInOwner = lease;
+                stripe.head.setPreviousInOwner(lease);
             }
             stripe.head = lease;
             stripe.count++;
@@ -151,7 +152,7 @@ public final class Owner implements VmoOwner {
     }
 
     /** Unlinks the lease if this is still its owner; false also when it moved meanwhile (the caller looks again). */
-    boolean unlinkIfOwner(VmoObject.Lease lease) {
+    boolean unlinkIfOwner(VmoObject.OwnerLinks lease) {
         Stripe stripe = lease.stripeInOwner();
         if (stripe == null || stripe.owner != this) {
             return false;
@@ -161,16 +162,18 @@ public final class Owner implements VmoOwner {
             if (lease.stripeInOwner() != stripe) {
                 return false; // it moved meanwhile
             }
-            if (lease.prevInOwner != null) {
-                lease.prevInOwner.nextInOwner = lease.nextInOwner;
+            OwnerLinks previous = lease.previousInOwner();
+            OwnerLinks next = lease.nextInOwner();
+            if (previous != null) {
+                previous.setNextInOwner(next);
             } else {
-                stripe.head = lease.nextInOwner;
+                stripe.head = next;
             }
-            if (lease.nextInOwner != null) {
-                lease.nextInOwner.prevInOwner = lease.prevInOwner;
+            if (next != null) {
+                next.setPreviousInOwner(previous);
             }
-            lease.prevInOwner = null;
-            lease.nextInOwner = null;
+            lease.setPreviousInOwner(null);
+            lease.setNextInOwner(null);
             lease.setStripeInOwner(null);
             stripe.count--;
             return true;

@@ -19,10 +19,11 @@ import java.util.concurrent.CompletionStage;
 
 /**
  * One handle to a {@link VmoObject}, with its own rights. An unwatched handle is its own lease (one object per
- * handle, with no fields for leak detection); a {@link Watched} one has a lease apart, so the leak detector's action
- * does not keep it reachable.
+ * handle, with no fields for leak detection): an {@link Ownable} one, with the links of an owner's list, or, for
+ * a heap's own handle to its buffer, which belongs to no bundle, this class itself, without them. A {@link Watched}
+ * one has a lease apart, so the leak detector's action does not keep it reachable.
  */
-sealed class VmoHandle extends VmoObject.Lease implements Vmo permits VmoHandle.Watched {
+sealed class VmoHandle extends VmoObject.Lease implements Vmo permits VmoHandle.Ownable, VmoHandle.Watched {
     private final byte rights; // a bit per right, by ordinal: a byte per handle, not a reference to a set
 
     /** The 16 possible rights sets, by bits: what {@link #rights()} returns, shared by every handle. */
@@ -31,7 +32,12 @@ sealed class VmoHandle extends VmoObject.Lease implements Vmo permits VmoHandle.
 
     /** A new handle to {@code object}, which already counts it; watched for a leak if the level says so. */
     static VmoHandle of(VmoObject object, byte rights) {
-        return VmoObject.watchForLeak() ? new Watched(object, rights) : new VmoHandle(object, rights);
+        return VmoObject.watchForLeak() ? new Watched(object, rights, true) : new Ownable(object, rights);
+    }
+
+    /** A heap's own handle to its new buffer, with all rights: no owner can ever hold it, so it keeps no links. */
+    static VmoHandle ownerless(VmoObject object) {
+        return VmoObject.watchForLeak() ? new Watched(object, ALL_RIGHTS, false) : new VmoHandle(object, ALL_RIGHTS);
     }
 
     private VmoHandle(VmoObject object, byte rights) {
@@ -39,19 +45,93 @@ sealed class VmoHandle extends VmoObject.Lease implements Vmo permits VmoHandle.
         this.rights = rights;
     }
 
+    /** An unwatched handle an owner can hold: its own lease, with the owner's list links. */
+    static final class Ownable extends VmoHandle implements VmoObject.OwnerLinks {
+        private static final java.lang.invoke.VarHandle STRIPE_IN_OWNER;
+
+        static {
+            try {
+                STRIPE_IN_OWNER = java.lang.invoke.MethodHandles.lookup().findVarHandle(Ownable.class,
+                        "stripeInOwner", Owner.Stripe.class);
+            } catch (ReflectiveOperationException e) {
+                throw new ExceptionInInitializerError(e);
+            }
+        }
+
+        private volatile Owner.Stripe stripeInOwner;
+        private VmoObject.OwnerLinks previousInOwner;
+        private VmoObject.OwnerLinks nextInOwner;
+
+        private Ownable(VmoObject object, byte rights) {
+            super(object, rights);
+        }
+
+        @Override
+        VmoObject.OwnerLinks links() {
+            return this;
+        }
+
+        @Override
+        boolean ownable() {
+            return true;
+        }
+
+        @Override
+        public VmoObject.Lease lease() {
+            return this;
+        }
+
+        @Override
+        public Owner.Stripe stripeInOwner() {
+            return stripeInOwner;
+        }
+
+        @Override
+        public void setStripeInOwner(Owner.Stripe stripe) {
+            STRIPE_IN_OWNER.setRelease(this, stripe);
+        }
+
+        @Override
+        public VmoObject.OwnerLinks previousInOwner() {
+            return previousInOwner;
+        }
+
+        @Override
+        public void setPreviousInOwner(VmoObject.OwnerLinks previous) {
+            previousInOwner = previous;
+        }
+
+        @Override
+        public VmoObject.OwnerLinks nextInOwner() {
+            return nextInOwner;
+        }
+
+        @Override
+        public void setNextInOwner(VmoObject.OwnerLinks next) {
+            nextInOwner = next;
+        }
+    }
+
     /** A handle the leak detector watches: its lease is apart, and is the detector's action. */
     static final class Watched extends VmoHandle {
         private final VmoObject.DetachedLease lease;
         private final LeakWatcher.Watch watch;
+        private final boolean ownable; // as the unwatched handle it stands for: whatever the leak level, the same
 
-        private Watched(VmoObject object, byte rights) {
+        private Watched(VmoObject object, byte rights, boolean ownable) {
             super(object, rights);
             this.lease = new VmoObject.DetachedLease(object, Kind.HANDLE, null);
             this.watch = LeakWatcher.register(this, lease);
+            this.ownable = ownable;
         }
 
         @Override
-        VmoObject.Lease lease() {
+        boolean ownable() {
+            return ownable;
+        }
+
+        @Override
+        public VmoObject.Lease lease() {
             return lease;
         }
 
@@ -62,8 +142,13 @@ sealed class VmoHandle extends VmoObject.Lease implements Vmo permits VmoHandle.
         }
     }
 
+    /** Whether an owner can hold it: every handle but a heap's own handle to its buffer. */
+    boolean ownable() {
+        return false;
+    }
+
     /** What keeps the object alive for this handle and links it to its owner. */
-    VmoObject.Lease lease() {
+    public VmoObject.Lease lease() {
         return this;
     }
 
@@ -176,6 +261,10 @@ sealed class VmoHandle extends VmoObject.Lease implements Vmo permits VmoHandle.
 
     void moveTo(Owner newOwner) {
         requireOpen();
+        if (!ownable()) {
+            throw new StatusException(Status.BAD_STATE, "handle to VMO koid " + koid() + " is a heap's own handle "
+                    + "to its buffer, which belongs to no bundle and cannot be adopted (adopt a duplicate or a child)");
+        }
         if (!lease().moveLeaseTo(newOwner)) {
             requireOpen();
             throw released(newOwner);

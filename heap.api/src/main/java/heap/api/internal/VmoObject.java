@@ -106,7 +106,6 @@ public abstract sealed class VmoObject permits VmoObject.Reference, BufferObject
     private static final AtomicLong LEAKED = new AtomicLong();
 
     private final long koid;
-    private final VmoObject parent;
 
     // Guarded by lockTree(), the one lock of the whole tree (a byte of its root; every descendant shares it): the
     // counters, the released flag and the zero-children listeners and future. An object is released exactly once,
@@ -130,9 +129,8 @@ public abstract sealed class VmoObject permits VmoObject.Reference, BufferObject
     private static final byte HIDDEN_ROOT = 4; // its parent is a root no handle reaches: only its koid, koid - 1
     static final int MAX_MAPPINGS = Character.MAX_VALUE;
 
-    VmoObject(VmoObject parent, boolean hiddenRoot, long koid) {
+    VmoObject(boolean hiddenRoot, long koid) {
         this.koid = koid;
-        this.parent = parent;
         this.flags = hiddenRoot ? HIDDEN_ROOT : 0;
     }
 
@@ -141,16 +139,33 @@ public abstract sealed class VmoObject permits VmoObject.Reference, BufferObject
      * object but a heap's buffer has: an attachment.
      */
     static sealed class Reference extends VmoObject permits Extent {
+        final VmoObject parent; // null for a root (an Extent); a heap's buffer, always a root, keeps no such field
         // Set once, without a lock: the key by compare-and-set, then the value, so whoever reads a value sees its key.
         private volatile Object attachmentKey;
         private volatile Object attachment;
 
         Reference(VmoObject parent) {
-            super(parent, false, nextKoids(1));
+            this(parent, false, nextKoids(1));
         }
 
         Reference(VmoObject parent, boolean hiddenRoot, long koid) {
-            super(parent, hiddenRoot, koid);
+            super(hiddenRoot, koid);
+            this.parent = parent;
+        }
+
+        @Override
+        long size() {
+            return parent.size();
+        }
+
+        @Override
+        MemorySegment memory() {
+            return parent.memory();
+        }
+
+        @Override
+        long address() {
+            return parent.address();
         }
     }
 
@@ -232,7 +247,7 @@ public abstract sealed class VmoObject permits VmoObject.Reference, BufferObject
         } finally {
             tree.unlockTree();
         }
-        return VmoHandle.of(object, VmoHandle.ALL_RIGHTS);
+        return VmoHandle.ownerless(object);
     }
 
     /**
@@ -300,18 +315,22 @@ public abstract sealed class VmoObject permits VmoObject.Reference, BufferObject
     }
 
     long parentKoid() {
+        VmoObject parent = parentOf(this);
         return parent != null ? parent.koid : (flags & HIDDEN_ROOT) != 0 ? koid - 1 : 0;
     }
 
-    long size() {
-        return parent.size();
+    /** A type check, not a virtual call: the lock's path, and a heap's buffer has no parent field to read. */
+    private static VmoObject parentOf(VmoObject object) {
+        return object instanceof Reference reference ? reference.parent : null;
     }
+
+    abstract long size();
 
     /** The root of this object's tree, whose byte is the tree's lock (trees are a few levels deep). */
     private VmoObject treeRoot() {
         VmoObject root = this;
-        while (root.parent != null) {
-            root = root.parent;
+        for (VmoObject up = parentOf(root); up != null; up = parentOf(root)) {
+            root = up;
         }
         return root;
     }
@@ -347,14 +366,10 @@ public abstract sealed class VmoObject permits VmoObject.Reference, BufferObject
         return memory() == null; // an inaccessible root has no pages, and neither has any child of it
     }
 
-    MemorySegment memory() {
-        return parent.memory();
-    }
+    abstract MemorySegment memory();
 
     /** The physical address of byte 0, or NO_ADDRESS. */
-    long address() {
-        return parent.address();
-    }
+    abstract long address();
 
     /** What runs when this object, a root, is released (a child runs nothing). */
     void runRelease() {
@@ -598,6 +613,7 @@ public abstract sealed class VmoObject permits VmoObject.Reference, BufferObject
             return callbacks;
         }
         flags |= RELEASED; // under the tree lock: a root's TREE_LOCKED bit is set, and stays so until unlockTree
+        VmoObject parent = parentOf(this);
         return parent == null ? add(callbacks, this) : parent.childReleased(callbacks); // this: its runRelease
     }
 
@@ -664,18 +680,18 @@ public abstract sealed class VmoObject permits VmoObject.Reference, BufferObject
      * detector's action must not reach, and every mapping have a {@link DetachedLease}, which is that action. A
      * handle's lease is registered on the handle; a shared mapping's on the mapping object; a confined mapping's on
      * its segment's scope, so its memory stays until no segment of it can be reached.
+     *
+     * <p>The links of an owner's list are kept by the leases that can have an owner ({@link OwnerLinks}): every
+     * one but a heap's own handle to its buffer, which belongs to no bundle (12 bytes less per buffer).
      */
     static class Lease {
         enum Kind { HANDLE, SHARED_MAPPING, CONFINED_MAPPING }
 
         private static final java.lang.invoke.VarHandle CLOSED;
-        private static final java.lang.invoke.VarHandle STRIPE_IN_OWNER;
 
         static {
             try {
                 CLOSED = java.lang.invoke.MethodHandles.lookup().findVarHandle(Lease.class, "closed", boolean.class);
-                STRIPE_IN_OWNER = java.lang.invoke.MethodHandles.lookup().findVarHandle(Lease.class, "stripeInOwner",
-                        Owner.Stripe.class);
             } catch (ReflectiveOperationException e) {
                 throw new ExceptionInInitializerError(e);
             }
@@ -683,14 +699,14 @@ public abstract sealed class VmoObject permits VmoObject.Reference, BufferObject
 
         final VmoObject object;
         private volatile boolean closed; // set once, by CLOSED's compareAndSet: no AtomicBoolean per lease
-        // The owner's stripe the lease is linked into, which names the owner: null for a heap's own handles and
-        // for confined mappings. Written only under that stripe's lock, by a release store (no fence).
-        private volatile Owner.Stripe stripeInOwner;
-        Lease prevInOwner; // guarded by the stripe
-        Lease nextInOwner; // guarded by the stripe
 
         Lease(VmoObject object) {
             this.object = object;
+        }
+
+        /** Its owner links, or null for a lease no owner can hold. */
+        OwnerLinks links() {
+            return null;
         }
 
         Kind kind() {
@@ -715,22 +731,14 @@ public abstract sealed class VmoObject permits VmoObject.Reference, BufferObject
         }
 
         final Owner leaseOwner() {
-            Owner.Stripe stripe = stripeInOwner;
+            OwnerLinks links = links();
+            Owner.Stripe stripe = links == null ? null : links.stripeInOwner();
             return stripe == null ? null : stripe.owner;
-        }
-
-        final Owner.Stripe stripeInOwner() {
-            return stripeInOwner;
-        }
-
-        /** Under the lock of {@code stripe}, or of the stripe being left when null. */
-        final void setStripeInOwner(Owner.Stripe stripe) {
-            STRIPE_IN_OWNER.setRelease(this, stripe);
         }
 
         /** Joins the first owner of a lease no other thread has seen yet. */
         final boolean joinFirstOwner(Owner to) {
-            return to.link(this);
+            return to.link(links());
         }
 
         /**
@@ -738,14 +746,15 @@ public abstract sealed class VmoObject permits VmoObject.Reference, BufferObject
          * reach); false when {@code to} is released or this lease ended, and then it stays with its previous owner.
          */
         final boolean moveLeaseTo(Owner to) {
+            OwnerLinks links = links();
             synchronized (object) {
                 Owner from = leaseOwner();
-                while (from != null && !from.unlinkIfOwner(this)) {
+                while (from != null && !from.unlinkIfOwner(links)) {
                     from = leaseOwner();
                 }
-                if (!to.link(this)) {
+                if (!to.link(links)) {
                     if (from != null) {
-                        from.link(this);
+                        from.link(links);
                     }
                     return false;
                 }
@@ -761,7 +770,7 @@ public abstract sealed class VmoObject permits VmoObject.Reference, BufferObject
         /** The stripe field is only ever changed under the lock of the owner's stripe the lease is in. */
         private void leaveOwner() {
             for (Owner current = leaseOwner(); current != null; current = leaseOwner()) {
-                if (current.unlinkIfOwner(this)) {
+                if (current.unlinkIfOwner(links())) {
                     return;
                 }
             }
@@ -808,15 +817,91 @@ public abstract sealed class VmoObject permits VmoObject.Reference, BufferObject
         }
     }
 
+    /**
+     * The links of an owner's list, of a lease that can have an owner: the owner's stripe it is linked into (which
+     * names the owner; null when none), written only under that stripe's lock by a release store (no fence), and its
+     * neighbours there, guarded by the stripe. Implemented by the leases that keep them as fields of their own.
+     */
+    interface OwnerLinks {
+        Lease lease();
+
+        Owner.Stripe stripeInOwner();
+
+        /** Under the lock of {@code stripe}, or of the stripe being left when null. */
+        void setStripeInOwner(Owner.Stripe stripe);
+
+        OwnerLinks previousInOwner();
+
+        void setPreviousInOwner(OwnerLinks previous);
+
+        OwnerLinks nextInOwner();
+
+        void setNextInOwner(OwnerLinks next);
+    }
+
     /** A lease apart from what it leases: a watched handle's, or a mapping's. It is the leak detector's action. */
-    static final class DetachedLease extends Lease implements Runnable {
+    static final class DetachedLease extends Lease implements Runnable, OwnerLinks {
+        private static final java.lang.invoke.VarHandle STRIPE_IN_OWNER;
+
+        static {
+            try {
+                STRIPE_IN_OWNER = java.lang.invoke.MethodHandles.lookup().findVarHandle(DetachedLease.class,
+                        "stripeInOwner", Owner.Stripe.class);
+            } catch (ReflectiveOperationException e) {
+                throw new ExceptionInInitializerError(e);
+            }
+        }
+
         private final Kind kind;
         private final Arena sharedArena;
+        private volatile Owner.Stripe stripeInOwner;
+        private OwnerLinks previousInOwner;
+        private OwnerLinks nextInOwner;
 
         DetachedLease(VmoObject object, Kind kind, Arena sharedArena) {
             super(object);
             this.kind = kind;
             this.sharedArena = sharedArena;
+        }
+
+        @Override
+        OwnerLinks links() {
+            return this;
+        }
+
+        @Override
+        public Lease lease() {
+            return this;
+        }
+
+        @Override
+        public Owner.Stripe stripeInOwner() {
+            return stripeInOwner;
+        }
+
+        @Override
+        public void setStripeInOwner(Owner.Stripe stripe) {
+            STRIPE_IN_OWNER.setRelease(this, stripe);
+        }
+
+        @Override
+        public OwnerLinks previousInOwner() {
+            return previousInOwner;
+        }
+
+        @Override
+        public void setPreviousInOwner(OwnerLinks previous) {
+            previousInOwner = previous;
+        }
+
+        @Override
+        public OwnerLinks nextInOwner() {
+            return nextInOwner;
+        }
+
+        @Override
+        public void setNextInOwner(OwnerLinks next) {
+            nextInOwner = next;
         }
 
         @Override

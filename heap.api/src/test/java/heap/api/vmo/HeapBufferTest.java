@@ -98,6 +98,25 @@ class HeapBufferTest {
     }
 
     @Test
+    void aHeapsOwnHandleToItsBufferCannotBeAdoptedButADuplicateCan() {
+        // The heap's handle keeps no owner links (12 bytes less per buffer): it goes to the registry, never to a bundle.
+        Buffer buffer = new Buffer(null, 4096, OptionalLong.empty());
+        heap.api.spi.VmoOwner owner = Vmos.owner("bundle");
+        try (Vmo vmo = buffer.first()) {
+            StatusException refused = assertThrows(StatusException.class, () -> owner.adopt(vmo));
+            assertEquals(Status.BAD_STATE, refused.status());
+            assertTrue(refused.getMessage().contains("belongs to no bundle and cannot be adopted"), refused.getMessage());
+            assertTrue(!owner.owns(vmo) && !vmo.isClosed() && owner.openLeases() == 0, "nothing changed");
+            Vmo duplicate = vmo.duplicate();
+            owner.adopt(duplicate);
+            assertTrue(owner.owns(duplicate));
+            assertEquals(new heap.api.spi.VmoOwner.Release(1, 0), owner.release());
+            assertTrue(duplicate.isClosed());
+        }
+        assertEquals(1, buffer.releases.get());
+    }
+
+    @Test
     void badSizesAndMemoryAreRefusedNamingWhatWasWrong() {
         assertEquals(Status.INVALID_ARGS, assertThrows(StatusException.class,
                 () -> new Buffer(null, 0, OptionalLong.empty())).status());

@@ -46,6 +46,10 @@ class UnwatchedHandlesTest {
     }
 
     @Nested
+    class HeapBuffers extends HeapBufferTest {
+    }
+
+    @Nested
     class Ownership extends OwnershipTest {
         @Override
         @Test
