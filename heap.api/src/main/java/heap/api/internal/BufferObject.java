@@ -54,19 +54,16 @@ public abstract non-sealed class BufferObject extends VmoObject {
         return vmo == null ? null : objectOf(vmo) instanceof BufferObject buffer ? buffer : null;
     }
 
-    @Override
     public final long size() {
         return pages * Sizes.PAGE_SIZE;
     }
 
     /** Its pages, or null when inaccessible. */
-    @Override
     public final MemorySegment memory() {
         return memory;
     }
 
     /** The physical address of byte 0, or {@code Long.MIN_VALUE} for none. */
-    @Override
     public final long address() {
         return address;
     }

@@ -67,11 +67,6 @@ sealed class VmoHandle extends VmoObject.Lease implements Vmo permits VmoHandle.
         }
 
         @Override
-        VmoObject.OwnerLinks links() {
-            return this;
-        }
-
-        @Override
         boolean ownable() {
             return true;
         }
@@ -168,7 +163,7 @@ sealed class VmoHandle extends VmoObject.Lease implements Vmo permits VmoHandle.
 
     @Override
     public long size() {
-        return object.size();
+        return object.vmoSize();
     }
 
     @Override
@@ -237,7 +232,7 @@ sealed class VmoHandle extends VmoObject.Lease implements Vmo permits VmoHandle.
     private Vmo createReference(Owner newOwner, byte wanted) {
         requireOpen();
         require(VmoRight.DUPLICATE, VmoRight.READ);
-        return keepAlive(open(object.createChild(0, object.size()), (byte) (rights & wanted), newOwner));
+        return keepAlive(open(object.createChild(0, object.vmoSize()), (byte) (rights & wanted), newOwner));
     }
 
     /**
@@ -314,7 +309,7 @@ sealed class VmoHandle extends VmoObject.Lease implements Vmo permits VmoHandle.
             throw e;
         }
         // The segment lives in the mapping's own arena: once the mapping closes, a kept segment fails cleanly.
-        MemorySegment memory = object.memory();
+        MemorySegment memory = object.vmoMemory();
         MemorySegment segment = (offset == 0 && length == memory.byteSize() ? memory : memory.asSlice(offset, length))
                 .reinterpret(arena, null);
         Mapping mapping = new Mapping(object, writable ? segment : segment.asReadOnly(), offset, writable, arena, shared);
@@ -338,7 +333,7 @@ sealed class VmoHandle extends VmoObject.Lease implements Vmo permits VmoHandle.
         }
         object.pin();
         try {
-            MemorySegment.copy(object.memory(), offset, destination, 0, destination.byteSize());
+            MemorySegment.copy(object.vmoMemory(), offset, destination, 0, destination.byteSize());
         } finally {
             object.unpin();
             Reference.reachabilityFence(this);
@@ -351,7 +346,7 @@ sealed class VmoHandle extends VmoObject.Lease implements Vmo permits VmoHandle.
         requireWritable("write", offset, source.byteSize());
         object.pin();
         try {
-            MemorySegment.copy(source, 0, object.memory(), offset, source.byteSize());
+            MemorySegment.copy(source, 0, object.vmoMemory(), offset, source.byteSize());
         } finally {
             object.unpin();
             Reference.reachabilityFence(this);
@@ -363,7 +358,7 @@ sealed class VmoHandle extends VmoObject.Lease implements Vmo permits VmoHandle.
         requireWritable("zero", offset, length);
         object.pin();
         try {
-            object.memory().asSlice(offset, length).fill((byte) 0);
+            object.vmoMemory().asSlice(offset, length).fill((byte) 0);
         } finally {
             object.unpin();
             Reference.reachabilityFence(this);
@@ -469,7 +464,7 @@ sealed class VmoHandle extends VmoObject.Lease implements Vmo permits VmoHandle.
     }
 
     private void checkRange(String what, long offset, long length) {
-        long size = object.size();
+        long size = object.vmoSize();
         if (offset < 0 || length < 0) {
             throw new StatusException(Status.OUT_OF_RANGE, what + " offset " + Long.toUnsignedString(offset)
                     + " or length " + Long.toUnsignedString(length) + " is above Long.MAX_VALUE");

@@ -152,21 +152,6 @@ public abstract sealed class VmoObject permits VmoObject.Reference, BufferObject
             super(hiddenRoot, koid);
             this.parent = parent;
         }
-
-        @Override
-        long size() {
-            return parent.size();
-        }
-
-        @Override
-        MemorySegment memory() {
-            return parent.memory();
-        }
-
-        @Override
-        long address() {
-            return parent.address();
-        }
     }
 
     /**
@@ -186,21 +171,6 @@ public abstract sealed class VmoObject permits VmoObject.Reference, BufferObject
             this.memory = memory;
             this.physicalAddress = physicalAddress;
             this.onRelease = onRelease;
-        }
-
-        @Override
-        long size() {
-            return size;
-        }
-
-        @Override
-        MemorySegment memory() {
-            return memory;
-        }
-
-        @Override
-        long address() {
-            return physicalAddress;
         }
 
         @Override
@@ -238,15 +208,12 @@ public abstract sealed class VmoObject permits VmoObject.Reference, BufferObject
      * nothing changes (a second first handle would let the object go while the first is open).
      */
     static Vmo firstHandle(VmoObject object) {
-        VmoObject tree = object.lockTree();
-        try {
-            if (object.handles != 0 || (object.flags & RELEASED) != 0) {
-                throw new StatusException(Status.BAD_STATE, "VMO koid " + object.koid + " already has its first handle");
-            }
-            object.handles = 1;
-        } finally {
-            tree.unlockTree();
+        // No lock: the object is not published yet. Were it handed out twice, a handle count too low could only
+        // release it early; its memory stays while a mapping or pin holds it, and a released object fails cleanly.
+        if (object.handles != 0 || (object.flags & RELEASED) != 0) {
+            throw new StatusException(Status.BAD_STATE, "VMO koid " + object.koid + " already has its first handle");
         }
+        object.handles = 1;
         return VmoHandle.ownerless(object);
     }
 
@@ -324,7 +291,22 @@ public abstract sealed class VmoObject permits VmoObject.Reference, BufferObject
         return object instanceof Reference reference ? reference.parent : null;
     }
 
-    abstract long size();
+    /**
+     * The object whose pages this one shows: itself for an Extent or a heap's buffer, its parent's for a REFERENCE
+     * child. Class checks, not virtual calls: every heap's buffer class would make such a call megamorphic.
+     */
+    private VmoObject withPages() {
+        VmoObject object = this;
+        while (object.getClass() == Reference.class) {
+            object = ((Reference) object).parent;
+        }
+        return object;
+    }
+
+    final long vmoSize() {
+        VmoObject object = withPages();
+        return object instanceof Extent extent ? extent.size : ((BufferObject) object).size();
+    }
 
     /** The root of this object's tree, whose byte is the tree's lock (trees are a few levels deep). */
     private VmoObject treeRoot() {
@@ -363,20 +345,27 @@ public abstract sealed class VmoObject permits VmoObject.Reference, BufferObject
     }
 
     boolean inaccessible() {
-        return memory() == null; // an inaccessible root has no pages, and neither has any child of it
+        return vmoMemory() == null; // an inaccessible root has no pages, and neither has any child of it
     }
 
-    abstract MemorySegment memory();
+    /** Its pages, or null when inaccessible. */
+    final MemorySegment vmoMemory() {
+        VmoObject object = withPages();
+        return object instanceof Extent extent ? extent.memory : ((BufferObject) object).memory();
+    }
 
     /** The physical address of byte 0, or NO_ADDRESS. */
-    abstract long address();
+    final long vmoAddress() {
+        VmoObject object = withPages();
+        return object instanceof Extent extent ? extent.physicalAddress : ((BufferObject) object).address();
+    }
 
     /** What runs when this object, a root, is released (a child runs nothing). */
     void runRelease() {
     }
 
     OptionalLong physicalAddress() {
-        long address = address();
+        long address = vmoAddress();
         return address == NO_ADDRESS ? OptionalLong.empty() : OptionalLong.of(address);
     }
 
@@ -387,11 +376,11 @@ public abstract sealed class VmoObject permits VmoObject.Reference, BufferObject
 
     VmoObject createChild(long offset, long childSize) {
         VmoObject child;
-        if (offset == 0 && childSize == size()) {
+        if (offset == 0 && childSize == vmoSize()) {
             child = new Reference(this); // a REFERENCE child (the whole object): nothing of its own to keep
         } else {
-            MemorySegment memory = memory();
-            long address = address();
+            MemorySegment memory = vmoMemory();
+            long address = vmoAddress();
             child = new Extent(this, false, nextKoids(1), childSize,
                     memory == null ? null : memory.asSlice(offset, childSize),
                     address == NO_ADDRESS ? NO_ADDRESS : address + offset, null);
@@ -704,9 +693,10 @@ public abstract sealed class VmoObject permits VmoObject.Reference, BufferObject
             this.object = object;
         }
 
-        /** Its owner links, or null for a lease no owner can hold. */
-        OwnerLinks links() {
-            return null;
+        /** Its owner links, or null for a lease no owner can hold (class checks: both classes are final). */
+        final OwnerLinks links() {
+            return this instanceof VmoHandle.Ownable handle ? handle
+                    : this instanceof DetachedLease detached ? detached : null;
         }
 
         Kind kind() {
@@ -719,7 +709,7 @@ public abstract sealed class VmoObject permits VmoObject.Reference, BufferObject
         }
 
         long objectSize() {
-            return object.size();
+            return object.vmoSize();
         }
 
         final boolean ended() {
@@ -809,7 +799,7 @@ public abstract sealed class VmoObject permits VmoObject.Reference, BufferObject
                 LEAKED.incrementAndGet();
                 Owner leakedBy = leaseOwner();
                 LOG.log(System.Logger.Level.WARNING, "leaked VMO " + (kind() == Kind.HANDLE ? "handle" : "mapping")
-                        + " of koid " + object.koid + " (size " + object.size() + ") was never closed; the garbage "
+                        + " of koid " + object.koid + " (size " + object.vmoSize() + ") was never closed; the garbage "
                         + "collector closed it" + (leakedBy == null ? "" : " (owner " + leakedBy.name() + ")"));
                 leaveOwner();
                 release();
@@ -862,11 +852,6 @@ public abstract sealed class VmoObject permits VmoObject.Reference, BufferObject
             super(object);
             this.kind = kind;
             this.sharedArena = sharedArena;
-        }
-
-        @Override
-        OwnerLinks links() {
-            return this;
         }
 
         @Override
