@@ -44,11 +44,12 @@ sealed interface RegistryBuffer extends Runnable permits RegistryCollection, Reg
     }
 
     /**
-     * The charge of a buffer whose {@code usage} field is swapped by atomic operations, no lock: taken (null) once,
-     * by the one caller that starts deleting it, so the charge ends as the buffer goes back and no flag is needed.
+     * A buffer's charge is a {@code usage} field swapped by atomic operations (each class its own, through a
+     * constant VarHandle), no lock: taken (null) once, by the one caller that starts deleting it, so the charge
+     * ends as the buffer goes back and no flag is needed. {@code was} is what the taking found: true when it was
+     * this caller's.
      */
-    static boolean takeCharge(VarHandle usage, RegistryBuffer buffer) {
-        Account.Usage was = (Account.Usage) usage.getAndSet(buffer, null);
+    static boolean chargeTaken(RegistryBuffer buffer, Account.Usage was) {
         if (was == null) {
             return false;
         }
@@ -56,18 +57,10 @@ sealed interface RegistryBuffer extends Runnable permits RegistryCollection, Reg
         return true;
     }
 
-    static void moveCharge(VarHandle usage, RegistryBuffer buffer, Account.Usage next) {
-        while (true) {
-            Account.Usage current = (Account.Usage) usage.getVolatile(buffer);
-            if (current == null || current == next) {
-                return;
-            }
-            if (usage.compareAndSet(buffer, current, next)) {
-                current.account.handedOver(current, chargedBytes(buffer));
-                next.account.adopted(next, chargedBytes(buffer));
-                return;
-            }
-        }
+    /** The buffer's charge moved from {@code from} to {@code to} (an adoption). */
+    static void chargeMoved(RegistryBuffer buffer, Account.Usage from, Account.Usage to) {
+        from.account.handedOver(from, chargedBytes(buffer));
+        to.account.adopted(to, chargedBytes(buffer));
     }
 
     /** Buffer 1 and after of a collection. */
@@ -111,7 +104,7 @@ sealed interface RegistryBuffer extends Runnable permits RegistryCollection, Reg
 
         @Override
         public boolean startDeleting() {
-            return takeCharge(USAGE, this);
+            return chargeTaken(this, (Account.Usage) USAGE.getAndSet(this, null));
         }
 
         @Override
@@ -121,7 +114,12 @@ sealed interface RegistryBuffer extends Runnable permits RegistryCollection, Reg
 
         @Override
         public void chargeTo(Account.Usage next) {
-            moveCharge(USAGE, this, next);
+            for (Account.Usage current = usage; current != null && current != next; current = usage) {
+                if (USAGE.compareAndSet(this, current, next)) {
+                    chargeMoved(this, current, next);
+                    return;
+                }
+            }
         }
     }
 }

@@ -94,7 +94,7 @@ final class RegistryCollection extends LiveSet.Member implements RegistryBuffer 
 
     @Override
     public boolean startDeleting() {
-        return RegistryBuffer.takeCharge(USAGE, this);
+        return RegistryBuffer.chargeTaken(this, (Account.Usage) USAGE.getAndSet(this, null));
     }
 
     @Override
@@ -104,7 +104,12 @@ final class RegistryCollection extends LiveSet.Member implements RegistryBuffer 
 
     @Override
     public void chargeTo(Account.Usage next) {
-        RegistryBuffer.moveCharge(USAGE, this, next);
+        for (Account.Usage current = usage; current != null && current != next; current = usage) {
+            if (USAGE.compareAndSet(this, current, next)) {
+                RegistryBuffer.chargeMoved(this, current, next);
+                return;
+            }
+        }
     }
 
     /** A buffer's heap never answered deleteVmo: it stays not reclaimed, and is shown as lost. */

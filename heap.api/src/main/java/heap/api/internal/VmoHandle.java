@@ -67,16 +67,6 @@ sealed class VmoHandle extends VmoObject.Lease implements Vmo permits VmoHandle.
         }
 
         @Override
-        boolean ownable() {
-            return true;
-        }
-
-        @Override
-        public VmoObject.Lease lease() {
-            return this;
-        }
-
-        @Override
         public Owner.Stripe stripeInOwner() {
             return stripeInOwner;
         }
@@ -120,15 +110,6 @@ sealed class VmoHandle extends VmoObject.Lease implements Vmo permits VmoHandle.
             this.ownable = ownable;
         }
 
-        @Override
-        boolean ownable() {
-            return ownable;
-        }
-
-        @Override
-        public VmoObject.Lease lease() {
-            return lease;
-        }
 
         @Override
         public void close() {
@@ -137,14 +118,17 @@ sealed class VmoHandle extends VmoObject.Lease implements Vmo permits VmoHandle.
         }
     }
 
+    // Class checks, not overridden methods: the heap's handles and the clients' are two classes on every path, and
+    // a watched one a third; a virtual call there would be megamorphic.
+
     /** Whether an owner can hold it: every handle but a heap's own handle to its buffer. */
-    boolean ownable() {
-        return false;
+    final boolean ownable() {
+        return this instanceof Ownable || this instanceof Watched watched && watched.ownable;
     }
 
     /** What keeps the object alive for this handle and links it to its owner. */
-    public VmoObject.Lease lease() {
-        return this;
+    public final VmoObject.Lease lease() {
+        return this instanceof Watched watched ? watched.lease : this;
     }
 
     VmoObject object() {

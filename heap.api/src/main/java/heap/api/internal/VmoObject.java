@@ -699,13 +699,15 @@ public abstract sealed class VmoObject permits VmoObject.Reference, BufferObject
                     : this instanceof DetachedLease detached ? detached : null;
         }
 
-        Kind kind() {
-            return Kind.HANDLE;
+        // Class checks, not overridden methods: the heap's handles, the clients' and the mappings' leases are three
+        // classes on one path, and a virtual call there would be megamorphic.
+        final Kind kind() {
+            return this instanceof DetachedLease detached ? detached.kind : Kind.HANDLE;
         }
 
         /** Only a shared mapping's arena: any thread, the leak detector too, may close it. */
-        Arena sharedArena() {
-            return null;
+        final Arena sharedArena() {
+            return this instanceof DetachedLease detached ? detached.sharedArena : null;
         }
 
         long objectSize() {
@@ -887,16 +889,6 @@ public abstract sealed class VmoObject permits VmoObject.Reference, BufferObject
         @Override
         public void setNextInOwner(OwnerLinks next) {
             nextInOwner = next;
-        }
-
-        @Override
-        Kind kind() {
-            return kind;
-        }
-
-        @Override
-        Arena sharedArena() {
-            return sharedArena;
         }
 
         @Override
