@@ -110,7 +110,6 @@ sealed class VmoHandle extends VmoObject.Lease implements Vmo permits VmoHandle.
             this.ownable = ownable;
         }
 
-
         @Override
         public void close() {
             lease.end();
