@@ -39,9 +39,6 @@ public abstract class AbstractHeap implements Heap, HeapMetrics {
     private final Counters counters = new Counters(2);
     private final LongAdder allocationsFailed = new LongAdder();
 
-    /** The largest buffer a heap of this platform hands out: its pages are counted in an int. */
-    public static final long MAX_BUFFER_BYTES = HeapBuffer.MAX_BYTES;
-
     /**
      * Memory a subclass reserved for one buffer: {@code memory} is null for a CPU-inaccessible buffer of
      * {@code size} bytes. {@link #free()} gives it back and runs exactly once, when the buffer is reclaimed. It is
@@ -57,7 +54,7 @@ public abstract class AbstractHeap implements Heap, HeapMetrics {
         private long collectionId;
         private long index;
 
-        /** INVALID_ARGS unless whole pages, at most {@link #MAX_BUFFER_BYTES}, and {@code memory} of that size. */
+        /** INVALID_ARGS unless whole pages, at most {@link HeapBuffer#MAX_BYTES}, and {@code memory} of that size. */
         protected Reservation(MemorySegment memory, long size, OptionalLong physicalAddress) {
             super(memory, size, physicalAddress);
         }
@@ -272,8 +269,8 @@ public abstract class AbstractHeap implements Heap, HeapMetrics {
             throw new StatusException(Status.INVALID_ARGS, "size " + size + " is not a multiple of the page size "
                     + Sizes.PAGE_SIZE + " (the caller rounds up)");
         }
-        if (size > MAX_BUFFER_BYTES) {
-            throw new StatusException(Status.OUT_OF_RANGE, "size " + size + " is above " + MAX_BUFFER_BYTES
+        if (size > HeapBuffer.MAX_BYTES) { // a buffer's pages are counted in an int
+            throw new StatusException(Status.OUT_OF_RANGE, "size " + size + " is above " + HeapBuffer.MAX_BYTES
                     + " bytes, the largest buffer a heap of this platform hands out");
         }
     }

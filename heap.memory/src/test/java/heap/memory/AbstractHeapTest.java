@@ -13,6 +13,7 @@ import heap.api.HeapProperties;
 import heap.api.SingleBufferSettings;
 import heap.api.Status;
 import heap.api.StatusException;
+import heap.api.spi.HeapBuffer;
 import heap.api.vmo.Vmo;
 import java.lang.foreign.Arena;
 import java.util.OptionalLong;
@@ -94,7 +95,7 @@ class AbstractHeapTest {
                     }
                 });
         assertEquals(Status.INVALID_ARGS, partPages.status());
-        assertEquals("INVALID_ARGS: a heap's buffer is whole pages, at most " + AbstractHeap.MAX_BUFFER_BYTES + " bytes, not 4097 bytes",
+        assertEquals("INVALID_ARGS: a heap's buffer is whole pages, at most " + HeapBuffer.MAX_BYTES + " bytes, not 4097 bytes",
                 partPages.getMessage());
         StatusException otherSize = assertThrows(StatusException.class,
                 () -> new AbstractHeap.Reservation(Arena.ofAuto().allocate(8192), 4096, OptionalLong.empty()) {
@@ -108,7 +109,7 @@ class AbstractHeapTest {
     @Test
     void aBufferAboveTheLargestAReservationCountsIsOutOfRangeAndReservesNothing() {
         CountingHeap heap = new CountingHeap();
-        long tooLarge = AbstractHeap.MAX_BUFFER_BYTES + 4096;
+        long tooLarge = HeapBuffer.MAX_BYTES + 4096;
         StatusException refused = assertThrows(StatusException.class,
                 () -> heap.allocateVmo(tooLarge, SETTINGS, 1, 0));
         assertEquals(Status.OUT_OF_RANGE, refused.status());

@@ -127,7 +127,7 @@ public abstract sealed class VmoObject permits VmoObject.Reference, BufferObject
     private static final byte TREE_LOCKED = 1;
     private static final byte RELEASED = 2;
     private static final byte HIDDEN_ROOT = 4; // its parent is a root no handle reaches: only its koid, koid - 1
-    static final int MAX_MAPPINGS = Character.MAX_VALUE;
+    private static final int MAX_MAPPINGS = Character.MAX_VALUE;
 
     VmoObject(boolean hiddenRoot, long koid) {
         this.koid = koid;
@@ -708,10 +708,6 @@ public abstract sealed class VmoObject permits VmoObject.Reference, BufferObject
         /** Only a shared mapping's arena: any thread, the leak detector too, may close it. */
         final Arena sharedArena() {
             return this instanceof DetachedLease detached ? detached.sharedArena : null;
-        }
-
-        long objectSize() {
-            return object.vmoSize();
         }
 
         final boolean ended() {
