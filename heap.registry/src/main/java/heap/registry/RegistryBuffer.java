@@ -57,10 +57,19 @@ sealed interface RegistryBuffer extends Runnable permits RegistryCollection, Reg
         return true;
     }
 
-    /** The buffer's charge moved from {@code from} to {@code to} (an adoption). */
-    static void chargeMoved(RegistryBuffer buffer, Account.Usage from, Account.Usage to) {
-        from.account.handedOver(from, chargedBytes(buffer));
-        to.account.adopted(to, chargedBytes(buffer));
+    /**
+     * Moves the buffer's charge to {@code next} (an adoption) through its record's {@code usage} field. Adoptions are
+     * rare: a VarHandle passed as an argument costs nothing that matters here, where the delete path's must be constant.
+     */
+    static void moveCharge(VarHandle usage, RegistryBuffer buffer, Account.Usage next) {
+        for (Account.Usage current = (Account.Usage) usage.getVolatile(buffer); current != null && current != next;
+                current = (Account.Usage) usage.getVolatile(buffer)) {
+            if (usage.compareAndSet(buffer, current, next)) {
+                current.account.handedOver(current, chargedBytes(buffer));
+                next.account.adopted(next, chargedBytes(buffer));
+                return;
+            }
+        }
     }
 
     /** Buffer 1 and after of a collection. */
@@ -114,12 +123,7 @@ sealed interface RegistryBuffer extends Runnable permits RegistryCollection, Reg
 
         @Override
         public void chargeTo(Account.Usage next) {
-            for (Account.Usage current = usage; current != null && current != next; current = usage) {
-                if (USAGE.compareAndSet(this, current, next)) {
-                    chargeMoved(this, current, next);
-                    return;
-                }
-            }
+            moveCharge(USAGE, this, next);
         }
     }
 }

@@ -104,12 +104,7 @@ final class RegistryCollection extends LiveSet.Member implements RegistryBuffer 
 
     @Override
     public void chargeTo(Account.Usage next) {
-        for (Account.Usage current = usage; current != null && current != next; current = usage) {
-            if (USAGE.compareAndSet(this, current, next)) {
-                RegistryBuffer.chargeMoved(this, current, next);
-                return;
-            }
-        }
+        RegistryBuffer.moveCharge(USAGE, this, next);
     }
 
     /** A buffer's heap never answered deleteVmo: it stays not reclaimed, and is shown as lost. */
