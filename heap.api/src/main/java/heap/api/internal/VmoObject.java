@@ -434,16 +434,43 @@ public abstract sealed class VmoObject permits VmoObject.Reference, BufferObject
         }
     }
 
-    void releaseHandle() {
+    /**
+     * Ends {@code lease} (a handle or a confined mapping) once: its closed flag is set under the tree lock that
+     * drops its count anyway, so ending costs no compare-and-set of its own. False when it had ended already.
+     */
+    private boolean endLease(Lease lease, boolean leaked) {
         Object callbacks;
         VmoObject tree = lockTree();
         try {
-            handles--;
+            if (lease.ended()) {
+                return false;
+            }
+            lease.markEndedUnderTreeLock();
+            if (lease.kind() == Lease.Kind.HANDLE) {
+                handles--;
+            } else {
+                mappings--;
+            }
             callbacks = releaseIfUnused(null);
         } finally {
             tree.unlockTree();
         }
+        if (leaked) {
+            lease.reportLeak(); // before it leaves its owner, whom the report names, and before the memory goes
+        }
+        lease.leaveOwner();
         runAll(callbacks);
+        return true;
+    }
+
+    /** Whether {@code lease} ended, read under the tree lock its end takes (an owner move's check, see there). */
+    private boolean endedUnderTreeLock(Lease lease) {
+        VmoObject tree = lockTree();
+        try {
+            return lease.ended();
+        } finally {
+            tree.unlockTree();
+        }
     }
 
     /** Counts an operation in progress, so the memory stays alive until it ends. */
@@ -511,7 +538,8 @@ public abstract sealed class VmoObject permits VmoObject.Reference, BufferObject
         }
     }
 
-    void removeMapping() {
+    /** A shared mapping ended (its arena is closed). */
+    private void removeMapping() {
         Object callbacks;
         VmoObject tree = lockTree();
         try {
@@ -714,8 +742,14 @@ public abstract sealed class VmoObject permits VmoObject.Reference, BufferObject
             return closed;
         }
 
+        /** A shared mapping's end: its arena closes before the count drops, outside the tree lock. */
         private boolean markEnded() {
             return CLOSED.compareAndSet(this, false, true);
+        }
+
+        /** A release store: the tree lock's section makes it the one end, and its unlock publishes it. */
+        private void markEndedUnderTreeLock() {
+            CLOSED.setRelease(this, true);
         }
 
         final Owner leaseOwner() {
@@ -746,9 +780,9 @@ public abstract sealed class VmoObject permits VmoObject.Reference, BufferObject
                     }
                     return false;
                 }
-                // The link was a release store: fence, so a racing end sees the new stripe or this sees it closed.
-                java.lang.invoke.VarHandle.fullFence();
-                if (closed) {
+                // The link was a release store. Reading the flag under the tree lock orders it with an end that sets
+                // it there; a shared mapping's end sets it by compare-and-set, which the lock's also orders with.
+                if (object.endedUnderTreeLock(this)) {
                     leaveOwner(); // ended while moving: its end may not have seen the new owner
                 }
                 return true;
@@ -771,37 +805,37 @@ public abstract sealed class VmoObject permits VmoObject.Reference, BufferObject
 
         /** As {@link #end()}; true when this call ended it. */
         final boolean endIfOpen() {
-            if (markEnded()) {
-                leaveOwner();
-                release();
-                return true;
-            }
-            return false;
-        }
-
-        private void release() {
-            Arena arena = sharedArena();
-            if (arena != null) {
-                arena.close(); // before the memory can go: a kept segment now fails instead of reading it
-            }
-            if (kind() == Kind.HANDLE) {
-                object.releaseHandle();
-            } else {
-                object.removeMapping();
-            }
+            return end(false);
         }
 
         /** The garbage collector found the handle or mapping unreachable and still open. */
         final void endLeaked() {
-            if (markEnded()) {
-                LEAKED.incrementAndGet();
-                Owner leakedBy = leaseOwner();
-                LOG.log(System.Logger.Level.WARNING, "leaked VMO " + (kind() == Kind.HANDLE ? "handle" : "mapping")
-                        + " of koid " + object.koid + " (size " + object.vmoSize() + ") was never closed; the garbage "
-                        + "collector closed it" + (leakedBy == null ? "" : " (owner " + leakedBy.name() + ")"));
-                leaveOwner();
-                release();
+            end(true);
+        }
+
+        private boolean end(boolean leaked) {
+            Arena arena = sharedArena();
+            if (arena == null) {
+                return object.endLease(this, leaked);
             }
+            if (!markEnded()) {
+                return false;
+            }
+            if (leaked) {
+                reportLeak();
+            }
+            leaveOwner();
+            arena.close(); // before the memory can go: a kept segment now fails instead of reading it
+            object.removeMapping();
+            return true;
+        }
+
+        private void reportLeak() {
+            LEAKED.incrementAndGet();
+            Owner leakedBy = leaseOwner();
+            LOG.log(System.Logger.Level.WARNING, "leaked VMO " + (kind() == Kind.HANDLE ? "handle" : "mapping")
+                    + " of koid " + object.koid + " (size " + object.vmoSize() + ") was never closed; the garbage "
+                    + "collector closed it" + (leakedBy == null ? "" : " (owner " + leakedBy.name() + ")"));
         }
     }
 
