@@ -480,7 +480,7 @@ sealed class VmoHandle extends VmoObject.Lease implements Vmo permits VmoHandle.
             } else {
                 // Watching the scope, not this object: a segment kept after the mapping is dropped keeps the memory.
                 this.lease = new VmoObject.DetachedLease(object, Kind.CONFINED_MAPPING, null);
-                this.watch = VmoObject.watchConfinedMapping() ? LeakWatcher.register(arena.scope(), lease) : null;
+                this.watch = VmoObject.watchConfinedMapping() ? LeakWatcher.registerConfined(arena.scope(), lease) : null;
             }
         }
 
@@ -532,6 +532,8 @@ sealed class VmoHandle extends VmoObject.Lease implements Vmo permits VmoHandle.
             lease.end();
             if (watch != null) {
                 watch.cancel();
+                // Reachable until cancelled: the collector cannot find the scope of a mapping being closed.
+                java.lang.ref.Reference.reachabilityFence(this);
             }
         }
     }

@@ -92,6 +92,24 @@ class LeakDetectionTest {
     }
 
     @Test
+    void aConfinedMappingDroppedOnAThreadThatEndedStillGivesItsMemoryBack() throws Exception {
+        Vmos.setLeakDetection(LeakDetection.SAMPLED);
+        Vmo root = root();
+        Vmo child = root.createReference();
+        Thread mapper = Thread.ofPlatform().start(() -> {
+            for (int i = 0; i < 20; i++) {
+                child.map(0, 4096, true); // dropped, and its thread ends: nobody can close it now
+            }
+        });
+        mapper.join();
+        assertEquals(20, child.mappingCount());
+        child.close();
+        root.close();
+        assertTrue(Collector.gcUntil(() -> releases.get() == 1, 250),
+                "the thread's list outlives it: every mapping was found and the memory came back");
+    }
+
+    @Test
     void atParanoidEveryDroppedHandleIsClosedByTheCollectorAndReported() throws Exception {
         Vmos.setLeakDetection(LeakDetection.PARANOID);
         Vmo root = root();
