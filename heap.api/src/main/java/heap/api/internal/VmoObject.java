@@ -805,15 +805,15 @@ public abstract sealed class VmoObject permits VmoObject.Reference, BufferObject
 
         /** As {@link #end()}; true when this call ended it. */
         final boolean endIfOpen() {
-            return end(false);
+            return endOnce(false);
         }
 
         /** The garbage collector found the handle or mapping unreachable and still open. */
         final void endLeaked() {
-            end(true);
+            endOnce(true);
         }
 
-        private boolean end(boolean leaked) {
+        private boolean endOnce(boolean leaked) {
             Arena arena = sharedArena();
             if (arena == null) {
                 return object.endLease(this, leaked);

@@ -73,6 +73,43 @@ class OwnershipTest {
     }
 
     @Test
+    void anOwnersReleaseRacingWithTheHandlesOwnCloseEndsItOnce() throws Exception {
+        // Which of the two ends the handle is decided under the tree lock that drops the count: never both.
+        AtomicInteger zeroChildren = new AtomicInteger();
+        root.onZeroChildren(zeroChildren::incrementAndGet);
+        int rounds = 20_000;
+        int releasedByOwner = 0;
+        java.util.concurrent.CyclicBarrier barrier = new java.util.concurrent.CyclicBarrier(2);
+        for (int round = 0; round < rounds; round++) {
+            VmoOwner owner = Vmos.owner("bundle " + round);
+            Vmo handle = owner.createReference(root);
+            int pause = round % 64;
+            Thread closer = Thread.ofPlatform().start(() -> {
+                await(barrier);
+                spin(pause);
+                handle.close();
+            });
+            await(barrier);
+            spin(63 - pause);
+            VmoOwner.Release release = owner.release();
+            closer.join();
+            assertTrue(release.handles() <= 1, "round " + round + ": " + release);
+            releasedByOwner += release.handles();
+            assertEquals(round + 1, zeroChildren.get(), "round " + round + ": ZERO_CHILDREN once per child");
+            assertEquals(0, root.childCount());
+        }
+        assertTrue(releasedByOwner > 0 && releasedByOwner < rounds, "both won some rounds: " + releasedByOwner);
+    }
+
+    private static void await(java.util.concurrent.CyclicBarrier barrier) {
+        try {
+            barrier.await();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Test
     void aHandleClosedWhileItIsAdoptedEndsUpInNoOwnersList() throws Exception {
         // The move links the lease without a fence of its own; closing must still unlink it from whichever owner won.
         VmoOwner first = Vmos.owner("first");
