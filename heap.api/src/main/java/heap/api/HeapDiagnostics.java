@@ -1,5 +1,6 @@
 package heap.api;
 
+import heap.api.vmo.Vmo;
 import java.util.List;
 import org.osgi.annotation.versioning.ConsumerType;
 
@@ -16,6 +17,17 @@ public interface HeapDiagnostics {
      * @since 1.1
      */
     default void clientHandle(long bufferCollectionId, long bufferIndex, long clientKoid) {
+    }
+
+    /**
+     * As {@link #clientHandle(long, long, long)}, with the heap's own VMO of the buffer (the one its
+     * {@code allocateVmo} returned), so the heap finds its record from it ({@code HeapBuffer.of}) instead of keeping
+     * a map by collection and index for this alone. The registry calls this one; by default it calls that one.
+     *
+     * @since 1.3
+     */
+    default void clientHandle(Vmo heapVmo, long bufferCollectionId, long bufferIndex, long clientKoid) {
+        clientHandle(bufferCollectionId, bufferIndex, clientKoid);
     }
 
     /**

@@ -1,5 +1,6 @@
 package heap.api;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -12,6 +13,27 @@ import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 class ApiTypesTest {
+
+    /** A heap written against 1.1 implements only the three-argument form; the registry calls the 1.3 one. */
+    @Test
+    void theClientHandleCallWithTheHeapsVmoReachesAHeapThatKnowsOnlyTheOlderOne() {
+        long[] told = new long[3];
+        HeapDiagnostics olderHeap = new HeapDiagnostics() {
+            @Override
+            public java.util.List<String> checkIntegrity() {
+                return java.util.List.of();
+            }
+
+            @Override
+            public void clientHandle(long bufferCollectionId, long bufferIndex, long clientKoid) {
+                told[0] = bufferCollectionId;
+                told[1] = bufferIndex;
+                told[2] = clientKoid;
+            }
+        };
+        olderHeap.clientHandle(null, 7, 3, 4242);
+        assertArrayEquals(new long[] {7, 3, 4242}, told);
+    }
 
     @Test
     void heapTypeIsLimitedTo128Characters() {

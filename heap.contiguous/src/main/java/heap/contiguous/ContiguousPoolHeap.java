@@ -8,11 +8,15 @@ import heap.api.SingleBufferSettings;
 import heap.api.Sizes;
 import heap.api.Status;
 import heap.api.StatusException;
+import heap.api.spi.HeapBuffer;
+import heap.api.vmo.Vmo;
 import heap.memory.AbstractHeap;
 import heap.memory.LiveSet;
 import heap.memory.NativeMemory;
 import heap.memory.RegionAllocator;
 import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -41,16 +45,27 @@ public class ContiguousPoolHeap extends AbstractHeap implements HeapDiagnostics 
         }
     }
 
-    private record BufferKey(long collectionId, long index) {
+    /** The names a buffer was handed out under; the koid is the client's once the registry says which. */
+    private record BufferName(long collectionId, long index, long koid) {
     }
 
     /** One carved region: {@code guard} bytes, the buffer, {@code guard} bytes. */
     private static final class Carved extends LiveSet.Member {
+        private static final VarHandle NAME;
+
+        static {
+            try {
+                NAME = MethodHandles.lookup().findVarHandle(Carved.class, "name", BufferName.class);
+            } catch (ReflectiveOperationException e) {
+                throw new ExceptionInInitializerError(e);
+            }
+        }
+
         final long regionOffset;
         final long regionSize;
         final long guard;
-        volatile BufferKey key;
-        volatile long koid;
+        // Release stores, acquire reads: read by reports on other threads, written per buffer without a fence.
+        private BufferName name;
 
         Carved(long regionOffset, long regionSize, long guard) {
             this.regionOffset = regionOffset;
@@ -58,12 +73,46 @@ public class ContiguousPoolHeap extends AbstractHeap implements HeapDiagnostics 
             this.guard = guard;
         }
 
+        void named(BufferName named) {
+            NAME.setRelease(this, named);
+        }
+
+        BufferName bufferName() {
+            return (BufferName) NAME.getAcquire(this);
+        }
+
         /** How reports name it; built only when a report needs it, not at every allocation. */
         String name() {
-            BufferKey named = key;
+            BufferName named = bufferName();
             return named == null ? "an unnamed buffer" : "buffer collection " + Long.toUnsignedString(named.collectionId())
-                    + " index " + Long.toUnsignedString(named.index()) + " koid " + koid + " at pool offset "
+                    + " index " + Long.toUnsignedString(named.index()) + " koid " + named.koid() + " at pool offset "
                     + (regionOffset + guard);
+        }
+    }
+
+    /** The reservation of one carved region: the heap finds its region from the VMO it handed out. */
+    private final class CarvedBuffer extends Reservation {
+        final Carved carved;
+
+        CarvedBuffer(Carved carved, long size) {
+            super(usable.asSlice(carved.regionOffset + carved.guard, size), size,
+                    OptionalLong.of(usable.address() + carved.regionOffset + carved.guard));
+            this.carved = carved;
+        }
+
+        /** The carved buffer of {@code heap} behind {@code vmo}, or null. */
+        static CarvedBuffer of(Vmo vmo, ContiguousPoolHeap heap) {
+            return HeapBuffer.of(vmo) instanceof CarvedBuffer buffer && buffer.heap() == heap ? buffer : null;
+        }
+
+        @Override
+        protected void free() {
+            release(carved);
+        }
+
+        @Override
+        protected void handedOut(long collectionId, long index, long koid) {
+            carved.named(new BufferName(collectionId, index, koid));
         }
     }
 
@@ -76,7 +125,6 @@ public class ContiguousPoolHeap extends AbstractHeap implements HeapDiagnostics 
     private final LiveSet<Carved> live = new LiveSet<>(); // changed under this heap's lock, as every carve and free is
     private final AtomicLong guardFailures = new AtomicLong();
     private final AtomicLong unusedPageFailures = new AtomicLong();
-    private final Map<BufferKey, Carved> byBuffer = new java.util.concurrent.ConcurrentHashMap<>();
     private volatile boolean accepting;
     private boolean closed;
     private boolean poolReleased;
@@ -134,38 +182,23 @@ public class ContiguousPoolHeap extends AbstractHeap implements HeapDiagnostics 
             }
             live.add(carved);
         }
-        long bufferOffset = carved.regionOffset + guard;
-        return new Reservation(usable.asSlice(bufferOffset, size), size, OptionalLong.of(usable.address() + bufferOffset)) {
-            @Override
-            protected void free() {
-                release(carved);
-            }
-
-            @Override
-            protected void handedOut(long collectionId, long index, long koid) {
-                carved.key = new BufferKey(collectionId, index);
-                carved.koid = koid;
-                byBuffer.put(carved.key, carved);
-            }
-        };
+        return new CarvedBuffer(carved, size);
     }
-
 
     /** Reports name the koid the client holds (what heap:alloc printed and heap:info takes), not this heap's own. */
     @Override
-    public void clientHandle(long bufferCollectionId, long bufferIndex, long clientKoid) {
-        Carved carved = byBuffer.get(new BufferKey(bufferCollectionId, bufferIndex));
-        if (carved != null) {
-            carved.koid = clientKoid;
+    public void clientHandle(Vmo heapVmo, long bufferCollectionId, long bufferIndex, long clientKoid) {
+        if (CarvedBuffer.of(heapVmo, this) instanceof CarvedBuffer buffer) {
+            BufferName named = buffer.carved.bufferName();
+            if (named != null && named.collectionId() == bufferCollectionId && named.index() == bufferIndex) {
+                buffer.carved.named(new BufferName(bufferCollectionId, bufferIndex, clientKoid));
+            }
         }
     }
 
     private synchronized void release(Carved carved) {
         checkAround(carved, new ArrayList<>());
         live.remove(carved);
-        if (carved.key != null) {
-            byBuffer.remove(carved.key, carved);
-        }
         if (settings.guardUnusedPages()) {
             fillUnused(usable.asSlice(carved.regionOffset, carved.regionSize));
         }
@@ -212,13 +245,14 @@ public class ContiguousPoolHeap extends AbstractHeap implements HeapDiagnostics 
             if (carved.regionOffset > next) {
                 regions.add(new PoolRegion(next, carved.regionOffset - next, PoolRegion.Kind.FREE, 0, 0, 0));
             }
-            BufferKey key = carved.key;
+            BufferName named = carved.bufferName();
             long bufferSize = carved.regionSize - 2 * carved.guard;
             if (carved.guard > 0) {
                 regions.add(new PoolRegion(carved.regionOffset, carved.guard, PoolRegion.Kind.GUARD, 0, 0, 0));
             }
             regions.add(new PoolRegion(carved.regionOffset + carved.guard, bufferSize, PoolRegion.Kind.BUFFER,
-                    key == null ? 0 : key.collectionId(), key == null ? 0 : key.index(), carved.koid));
+                    named == null ? 0 : named.collectionId(), named == null ? 0 : named.index(),
+                    named == null ? 0 : named.koid()));
             if (carved.guard > 0) {
                 regions.add(new PoolRegion(carved.regionOffset + carved.guard + bufferSize, carved.guard,
                         PoolRegion.Kind.GUARD, 0, 0, 0));

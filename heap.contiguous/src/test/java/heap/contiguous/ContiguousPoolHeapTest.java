@@ -71,7 +71,7 @@ class ContiguousPoolHeapTest {
         assertEquals(List.of(new PoolRegion(0, 16 * PAGE, PoolRegion.Kind.FREE, 0, 0, 0)), heap.layout());
         Vmo first = heap.allocateVmo(PAGE, settings(PAGE, 0), 7, 0);
         Vmo second = heap.allocateVmo(2 * PAGE, settings(2 * PAGE, 0), 7, 1);
-        heap.clientHandle(7, 1, 4242);
+        heap.clientHandle(second, 7, 1, 4242);
         first.close();
         List<PoolRegion> layout = heap.layout();
         assertEquals(List.of(PoolRegion.Kind.FREE, PoolRegion.Kind.GUARD, PoolRegion.Kind.BUFFER, PoolRegion.Kind.GUARD,
@@ -115,13 +115,16 @@ class ContiguousPoolHeapTest {
         assertEquals(1, reports.size(), reports.toString());
         assertTrue(reports.get(0).contains("after buffer collection 7 index 3 koid " + victim.koid()), reports.get(0));
         assertEquals(1, heap.metrics().get("guard_failures"));
-        heap.clientHandle(7, 3, 4242); // the registry names the koid its client holds
+        heap.clientHandle(neighbour, 7, 3, 4242); // not this buffer's VMO: nothing changes
+        assertTrue(heap.checkIntegrity().get(0).contains("index 3 koid " + victim.koid()));
+        assertEquals(2, heap.metrics().get("guard_failures"));
+        heap.clientHandle(victim, 7, 3, 4242); // the registry names the koid its client holds
         List<String> again = heap.checkIntegrity();
         assertEquals(1, again.size(), "sysmem reports a corruption at every check that still sees it");
         assertTrue(again.get(0).contains("index 3 koid 4242"), again.get(0));
-        assertEquals(2, heap.metrics().get("guard_failures"));
-        victim.close(); // the free path checks the guards again
         assertEquals(3, heap.metrics().get("guard_failures"));
+        victim.close(); // the free path checks the guards again
+        assertEquals(4, heap.metrics().get("guard_failures"));
         assertTrue(heap.checkIntegrity().isEmpty(), "the corrupted guard went with its region");
         neighbour.close();
     }

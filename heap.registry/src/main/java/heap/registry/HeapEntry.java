@@ -27,9 +27,11 @@ final class HeapEntry {
     final boolean secure;
     // Counted per stripe and summed when read. Its live buffers are not counted here: the registry sums them over
     // the collections it serves (liveBuffers), so an allocation and a delete move no count of the heap's.
-    private static final int CLEARS = 0;
-    private static final int FLUSHES = 1;
-    private final Counters counts = new Counters(2);
+    // A buffer both cleared and flushed (the usual pair) is one count, so preparing it is one atomic add.
+    private static final int CLEARED_ONLY = 0;
+    private static final int FLUSHED_ONLY = 1;
+    private static final int CLEARED_AND_FLUSHED = 2;
+    private final Counters counts = new Counters(3);
     final LongAdder failures = new LongAdder();
     final LongAdder lost = new LongAdder();
     private HeapProperties properties;
@@ -90,12 +92,11 @@ final class HeapEntry {
         binding = newBinding;
     }
 
-    void cleared() {
-        counts.add(CLEARS, 1);
-    }
-
-    void flushed() {
-        counts.add(FLUSHES, 1);
+    /** A buffer was prepared for its client as the heap's properties ask: cleared, flushed, or both. */
+    void prepared(boolean cleared, boolean flushed) {
+        if (cleared || flushed) {
+            counts.add(cleared ? (flushed ? CLEARED_AND_FLUSHED : CLEARED_ONLY) : FLUSHED_ONLY, 1);
+        }
     }
 
     /** The service went away (or the registry stops): the channel closes, buffers stay. */
@@ -132,7 +133,8 @@ final class HeapEntry {
         }
         Map<String, Long> metrics = service instanceof HeapMetrics m ? safeMetrics(m) : Map.of();
         return new HeapStatus(id, origin, serviceId, ranking, state, Optional.ofNullable(properties()), reason, live,
-                counts.sum(CLEARS), counts.sum(FLUSHES), failures.sum(), lost.sum(), metrics);
+                counts.sum(CLEARED_ONLY) + counts.sum(CLEARED_AND_FLUSHED),
+                counts.sum(FLUSHED_ONLY) + counts.sum(CLEARED_AND_FLUSHED), failures.sum(), lost.sum(), metrics);
     }
 
     private static Map<String, Long> safeMetrics(HeapMetrics metrics) {

@@ -518,7 +518,7 @@ public class HeapRegistry implements BufferAllocator {
                     "kept a handle, mapping or child of the VMO it returned");
         }
         if (owner != null && heap.service instanceof HeapDiagnostics diagnostics) {
-            diagnostics.clientHandle(buffer.collection().id(), buffer.index(), handle.koid());
+            diagnostics.clientHandle(buffer.heapVmo(), buffer.collection().id(), buffer.index(), handle.koid());
         }
         return handle;
     }
@@ -541,7 +541,7 @@ public class HeapRegistry implements BufferAllocator {
                 : rights == ALL_RIGHTS ? owner.createReference(parent) : owner.createReference(parent, rights);
         Vmos.attach(handle, this, buffer); // getVmoInfo and adopt find the buffer on the handle, not in a map by koid
         if (owner != null && buffer.heap().service instanceof HeapDiagnostics diagnostics) {
-            diagnostics.clientHandle(buffer.collection().id(), buffer.index(), handle.koid());
+            diagnostics.clientHandle(buffer.heapVmo(), buffer.collection().id(), buffer.index(), handle.koid());
         }
         return handle;
     }
@@ -579,14 +579,14 @@ public class HeapRegistry implements BufferAllocator {
         }
         RegistryBuffer buffer = track(collection, index, heapVmo, usage);
         try {
-            if (properties.needClear() && !heapVmo.isInaccessible()) {
+            boolean clear = properties.needClear() && !heapVmo.isInaccessible();
+            if (clear) {
                 heapVmo.zero(0, heapVmo.size());
-                heap.cleared();
             }
             if (properties.flushRequired()) {
                 VarHandle.fullFence(); // the JVM's coherent view: a full fence is the flush
-                heap.flushed();
             }
+            heap.prepared(clear, properties.flushRequired());
             return buffer; // ZERO_CHILDREN is listened for as its first handle is made (handOutFirst)
         } catch (RuntimeException e) {
             deleteOnce(buffer);
