@@ -2,9 +2,12 @@ package heap.memory;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -91,6 +94,71 @@ class LiveSetTest {
         }
         assertEquals(0, set.size());
         assertEquals(List.of(), set.snapshot());
+    }
+
+    /** A stripe that counts beside its list, under the same lock, as a bundle's counts on a heap do. */
+    @SuppressWarnings("unused")
+    private static final class CountingStripe extends LiveSet.Stripe {
+        long count;
+        private long q0, q1, q2, q3, q4, q5, q6, q7, q8, q9, q10, q11, q12, q13, q14, q15;
+    }
+
+    @Test
+    void aStripesOwnFieldsAndItsListChangeInOneLockedSection() throws Exception {
+        LiveSet<Record> set = new LiveSet<>(CountingStripe::new);
+        Record record = new Record(1);
+        CountingStripe mine = (CountingStripe) set.stripeOfThisThread();
+        mine.lock();
+        try {
+            mine.count++;
+            set.linkLocked(record, mine);
+        } finally {
+            mine.unlock();
+        }
+        // Found and unlinked from another thread, whose own stripe may be another one.
+        Thread other = Thread.ofPlatform().start(() -> {
+            LiveSet.Stripe found = set.lockStripeOf(record);
+            try {
+                ((CountingStripe) found).count--;
+                set.unlinkLocked(record, found);
+            } finally {
+                found.unlock();
+            }
+        });
+        other.join();
+        assertEquals(0, mine.count);
+        assertEquals(0, set.size());
+        assertNull(set.lockStripeOf(record), "in no stripe any more");
+    }
+
+    @Test
+    void aMemberInNoStripeLeavesEveryStripeUnlocked() {
+        LiveSet<Record> set = new LiveSet<>();
+        Record member = new Record(1);
+        set.add(member);
+        assertNull(set.lockStripeOf(new Record(2)));
+        // Every stripe is free again: size() and remove() take each lock in turn.
+        assertTimeoutPreemptively(Duration.ofSeconds(10), () -> {
+            assertEquals(1, set.size());
+            assertTrue(set.remove(member));
+        });
+    }
+
+    @Test
+    void aStripeOfAnotherSetOrAMemberOfAnotherStripeIsRefused() {
+        LiveSet<Record> set = new LiveSet<>();
+        LiveSet<Record> other = new LiveSet<>();
+        Record record = new Record(1);
+        LiveSet.Stripe foreign = other.stripeOfThisThread();
+        foreign.lock();
+        try {
+            assertThrows(IllegalArgumentException.class, () -> set.linkLocked(record, foreign));
+            assertThrows(IllegalStateException.class, () -> set.unlinkLocked(record, foreign), "in no stripe");
+        } finally {
+            foreign.unlock();
+        }
+        assertEquals(0, set.size());
+        assertEquals(0, other.size());
     }
 
     private static void await(CyclicBarrier barrier) {

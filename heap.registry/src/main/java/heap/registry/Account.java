@@ -8,7 +8,7 @@ import heap.api.allocator.OwnerHeapUsage;
 import heap.api.allocator.OwnerStatus;
 import heap.api.spi.VmoOwner;
 import heap.api.spi.Vmos;
-import heap.memory.Padding;
+import heap.memory.LiveSet;
 import heap.memory.Stripes;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -26,13 +26,15 @@ import java.util.concurrent.ConcurrentHashMap;
 final class Account {
     /**
      * One heap's share of the account; each buffer points at its usage, so freeing needs no look-up. The live count
-     * and pages are one packed number ({@link #BUFFER_SHIFT}), so a buffer charged or freed is one atomic add, split
-     * into one cell per core (a thread adds to the cell its id picks; the totals are the sums), so two threads of one
-     * bundle write no common line per buffer. Sums of packed numbers are exact: a cell alone may hold a negative part
-     * (freed on another thread), the total never does. The peak is only ever raised to a sum of the cells: a charge
-     * sums them when its own cell and the others as last summed (every {@link #RESUM} charges of the cell) pass the
-     * peak, and every read sums them. Exact for one thread; while several threads charge at once it may miss a peak
-     * that lasted less than their next few charges, and it never reports more than was held.
+     * and pages are one packed number ({@link #BUFFER_SHIFT}), split into one cell per core (a thread changes the
+     * cell its id picks; the totals are the sums), so two threads of one bundle write no common line per buffer.
+     * The cells are the stripes of the set of the collections this share paid for: a collection charged or gone is
+     * its count and its listing changed in one locked section of one cell, not an atomic add and a lock each. Sums
+     * of packed numbers are exact: a cell alone may hold a negative part (freed on another thread), the total never
+     * does. The peak is only ever raised to a sum of the cells: a charge sums them when its own cell and the others
+     * as last summed (every {@link #RESUM} charges of the cell) pass the peak, and every read sums them. Exact for
+     * one thread; while several threads charge at once it may miss a peak that lasted less than their next few
+     * charges, and it never reports more than was held.
      */
     static final class Usage {
         private static final int RESUM = 64;
@@ -58,11 +60,11 @@ final class Account {
             }
         }
 
-        /** One cell's packed counts (atomic adds: threads whose ids pick the same cell share it). */
-        private static class CellFields extends Padding.Before {
+        /** One cell: its packed counts, written under its lock and read without it. */
+        private static class CellFields extends LiveSet.Stripe {
             volatile long counts;
-            long othersSeen; // the other cells' packed counts as this cell's charges last summed them; racy, a hint
-            int charges; // racy, only paces the re-summing
+            long othersSeen; // the other cells' packed counts as this cell's charges last summed them; a hint
+            int charges; // only paces the re-summing
         }
 
         /** A cell padded on both sides (128 bytes here): cells share no cache line. */
@@ -73,7 +75,8 @@ final class Account {
 
         final Account account;
         final HeapId heap;
-        private final Cell[] cells = new Cell[Stripes.COUNT];
+        /** The collections this share paid for that are not reclaimed yet; its stripes are the count cells. */
+        final LiveSet<RegistryCollection> collections = new LiveSet<>(Cell::new);
         volatile long peakBytes;
         volatile long failed;
         volatile long reclaimedBuffers;
@@ -82,16 +85,54 @@ final class Account {
         Usage(Account account, HeapId heap) {
             this.account = account;
             this.heap = heap;
-            for (int i = 0; i < cells.length; i++) {
-                cells[i] = new Cell();
+        }
+
+        /** Counts {@code buffers} (negative: gone) of {@code bytesEach}, whole pages each. */
+        void add(long buffers, long bytesEach) {
+            Cell cell = (Cell) collections.stripeOfThisThread();
+            cell.lock();
+            try {
+                count(cell, buffers, bytesEach);
+            } finally {
+                cell.unlock();
             }
         }
 
-        /** Counts {@code buffers} (negative: gone) of {@code bytesEach}, whole pages each, in one atomic add. */
-        void add(long buffers, long bytesEach) {
+        /** Counts {@code buffers} new buffers of {@code bytesEach} for {@code collection}, and lists it. */
+        void charge(RegistryCollection collection, int buffers, long bytesEach) {
+            Cell cell = (Cell) collections.stripeOfThisThread();
+            cell.lock();
+            try {
+                count(cell, buffers, bytesEach);
+                collections.linkLocked(collection, cell);
+            } finally {
+                cell.unlock();
+            }
+        }
+
+        /**
+         * The last buffer of {@code collection}, charged here, is reclaimed: counted gone and unlisted at once when
+         * it is listed here too (it was not adopted away from its payer); false when it is not listed here.
+         */
+        boolean freedLast(RegistryCollection collection, long bytes) {
+            LiveSet.Stripe stripe = collections.lockStripeOf(collection);
+            if (stripe == null) {
+                return false;
+            }
+            try {
+                count((Cell) stripe, -1, bytes);
+                collections.unlinkLocked(collection, stripe);
+                return true;
+            } finally {
+                stripe.unlock();
+            }
+        }
+
+        /** Under the cell's lock. */
+        private void count(Cell cell, long buffers, long bytesEach) {
             long delta = buffers * ((1L << BUFFER_SHIFT) + Sizes.pageRoundUp(bytesEach) / Sizes.PAGE_SIZE);
-            Cell cell = cells[Stripes.ofThisThread()];
-            long own = (long) CELL_COUNTS.getAndAdd(cell, delta) + delta;
+            long own = cell.counts + delta;
+            CELL_COUNTS.setRelease(cell, own); // the lock orders writers; readers sum without it
             if (buffers > 0) {
                 if (cell.charges++ % RESUM == 0) {
                     cell.othersSeen = sum() - own;
@@ -106,8 +147,8 @@ final class Account {
 
         private long sum() {
             long sum = 0;
-            for (Cell cell : cells) {
-                sum += cell.counts;
+            for (int i = 0; i < Stripes.COUNT; i++) {
+                sum += ((Cell) collections.stripe(i)).counts;
             }
             return sum;
         }
@@ -188,6 +229,11 @@ final class Account {
         return last;
     }
 
+    /** Its share on each heap it ever used. */
+    java.util.Collection<Usage> usages() {
+        return usage.values();
+    }
+
     VmoOwner owner() {
         return owner;
     }
@@ -210,8 +256,11 @@ final class Account {
         return owner;
     }
 
-    /** Counts {@code buffers} new buffers of {@code bytesEach} on {@code target}, if every quota allows it. */
-    void charge(Usage target, int buffers, long bytesEach, List<Quota> quotas) {
+    /**
+     * Counts {@code buffers} new buffers of {@code bytesEach} for {@code collection} on {@code target}, and lists
+     * it there, if every quota allows it.
+     */
+    void charge(Usage target, RegistryCollection collection, int buffers, long bytesEach, List<Quota> quotas) {
         long bytes = buffers * Sizes.pageRoundUp(bytesEach);
         List<Quota> applying = null;
         for (Quota quota : quotas) {
@@ -221,7 +270,7 @@ final class Account {
             }
         }
         if (applying == null) {
-            target.add(buffers, bytesEach);
+            target.charge(collection, buffers, bytesEach);
             return;
         }
         synchronized (this) {
@@ -240,7 +289,7 @@ final class Account {
                     throw new SysmemException(SysmemError.NO_MEMORY, refusal + " (bundle " + name + ")");
                 }
             }
-            target.add(buffers, bytesEach);
+            target.charge(collection, buffers, bytesEach);
         }
     }
 
@@ -253,6 +302,16 @@ final class Account {
     /** One buffer went back to its heap; after the bundle stopped, that is a reclaim. */
     void freed(Usage target, long bytes) {
         target.add(-1, bytes);
+        if (stopped) {
+            target.reclaimed(bytes);
+        }
+    }
+
+    /** The last buffer of {@code collection} went back, charged to its payer: uncounted and unlisted in one step. */
+    void freedLast(Usage target, RegistryCollection collection, long bytes) {
+        if (!target.freedLast(collection, bytes)) {
+            target.add(-1, bytes); // not listed any more (a drain dropped it): the count alone
+        }
         if (stopped) {
             target.reclaimed(bytes);
         }

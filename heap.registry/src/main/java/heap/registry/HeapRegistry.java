@@ -26,7 +26,6 @@ import heap.api.allocator.VmoInfo;
 import heap.api.spi.VmoOwner;
 import heap.api.spi.Vmos;
 import heap.api.vmo.Vmo;
-import heap.memory.LiveSet;
 import heap.memory.Padding;
 import heap.registry.Routing.Candidate;
 import heap.registry.Routing.Choice;
@@ -158,7 +157,6 @@ public class HeapRegistry implements BufferAllocator {
     static final System.Logger LOG = System.getLogger("heap.registry");
 
     private final List<HeapEntry> entries = new CopyOnWriteArrayList<>();
-    private final LiveSet<RegistryCollection> collections = new LiveSet<>();
     // Collection ids: unique, each thread taking a block of its own so threads do not write one shared counter.
     private static final int COLLECTION_ID_BLOCK = 64;
     private final AtomicLong collectionIdBlocks = new AtomicLong(1);
@@ -457,9 +455,9 @@ public class HeapRegistry implements BufferAllocator {
             int count, Account.Usage usage, long collectionId, VmoOwner handleOwner) {
         long rawSize = settings.bufferSettings().rawVmoSize();
         Account account = usage.account;
-        account.charge(usage, count, rawSize, quotas);
-        RegistryCollection collection = new RegistryCollection(collectionId, settings, count, account, heap);
-        collections.add(collection); // from the start: its heap's live buffers are counted over the collections
+        RegistryCollection collection = new RegistryCollection(collectionId, settings, count, usage, heap);
+        // Listed from the start: its heap's live buffers are counted over the collections.
+        account.charge(usage, collection, count, rawSize, quotas);
         Vmo[] handles = new Vmo[count];
         RegistryBuffer[] buffers = new RegistryBuffer[count];
         int handedOut = 0;
@@ -474,7 +472,7 @@ public class HeapRegistry implements BufferAllocator {
             // Buffers the heap handed out are uncharged as they are deleted; the rest now.
             int neverAllocated = count - collection.buffersTracked();
             account.refund(usage, neverAllocated, rawSize);
-            if (collection.neverAllocated(neverAllocated) && collections.remove(collection)) {
+            if (collection.neverAllocated(neverAllocated) && usage.collections.remove(collection)) {
                 removeIfDrained(heap); // nothing was handed out, or all of it is back already
             }
             for (int i = 0; i < handedOut; i++) {
@@ -612,21 +610,26 @@ public class HeapRegistry implements BufferAllocator {
         return collection.bufferAllocated(index, heapVmo, usage);
     }
 
-    /** deleteVmo exactly once per buffer, however many paths find it unused; its charge ends as it starts. */
+    /**
+     * deleteVmo exactly once per buffer, however many paths find it unused; its charge ends as deleteVmo answers,
+     * or as it is asked when the answer is to come later.
+     */
     void deleteOnce(RegistryBuffer buffer) {
-        if (buffer.startDeleting()) {
-            delete(buffer);
+        Account.Usage charged = buffer.startDeleting();
+        if (charged != null) {
+            delete(buffer, charged);
         }
     }
 
     /** deleteVmo with the heap's VMO as the only remaining handle, bounded in time. */
-    private void delete(RegistryBuffer buffer) {
+    private void delete(RegistryBuffer buffer, Account.Usage charged) {
         HeapEntry heap = buffer.heap();
         CompletableFuture<Void> answered = askDeleteVmo(buffer);
         if (answered.isDone()) {
-            finished(buffer, answered);
+            finished(buffer, answered, charged);
             return;
         }
+        charged.account.freed(charged, RegistryBuffer.chargedBytes(buffer)); // no charge while the heap takes its time
         long millis = limits.deleteTimeout().toMillis();
         answered.copy().orTimeout(millis, TimeUnit.MILLISECONDS).whenComplete((ignored, error) -> {
             if (error instanceof TimeoutException) {
@@ -636,7 +639,7 @@ public class HeapRegistry implements BufferAllocator {
                         + " index " + buffer.index() + " within " + millis + " ms; buffer marked lost");
                 removeIfDrained(heap);
             } else {
-                finished(buffer, answered);
+                finished(buffer, answered, null);
             }
         });
     }
@@ -654,14 +657,24 @@ public class HeapRegistry implements BufferAllocator {
         }
     }
 
-    private void finished(RegistryBuffer buffer, CompletableFuture<Void> answered) {
+    /** deleteVmo answered; {@code charged} is the charge still to end (null: ended as deleteVmo was asked). */
+    private void finished(RegistryBuffer buffer, CompletableFuture<Void> answered, Account.Usage charged) {
         if (answered.isCompletedExceptionally()) {
             buffer.heap().failures.increment();
             LOG.log(Level.WARNING, buffer.heap() + " answered deleteVmo for collection " + buffer.collection().id()
                     + " index " + buffer.index() + " with an error");
         }
-        if (buffer.collection().bufferReclaimed()) {
-            collections.remove(buffer.collection());
+        RegistryCollection collection = buffer.collection();
+        boolean last = collection.bufferReclaimed();
+        if (last && charged == collection.payer) {
+            charged.account.freedLast(charged, collection, RegistryBuffer.chargedBytes(buffer)); // one locked step
+        } else {
+            if (charged != null) {
+                charged.account.freed(charged, RegistryBuffer.chargedBytes(buffer));
+            }
+            if (last) {
+                collection.payer.collections.remove(collection);
+            }
         }
         removeIfDrained(buffer.heap());
     }
@@ -790,7 +803,7 @@ public class HeapRegistry implements BufferAllocator {
 
     @Override
     public List<CollectionSummary> collections() {
-        return collections.snapshot().stream().sorted(Comparator.comparingLong(RegistryCollection::id))
+        return liveCollections().stream().sorted(Comparator.comparingLong(RegistryCollection::id))
                 .map(RegistryCollection::summary).toList();
     }
 
@@ -921,10 +934,23 @@ public class HeapRegistry implements BufferAllocator {
         }
     }
 
+    /** The collections not yet reclaimed, each listed by the bundle's share that paid for it. */
+    private List<RegistryCollection> liveCollections() {
+        List<RegistryCollection> all = new ArrayList<>();
+        for (Account account : accounts.values()) {
+            for (Account.Usage usage : account.usages()) {
+                all.addAll(usage.collections.snapshot());
+            }
+        }
+        return all;
+    }
+
     /** The buffers each heap holds for the collections, summed over them: no count moves per buffer. */
     private Map<HeapEntry, Long> liveBuffers() {
         Map<HeapEntry, Long> live = new HashMap<>();
-        collections.forEach(collection -> live.merge(collection.heap, (long) collection.outstanding(), Long::sum));
+        for (RegistryCollection collection : liveCollections()) {
+            live.merge(collection.heap, (long) collection.outstanding(), Long::sum);
+        }
         return live;
     }
 
@@ -933,8 +959,9 @@ public class HeapRegistry implements BufferAllocator {
             routingChanged();
             events.gone(entry.id, entry.serviceId);
             LOG.log(Level.INFO, entry + " drained: every buffer it gave out is deleted or lost");
-            for (RegistryCollection collection : collections.snapshot()) {
-                if (collection.heap == entry && collection.onlyLostLeft() && collections.remove(collection)) {
+            for (RegistryCollection collection : liveCollections()) {
+                if (collection.heap == entry && collection.onlyLostLeft()
+                        && collection.payer.collections.remove(collection)) {
                     LOG.log(Level.WARNING, "collection " + collection.id() + " dropped: its lost buffers' heap " + entry
                             + " is gone");
                 }

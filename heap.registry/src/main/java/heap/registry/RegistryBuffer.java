@@ -18,10 +18,12 @@ sealed interface RegistryBuffer extends Runnable permits RegistryCollection, Reg
     Vmo heapVmo();
 
     /**
-     * True for the one caller that starts deleting the buffer, which also ends its charge (it no longer counts
-     * against anyone); false for every later one.
+     * Takes the buffer's charge: a {@code usage} field swapped by atomic operations (each class its own, through a
+     * constant VarHandle), no lock, taken (null) once. Returns the share it was charged to for the one caller that
+     * starts deleting the buffer, which ends the charge as the buffer goes back (no flag needed); null for every
+     * later caller.
      */
-    boolean startDeleting();
+    Account.Usage startDeleting();
 
     boolean isDeleting();
 
@@ -39,22 +41,8 @@ sealed interface RegistryBuffer extends Runnable permits RegistryCollection, Reg
     }
 
     /** What a buffer is charged at: its collection's VMO size, not the heap's VMO's (a heap may round it up). */
-    private static long chargedBytes(RegistryBuffer buffer) {
+    static long chargedBytes(RegistryBuffer buffer) {
         return buffer.collection().settings().bufferSettings().rawVmoSize();
-    }
-
-    /**
-     * A buffer's charge is a {@code usage} field swapped by atomic operations (each class its own, through a
-     * constant VarHandle), no lock: taken (null) once, by the one caller that starts deleting it, so the charge
-     * ends as the buffer goes back and no flag is needed. {@code was} is what the taking found: true when it was
-     * this caller's.
-     */
-    static boolean chargeTaken(RegistryBuffer buffer, Account.Usage was) {
-        if (was == null) {
-            return false;
-        }
-        was.account.freed(was, chargedBytes(buffer));
-        return true;
     }
 
     /**
@@ -112,8 +100,8 @@ sealed interface RegistryBuffer extends Runnable permits RegistryCollection, Reg
         }
 
         @Override
-        public boolean startDeleting() {
-            return chargeTaken(this, (Account.Usage) USAGE.getAndSet(this, null));
+        public Account.Usage startDeleting() {
+            return (Account.Usage) USAGE.getAndSet(this, null);
         }
 
         @Override

@@ -29,7 +29,8 @@ final class RegistryCollection extends LiveSet.Member implements RegistryBuffer 
     private final long id;
     private final SingleBufferSettings settings;
     private final int bufferCount;
-    private final Account owner;
+    /** The share that paid for the collection, which lists it until every buffer is reclaimed. */
+    final Account.Usage payer;
     final HeapEntry heap;
     // The count changes without a lock (VarHandle adds); the rare part only under this object's lock, and a tracker
     // added checks the count again after it is in, so a reclaim racing with it never goes unsignalled.
@@ -54,11 +55,11 @@ final class RegistryCollection extends LiveSet.Member implements RegistryBuffer 
         }
     }
 
-    RegistryCollection(long id, SingleBufferSettings settings, int bufferCount, Account owner, HeapEntry heap) {
+    RegistryCollection(long id, SingleBufferSettings settings, int bufferCount, Account.Usage payer, HeapEntry heap) {
         this.id = id;
         this.settings = settings;
         this.bufferCount = bufferCount;
-        this.owner = owner;
+        this.payer = payer;
         this.heap = heap;
         NOT_RECLAIMED.set(this, bufferCount); // a plain store, published with the collection; none of them reclaimed
     }
@@ -93,8 +94,8 @@ final class RegistryCollection extends LiveSet.Member implements RegistryBuffer 
     }
 
     @Override
-    public boolean startDeleting() {
-        return RegistryBuffer.chargeTaken(this, (Account.Usage) USAGE.getAndSet(this, null));
+    public Account.Usage startDeleting() {
+        return (Account.Usage) USAGE.getAndSet(this, null);
     }
 
     @Override
@@ -213,7 +214,8 @@ final class RegistryCollection extends LiveSet.Member implements RegistryBuffer 
     }
 
     CollectionSummary summary() {
-        return new CollectionSummary(id, settings, bufferCount, notReclaimed, owner.name, owner.stopped(), heap.id,
+        return new CollectionSummary(id, settings, bufferCount, notReclaimed, payer.account.name, payer.account.stopped(),
+                heap.id,
                 lost());
     }
 
