@@ -16,6 +16,7 @@ import heap.api.vmo.VmoMapping;
 import heap.registry.FakeHeap.Fault;
 import java.lang.foreign.ValueLayout;
 import java.util.Hashtable;
+import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
@@ -79,6 +80,7 @@ class AllocatorViewTest extends RegistryTestSupport {
         collection.close();
         assertEquals(new OwnerHeapUsage(HeapId.SYSTEM_RAM, 0, 0, 2 * MIB, 0, 0, 0), on(owner(7), HeapId.SYSTEM_RAM));
         assertEquals(new OwnerHeapUsage(HeapId.SYSTEM_RAM, 0, 0, MIB, 0, 0, 0), on(owner(8), HeapId.SYSTEM_RAM));
+        assertEquals(List.of(), registry.collections(), "listed by its payer, unlisted whoever was charged last");
     }
 
     @Test
@@ -100,6 +102,7 @@ class AllocatorViewTest extends RegistryTestSupport {
         registry.release(consumer);
         assertEquals(0, heap.outstandingBytes.get());
         assertEquals(1, on(owner(8), HeapId.SYSTEM_RAM).reclaimedBuffers());
+        assertEquals(List.of(), registry.collections(), "the adopter's free unlists the producer's collection");
     }
 
     @Test
