@@ -71,8 +71,7 @@ class AccountTest {
     void theLastBufferOfACollectionNoLongerListedIsStillUncounted() {
         Account account = new Account(7, "client", "1.0.0");
         Account.Usage usage = account.usage(HeapId.SYSTEM_RAM);
-        RegistryCollection one = collection(usage, 1, 1);
-        account.charge(usage, one, 1, PAGE, List.of());
+        RegistryCollection one = chargedOne(usage);
         assertTrue(usage.collections.remove(one)); // a drain dropped it, as a collection of lost buffers is
         account.freedLast(usage, one, PAGE);
         assertEquals(0, usage.liveBuffers());
@@ -83,12 +82,18 @@ class AccountTest {
     void aStoppedBundlesLastBufferCountsAsReclaimed() {
         Account account = new Account(7, "client", "1.0.0");
         Account.Usage usage = account.usage(HeapId.SYSTEM_RAM);
-        RegistryCollection one = collection(usage, 1, 1);
-        account.charge(usage, one, 1, PAGE, List.of());
+        RegistryCollection one = chargedOne(usage);
         account.stop();
         account.freedLast(usage, one, PAGE);
         assertEquals(1, usage.reclaimedBuffers);
         assertEquals(PAGE, usage.reclaimedBytes);
+    }
+
+    /** A collection of one page, charged to and listed by {@code usage}. */
+    private static RegistryCollection chargedOne(Account.Usage usage) {
+        RegistryCollection one = collection(usage, 1, 1);
+        usage.account.charge(usage, one, 1, PAGE, List.of());
+        return one;
     }
 
     /** A record with only what the counts and the listing read. */
