@@ -13,6 +13,7 @@ import heap.memory.Stripes;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -230,7 +231,7 @@ final class Account {
     }
 
     /** Its share on each heap it ever used. */
-    java.util.Collection<Usage> usages() {
+    Collection<Usage> usages() {
         return usage.values();
     }
 

@@ -214,8 +214,8 @@ final class RegistryCollection extends LiveSet.Member implements RegistryBuffer 
     }
 
     CollectionSummary summary() {
-        return new CollectionSummary(id, settings, bufferCount, notReclaimed, payer.account.name, payer.account.stopped(),
-                heap.id,
+        Account owner = payer.account;
+        return new CollectionSummary(id, settings, bufferCount, notReclaimed, owner.name, owner.stopped(), heap.id,
                 lost());
     }
 
