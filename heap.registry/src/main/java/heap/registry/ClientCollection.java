@@ -16,13 +16,16 @@ sealed class ClientCollection implements BufferCollection permits ClientCollecti
     final RegistryCollection record;
     private final Object buffers; // the one buffer's handle, or the list of them: no list kept for one buffer
 
-    static ClientCollection of(RegistryCollection record, List<Vmo> buffers) {
-        return Vmos.watchForLeak() ? new Watched(record, buffers) : new ClientCollection(record, buffers);
+    /** {@code buffers}: the one buffer's handle, or a list of handles. */
+    static ClientCollection of(RegistryCollection record, Object buffers) {
+        Object stored = buffers instanceof List<?> list && list.size() == 1 ? list.getFirst()
+                : buffers instanceof List<?> list ? List.copyOf(list) : buffers; // an unmodifiable list: no copy
+        return Vmos.watchForLeak() ? new Watched(record, stored) : new ClientCollection(record, stored);
     }
 
-    private ClientCollection(RegistryCollection record, List<Vmo> buffers) {
+    private ClientCollection(RegistryCollection record, Object buffers) {
         this.record = record;
-        this.buffers = buffers.size() == 1 ? buffers.getFirst() : List.copyOf(buffers); // an unmodifiable list: no copy
+        this.buffers = buffers;
     }
 
     /** A collection the leak detector watches; the fields for it only here. */
@@ -30,9 +33,9 @@ sealed class ClientCollection implements BufferCollection permits ClientCollecti
         private final AtomicBoolean closed = new AtomicBoolean(); // the leak report reads it
         private final Cleaner.Cleanable cleanable;
 
-        private Watched(RegistryCollection record, List<Vmo> buffers) {
+        private Watched(RegistryCollection record, Object buffers) {
             super(record, buffers);
-            this.cleanable = Vmos.watch(this, leakReport(closed, record, buffers.size()));
+            this.cleanable = Vmos.watch(this, leakReport(closed, record, buffers instanceof List<?> list ? list.size() : 1));
         }
 
         @Override

@@ -390,15 +390,32 @@ public class HeapRegistry implements BufferAllocator {
         Routing.Aggregate aggregate = aggregateOf(request); // requests are immutable: the same one, the same aggregate
         Allocation allocation = allocate(aggregate, request.bufferCount(), account, nextCollectionId(),
                 account.owner());
-        return ClientCollection.of(allocation.record(), allocation.handles());
+        return ClientCollection.of(allocation.record, allocation.handles);
     }
 
     private long nextCollectionId() {
         return heapCall.get().nextCollectionId(collectionIdBlocks);
     }
 
-    /** What one allocation made: the record, the buffers, and one handle per buffer (the client's, or the layer's). */
-    record Allocation(RegistryCollection record, HeapEntry heap, List<RegistryBuffer> buffers, List<Vmo> handles) {
+    /** What one allocation made: the record and one handle per buffer (the client's, or the layer's). */
+    static final class Allocation {
+        final RegistryCollection record;
+        final Object handles; // the one buffer's handle, or the list of them: one buffer costs no array and no list
+
+        private Allocation(RegistryCollection record, Object handles) {
+            this.record = record;
+            this.handles = handles;
+        }
+
+        @SuppressWarnings("unchecked")
+        List<Vmo> handles() {
+            return handles instanceof Vmo only ? List.of(only) : (List<Vmo>) handles;
+        }
+
+        /** Buffer {@code index}: the record itself for buffer 0, else what the registry attached to its handle. */
+        RegistryBuffer buffer(int index) {
+            return index == 0 ? record : (RegistryBuffer) Vmos.attachment(handles().get(index), record.heap.registry);
+        }
     }
 
     /**
@@ -458,14 +475,19 @@ public class HeapRegistry implements BufferAllocator {
         RegistryCollection collection = new RegistryCollection(collectionId, settings, count, usage, heap);
         // Listed from the start: its heap's live buffers are counted over the collections.
         account.charge(usage, collection, count, rawSize, quotas);
-        Vmo[] handles = new Vmo[count];
-        RegistryBuffer[] buffers = new RegistryBuffer[count];
+        Vmo[] handles = count == 1 ? null : new Vmo[count];
+        Vmo first = null;
         int handedOut = 0;
         try {
             for (int index = 0; index < count; index++) {
                 RegistryBuffer buffer = allocateBuffer(heap, properties, collection, index, rawSize, usage);
-                buffers[index] = buffer;
-                handles[index] = handOutFirst(buffer, handleOwner);
+                Vmo handle = handOutFirst(buffer, handleOwner);
+                if (index == 0) {
+                    first = handle;
+                }
+                if (handles != null) {
+                    handles[index] = handle;
+                }
                 handedOut++;
             }
         } catch (RuntimeException e) {
@@ -476,7 +498,7 @@ public class HeapRegistry implements BufferAllocator {
                 removeIfDrained(heap); // nothing was handed out, or all of it is back already
             }
             for (int i = 0; i < handedOut; i++) {
-                handles[i].close(); // each close leads to deleteVmo: nothing of the collection stays
+                (handles == null ? first : handles[i]).close(); // each close leads to deleteVmo: nothing stays
             }
             LOG.log(Level.WARNING, "collection " + collection.id() + " on " + heap + " failed after "
                     + handedOut + " of " + count + " buffers; they are being freed: " + e.getMessage());
@@ -486,7 +508,7 @@ public class HeapRegistry implements BufferAllocator {
             LOG.log(Level.DEBUG, "collection " + collection.id() + ": " + count + " x " + rawSize + " bytes on " + heap
                     + ", " + settings.bufferSettings().coherencyDomain());
         }
-        return new Allocation(collection, heap, List.of(buffers), List.of(handles));
+        return new Allocation(collection, handles == null ? first : List.of(handles));
     }
 
     private static final java.util.Set<heap.api.vmo.VmoRight> ALL_RIGHTS =

@@ -246,9 +246,9 @@ final class LogicalCollection {
             return;
         }
         state = "allocated";
-        BufferMemorySettings settings = allocation.record().settings().bufferSettings();
-        aggregated = allocation.buffers().size() + " x " + settings.sizeBytes() + " bytes on " + settings.heap()
-                + " (served by " + allocation.heap().id + "), " + settings.coherencyDomain()
+        BufferMemorySettings settings = allocation.record.settings().bufferSettings();
+        aggregated = allocation.record.bufferCount() + " x " + settings.sizeBytes() + " bytes on " + settings.heap()
+                + " (served by " + allocation.record.heap.id + "), " + settings.coherencyDomain()
                 + (settings.physicallyContiguous() ? ", contiguous" : "") + (settings.secure() ? ", secure" : "");
         HeapRegistry.LOG.log(Level.INFO, "shared collection " + id + nameSuffix() + " allocated: " + aggregated
                 + " for " + nodes.stream().filter(n -> n.kind == Kind.COLLECTION).map(Node::label).toList());
@@ -264,13 +264,13 @@ final class LogicalCollection {
                     .toList()));
             everyone.addAll(contributors(nodes));
             Counts counts = Counts.of(everyone);
-            int existing = allocation.buffers().size();
+            int existing = allocation.record.bufferCount();
             if (counts.buffers > existing || counts.maxAllowed < existing) {
                 throw Routing.refused(top.label() + " joined late but the participants together now need "
                         + counts.buffers + " buffers (at most " + counts.maxAllowed + ") and the collection has "
                         + existing + ": camping and slack already claimed are first come, first served");
             }
-            BufferMemorySettings settings = allocation.record().settings().bufferSettings();
+            BufferMemorySettings settings = allocation.record.settings().bufferSettings();
             for (Node node : contributors(nodes)) {
                 checkFits(node, settings);
             }
@@ -301,7 +301,7 @@ final class LogicalCollection {
                 : !own.domains().contains(settings.coherencyDomain())
                         ? "it does not support the buffers' " + settings.coherencyDomain() + " domain"
                 : own.permitted().isPresent() && !own.permitted().get().contains(settings.heap())
-                        && !own.permitted().get().contains(allocation.heap().id) ? "it does not permit " + settings.heap()
+                        && !own.permitted().get().contains(allocation.record.heap.id) ? "it does not permit " + settings.heap()
                 : Long.compareUnsigned(own.alignment(), Math.max(settings.minPhysicalBaseAlignment(), 1)) > 0
                         ? "it needs an alignment of " + Long.toUnsignedString(own.alignment()) : null;
         if (misfit != null) {
@@ -329,12 +329,12 @@ final class LogicalCollection {
                 rights.add(VmoRight.WRITE);
             }
             rights.retainAll(node.rights);
-            for (int i = 0; i < allocation.buffers().size(); i++) {
-                handles.add(registry.handOut(allocation.buffers().get(i), allocation.handles().get(i),
+            for (int i = 0; i < allocation.record.bufferCount(); i++) {
+                handles.add(registry.handOut(allocation.buffer(i), allocation.handles().get(i),
                         node.account.owner(), rights));
             }
         }
-        return ClientCollection.of(allocation.record(), handles);
+        return ClientCollection.of(allocation.record, handles);
     }
 
     private static List<Node> contributors(List<Node> nodes) {
