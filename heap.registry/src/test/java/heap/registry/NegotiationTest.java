@@ -14,6 +14,7 @@ import heap.api.allocator.BufferCollectionConstraints;
 import heap.api.allocator.BufferCollectionToken;
 import heap.api.allocator.BufferUsage;
 import heap.api.allocator.SharedCollection;
+import heap.api.allocator.VmoInfo;
 import heap.api.vmo.VmoRight;
 import heap.registry.FakeHeap.Fault;
 import java.lang.foreign.MemorySegment;
@@ -100,6 +101,61 @@ class NegotiationTest extends RegistryTestSupport {
         consumed.close();
         assertEquals(0, heap.outstandingBytes.get());
         assertTrue(registry.negotiations().isEmpty());
+    }
+
+    /** Each participant's handle i is a child of the same buffer i, as sysmem hands every participant the same VMOs. */
+    @Test
+    void everyParticipantsHandleAtAnIndexIsTheBufferOfThatIndex() throws Exception {
+        BufferCollectionToken token = producer.newSharedCollection();
+        BufferCollectionToken forConsumer = token.duplicate(READ_ONLY);
+        SharedCollection produced = producer.bind(token);
+        SharedCollection consumed = consumer.bind(forConsumer);
+        produced.setConstraints(uses(BufferUsage.CPU_WRITE).minBufferCountForCamping(3).build());
+        consumed.setConstraints(uses(BufferUsage.CPU_READ).build());
+        BufferCollection mine = now(produced.allocated());
+        BufferCollection theirs = now(consumed.allocated());
+        for (int index = 0; index < 3; index++) {
+            mine.buffers().get(index).write(0, MemorySegment.ofArray(new byte[] {(byte) (index + 1)}));
+        }
+        for (int index = 0; index < 3; index++) {
+            byte[] seen = new byte[1];
+            theirs.buffers().get(index).read(0, MemorySegment.ofArray(seen));
+            assertEquals(index + 1, seen[0], "buffer " + index);
+            assertEquals(index, registry.getVmoInfo(theirs.buffers().get(index)).bufferIndex());
+            assertEquals(index, registry.getVmoInfo(mine.buffers().get(index)).bufferIndex());
+        }
+        mine.close();
+        theirs.close();
+        produced.close();
+        consumed.close();
+        assertEquals(0, heap.outstandingBytes.get());
+    }
+
+    /** A collection of one buffer: the registry keeps its one handle without a list; each participant still gets one. */
+    @Test
+    void aNegotiatedCollectionOfOneBufferGivesEachParticipantAHandleToIt() throws Exception {
+        BufferCollectionToken token = producer.newSharedCollection();
+        BufferCollectionToken forConsumer = token.duplicate(READ_ONLY);
+        SharedCollection produced = producer.bind(token);
+        SharedCollection consumed = consumer.bind(forConsumer);
+        produced.setConstraints(uses(BufferUsage.CPU_WRITE).minBufferCountForCamping(1).build());
+        consumed.setConstraints(uses(BufferUsage.CPU_READ).build());
+        BufferCollection mine = now(produced.allocated());
+        BufferCollection theirs = now(consumed.allocated());
+        assertEquals(1, mine.buffers().size());
+        assertEquals(1, theirs.buffers().size());
+        mine.buffers().getFirst().write(0, MemorySegment.ofArray(new byte[] {7}));
+        byte[] seen = new byte[1];
+        theirs.buffers().getFirst().read(0, MemorySegment.ofArray(seen));
+        assertEquals(7, seen[0], "the same buffer");
+        assertEquals(new VmoInfo(mine.id(), 0), registry.getVmoInfo(theirs.buffers().getFirst()));
+        assertTrue(registry.negotiations().get(0).aggregated().startsWith("1 x 4096 bytes"));
+        mine.close();
+        assertEquals(PAGE, heap.outstandingBytes.get(), "the consumer's handle keeps the buffer");
+        theirs.close();
+        produced.close();
+        consumed.close();
+        assertEquals(0, heap.outstandingBytes.get());
     }
 
     /** logical_buffer_collection.cc: dedicated slack adds up, shared slack and min_buffer_count take the largest. */
