@@ -106,14 +106,9 @@ class NegotiationTest extends RegistryTestSupport {
     /** Each participant's handle i is a child of the same buffer i, as sysmem hands every participant the same VMOs. */
     @Test
     void everyParticipantsHandleAtAnIndexIsTheBufferOfThatIndex() throws Exception {
-        BufferCollectionToken token = producer.newSharedCollection();
-        BufferCollectionToken forConsumer = token.duplicate(READ_ONLY);
-        SharedCollection produced = producer.bind(token);
-        SharedCollection consumed = consumer.bind(forConsumer);
-        produced.setConstraints(uses(BufferUsage.CPU_WRITE).minBufferCountForCamping(3).build());
-        consumed.setConstraints(uses(BufferUsage.CPU_READ).build());
-        BufferCollection mine = now(produced.allocated());
-        BufferCollection theirs = now(consumed.allocated());
+        Negotiated negotiated = producerAndReadOnlyConsumer(3);
+        BufferCollection mine = negotiated.mine();
+        BufferCollection theirs = negotiated.theirs();
         for (int index = 0; index < 3; index++) {
             mine.buffers().get(index).write(0, MemorySegment.ofArray(new byte[] {(byte) (index + 1)}));
         }
@@ -124,24 +119,16 @@ class NegotiationTest extends RegistryTestSupport {
             assertEquals(index, registry.getVmoInfo(theirs.buffers().get(index)).bufferIndex());
             assertEquals(index, registry.getVmoInfo(mine.buffers().get(index)).bufferIndex());
         }
-        mine.close();
-        theirs.close();
-        produced.close();
-        consumed.close();
+        negotiated.closeAll();
         assertEquals(0, heap.outstandingBytes.get());
     }
 
     /** A collection of one buffer: the registry keeps its one handle without a list; each participant still gets one. */
     @Test
     void aNegotiatedCollectionOfOneBufferGivesEachParticipantAHandleToIt() throws Exception {
-        BufferCollectionToken token = producer.newSharedCollection();
-        BufferCollectionToken forConsumer = token.duplicate(READ_ONLY);
-        SharedCollection produced = producer.bind(token);
-        SharedCollection consumed = consumer.bind(forConsumer);
-        produced.setConstraints(uses(BufferUsage.CPU_WRITE).minBufferCountForCamping(1).build());
-        consumed.setConstraints(uses(BufferUsage.CPU_READ).build());
-        BufferCollection mine = now(produced.allocated());
-        BufferCollection theirs = now(consumed.allocated());
+        Negotiated negotiated = producerAndReadOnlyConsumer(1);
+        BufferCollection mine = negotiated.mine();
+        BufferCollection theirs = negotiated.theirs();
         assertEquals(1, mine.buffers().size());
         assertEquals(1, theirs.buffers().size());
         mine.buffers().getFirst().write(0, MemorySegment.ofArray(new byte[] {7}));
@@ -152,10 +139,30 @@ class NegotiationTest extends RegistryTestSupport {
         assertTrue(registry.negotiations().get(0).aggregated().startsWith("1 x 4096 bytes"));
         mine.close();
         assertEquals(PAGE, heap.outstandingBytes.get(), "the consumer's handle keeps the buffer");
-        theirs.close();
-        produced.close();
-        consumed.close();
+        negotiated.closeAll();
         assertEquals(0, heap.outstandingBytes.get());
+    }
+
+    /** Both participants of a negotiation and the buffers each was handed. */
+    private record Negotiated(SharedCollection produced, SharedCollection consumed, BufferCollection mine,
+            BufferCollection theirs) {
+        void closeAll() {
+            mine.close();
+            theirs.close();
+            produced.close();
+            consumed.close();
+        }
+    }
+
+    /** A writing producer camping on {@code buffers} buffers and a read-only consumer that asks for none of its own. */
+    private Negotiated producerAndReadOnlyConsumer(int buffers) throws Exception {
+        BufferCollectionToken token = producer.newSharedCollection();
+        BufferCollectionToken forConsumer = token.duplicate(READ_ONLY);
+        SharedCollection produced = producer.bind(token);
+        SharedCollection consumed = consumer.bind(forConsumer);
+        produced.setConstraints(uses(BufferUsage.CPU_WRITE).minBufferCountForCamping(buffers).build());
+        consumed.setConstraints(uses(BufferUsage.CPU_READ).build());
+        return new Negotiated(produced, consumed, now(produced.allocated()), now(consumed.allocated()));
     }
 
     /** logical_buffer_collection.cc: dedicated slack adds up, shared slack and min_buffer_count take the largest. */
