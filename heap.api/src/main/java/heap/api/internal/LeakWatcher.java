@@ -3,6 +3,7 @@ package heap.api.internal;
 import java.lang.ref.Cleaner;
 import java.lang.ref.PhantomReference;
 import java.lang.ref.ReferenceQueue;
+import java.lang.ref.WeakReference;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -21,12 +22,40 @@ final class LeakWatcher {
     private static final Stripe[] STRIPES = stripes(PaddedLock.STRIPES);
     /** Every thread's list of confined mappings' watches, so they stay reachable after their thread ends. */
     private static final Set<ThreadWatches> THREADS = ConcurrentHashMap.newKeySet();
-    private static final ThreadLocal<ThreadWatches> OF_THIS_THREAD = ThreadLocal.withInitial(ThreadWatches::new);
+    // A weak reference (THREADS holds the list while its thread lives): a thread-local value of a JDK class, so the
+    // threads' maps keep none of this bundle's objects, and with them its class loader, once it is refreshed away.
+    private static final ThreadLocal<WeakReference<ThreadWatches>> OF_THIS_THREAD =
+            ThreadLocal.withInitial(() -> new WeakReference<>(new ThreadWatches()));
     /** How often the detector drops the lists of threads that ended, once nothing in them is left to find. */
     private static final long PRUNE_MILLIS = 10_000;
+    /** The thread running {@link #runFound}, or null once heap.api's bundle stopped it. */
+    private static volatile Thread detector;
 
     static {
-        Thread.ofPlatform().daemon().name("vmo-leak-detector").start(LeakWatcher::runFound);
+        startDetector();
+    }
+
+    /** Starts the detector thread unless it runs: as the class is first used, and as heap.api's bundle starts. */
+    static synchronized void startDetector() {
+        if (detector == null) {
+            detector = Thread.ofPlatform().daemon().name("vmo-leak-detector").start(LeakWatcher::runFound);
+        }
+    }
+
+    /**
+     * Ends the detector thread, as heap.api's bundle stops: no thread runs its code afterwards, so a refreshed-away
+     * heap.api can be unloaded. Bundles still using it meanwhile close what they hold as they stop.
+     */
+    static void stopDetector() throws InterruptedException {
+        Thread running;
+        synchronized (LeakWatcher.class) {
+            running = detector;
+            detector = null;
+        }
+        if (running != null) {
+            running.interrupt();
+            running.join();
+        }
     }
 
     private LeakWatcher() {
@@ -227,7 +256,7 @@ final class LeakWatcher {
         if (Thread.currentThread().isVirtual()) {
             return register(scope, action);
         }
-        ThreadWatches mine = OF_THIS_THREAD.get();
+        ThreadWatches mine = OF_THIS_THREAD.get().get();
         if (mine.found.get() != 0) {
             mine.sweep();
         }
@@ -239,7 +268,7 @@ final class LeakWatcher {
     /** How many watches the calling thread's list holds, found ones not yet unlinked included (for tests). */
     static int linkedOnThisThread() {
         int linked = 0;
-        for (Watch watch = OF_THIS_THREAD.get().head; watch != null; watch = watch.next) {
+        for (Watch watch = OF_THIS_THREAD.get().get().head; watch != null; watch = watch.next) {
             linked++;
         }
         return linked;
@@ -264,7 +293,7 @@ final class LeakWatcher {
 
     private static void runFound() {
         long prunedAt = System.nanoTime();
-        while (true) {
+        while (detector == Thread.currentThread()) {
             try {
                 Watch watch = (Watch) FOUND.remove(PRUNE_MILLIS);
                 if (watch != null) {
@@ -275,7 +304,7 @@ final class LeakWatcher {
                     pruneEndedThreads();
                 }
             } catch (InterruptedException e) {
-                // a daemon: it runs as long as the JVM
+                // stopped (the loop's condition says so), or a stray interrupt: the loop goes on
             } catch (RuntimeException | Error e) {
                 VmoObject.LOG.log(System.Logger.Level.ERROR, "a leak detector action failed", e);
             }

@@ -78,29 +78,23 @@ public abstract sealed class VmoObject permits VmoObject.Reference, BufferObject
     private static final AtomicLong KOIDS = new AtomicLong(1001);
     private static final int KOID_BLOCK = 1024;
 
-    /** A thread's koids: a block taken from the shared counter at a time, so threads do not bounce its cache line. */
-    private static class KoidBlockFields extends PaddedBefore {
-        long next;
-        long end;
-    }
-
-    /** Padded on both sides: threads' blocks end up side by side once the garbage collector moves them. */
-    @SuppressWarnings("unused")
-    private static final class KoidBlock extends KoidBlockFields {
-        private long q0, q1, q2, q3, q4, q5, q6, q7, q8, q9, q10, q11, q12, q13, q14, q15;
-    }
-
-    private static final ThreadLocal<KoidBlock> KOID_BLOCKS = ThreadLocal.withInitial(KoidBlock::new);
+    // A thread's koids: a block taken from the shared counter at a time, so threads do not bounce its cache line.
+    // Its next and end sit in the middle of a long[], 128 bytes of padding on each side (threads' arrays end up side
+    // by side once the garbage collector moves them): a thread-local value of a JDK class, so the threads' maps keep
+    // none of this bundle's objects, and with them its class loader, once it is refreshed away.
+    private static final int KOID_NEXT = 16;
+    private static final int KOID_END = KOID_NEXT + 1;
+    private static final ThreadLocal<long[]> KOID_BLOCKS = ThreadLocal.withInitial(() -> new long[KOID_END + 17]);
 
     /** The first of {@code count} consecutive koids. */
     static long nextKoids(int count) {
-        KoidBlock block = KOID_BLOCKS.get();
-        if (block.end - block.next < count) {
-            block.next = KOIDS.getAndAdd(KOID_BLOCK);
-            block.end = block.next + KOID_BLOCK;
+        long[] block = KOID_BLOCKS.get();
+        if (block[KOID_END] - block[KOID_NEXT] < count) {
+            block[KOID_NEXT] = KOIDS.getAndAdd(KOID_BLOCK);
+            block[KOID_END] = block[KOID_NEXT] + KOID_BLOCK;
         }
-        long first = block.next;
-        block.next += count;
+        long first = block[KOID_NEXT];
+        block[KOID_NEXT] += count;
         return first;
     }
     private static final AtomicLong LEAKED = new AtomicLong();
