@@ -31,6 +31,7 @@ import heap.registry.Routing.Candidate;
 import heap.registry.Routing.Choice;
 import java.lang.System.Logger.Level;
 import java.lang.invoke.VarHandle;
+import java.lang.ref.WeakReference;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -162,10 +163,12 @@ public class HeapRegistry implements BufferAllocator {
     private final AtomicLong collectionIdBlocks = new AtomicLong(1);
     private final AtomicLong bindSequence = new AtomicLong();
     private final java.util.Set<HeapCall> heapCalls = ConcurrentHashMap.newKeySet();
-    private final ThreadLocal<HeapCall> heapCall = ThreadLocal.withInitial(() -> {
+    // A weak reference (heapCalls holds the call while its thread lives): a thread-local value of a JDK class, so the
+    // threads' maps keep none of this bundle's objects, and with them its class loader, once it is refreshed away.
+    private final ThreadLocal<WeakReference<HeapCall>> heapCall = ThreadLocal.withInitial(() -> {
         HeapCall call = new HeapCall();
         heapCalls.add(call);
-        return call;
+        return new WeakReference<>(call);
     });
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().daemon().name("heap.registry-timer").factory());
@@ -394,7 +397,7 @@ public class HeapRegistry implements BufferAllocator {
     }
 
     private long nextCollectionId() {
-        return heapCall.get().nextCollectionId(collectionIdBlocks);
+        return heapCall.get().get().nextCollectionId(collectionIdBlocks);
     }
 
     /** What one allocation made: the record and one handle per buffer (the client's, or the layer's). */
@@ -569,7 +572,7 @@ public class HeapRegistry implements BufferAllocator {
     private RegistryBuffer allocateBuffer(HeapEntry heap, HeapProperties properties, RegistryCollection collection,
             int index, long rawSize, Account.Usage usage) {
         Vmo heapVmo = null;
-        HeapCall call = heapCall.get();
+        HeapCall call = heapCall.get().get();
         call.begin(heap);
         RuntimeException failure = null;
         try {
@@ -992,7 +995,7 @@ public class HeapRegistry implements BufferAllocator {
     }
 
     private void checkCallable(String operation) {
-        HeapEntry caller = heapCall.get().heap;
+        HeapEntry caller = heapCall.get().get().heap;
         if (caller != null) {
             LOG.log(Level.ERROR, caller + " called " + operation + " from inside its allocateVmo; refused (it would "
                     + "deadlock sysmem)");
