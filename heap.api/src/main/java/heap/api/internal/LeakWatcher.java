@@ -54,7 +54,11 @@ final class LeakWatcher {
         }
         if (running != null) {
             running.interrupt();
-            running.join();
+            // Bounded: an action still running (a leaked handle being closed) ends the thread when it returns.
+            if (!running.join(java.time.Duration.ofSeconds(5))) {
+                VmoObject.LOG.log(System.Logger.Level.WARNING, "the leak detector is still running an action; it "
+                        + "ends when that returns");
+            }
         }
     }
 
