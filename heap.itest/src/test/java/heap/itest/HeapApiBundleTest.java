@@ -21,6 +21,7 @@ class HeapApiBundleTest extends FrameworkTestSupport {
         } finally {
             api.start();
         }
+        Thread.sleep(200); // a detector that ended at once (started before it was the detector) would be gone by now
         assertEquals(running, detectorThreads(), "the restarted bundle has no detector thread");
         assertEquals(Bundle.ACTIVE, api.getState());
     }

@@ -38,7 +38,9 @@ final class LeakWatcher {
     /** Starts the detector thread unless it runs: as the class is first used, and as heap.api's bundle starts. */
     static synchronized void startDetector() {
         if (detector == null) {
-            detector = Thread.ofPlatform().daemon().name("vmo-leak-detector").start(LeakWatcher::runFound);
+            Thread thread = Thread.ofPlatform().daemon().name("vmo-leak-detector").unstarted(LeakWatcher::runFound);
+            detector = thread; // before it starts: its loop runs while it is the detector
+            thread.start();
         }
     }
 
