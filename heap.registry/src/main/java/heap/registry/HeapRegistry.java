@@ -397,7 +397,12 @@ public class HeapRegistry implements BufferAllocator {
     }
 
     private long nextCollectionId() {
-        return heapCall.get().get().nextCollectionId(collectionIdBlocks);
+        return heapCall().nextCollectionId(collectionIdBlocks);
+    }
+
+    /** The calling thread's heap-call state (its registration in {@code heapCalls} keeps it while the thread lives). */
+    private HeapCall heapCall() {
+        return heapCall.get().get();
     }
 
     /** What one allocation made: the record and one handle per buffer (the client's, or the layer's). */
@@ -572,7 +577,7 @@ public class HeapRegistry implements BufferAllocator {
     private RegistryBuffer allocateBuffer(HeapEntry heap, HeapProperties properties, RegistryCollection collection,
             int index, long rawSize, Account.Usage usage) {
         Vmo heapVmo = null;
-        HeapCall call = heapCall.get().get();
+        HeapCall call = heapCall();
         call.begin(heap);
         RuntimeException failure = null;
         try {
@@ -995,7 +1000,7 @@ public class HeapRegistry implements BufferAllocator {
     }
 
     private void checkCallable(String operation) {
-        HeapEntry caller = heapCall.get().get().heap;
+        HeapEntry caller = heapCall().heap;
         if (caller != null) {
             LOG.log(Level.ERROR, caller + " called " + operation + " from inside its allocateVmo; refused (it would "
                     + "deadlock sysmem)");
