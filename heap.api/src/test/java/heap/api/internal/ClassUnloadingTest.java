@@ -2,6 +2,7 @@ package heap.api.internal;
 
 import static org.junit.jupiter.api.Assertions.assertNull;
 
+import heap.api.vmo.Collector;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.ref.WeakReference;
@@ -21,10 +22,7 @@ class ClassUnloadingTest {
     @Test
     void stoppedHeapApiLeavesNoThreadOrThreadLocalThatKeepsItsClasses() throws Exception {
         WeakReference<ClassLoader> loader = useAndStopInLoaderOfItsOwn();
-        for (int i = 0; i < 100 && loader.get() != null; i++) {
-            System.gc();
-            Thread.sleep(20);
-        }
+        Collector.gcUntil(() -> loader.get() == null, 100);
         assertNull(loader.get(), "heap.api's classes are still reachable after its detector stopped");
     }
 

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import heap.api.vmo.Collector;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
@@ -13,15 +14,6 @@ import org.junit.jupiter.api.Test;
  * only marks what the collector found, and lists of ended threads are swept and dropped by the detector.
  */
 class ConfinedWatchesTest {
-
-    /** Up to {@code rounds} collections 20 ms apart; whether {@code condition} held at the end. */
-    private static boolean gcUntil(java.util.function.BooleanSupplier condition, int rounds) throws InterruptedException {
-        for (int i = 0; i < rounds && !condition.getAsBoolean(); i++) {
-            System.gc();
-            Thread.sleep(20);
-        }
-        return condition.getAsBoolean();
-    }
 
     private static void inThread(ThrowingRunnable body) throws Exception {
         AtomicReference<Throwable> failure = new AtomicReference<>();
@@ -53,14 +45,14 @@ class ConfinedWatchesTest {
             Object kept = new Object();
             LeakWatcher.Watch cancelled = LeakWatcher.registerConfined(kept, found::incrementAndGet);
             cancelled.cancel();
-            assertTrue(gcUntil(() -> found.get() == dropped, 250), "every dropped one found: " + found);
+            assertTrue(Collector.gcUntil(() -> found.get() == dropped, 250), "every dropped one found: " + found);
             assertEquals(dropped, LeakWatcher.linkedOnThisThread(), "found, still linked until the thread's next one");
 
             LeakWatcher.Watch next = LeakWatcher.registerConfined(kept, found::incrementAndGet);
             assertEquals(1, LeakWatcher.linkedOnThisThread(), "the found ones unlinked: only the new one is left");
             next.cancel();
             assertEquals(0, LeakWatcher.linkedOnThisThread());
-            gcUntil(() -> false, 5);
+            Collector.gcUntil(() -> false, 5);
             assertEquals(dropped, found.get(), "a cancelled watch never runs its action");
         });
     }
@@ -75,12 +67,12 @@ class ConfinedWatchesTest {
             LeakWatcher.registerConfined(stillMapped.get(), found::incrementAndGet);
             LeakWatcher.registerConfined(new Object(), found::incrementAndGet);
         });
-        assertTrue(gcUntil(() -> found.get() == 1, 250), "the dropped one found after its thread ended");
+        assertTrue(Collector.gcUntil(() -> found.get() == 1, 250), "the dropped one found after its thread ended");
         LeakWatcher.pruneEndedThreads();
         assertTrue(LeakWatcher.keepsListOf(ended.get()), "one watch in it is still to be found");
 
         stillMapped.set(null);
-        assertTrue(gcUntil(() -> found.get() == 2, 250), "the kept one found once dropped");
+        assertTrue(Collector.gcUntil(() -> found.get() == 2, 250), "the kept one found once dropped");
         LeakWatcher.pruneEndedThreads();
         assertFalse(LeakWatcher.keepsListOf(ended.get()), "nothing left in it: dropped");
     }
@@ -94,6 +86,6 @@ class ConfinedWatchesTest {
         virtual.join();
         assertEquals(LeakWatcher.Striped.class, kind.get());
         assertFalse(LeakWatcher.keepsListOf(virtual), "no list of its own");
-        assertTrue(gcUntil(() -> found.get() == 1, 250), "and the collector still finds what it dropped");
+        assertTrue(Collector.gcUntil(() -> found.get() == 1, 250), "and the collector still finds what it dropped");
     }
 }
