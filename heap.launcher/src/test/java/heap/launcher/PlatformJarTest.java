@@ -238,7 +238,10 @@ class PlatformJarTest {
             awaitOutput(out, 1, "HEAP ");
             assertFalse(Files.readString(out).contains("example.heap.BOUNDED"), "deployed before the copy");
 
-            Files.copy(EXAMPLE, deployed, StandardCopyOption.REPLACE_EXISTING);
+            // Written beside deploy/ and moved in whole: FileInstall polls, and a jar it sees half-written it would
+            // install and then update, a second instance the rest of this test does not expect.
+            Path staged = Files.copy(EXAMPLE, workDir.resolve("heap.example.jar"), StandardCopyOption.REPLACE_EXISTING);
+            Files.move(staged, deployed, StandardCopyOption.ATOMIC_MOVE);
             long copied = System.nanoTime();
             Pattern active = Pattern.compile("example\\.heap\\.BOUNDED +0 active");
             int listings = 1;
