@@ -6,6 +6,8 @@ import heap.api.HeapId;
 import heap.api.SingleBufferSettings;
 import heap.api.allocator.AllocationRequest;
 import heap.api.allocator.BufferCollection;
+import heap.api.spi.VmoOwner;
+import heap.api.spi.Vmos;
 import heap.api.vmo.Vmo;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
@@ -40,6 +42,7 @@ public class B1RoundTrip {
     private SingleBufferSettings systemRamSettings;
     private SingleBufferSettings contiguousSettings;
     private SingleBufferSettings secureSettings;
+    private final VmoOwner clientOwner = Vmos.owner("benchmark client");
     private Method invokeCleaner;
     private Object unsafe;
 
@@ -105,6 +108,16 @@ public class B1RoundTrip {
         return direct(platform.secure, secureSettings, false);
     }
 
+    @Benchmark
+    public long clientChildSystemRam() {
+        return withClientChild(platform.systemRam, systemRamSettings, true);
+    }
+
+    @Benchmark
+    public long clientChildSecure() {
+        return withClientChild(platform.secure, secureSettings, false);
+    }
+
     /** Allocate through the registry, write a byte per page where the CPU may, release. */
     private long viaRegistry(AllocationRequest request, boolean cpuAccessible) {
         try (BufferCollection collection = platform.registry.allocate(request)) {
@@ -119,6 +132,21 @@ public class B1RoundTrip {
         long result = cpuAccessible ? Platform.touch(vmo) : vmo.koid();
         heap.deleteVmo(1, 0, vmo);
         return result;
+    }
+
+    /**
+     * The VMO model's share of a registry round trip without the registry: the heap called directly, and the buffer
+     * handed out as the registry hands it (a REFERENCE child for an owner, its close leading through ZERO_CHILDREN to
+     * deleteVmo). Registry / direct = (this / direct) x (registry / this).
+     */
+    private long withClientChild(Heap heap, SingleBufferSettings settings, boolean cpuAccessible) {
+        Vmo vmo = heap.allocateVmo(size, settings, 1, 0);
+        Vmo child = Vmos.firstReference(vmo, () -> heap.deleteVmo(1, 0, vmo), clientOwner, this, vmo);
+        try {
+            return cpuAccessible ? Platform.touch(child) : child.koid();
+        } finally {
+            child.close();
+        }
     }
 
     @Benchmark

@@ -103,6 +103,7 @@ public final class BenchmarkSuite {
                     // The contiguous heap asks for clearing (need_clear): its direct caller clears too.
                     String baseline = method.equals("registryContiguous") ? "directContiguousCleared"
                             : method.startsWith("registry") ? "direct" + method.substring("registry".length())
+                            : method.startsWith("clientChild") ? "direct" + method.substring("clientChild".length())
                             : "registrySystemRam";
                     String target = switch (method) {
                         case "registrySystemRam", "registryContiguous", "registrySecure" -> "<= 1.3x direct";
