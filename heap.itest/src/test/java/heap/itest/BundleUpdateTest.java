@@ -11,16 +11,21 @@ import java.lang.ref.WeakReference;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import org.apache.felix.hc.api.execution.HealthCheckExecutor;
+import org.apache.felix.hc.api.execution.HealthCheckSelector;
 import org.junit.jupiter.api.Test;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleException;
 import org.osgi.framework.FrameworkEvent;
+import org.osgi.framework.ServiceReference;
 import org.osgi.framework.wiring.BundleWiring;
 import org.osgi.framework.wiring.FrameworkWiring;
 
 /**
  * Bundles updated in place: the new one serves, and nothing keeps the old one's classes — not the per-thread state
- * of the threads that used it, not a thread of its own, not the registry's record of a heap that went away.
+ * of the threads that used it, not a thread of its own, not the registry's record of a heap that went away, not
+ * Jetty's or the health check executor's references to the servlets and checks of the old web console and health
+ * bundles.
  */
 class BundleUpdateTest extends FrameworkTestSupport {
 
@@ -37,12 +42,65 @@ class BundleUpdateTest extends FrameworkTestSupport {
     @Test
     void anUpdatedHeapServesAndLeavesNothingThatKeepsItsOldClasses() throws Exception {
         awaitActive(HeapId.SECURE);
-        long before = secureServiceId();
+        long before = activeServiceId(HeapId.SECURE);
         allocateOnePage(HeapId.SECURE);
         WeakReference<ClassLoader> old = updateAndRefresh("heap.secure");
-        awaitTrue("a new secure heap instance", () -> secureServiceId() != before);
+        awaitTrue("a new secure heap instance", () -> activeServiceId(HeapId.SECURE) != before);
         allocateOnePage(HeapId.SECURE);
         assertCollected(old, "the updated secure heap's old classes are still reachable");
+    }
+
+    @Test
+    void updatedSystemRamAndContiguousHeapsServeAndLeaveNothingThatKeepsTheirOldClasses() throws Exception {
+        for (HeapId heap : List.of(HeapId.SYSTEM_RAM, HeapId.CONTIGUOUS_SYSTEM_RAM)) {
+            awaitActive(heap);
+            long before = activeServiceId(heap);
+            allocateOnePage(heap);
+            WeakReference<ClassLoader> old = updateAndRefresh(heap.equals(HeapId.SYSTEM_RAM) ? "heap.system-ram"
+                    : "heap.contiguous");
+            awaitTrue("a new instance of " + heap, () -> activeServiceId(heap) != before && activeServiceId(heap) != -1);
+            allocateOnePage(heap);
+            assertCollected(old, "the updated " + heap + " heap's old classes are still reachable");
+        }
+    }
+
+    @Test
+    void anUpdatedWebConsoleServesItsPagesAndLeavesNothingThatKeepsItsOldClasses() throws Exception {
+        awaitTrue("/metrics answers", () -> status("/metrics", null, null) == 200);
+        assertTrue(get("/metrics", null, null).body().contains("heap_allocations_total"), "the heaps' metrics");
+        awaitTrue("the heaps page asks for a password", () -> status("/system/console/heaps", null, null) == 401);
+        WeakReference<ClassLoader> old = updateAndRefresh("heap.webconsole");
+        awaitTrue("/metrics answers again", () -> status("/metrics", null, null) == 200);
+        awaitTrue("the heaps page is back", () -> status("/system/console/heaps", null, null) == 401);
+        assertTrue(get("/metrics", null, null).body().contains("heap_allocations_total"), "the heaps' metrics");
+        assertCollected(old, "the updated web console bundle's old classes are still reachable");
+    }
+
+    @Test
+    void updatedHealthChecksRunAndLeaveNothingThatKeepsTheirOldClasses() throws Exception {
+        assertEquals(HEAP_CHECKS, awaitHeapChecks(), "the heap health checks before the update");
+        WeakReference<ClassLoader> old = updateAndRefresh("heap.health");
+        assertEquals(HEAP_CHECKS, awaitHeapChecks(), "the heap health checks after the update");
+        assertCollected(old, "the updated health bundle's old classes are still reachable");
+    }
+
+    private static final int HEAP_CHECKS = 5; // quarantined, held back, lost, pool occupancy, guard corruption
+
+    /** How many heap health checks ran, once all of them are registered. */
+    private int awaitHeapChecks() {
+        return awaitValue("the heap health checks", () -> {
+            ServiceReference<HealthCheckExecutor> reference = context.getServiceReference(HealthCheckExecutor.class);
+            if (reference == null) {
+                return null;
+            }
+            HealthCheckExecutor executor = context.getService(reference);
+            try {
+                int ran = executor.execute(HealthCheckSelector.tags("heap")).size();
+                return ran == HEAP_CHECKS ? ran : null;
+            } finally {
+                context.ungetService(reference);
+            }
+        });
     }
 
     private WeakReference<ClassLoader> updateAndRefresh(String symbolicName) throws BundleException,
@@ -65,17 +123,19 @@ class BundleUpdateTest extends FrameworkTestSupport {
         assertNull(old.get(), message);
     }
 
-    private long secureServiceId() {
+    private long activeServiceId(HeapId heap) {
         return allocator().heaps().stream()
-                .filter(status -> status.id().equals(HeapId.SECURE) && status.state() == HeapState.ACTIVE)
+                .filter(status -> status.id().equals(heap) && status.state() == HeapState.ACTIVE)
                 .mapToLong(status -> status.serviceId()).findFirst().orElse(-1);
     }
 
+    /** One buffer served by {@code heap} (the contiguous pool's settings name SYSTEM_RAM, as in sysmem). */
     private void allocateOnePage(HeapId heap) {
         boolean secure = heap.equals(HeapId.SECURE);
-        try (BufferCollection collection = allocator().allocate(request(1, size(PAGE).secureRequired(secure).build(),
-                !secure))) {
-            assertEquals(heap, collection.settings().bufferSettings().heap());
+        try (BufferCollection collection = allocator().allocate(request(1, size(PAGE).secureRequired(secure)
+                .physicallyContiguousRequired(heap.equals(HeapId.CONTIGUOUS_SYSTEM_RAM)).build(), !secure))) {
+            assertEquals(heap, allocator().collections().stream().filter(summary -> summary.id() == collection.id())
+                    .findFirst().orElseThrow().servedBy());
         }
     }
 }

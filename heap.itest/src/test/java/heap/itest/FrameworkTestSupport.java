@@ -12,6 +12,12 @@ import heap.api.allocator.HeapStatus;
 import heap.api.vmo.Vmo;
 import heap.api.vmo.VmoMapping;
 import java.io.ByteArrayInputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -47,6 +53,7 @@ import org.osgi.test.junit5.service.ServiceExtension;
 abstract class FrameworkTestSupport {
     static final long PAGE = 4096;
     static final Duration SETTLE = Duration.ofSeconds(15);
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
 
     @InjectBundleContext
     BundleContext context;
@@ -223,6 +230,51 @@ abstract class FrameworkTestSupport {
         awaitTrue("contiguous heap back at its default pool", () -> allocator().heaps().stream().anyMatch(status ->
                 status.id().equals(HeapId.CONTIGUOUS_SYSTEM_RAM) && status.state() == HeapState.ACTIVE
                         && status.metrics().getOrDefault(HeapMetrics.CAPACITY, 0L) > (64L << 20)));
+    }
+
+    /** Where Jetty listens now, from the HTTP runtime's service (it moves when its configuration changes). */
+    String endpoint() {
+        try {
+            ServiceReference<?>[] runtimes = context.getServiceReferences("org.osgi.service.servlet.runtime.HttpServiceRuntime", null);
+            if (runtimes == null) {
+                return null;
+            }
+            Object endpoint = runtimes[0].getProperty("osgi.http.endpoint");
+            String first = endpoint instanceof String[] all ? all[0] : endpoint instanceof java.util.Collection<?> all
+                    ? all.iterator().next().toString() : String.valueOf(endpoint);
+            return first.endsWith("/") ? first : first + "/";
+        } catch (org.osgi.framework.InvalidSyntaxException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    /** The status of a GET, or -1 while nothing answers in time (Jetty restarting on a new configuration). */
+    int status(String path, String user, String password) {
+        try {
+            return get(path, user, password).statusCode();
+        } catch (java.io.UncheckedIOException e) {
+            return -1;
+        }
+    }
+
+    /** A GET on the framework's Jetty, with basic authentication when {@code user} is not null. */
+    HttpResponse<String> get(String path, String user, String password) {
+        String base = awaitValue("the HTTP endpoint", this::endpoint);
+        // A time limit: a connection kept from a Jetty that is restarting on a new configuration may never answer.
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base.substring(0, base.length() - 1) + path))
+                .timeout(Duration.ofSeconds(5));
+        if (user != null) {
+            request.header("Authorization", "Basic " + Base64.getEncoder().encodeToString((user + ":" + password)
+                    .getBytes(StandardCharsets.UTF_8)));
+        }
+        try {
+            return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("GET " + path, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
     }
 
     static void fill(Vmo buffer, byte value) {

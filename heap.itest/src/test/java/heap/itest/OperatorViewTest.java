@@ -16,13 +16,8 @@ import heap.api.allocator.CollectionSummary;
 import heap.api.vmo.Vmo;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.Dictionary;
 import java.util.Hashtable;
 import java.util.List;
@@ -40,7 +35,6 @@ import org.apache.felix.hc.api.execution.HealthCheckExecutor;
 import org.apache.felix.hc.api.execution.HealthCheckSelector;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.osgi.framework.ServiceReference;
 import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.cm.Configuration;
 import org.osgi.test.common.annotation.InjectService;
@@ -49,7 +43,6 @@ import org.osgi.test.common.annotation.InjectService;
 class OperatorViewTest extends FrameworkTestSupport {
     private static final String CONSOLE_PID = "org.apache.felix.webconsole.internal.servlet.OsgiManager";
     private static final String PASSWORD = "itest-secret";
-    private static final HttpClient HTTP = HttpClient.newHttpClient();
 
     @InjectService(timeout = 15_000)
     HealthCheckExecutor healthChecks;
@@ -269,48 +262,6 @@ class OperatorViewTest extends FrameworkTestSupport {
         public void close() {
             logger.removeHandler(this);
             logger.setLevel(level);
-        }
-    }
-
-    /** Where Jetty listens now, from the HTTP runtime's service (it moves when its configuration changes). */
-    private String endpoint() {
-        try {
-            ServiceReference<?>[] runtimes = context.getServiceReferences("org.osgi.service.servlet.runtime.HttpServiceRuntime", null);
-            if (runtimes == null) {
-                return null;
-            }
-            Object endpoint = runtimes[0].getProperty("osgi.http.endpoint");
-            String first = endpoint instanceof String[] all ? all[0] : endpoint instanceof java.util.Collection<?> all
-                    ? all.iterator().next().toString() : String.valueOf(endpoint);
-            return first.endsWith("/") ? first : first + "/";
-        } catch (org.osgi.framework.InvalidSyntaxException e) {
-            throw new AssertionError(e);
-        }
-    }
-
-    /** The status of a GET, or -1 while nothing answers (Jetty restarting on a new configuration). */
-    private int status(String path, String user, String password) {
-        try {
-            return get(path, user, password).statusCode();
-        } catch (java.io.UncheckedIOException e) {
-            return -1;
-        }
-    }
-
-    private HttpResponse<String> get(String path, String user, String password) {
-        String base = awaitValue("the HTTP endpoint", this::endpoint);
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base.substring(0, base.length() - 1) + path));
-        if (user != null) {
-            request.header("Authorization", "Basic " + Base64.getEncoder().encodeToString((user + ":" + password)
-                    .getBytes(StandardCharsets.UTF_8)));
-        }
-        try {
-            return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException("GET " + path, e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError(e);
         }
     }
 
