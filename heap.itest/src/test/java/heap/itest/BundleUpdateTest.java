@@ -28,6 +28,7 @@ import org.osgi.framework.wiring.FrameworkWiring;
  * bundles.
  */
 class BundleUpdateTest extends FrameworkTestSupport {
+    private static final int HEAP_CHECKS = 5; // quarantined, held back, lost, pool occupancy, guard corruption
 
     @Test
     void anUpdatedRegistryServesAndLeavesNothingThatKeepsItsOldClasses() throws Exception {
@@ -83,8 +84,6 @@ class BundleUpdateTest extends FrameworkTestSupport {
         assertEquals(HEAP_CHECKS, awaitHeapChecks(), "the heap health checks after the update");
         assertCollected(old, "the updated health bundle's old classes are still reachable");
     }
-
-    private static final int HEAP_CHECKS = 5; // quarantined, held back, lost, pool occupancy, guard corruption
 
     /** How many heap health checks ran, once all of them are registered. */
     private int awaitHeapChecks() {
