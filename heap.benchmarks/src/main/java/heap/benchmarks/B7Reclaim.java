@@ -1,5 +1,6 @@
 package heap.benchmarks;
 
+import heap.api.HeapId;
 import heap.api.allocator.AllocationRequest;
 import heap.api.allocator.BufferAllocator;
 import heap.api.allocator.BufferCollection;
@@ -21,7 +22,8 @@ import org.openjdk.jmh.annotations.TearDown;
 
 /**
  * B7: reclaiming what a stopped bundle still held: the time from "the bundle let go of the service" until every
- * one of its buffers is back in its heap, per buffer. The buffers come from the secure heap (no process memory
+ * one of its buffers is back in its heap, per buffer; and draining a heap whose service went while a bundle held
+ * its buffers, as the bundle closes them. The buffers come from the secure heap (no process memory
  * behind them, as in B6), so the figure is the platform's own cost: closing handles, ZERO_CHILDREN, deleteVmo.
  */
 @State(Scope.Thread)
@@ -63,6 +65,31 @@ public class B7Reclaim {
             throw new IllegalStateException(left + " buffers were not reclaimed");
         }
         outcome.nanosPerBuffer = (double) elapsed / liveBuffers;
+        return elapsed;
+    }
+
+    @AuxCounters(AuxCounters.Type.EVENTS)
+    @State(Scope.Thread)
+    public static class Drained {
+        public double nanosPerDrainedBuffer;
+    }
+
+    /**
+     * The heap's service goes (its bundle updated or uninstalled) while the bundle holds every buffer, which stay
+     * valid; then the bundle closes them, and with the last one the heap is forgotten. Per buffer closed.
+     */
+    @Benchmark
+    public long drainAGoneHeap(Drained outcome) {
+        platform.registry.removeHeap(platform.secure);
+        long start = System.nanoTime();
+        for (BufferCollection collection : held) {
+            collection.close();
+        }
+        long elapsed = System.nanoTime() - start;
+        if (platform.registry.heaps().stream().anyMatch(status -> status.id().equals(HeapId.SECURE))) {
+            throw new IllegalStateException("the secure heap is still listed after its last buffer was closed");
+        }
+        outcome.nanosPerDrainedBuffer = (double) elapsed / liveBuffers;
         return elapsed;
     }
 

@@ -131,7 +131,7 @@ public final class BenchmarkSuite {
                         }));
                 case "B4Fragmentation", "B6Footprint", "B7Reclaim" -> result.getSecondaryResults().forEach((label, secondary) ->
                         rows.add(new Row(clazz.startsWith("B4") ? "B4 fragmentation" : clazz.startsWith("B6")
-                                ? "B6 footprint" : "B7 reclaim at bundle stop", label, params,
+                                ? "B6 footprint" : "B7 reclaim", label, params,
                                 // EVENTS counters are summed over iterations: report the mean of one run.
                                 secondary.getStatistics().getMean(), Double.NaN, "", "", Double.NaN,
                                 label.equals("javaHeapBytesPerBuffer") ? "<= 256 bytes" : "")));

@@ -10,6 +10,7 @@ import heap.api.allocator.HeapStatus;
 import heap.memory.Counters;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
 /** One bound heap service: its registration, its state and the registry's counts for it. */
@@ -38,6 +39,11 @@ final class HeapEntry {
     private int registrations;
     private String quarantineReason;
     private volatile boolean serviceGone; // read on every delete: no lock for that
+    // Once its service is gone: every buffer leaving takes a number, and a count of its buffers still out (a walk
+    // of every collection) is due only at the number by which all those it last found out can have left.
+    private final AtomicLong departures = new AtomicLong();
+    private final AtomicLong nextDrainCount = new AtomicLong();
+    final LongAdder drainCounts = new LongAdder();
     private HeapBinding binding;
 
     HeapEntry(HeapRegistry registry, Heap heap, HeapId id, String origin, long serviceId, int ranking, long sequence, boolean secure) {
@@ -111,6 +117,25 @@ final class HeapEntry {
 
     boolean serviceGone() {
         return serviceGone;
+    }
+
+    /** Numbers {@code buffers} leaving (deleted, lost, never allocated) after the service went; the last number. */
+    long departed(int buffers) {
+        return departures.addAndGet(buffers);
+    }
+
+    /** Whether, at departure {@code number}, its buffers may all be gone: not before the last count's can have left. */
+    boolean drainCountDue(long number) {
+        return number >= nextDrainCount.get();
+    }
+
+    /**
+     * A count after departure {@code number} found {@code outstanding} buffers out. Each of them was out when the
+     * count read it, after that number was taken, so each leaves with a later one: none can be the last before
+     * {@code number + outstanding}.
+     */
+    void stillOut(long number, long outstanding) {
+        nextDrainCount.accumulateAndGet(number + outstanding, Math::max);
     }
 
     synchronized HeapState state(boolean preferred) {

@@ -226,6 +226,58 @@ class HeapRegistryTest extends RegistryTestSupport {
     }
 
     @Test
+    void drainingAGoneHeapCountsItsBuffersAFewTimesNotOncePerBufferAndEndsWithTheLast() {
+        FakeHeap leaving = add(HeapId.SYSTEM_RAM, ALL_DOMAINS, Fault.NONE);
+        List<BufferCollection> held = new ArrayList<>();
+        for (int i = 0; i < 2_000; i++) {
+            held.add(allocate(1, PAGE));
+        }
+        HeapEntry entry = registry.entryOf(leaving);
+        registry.removeHeap(leaving);
+        for (BufferCollection collection : held.subList(0, held.size() - 1)) {
+            collection.close();
+        }
+        assertEquals(HeapState.DRAINING, status(leaving).state(), "one buffer is still out");
+        held.getLast().close();
+        assertTrue(registry.heaps().isEmpty(), "the last buffer back drains it");
+        // Each count walks every collection: one per buffer made a drain quadratic (2 000 counts here).
+        assertTrue(entry.drainCounts.sum() <= 3, "counted " + entry.drainCounts.sum() + " times");
+    }
+
+    @Test
+    void buffersClosedOnManyThreadsDrainAGoneHeapExactlyWithTheLastOfThem() throws Exception {
+        FakeHeap leaving = add(HeapId.SYSTEM_RAM, ALL_DOMAINS, Fault.NONE);
+        for (int round = 0; round < 20; round++) {
+            List<BufferCollection> held = new ArrayList<>();
+            for (int i = 0; i < 400; i++) {
+                held.add(allocate(1 + i % 3, PAGE));
+            }
+            BufferCollection last = held.removeLast();
+            FakeHeap next = add(HeapId.SYSTEM_RAM, ALL_DOMAINS, Fault.NONE); // takes the routing for the next round
+            registry.removeHeap(leaving);
+            ExecutorService threads = Executors.newFixedThreadPool(4);
+            try {
+                List<Future<?>> closing = new ArrayList<>();
+                for (int t = 0; t < 4; t++) {
+                    List<BufferCollection> share = held.subList(t * held.size() / 4, (t + 1) * held.size() / 4);
+                    closing.add(threads.submit(() -> share.forEach(BufferCollection::close)));
+                }
+                for (Future<?> done : closing) {
+                    done.get(10, TimeUnit.SECONDS);
+                }
+            } finally {
+                threads.shutdown();
+            }
+            assertEquals(HeapState.DRAINING, status(leaving).state(), "round " + round + ": one collection is out");
+            last.close();
+            FakeHeap gone = leaving;
+            assertTrue(registry.heaps().stream().noneMatch(heap -> heap.serviceId() == serviceIdOf(gone)),
+                    "round " + round + ": drained with its last collection");
+            leaving = next;
+        }
+    }
+
+    @Test
     void aCollectionFailingPartWayFreesWhatItHadAllocated() {
         FakeHeap heap = add(HeapId.SYSTEM_RAM, ALL_DOMAINS, Fault.FAILS_AFTER_TWO);
         assertError(SysmemError.NO_MEMORY, () -> allocate(4, PAGE));

@@ -47,7 +47,7 @@ abstract class RegistryTestSupport {
                 && status.serviceId() == serviceIdOf(heap)).findFirst().orElseThrow();
     }
 
-    private long serviceIdOf(FakeHeap heap) {
+    long serviceIdOf(FakeHeap heap) {
         return fakes.indexOf(heap) + 1;
     }
 
