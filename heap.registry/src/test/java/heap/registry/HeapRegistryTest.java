@@ -26,6 +26,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -474,6 +475,26 @@ class HeapRegistryTest extends RegistryTestSupport {
             collection.close();
             assertTrue(registry.heaps().isEmpty(), "drained, the departed heap is forgotten: " + registry.heaps());
             assertTrue(registry.collections().isEmpty());
+        } finally {
+            thread.shutdownNow();
+        }
+    }
+
+    @Test
+    void aHeapThatGoesAwayWhileAnAllocationOnItFailsPartWayStillDrains() throws Exception {
+        FakeHeap leaving = add(HeapId.SYSTEM_RAM, ALL_DOMAINS, Fault.BLOCKS);
+        leaving.capacityBytes = 2 * PAGE; // the third buffer of four is refused
+        ExecutorService thread = Executors.newSingleThreadExecutor();
+        try {
+            Future<BufferCollection> allocating = thread.submit(() -> allocate(4, PAGE));
+            assertTrue(leaving.blocked.await(2, TimeUnit.SECONDS));
+            registry.removeHeap(leaving);
+            assertEquals(4, status(leaving).liveBuffers(), "the four buffers being allocated count");
+            leaving.unblock.countDown();
+            ExecutionException failed = assertThrows(ExecutionException.class, () -> allocating.get(2, TimeUnit.SECONDS));
+            assertInstanceOf(SysmemException.class, failed.getCause());
+            assertEquals(2, leaving.deletes.get(), "the two it had handed out went back");
+            assertTrue(registry.heaps().isEmpty(), "the two that never came leave its count too: " + registry.heaps());
         } finally {
             thread.shutdownNow();
         }
