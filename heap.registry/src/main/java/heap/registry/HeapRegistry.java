@@ -664,8 +664,8 @@ public class HeapRegistry implements BufferAllocator {
         long millis = limits.deleteTimeout().toMillis();
         answered.copy().orTimeout(millis, TimeUnit.MILLISECONDS).whenComplete((ignored, error) -> {
             if (error instanceof TimeoutException) {
+                buffer.collection().bufferLost(); // first: whoever sees the heap's lost count sees the collection's
                 heap.lost.increment();
-                buffer.collection().bufferLost();
                 LOG.log(Level.ERROR, heap + " never answered deleteVmo for collection " + buffer.collection().id()
                         + " index " + buffer.index() + " within " + millis + " ms; buffer marked lost");
                 removeIfDrained(heap);
