@@ -832,6 +832,20 @@ public class HeapRegistry implements BufferAllocator {
                 .toList();
     }
 
+    /**
+     * The status of heap service {@code serviceId}, or null once it is gone. Its live buffers are a sum over every
+     * collection, so they are counted only when {@code withLiveBuffers} (else 0): JMX reads one attribute at a time.
+     */
+    HeapStatus heapStatus(long serviceId, boolean withLiveBuffers) {
+        for (HeapEntry entry : entries) {
+            if (entry.serviceId == serviceId) {
+                long live = withLiveBuffers ? liveBuffers().getOrDefault(entry, 0L) : 0;
+                return entry.status(preferredEntries().contains(entry), live);
+            }
+        }
+        return null;
+    }
+
     @Override
     public List<CollectionSummary> collections() {
         return liveCollections().stream().sorted(Comparator.comparingLong(RegistryCollection::id))

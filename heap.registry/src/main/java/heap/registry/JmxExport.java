@@ -137,13 +137,17 @@ final class JmxExport implements HeapRegistry.Events {
             this.serviceId = serviceId;
         }
 
+        /** Without its live buffers, whose sum walks every collection: only {@link #getLiveBuffers} counts them. */
         private HeapStatus status() {
-            for (HeapStatus status : registry.heaps()) {
-                if (status.serviceId() == serviceId) {
-                    return status;
-                }
+            return status(false);
+        }
+
+        private HeapStatus status(boolean withLiveBuffers) {
+            HeapStatus status = registry.heapStatus(serviceId, withLiveBuffers);
+            if (status == null) {
+                throw new IllegalStateException("heap service " + serviceId + " is gone");
             }
-            throw new IllegalStateException("heap service " + serviceId + " is gone");
+            return status;
         }
 
         @Override
@@ -198,7 +202,7 @@ final class JmxExport implements HeapRegistry.Events {
 
         @Override
         public long getLiveBuffers() {
-            return status().liveBuffers();
+            return status(true).liveBuffers();
         }
 
         @Override
