@@ -43,7 +43,6 @@ final class HeapEntry {
     // of every collection) is due only at the number by which all those it last found out can have left.
     private final AtomicLong departures = new AtomicLong();
     private final AtomicLong nextDrainCount = new AtomicLong();
-    final LongAdder drainCounts = new LongAdder();
     private HeapBinding binding;
 
     HeapEntry(HeapRegistry registry, Heap heap, HeapId id, String origin, long serviceId, int ranking, long sequence, boolean secure) {

@@ -47,6 +47,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The sysmem side of the contract. Binds heaps and waits for their OnRegister, routes each collection to one heap,
@@ -175,6 +176,8 @@ public class HeapRegistry implements BufferAllocator {
     private final Object registrations = new Object();
     private final LeakReclaim leakReclaim = new LeakReclaim();
     private final Map<Long, Account> accounts = new ConcurrentHashMap<>();
+    /** How often every bundle's collections were walked (listings, sums, drains): tests check what does it. */
+    final LongAdder collectionWalks = new LongAdder();
     private final Map<Long, LogicalCollection> negotiations = new ConcurrentHashMap<>();
     /** Who calls the registry itself rather than a bundle's view (tests, benchmarks, embedding code). */
     private final Account direct = new Account(-1, "direct", "caller");
@@ -981,6 +984,7 @@ public class HeapRegistry implements BufferAllocator {
 
     /** The collections not yet reclaimed, each listed by the bundle's share that paid for it. */
     private List<RegistryCollection> liveCollections() {
+        collectionWalks.increment();
         List<RegistryCollection> all = new ArrayList<>();
         for (Account account : accounts.values()) {
             for (Account.Usage usage : account.usages()) {
@@ -997,11 +1001,6 @@ public class HeapRegistry implements BufferAllocator {
             live.merge(collection.heap, (long) collection.outstanding(), Long::sum);
         }
         return live;
-    }
-
-    /** The entry bound to {@code service} now, or null (tests read how often its drain counted its buffers). */
-    HeapEntry entryOf(Heap service) {
-        return entries.stream().filter(entry -> entry.service == service).findFirst().orElse(null);
     }
 
     /** One buffer of {@code entry} left (deleted or lost): see {@link #removeIfDrained(HeapEntry, int)}. */
@@ -1022,7 +1021,6 @@ public class HeapRegistry implements BufferAllocator {
         if (!entry.drainCountDue(number)) {
             return;
         }
-        entry.drainCounts.increment();
         long outstanding = liveBuffers().getOrDefault(entry, 0L);
         if (outstanding > 0) {
             entry.stillOut(number, outstanding);

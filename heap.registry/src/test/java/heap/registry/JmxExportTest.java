@@ -36,7 +36,14 @@ class JmxExportTest extends RegistryTestSupport {
         assertEquals(HeapId.SYSTEM_RAM.heapType(), server.getAttribute(heapName, "HeapType"));
 
         BufferCollection collection = registry.allocate(request(2, size(PAGE).build(), true));
+        long walks = registry.collectionWalks.sum();
+        for (String attribute : List.of("HeapType", "HeapId", "Ranking", "Bundle", "State", "Reason", "Domains",
+                "NeedClear", "NeedFlush", "Clears", "Flushes", "Failures", "LostBuffers", "Metrics")) {
+            server.getAttribute(heapName, attribute);
+        }
+        assertEquals(walks, registry.collectionWalks.sum(), "only LiveBuffers sums every bundle's collections");
         assertEquals(2L, server.getAttribute(heapName, "LiveBuffers"));
+        assertEquals(walks + 1, registry.collectionWalks.sum());
         assertEquals(1, server.getAttribute(registryName, "CollectionCount"));
         CompositeData[] rows = (CompositeData[]) server.getAttribute(registryName, "Collections");
         assertEquals(2, rows[0].get("buffers"));
