@@ -31,6 +31,8 @@ import org.osgi.service.cm.Configuration;
  */
 class OwnershipInFrameworkTest extends FrameworkTestSupport {
     private static final long MIB = 1L << 20;
+    /** Bytes a churn client leaves to its bundle's stop between two updates: with what it holds, two clients need ~210 MiB. */
+    private static final long LEFT_TO_STOP_PER_CLIENT = 64 * MIB;
 
     private long contiguousUsed() {
         return heapMetrics(HeapId.CONTIGUOUS_SYSTEM_RAM.heapType()).metrics().get(HeapMetrics.USED_SIZE);
@@ -182,12 +184,17 @@ class OwnershipInFrameworkTest extends FrameworkTestSupport {
     void twoClientsUpdatedOverAndOverUnderLoadLeakNothingAndNeverFailEachOther() throws Exception {
         awaitActive(HeapId.CONTIGUOUS_SYSTEM_RAM);
         long before = contiguousUsed();
+        long capacity = heapMetrics(HeapId.CONTIGUOUS_SYSTEM_RAM.heapType()).metrics().get(HeapMetrics.CAPACITY);
+        assertTrue(capacity - before >= 4 * LEFT_TO_STOP_PER_CLIENT, "the contiguous pool has "
+                + (capacity - before) / MIB + " MiB free; two churn clients need up to " + 4 * LEFT_TO_STOP_PER_CLIENT / MIB);
         Bundle[] clients = {startClient("itest.churn.a"), startClient("itest.churn.b")};
         BufferAllocator[] views = {viewOf(clients[0]), viewOf(clients[1])};
         boolean[] updating = new boolean[2];
         AtomicLong allocations = new AtomicLong();
         AtomicLong foreignFailures = new AtomicLong();
+        java.util.concurrent.atomic.AtomicReference<RuntimeException> firstForeignFailure = new java.util.concurrent.atomic.AtomicReference<>();
         AtomicLong updates = new AtomicLong();
+        AtomicLong peakUsed = new AtomicLong(before);
         long end = System.nanoTime() + 30_000_000_000L;
         Thread[] load = new Thread[2];
         for (int i = 0; i < 2; i++) {
@@ -195,12 +202,18 @@ class OwnershipInFrameworkTest extends FrameworkTestSupport {
             load[i] = Thread.ofPlatform().name("churn-" + i).start(() -> {
                 java.util.ArrayDeque<BufferCollection> held = new java.util.ArrayDeque<>();
                 java.util.Random random = new java.util.Random(me);
+                BufferAllocator leftTo = null;
+                long leftBytes = 0;
                 while (System.nanoTime() < end) {
                     BufferAllocator view;
                     boolean mine;
                     synchronized (updating) {
                         view = views[me];
                         mine = updating[me];
+                    }
+                    if (view != leftTo) {
+                        leftTo = view;
+                        leftBytes = 0;
                     }
                     try {
                         BufferCollection collection = view.allocate(request(1 + random.nextInt(2),
@@ -210,14 +223,20 @@ class OwnershipInFrameworkTest extends FrameworkTestSupport {
                         held.add(collection);
                         if (held.size() > 3) {
                             BufferCollection oldest = held.poll();
-                            if (random.nextBoolean()) {
-                                oldest.close(); // the other half is left to the bundle's stop
+                            long bytes = oldest.buffers().stream().mapToLong(Vmo::size).sum();
+                            // Half is left to the bundle's stop, up to a budget: how fast this machine allocates
+                            // between two updates must not decide whether the pool runs dry.
+                            if (random.nextBoolean() && leftBytes + bytes <= LEFT_TO_STOP_PER_CLIENT) {
+                                leftBytes += bytes;
+                            } else {
+                                oldest.close();
                             }
                         }
                     } catch (RuntimeException e) {
                         synchronized (updating) {
                             if (!mine && !updating[me] && views[me] == view) {
                                 foreignFailures.incrementAndGet();
+                                firstForeignFailure.compareAndSet(null, e);
                                 System.err.println("churn client " + me + " failed outside its own update: " + e);
                             }
                         }
@@ -238,7 +257,9 @@ class OwnershipInFrameworkTest extends FrameworkTestSupport {
                 views[victim] = fresh;
                 updating[victim] = false;
             }
+            peakUsed.accumulateAndGet(contiguousUsed(), Math::max);
             sleep(100);
+            peakUsed.accumulateAndGet(contiguousUsed(), Math::max);
         }
         for (Thread thread : load) {
             thread.join();
@@ -246,10 +267,11 @@ class OwnershipInFrameworkTest extends FrameworkTestSupport {
         clients[0].stop();
         clients[1].stop();
         awaitWithin(1000, "every byte back after both clients stopped", () -> contiguousUsed() == before);
-        assertEquals(0, foreignFailures.get(), "a client failed while only the other was being updated");
+        assertEquals(0, foreignFailures.get(), "a client failed while only the other was being updated, first: "
+                + firstForeignFailure.get());
         assertTrue(updates.get() >= 50, "updates: " + updates.get());
         System.out.println("ownership churn: " + updates.get() + " updates, " + allocations.get()
-                + " allocations in 30 s, 0 bytes leaked");
+                + " allocations in 30 s, 0 bytes leaked, pool use peaked at " + (peakUsed.get() - before) / MIB + " MiB");
         assertNotNull(clients[0]);
         assertFalse(allocations.get() == 0);
     }
