@@ -31,7 +31,7 @@ import org.osgi.service.cm.Configuration;
  */
 class OwnershipInFrameworkTest extends FrameworkTestSupport {
     private static final long MIB = 1L << 20;
-    /** Bytes a churn client leaves to its bundle's stop between two updates: with what it holds, two clients need ~210 MiB. */
+    /** Bytes a churn client leaves to its bundle's stop between two updates: two clients' pool use peaked at 194-231 MiB. */
     private static final long LEFT_TO_STOP_PER_CLIENT = 64 * MIB;
 
     private long contiguousUsed() {
@@ -185,8 +185,8 @@ class OwnershipInFrameworkTest extends FrameworkTestSupport {
         awaitActive(HeapId.CONTIGUOUS_SYSTEM_RAM);
         long before = contiguousUsed();
         long capacity = heapMetrics(HeapId.CONTIGUOUS_SYSTEM_RAM.heapType()).metrics().get(HeapMetrics.CAPACITY);
-        assertTrue(capacity - before >= 4 * LEFT_TO_STOP_PER_CLIENT, "the contiguous pool has "
-                + (capacity - before) / MIB + " MiB free; two churn clients need up to " + 4 * LEFT_TO_STOP_PER_CLIENT / MIB);
+        assertTrue(capacity - before >= 5 * LEFT_TO_STOP_PER_CLIENT, "the contiguous pool has "
+                + (capacity - before) / MIB + " MiB free; two churn clients need up to " + 5 * LEFT_TO_STOP_PER_CLIENT / MIB);
         Bundle[] clients = {startClient("itest.churn.a"), startClient("itest.churn.b")};
         BufferAllocator[] views = {viewOf(clients[0]), viewOf(clients[1])};
         boolean[] updating = new boolean[2];
