@@ -19,6 +19,7 @@ import java.lang.foreign.ValueLayout;
 import java.util.Dictionary;
 import java.util.Hashtable;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Test;
@@ -31,7 +32,7 @@ import org.osgi.service.cm.Configuration;
  */
 class OwnershipInFrameworkTest extends FrameworkTestSupport {
     private static final long MIB = 1L << 20;
-    /** Bytes a churn client leaves to its bundle's stop between two updates: two clients' pool use peaked at 194-232 MiB in six runs. */
+    /** What a churn client leaves to its bundle's stop between two updates (two clients' use peaked at 194-232 MiB). */
     private static final long LEFT_TO_STOP_PER_CLIENT = 64 * MIB;
 
     private long contiguousUsed() {
@@ -185,14 +186,15 @@ class OwnershipInFrameworkTest extends FrameworkTestSupport {
         awaitActive(HeapId.CONTIGUOUS_SYSTEM_RAM);
         long before = contiguousUsed();
         long capacity = heapMetrics(HeapId.CONTIGUOUS_SYSTEM_RAM.heapType()).metrics().get(HeapMetrics.CAPACITY);
-        assertTrue(capacity - before >= 5 * LEFT_TO_STOP_PER_CLIENT, "the contiguous pool has "
-                + (capacity - before) / MIB + " MiB free; two churn clients need up to " + 5 * LEFT_TO_STOP_PER_CLIENT / MIB);
+        long free = capacity - before;
+        assertTrue(free >= 5 * LEFT_TO_STOP_PER_CLIENT, "the contiguous pool has " + free / MIB
+                + " MiB free; two churn clients need up to " + 5 * LEFT_TO_STOP_PER_CLIENT / MIB);
         Bundle[] clients = {startClient("itest.churn.a"), startClient("itest.churn.b")};
         BufferAllocator[] views = {viewOf(clients[0]), viewOf(clients[1])};
         boolean[] updating = new boolean[2];
         AtomicLong allocations = new AtomicLong();
         AtomicLong foreignFailures = new AtomicLong();
-        java.util.concurrent.atomic.AtomicReference<RuntimeException> firstForeignFailure = new java.util.concurrent.atomic.AtomicReference<>();
+        AtomicReference<RuntimeException> firstForeignFailure = new AtomicReference<>();
         AtomicLong updates = new AtomicLong();
         AtomicLong peakUsed = new AtomicLong(before);
         long end = System.nanoTime() + 30_000_000_000L;
