@@ -32,7 +32,7 @@ import org.osgi.service.cm.Configuration;
  */
 class OwnershipInFrameworkTest extends FrameworkTestSupport {
     private static final long MIB = 1L << 20;
-    /** What a churn client leaves to its bundle's stop between two updates (two clients' use peaked at 194-234 MiB in seven runs). */
+    /** What a churn client leaves to its bundle's stop between updates (two clients' use peaked at 194-234 MiB). */
     private static final long LEFT_TO_STOP_PER_CLIENT = 64 * MIB;
 
     private long contiguousUsed() {
