@@ -21,7 +21,9 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.SortedSet;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -87,7 +89,7 @@ final class HeapShell {
         BufferMemoryConstraints.Builder constraints = BufferMemoryConstraints.builder().minSizeBytes(size)
                 .physicallyContiguousRequired(contiguous).secureRequired(secure);
         if (heap != null && !heap.isBlank()) {
-            constraints.permittedHeaps(parseHeapId(heap));
+            constraints.permittedHeaps(parseHeapId(heapType(heap)));
         }
         BufferCollection collection = allocator.allocate(AllocationRequest.of(count, constraints.build(), cpu));
         held.put(collection.id(), collection);
@@ -213,8 +215,9 @@ final class HeapShell {
 
     List<Map<String, Object>> stats(String heapType) {
         List<Map<String, Object>> rows = new ArrayList<>();
+        String type = heapType == null || heapType.isBlank() ? null : heapType(heapType);
         for (HeapStatus status : allocator.heaps()) {
-            if (heapType != null && !heapType.isBlank() && !status.id().heapType().equals(heapType)) {
+            if (type != null && !status.id().heapType().equals(type)) {
                 continue;
             }
             Map<String, Object> row = new LinkedHashMap<>();
@@ -277,6 +280,30 @@ final class HeapShell {
             row.put("physical_address", buffer.physicalAddress().getAsLong());
         }
         return row;
+    }
+
+    /**
+     * The heap type {@code text} names, with any {@code #ID} kept: a type as registered, or the last part of one
+     * alone, in any case and with '-' for '_' ({@code secure}, {@code system-ram}), when only one registered type
+     * ends so. A name no heap has stays as typed, so the caller reports it (no heap fits, no heap of that type).
+     */
+    String heapType(String text) {
+        int hash = text.lastIndexOf('#');
+        String name = hash < 0 ? text : text.substring(0, hash);
+        String suffix = hash < 0 ? "" : text.substring(hash);
+        SortedSet<String> types = new TreeSet<>();
+        allocator.heaps().forEach(status -> types.add(status.id().heapType()));
+        if (types.contains(name) || name.contains(".")) {
+            return text;
+        }
+        String wanted = name.replace('-', '_');
+        List<String> matches = types.stream()
+                .filter(type -> type.substring(type.lastIndexOf('.') + 1).equalsIgnoreCase(wanted)).toList();
+        if (matches.size() > 1) {
+            throw new StatusException(Status.INVALID_ARGS, "heap '" + name + "' could be any of " + matches
+                    + ": give the whole type");
+        }
+        return matches.isEmpty() ? text : matches.get(0) + suffix;
     }
 
     private static HeapId parseHeapId(String text) {

@@ -188,4 +188,31 @@ class HeapShellTest {
         assertTrue(shell.collections().isEmpty());
         assertEquals(0L, secure.metrics().get("used_size"));
     }
+
+    @Test
+    void aHeapCanBeNamedByTheLastPartOfItsTypeWhenOnlyOneTypeEndsSo() {
+        assertEquals(HeapId.SECURE.heapType(), shell.heapType("secure"));
+        assertEquals(HeapId.SECURE.heapType() + "#0", shell.heapType("SECURE#0"));
+        assertEquals(HeapId.SECURE.toString(), shell.stats("Secure").get(0).get("heap"));
+        Map<String, Object> allocated = shell.alloc(1 << 20, 1, false, true, false, "secure");
+        assertEquals(HeapId.SECURE.toString(), allocated.get("heap"));
+        assertEquals("system_ram", shell.heapType("system_ram"), "a name no heap has stays as typed");
+        assertEquals("vendor.SECURE", shell.heapType("vendor.SECURE"), "a dotted name is a whole type");
+
+        SecureHeap vendors = new SecureHeap(8L << 20, 1L << 20, 0x8000_0000L);
+        registry.addHeap(vendors, Map.of("heap.type", "vendor.HEAP_TYPE.SECURE", "heap.id", 0L, "heap.secure", true),
+                "vendor.secure 1.0.0");
+        StatusException ambiguous = assertThrows(StatusException.class,
+                () -> shell.alloc(1 << 20, 1, false, true, false, "secure"));
+        assertEquals(Status.INVALID_ARGS, ambiguous.status());
+        assertTrue(ambiguous.getMessage().contains(HeapId.SECURE.heapType())
+                && ambiguous.getMessage().contains("vendor.HEAP_TYPE.SECURE"), ambiguous.getMessage());
+        assertThrows(StatusException.class, () -> shell.stats("secure"));
+        assertEquals(1L, secure.metrics().get("live_buffers"), "the failed alloc left nothing allocated");
+        assertEquals(0L, vendors.metrics().get("live_buffers"));
+        assertEquals("vendor.HEAP_TYPE.SECURE", shell.stats("vendor.HEAP_TYPE.SECURE").get(0).get("heap")
+                .toString().replace("#0", ""));
+        registry.removeHeap(vendors);
+        assertEquals(HeapId.SECURE.heapType(), shell.heapType("secure"), "one type ends so again");
+    }
 }
