@@ -24,7 +24,9 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -592,5 +594,38 @@ class HeapRegistryTest extends RegistryTestSupport {
         assertTrue(registry.heaps().isEmpty());
         assertError(SysmemError.PROTOCOL_DEVIATION, () -> registry.getVmoInfo(null));
         assertThrows(SysmemException.class, () -> registry.attachLifetimeTracking(null, 0));
+    }
+
+    /** Ids and koids come from per-thread blocks (64 ids, 1 024 koids): unique across threads, not consecutive. */
+    @Test
+    void collectionIdsAndKoidsAreUniqueAcrossThreadsThatTakeThemInBlocks() throws Exception {
+        add(HeapId.SYSTEM_RAM, ALL_DOMAINS, Fault.NONE);
+        ExecutorService threads = Executors.newFixedThreadPool(4);
+        try {
+            List<Future<List<long[]>>> perThread = new ArrayList<>();
+            for (int t = 0; t < 4; t++) {
+                perThread.add(threads.submit(() -> {
+                    List<long[]> ids = new ArrayList<>();
+                    for (int i = 0; i < 200; i++) { // past three id blocks on each thread
+                        try (BufferCollection collection = allocate(2, PAGE)) {
+                            ids.add(new long[] {collection.id(), collection.buffers().get(0).koid(),
+                                    collection.buffers().get(1).koid()});
+                        }
+                    }
+                    return ids;
+                }));
+            }
+            Set<Long> collectionIds = new HashSet<>();
+            Set<Long> koids = new HashSet<>();
+            for (Future<List<long[]>> thread : perThread) {
+                for (long[] ids : thread.get(30, TimeUnit.SECONDS)) {
+                    assertTrue(collectionIds.add(ids[0]), "collection id " + ids[0] + " given twice");
+                    assertTrue(koids.add(ids[1]) && koids.add(ids[2]), "koid given twice: " + ids[1] + ", " + ids[2]);
+                }
+            }
+            assertEquals(800, collectionIds.size());
+        } finally {
+            threads.shutdownNow();
+        }
     }
 }
