@@ -439,16 +439,16 @@ public class HeapRegistry implements BufferAllocator {
         // Sysmem's limits are failures of its constraints checks: CONSTRAINTS_INTERSECTION_EMPTY, as TryAllocate says.
         if (count > current.maxBufferCount()) {
             throw Routing.refused("buffer count " + count + " is above the limit of " + current.maxBufferCount()
-                    + " per collection");
+                    + " per collection (heap.registry max.buffer.count)");
         }
         long size = aggregate.minSize();
         if (Long.compareUnsigned(size, current.maxBufferBytes()) > 0) {
             throw Routing.refused("buffers of " + Long.toUnsignedString(size) + " bytes are above the limit of "
-                    + current.maxBufferBytes() + " bytes per buffer");
+                    + current.maxBufferBytes() + " bytes per buffer (heap.registry max.buffer.bytes)");
         }
         if (size > current.maxCollectionBytes() / count) { // logical sizes, as sysmem counts them
             throw Routing.refused(count + " buffers of " + size + " bytes are above the limit of "
-                    + current.maxCollectionBytes() + " bytes per collection");
+                    + current.maxCollectionBytes() + " bytes per collection (heap.registry max.collection.bytes)");
         }
         Route route = route(aggregate, current.replacementGrace());
         Choice<HeapEntry> choice = route.choice();

@@ -562,15 +562,17 @@ class HeapRegistryTest extends RegistryTestSupport {
     }
 
     @Test
-    void limitsAreEnforcedBeforeAnyHeapIsCalled() {
+    void limitsAreEnforcedBeforeAnyHeapIsCalledAndTheirErrorsNameTheKeyThatRaisesThem() {
         FakeHeap heap = add(HeapId.SYSTEM_RAM, ALL_DOMAINS, Fault.NONE);
         // sysmem TryAllocate reports every limit as CONSTRAINTS_INTERSECTION_EMPTY.
         SysmemException tooMany = assertError(SysmemError.CONSTRAINTS_INTERSECTION_EMPTY, () -> allocate(129, PAGE));
-        assertTrue(tooMany.getMessage().contains("128"), tooMany.getMessage());
+        assertTrue(tooMany.getMessage().contains("128") && tooMany.getMessage().contains("max.buffer.count"),
+                tooMany.getMessage());
         SysmemException tooLarge = assertError(SysmemError.CONSTRAINTS_INTERSECTION_EMPTY, () -> allocate(1, (256L << 20) + 1));
-        assertTrue(tooLarge.getMessage().contains("per buffer"), tooLarge.getMessage());
+        assertTrue(tooLarge.getMessage().contains("per buffer (heap.registry max.buffer.bytes)"), tooLarge.getMessage());
         SysmemException collectionTooLarge = assertError(SysmemError.CONSTRAINTS_INTERSECTION_EMPTY, () -> allocate(5, 256L << 20));
-        assertTrue(collectionTooLarge.getMessage().contains("per collection"), collectionTooLarge.getMessage());
+        assertTrue(collectionTooLarge.getMessage().contains("per collection (heap.registry max.collection.bytes)"),
+                collectionTooLarge.getMessage());
         assertError(SysmemError.CONSTRAINTS_INTERSECTION_EMPTY, () -> allocate(1, -1L));
         assertError(SysmemError.CONSTRAINTS_INTERSECTION_EMPTY, () -> allocate(0, PAGE));
         assertEquals(0, heap.allocations.get());
