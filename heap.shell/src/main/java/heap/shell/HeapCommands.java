@@ -138,9 +138,9 @@ public class HeapCommands {
         return run(json, () -> shell.stats(null), Text::stats);
     }
 
-    @Descriptor("every metric of the heaps of one type")
+    @Descriptor("every metric of the heaps of one type, or of one heap")
     public String stats(@Descriptor("print one JSON document instead of text") @Parameter(names = "--json", presentValue = "true", absentValue = "false") boolean json,
-            @Descriptor("heap type, as listed or its last part (secure, system-ram)") String heapType) {
+            @Descriptor("TYPE or TYPE#ID; TYPE as listed, or its last part (secure, system-ram)") String heapType) {
         return run(json, () -> shell.stats(heapType), Text::stats);
     }
 

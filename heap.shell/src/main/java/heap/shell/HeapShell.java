@@ -213,11 +213,14 @@ final class HeapShell {
         return null;
     }
 
-    List<Map<String, Object>> stats(String heapType) {
+    /** Every heap's metrics, or those of one type ({@code TYPE}) or one heap ({@code TYPE#ID}, as they are headed). */
+    List<Map<String, Object>> stats(String heap) {
         List<Map<String, Object>> rows = new ArrayList<>();
-        String type = heapType == null || heapType.isBlank() ? null : heapType(heapType);
+        String wanted = heap == null || heap.isBlank() ? null : heapType(heap);
+        boolean oneHeap = wanted != null && wanted.contains("#");
+        HeapId id = oneHeap ? parseHeapId(wanted) : null;
         for (HeapStatus status : allocator.heaps()) {
-            if (type != null && !status.id().heapType().equals(type)) {
+            if (oneHeap ? !status.id().equals(id) : wanted != null && !status.id().heapType().equals(wanted)) {
                 continue;
             }
             Map<String, Object> row = new LinkedHashMap<>();
@@ -233,8 +236,9 @@ final class HeapShell {
             row.put("registry", registryCounts);
             rows.add(row);
         }
-        if (rows.isEmpty() && heapType != null && !heapType.isBlank()) {
-            throw new SysmemException(SysmemError.NOT_FOUND, "no heap of type " + heapType + " (heap:list shows them)");
+        if (rows.isEmpty() && wanted != null) {
+            throw new SysmemException(SysmemError.NOT_FOUND, "no heap " + (oneHeap ? "" : "of type ") + wanted
+                    + " (heap:list shows them)");
         }
         return rows;
     }

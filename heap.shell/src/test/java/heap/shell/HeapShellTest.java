@@ -194,6 +194,13 @@ class HeapShellTest {
         assertEquals(HeapId.SECURE.heapType(), shell.heapType("secure"));
         assertEquals(HeapId.SECURE.heapType() + "#0", shell.heapType("SECURE#0"));
         assertEquals(HeapId.SECURE.toString(), shell.stats("Secure").get(0).get("heap"));
+        assertEquals(HeapId.SECURE.toString(), shell.stats(HeapId.SECURE.toString()).get(0).get("heap"),
+                "a heap as its metrics are headed, TYPE#ID");
+        assertEquals(1, shell.stats("secure#0").size());
+        SysmemException noSuchId = assertThrows(SysmemException.class, () -> shell.stats("secure#7"));
+        assertTrue(noSuchId.getMessage().contains("no heap " + HeapId.SECURE.heapType() + "#7"), noSuchId.getMessage());
+        StatusException badId = assertThrows(StatusException.class, () -> shell.stats("secure#x"));
+        assertEquals(Status.INVALID_ARGS, badId.status());
         Map<String, Object> allocated = shell.alloc(1 << 20, 1, false, true, false, "secure");
         assertEquals(HeapId.SECURE.toString(), allocated.get("heap"));
         assertEquals("system_ram", shell.heapType("system_ram"), "a name no heap has stays as typed");
