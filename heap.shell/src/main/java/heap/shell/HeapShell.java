@@ -89,7 +89,7 @@ final class HeapShell {
         BufferMemoryConstraints.Builder constraints = BufferMemoryConstraints.builder().minSizeBytes(size)
                 .physicallyContiguousRequired(contiguous).secureRequired(secure);
         if (heap != null && !heap.isBlank()) {
-            constraints.permittedHeaps(parseHeapId(heapType(heap)));
+            constraints.permittedHeaps(parseHeapId(resolveHeap(heap)));
         }
         BufferCollection collection = allocator.allocate(AllocationRequest.of(count, constraints.build(), cpu));
         held.put(collection.id(), collection);
@@ -216,7 +216,7 @@ final class HeapShell {
     /** Every heap's metrics, or those of one type ({@code TYPE}) or one heap ({@code TYPE#ID}, as they are headed). */
     List<Map<String, Object>> stats(String heap) {
         List<Map<String, Object>> rows = new ArrayList<>();
-        String wanted = heap == null || heap.isBlank() ? null : heapType(heap);
+        String wanted = heap == null || heap.isBlank() ? null : resolveHeap(heap);
         boolean oneHeap = wanted != null && wanted.contains("#");
         HeapId id = oneHeap ? parseHeapId(wanted) : null;
         for (HeapStatus status : allocator.heaps()) {
@@ -287,14 +287,18 @@ final class HeapShell {
     }
 
     /**
-     * The heap type {@code text} names, with any {@code #ID} kept: a type as registered, or the last part of one
-     * alone, in any case and with '-' for '_' ({@code secure}, {@code system-ram}), when only one registered type
-     * ends so. A name no heap has stays as typed, so the caller reports it (no heap fits, no heap of that type).
+     * {@code text} ({@code TYPE} or {@code TYPE#ID}) with its type written out and any {@code #ID} kept. A type is
+     * one as registered, or the last part of one alone, in any case and with '-' for '_' ({@code secure},
+     * {@code system-ram}), when only one registered type ends so. A name no heap has stays as typed, so the caller
+     * reports it (no heap fits, no heap of that type).
      */
-    String heapType(String text) {
+    String resolveHeap(String text) {
         int hash = text.lastIndexOf('#');
         String name = hash < 0 ? text : text.substring(0, hash);
         String suffix = hash < 0 ? "" : text.substring(hash);
+        if (hash >= 0) {
+            parseHeapId(text); // a bad #ID is named as typed
+        }
         SortedSet<String> types = new TreeSet<>();
         allocator.heaps().forEach(status -> types.add(status.id().heapType()));
         if (types.contains(name) || name.contains(".")) {

@@ -191,20 +191,13 @@ class HeapShellTest {
 
     @Test
     void aHeapCanBeNamedByTheLastPartOfItsTypeWhenOnlyOneTypeEndsSo() {
-        assertEquals(HeapId.SECURE.heapType(), shell.heapType("secure"));
-        assertEquals(HeapId.SECURE.heapType() + "#0", shell.heapType("SECURE#0"));
+        assertEquals(HeapId.SECURE.heapType(), shell.resolveHeap("secure"));
+        assertEquals(HeapId.SECURE.heapType() + "#0", shell.resolveHeap("SECURE#0"));
         assertEquals(HeapId.SECURE.toString(), shell.stats("Secure").get(0).get("heap"));
-        assertEquals(HeapId.SECURE.toString(), shell.stats(HeapId.SECURE.toString()).get(0).get("heap"),
-                "a heap as its metrics are headed, TYPE#ID");
-        assertEquals(1, shell.stats("secure#0").size());
-        SysmemException noSuchId = assertThrows(SysmemException.class, () -> shell.stats("secure#7"));
-        assertTrue(noSuchId.getMessage().contains("no heap " + HeapId.SECURE.heapType() + "#7"), noSuchId.getMessage());
-        StatusException badId = assertThrows(StatusException.class, () -> shell.stats("secure#x"));
-        assertEquals(Status.INVALID_ARGS, badId.status());
         Map<String, Object> allocated = shell.alloc(1 << 20, 1, false, true, false, "secure");
         assertEquals(HeapId.SECURE.toString(), allocated.get("heap"));
-        assertEquals("system_ram", shell.heapType("system_ram"), "a name no heap has stays as typed");
-        assertEquals("vendor.SECURE", shell.heapType("vendor.SECURE"), "a dotted name is a whole type");
+        assertEquals("system_ram", shell.resolveHeap("system_ram"), "a name no heap has stays as typed");
+        assertEquals("vendor.SECURE", shell.resolveHeap("vendor.SECURE"), "a dotted name is a whole type");
 
         SecureHeap vendors = new SecureHeap(8L << 20, 1L << 20, 0x8000_0000L);
         registry.addHeap(vendors, Map.of("heap.type", "vendor.HEAP_TYPE.SECURE", "heap.id", 0L, "heap.secure", true),
@@ -217,9 +210,20 @@ class HeapShellTest {
         assertThrows(StatusException.class, () -> shell.stats("secure"));
         assertEquals(1L, secure.metrics().get("live_buffers"), "the failed alloc left nothing allocated");
         assertEquals(0L, vendors.metrics().get("live_buffers"));
-        assertEquals("vendor.HEAP_TYPE.SECURE", shell.stats("vendor.HEAP_TYPE.SECURE").get(0).get("heap")
-                .toString().replace("#0", ""));
+        assertEquals("vendor.HEAP_TYPE.SECURE#0", shell.stats("vendor.HEAP_TYPE.SECURE").get(0).get("heap"));
         registry.removeHeap(vendors);
-        assertEquals(HeapId.SECURE.heapType(), shell.heapType("secure"), "one type ends so again");
+        assertEquals(HeapId.SECURE.heapType(), shell.resolveHeap("secure"), "one type ends so again");
+    }
+
+    @Test
+    void statsTakesOneHeapAsItHeadsItsMetricsTypeHashId() {
+        assertEquals(HeapId.SECURE.toString(), shell.stats(HeapId.SECURE.toString()).get(0).get("heap"));
+        assertEquals(1, shell.stats("secure#0").size());
+        SysmemException noSuchId = assertThrows(SysmemException.class, () -> shell.stats("secure#7"));
+        assertEquals(SysmemError.NOT_FOUND, noSuchId.error());
+        assertTrue(noSuchId.getMessage().contains("no heap " + HeapId.SECURE.heapType() + "#7"), noSuchId.getMessage());
+        StatusException badId = assertThrows(StatusException.class, () -> shell.stats("secure#x"));
+        assertEquals(Status.INVALID_ARGS, badId.status());
+        assertTrue(badId.getMessage().contains("secure#x"), badId.getMessage());
     }
 }
