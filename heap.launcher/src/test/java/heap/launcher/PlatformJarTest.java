@@ -199,6 +199,30 @@ class PlatformJarTest {
                 + Files.readString(out));
     }
 
+    /**
+     * Files in deploy/ as the platform starts are in effect for the first command, checked like later ones (a bad
+     * value refused, the rest applied), and a file that configures nothing here (a '-' in its name) is warned about.
+     */
+    @Test
+    void configurationsInDeployAtStartAreInEffectForTheFirstCommandAndAMisnamedOneIsWarnedAbout() throws Exception {
+        Path deploy = Files.createDirectories(workDir.resolve("deploy"));
+        Files.writeString(deploy.resolve("heap.systemram.cfg"), "max.buffer.bytes=1048576\n");
+        Files.writeString(deploy.resolve("heap.registry.cfg"), "max.buffer.count=abc\nmax.buffer.bytes=2097152\n");
+        Files.writeString(deploy.resolve("heap.system-ram.cfg"), "max.buffer.bytes=4096\n");
+        Run run = run("""
+                heap:stats system-ram
+                heap:alloc 4M
+                heap:alloc 4k --count 129
+                """);
+        assertTrue(Pattern.compile("max_buffer_size +1048576").matcher(run.out()).find(), run.out());
+        assertTrue(run.err().contains("configuration heap.registry: max.buffer.count=abc refused"), run.err());
+        assertTrue(run.err().contains("above the limit of 2097152 bytes per buffer"), run.err());
+        assertTrue(run.err().contains("above the limit of 128 per collection"), run.err());
+        assertTrue(run.err().contains("warning: deploy/heap.system-ram.cfg configures factory PID heap.system, "
+                + "which nothing here takes"), run.err());
+        assertEquals(1, run.exitCode());
+    }
+
     /** A heap whose component fails to activate is listed as failed with the real cause, logged once by that cause. */
     @Test
     void aHeapThatFailsToActivateIsListedAsFailedWithItsCause() throws Exception {

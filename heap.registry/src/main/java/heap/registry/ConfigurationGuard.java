@@ -31,7 +31,7 @@ final class ConfigurationGuard implements ConfigurationPlugin {
             "felix.fileinstall.filename", "component.name", "component.id");
 
     static final Map<String, Map<String, Rule>> RULES = Map.of(
-            "heap.system-ram", rules(
+            "heap.systemram", rules(
                     "max.total.bytes", number("0 (half of physical memory) or a positive number of bytes", v -> v >= 0),
                     "max.buffer.bytes", number("a positive multiple of 4096 bytes", v -> v > 0 && v % PAGE == 0),
                     "small.cache.bytes", number("0 (no cache) or more bytes", v -> v >= 0)),

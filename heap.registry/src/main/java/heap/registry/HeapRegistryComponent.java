@@ -12,7 +12,6 @@ import org.osgi.framework.Constants;
 import org.osgi.framework.ServiceFactory;
 import org.osgi.framework.ServiceReference;
 import org.osgi.framework.ServiceRegistration;
-import org.osgi.service.cm.ConfigurationPlugin;
 import org.osgi.service.cm.ManagedServiceFactory;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -70,7 +69,6 @@ public class HeapRegistryComponent extends HeapRegistry {
 
     private final ServiceRegistration<BufferAllocator> allocatorRegistration;
     private final ServiceRegistration<ManagedServiceFactory> quotaRegistration;
-    private final ServiceRegistration<ConfigurationPlugin> guardRegistration;
 
     private final JmxExport jmx;
 
@@ -85,9 +83,6 @@ public class HeapRegistryComponent extends HeapRegistry {
         quotaProperties.put(Constants.SERVICE_PID, QuotaConfigurations.FACTORY_PID);
         quotaRegistration = context.registerService(ManagedServiceFactory.class, new QuotaConfigurations(this),
                 quotaProperties);
-        Dictionary<String, Object> guardProperties = new Hashtable<>();
-        guardProperties.put(ConfigurationPlugin.CM_RANKING, 0);
-        guardRegistration = context.registerService(ConfigurationPlugin.class, new ConfigurationGuard(), guardProperties);
     }
 
     @Modified
@@ -101,7 +96,6 @@ public class HeapRegistryComponent extends HeapRegistry {
         stop(); // first: views let go as the service goes away must not reclaim anything
         allocatorRegistration.unregister();
         quotaRegistration.unregister();
-        guardRegistration.unregister();
         jmx.close();
     }
 

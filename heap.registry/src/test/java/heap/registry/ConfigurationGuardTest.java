@@ -42,7 +42,7 @@ class ConfigurationGuardTest {
 
     @Test
     void everyPlatformPidHasRulesAndOtherPidsAreUntouched() {
-        assertTrue(ConfigurationGuard.RULES.keySet().containsAll(java.util.Set.of("heap.system-ram", "heap.contiguous",
+        assertTrue(ConfigurationGuard.RULES.keySet().containsAll(java.util.Set.of("heap.systemram", "heap.contiguous",
                 "heap.secure", "heap.registry", "heap.log")));
         Hashtable<String, Object> log = new Hashtable<>();
         log.put("service.pid", "heap.log");
@@ -79,5 +79,13 @@ class ConfigurationGuardTest {
         registry.put("leak.detection", "sometimes");
         guard.modifyConfiguration(null, registry);
         assertEquals("", registry.get("leak.detection"), "refused: the last good value (empty) is kept");
+    }
+
+    /** FileInstall reads deploy/a-b.cfg as instance b of factory a: a platform PID with a '-' could not be set there. */
+    @Test
+    void noPlatformPidHasADashSoEachCanBeSetByAFileInDeploy() {
+        for (String pid : ConfigurationGuard.RULES.keySet()) {
+            assertFalse(pid.contains("-"), pid);
+        }
     }
 }

@@ -28,20 +28,23 @@ import org.osgi.service.component.runtime.dto.ComponentDescriptionDTO;
 /**
  * The platform's console: once the heaps have registered, reads command lines from stdin (a terminal, a pipe or a
  * script) and runs each in a Gogo session. At end of input it stops the framework; the process then exits 0, or 1
- * if any command failed. Enabled by the framework property {@code heap.console=true} (the launcher sets it).
+ * if any command failed. Enabled by the framework property {@code heap.console=true} (the launcher sets it). It
+ * needs no registry: when the registry or a heap could not start, it says why and opens anyway, so an operator can
+ * look ({@code scr:info}, {@code lb}) instead of waiting at no prompt.
  */
 @Component(immediate = true, service = {})
 public class Console {
     private static final String MARKER = "(heap.console=running)";
 
     @Activate
-    public Console(@Reference CommandProcessor processor, @Reference BufferAllocator allocator,
-            @Reference HeapCommands commands, @Reference ServiceComponentRuntime components, BundleContext context) {
+    public Console(@Reference CommandProcessor processor, @Reference ServiceComponentRuntime components,
+            BundleContext context) {
         if (Boolean.parseBoolean(context.getProperty("heap.console")) && claimTheConsole(context)) {
-            ScriptExit.install(commands::failures);
+            ScriptExit.install();
             Thread.ofPlatform().daemon().name("heap-console").start(() -> {
-                awaitPlatform(allocator, components, context);
-                run(processor, context, commands);
+                awaitPlatform(components, context);
+                reportWhatDidNotStart(components, context);
+                run(processor, context);
             });
         }
     }
@@ -74,7 +77,7 @@ public class Console {
     /** The console thread while it runs a command: Ctrl-C interrupts it (a waiting allocation gives up). */
     private static volatile Thread runningCommand;
 
-    private static void run(CommandProcessor processor, BundleContext context, HeapCommands commands) {
+    private static void run(CommandProcessor processor, BundleContext context) {
         boolean interactive = System.console() != null && System.console().isTerminal();
         if (interactive) {
             ScriptExit.interactive(); // a person at a terminal: failed commands do not make the exit status
@@ -104,7 +107,7 @@ public class Console {
                 if (!line.isBlank() && !line.stripLeading().startsWith("#")) {
                     runningCommand = Thread.currentThread();
                     try {
-                        execute(session, line, commands);
+                        execute(session, line);
                     } finally {
                         runningCommand = null;
                         Thread.interrupted(); // a Ctrl-C that came as the command ended must not hit the next one
@@ -113,12 +116,12 @@ public class Console {
             }
         } catch (IOException e) {
             ERR.println("error: cannot read the console: " + e.getMessage());
-            commands.failed();
+            ScriptExit.failed();
         }
-        stopFramework(context, commands);
+        stopFramework(context);
     }
 
-    private static void execute(CommandSession session, String line, HeapCommands commands) {
+    private static void execute(CommandSession session, String line) {
         String heapCommand = Usage.commandOf(line);
         if (heapCommand != null && Usage.wantsHelp(line)) {
             OUT.println("usage: " + Usage.COMMANDS.get(heapCommand).usage());
@@ -130,7 +133,7 @@ public class Console {
                 OUT.println(session.format(result, Converter.INSPECT));
             }
         } catch (Exception e) {
-            commands.failed();
+            ScriptExit.failed();
             Throwable cause = e instanceof java.lang.reflect.InvocationTargetException && e.getCause() != null ? e.getCause() : e;
             String message = cause.getMessage() == null ? cause.toString() : cause.getMessage();
             if (heapCommand != null && message.startsWith("Cannot coerce")) {
@@ -149,11 +152,12 @@ public class Console {
      * immediate component of every started bundle, and the registry has heard from every heap: the first command
      * sees the whole platform.
      */
-    private static void awaitPlatform(BufferAllocator allocator, ServiceComponentRuntime components, BundleContext context) {
+    private static void awaitPlatform(ServiceComponentRuntime components, BundleContext context) {
         long deadline = System.nanoTime() + 10_000_000_000L;
+        var deployed = DeployFolder.configFiles(context);
         while (System.nanoTime() < deadline && !(context.getBundle(0).getState() == Bundle.ACTIVE
                 && everyBundleStarted(context) && componentsSettled(components, context)
-                && allocator.heaps().stream().noneMatch(status -> status.state() == HeapState.PENDING))) {
+                && DeployFolder.inEffect(deployed, components) && noHeapPending(context))) {
             try {
                 Thread.sleep(20);
             } catch (InterruptedException e) {
@@ -185,23 +189,64 @@ public class Console {
                 return false;
             }
         }
-        for (ComponentDescriptionDTO description : descriptions) {
-            if (description.immediate && components.isComponentEnabled(description)) {
-                var configurations = components.getComponentConfigurationDTOs(description);
-                if (configurations.isEmpty() || configurations.stream().anyMatch(c -> c.state == ComponentConfigurationDTO.SATISFIED)) {
-                    return false;
-                }
-            }
-        }
-        return true;
+        return descriptions.stream().allMatch(description -> settled(components, description));
     }
 
-    private static void stopFramework(BundleContext context, HeapCommands commands) {
+    /**
+     * Whether SCR is done with an immediate component: none of its configurations is still activating. Having none
+     * yet means SCR is still at work, unless the component requires a configuration it has not got (the health check
+     * bundle's servlets and filters): that is where it stays.
+     */
+    static boolean settled(ServiceComponentRuntime components, ComponentDescriptionDTO description) {
+        if (!description.immediate || !components.isComponentEnabled(description)) {
+            return true;
+        }
+        var configurations = components.getComponentConfigurationDTOs(description);
+        if (configurations.isEmpty()) {
+            return "require".equals(description.configurationPolicy);
+        }
+        return configurations.stream().noneMatch(c -> c.state == ComponentConfigurationDTO.SATISFIED);
+    }
+
+    /** Without a registry there is nothing to wait for: its absence is reported once the components settled. */
+    private static boolean noHeapPending(BundleContext context) {
+        var reference = context.getServiceReference(BufferAllocator.class);
+        BufferAllocator allocator = reference == null ? null : context.getService(reference);
+        if (allocator == null) {
+            return true;
+        }
+        try {
+            return allocator.heaps().stream().noneMatch(status -> status.state() == HeapState.PENDING);
+        } finally {
+            context.ungetService(reference);
+        }
+    }
+
+    /**
+     * One line on stderr per platform component that is enabled but not running once the platform settled (its
+     * configuration refused by SCR, a reference missing, its constructor failed), one per configuration file in
+     * deploy/ that nothing takes, and one if no registry offers BufferAllocator: what an operator would otherwise
+     * find only with {@code scr:info} or never.
+     */
+    private static void reportWhatDidNotStart(ServiceComponentRuntime components, BundleContext context) {
+        for (String problem : NotStarted.problems(components)) {
+            ERR.println("warning: " + problem);
+        }
+        for (String unused : DeployFolder.unused(DeployFolder.configFiles(context), components, context)) {
+            ERR.println("warning: " + unused);
+        }
+        if (context.getServiceReference(BufferAllocator.class) == null) {
+            ERR.println("warning: no BufferAllocator: the registry (heap.registry) is not running, so the heap "
+                    + "commands are not there; scr:info heap.registry.HeapRegistryComponent says why");
+        }
+    }
+
+    private static void stopFramework(BundleContext context) {
         try {
             Bundle framework = context.getBundle(0);
             framework.stop();
         } catch (BundleException | IllegalStateException e) {
-            Runtime.getRuntime().exit(commands.failures() > 0 ? 1 : 0);
+            Runtime.getRuntime().exit(ScriptExit.failures() > 0 ? 1 : 0);
         }
     }
 }

@@ -7,7 +7,6 @@ import heap.api.allocator.BufferAllocator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.apache.felix.service.command.Descriptor;
@@ -28,9 +27,6 @@ import org.osgi.service.component.runtime.dto.ComponentDescriptionDTO;
         "osgi.command.function=info", "osgi.command.function=stats", "osgi.command.function=check",
         "osgi.command.function=owners", "osgi.command.function=heap"})
 public class HeapCommands {
-    /** Failed commands: a console script that had one exits non-zero (see {@link ScriptExit}). */
-    private final AtomicInteger failures = new AtomicInteger();
-
     private final HeapShell shell;
     private final Map<HeapDiagnostics, String> diagnostics = new ConcurrentHashMap<>();
 
@@ -157,21 +153,12 @@ public class HeapCommands {
         return document;
     }
 
-    int failures() {
-        return failures.get();
-    }
-
-    /** A command line the console could not even hand to a command (Gogo found no parameters to fit). */
-    void failed() {
-        failures.incrementAndGet();
-    }
-
     private <T> String run(boolean json, Supplier<T> command, Function<T, String> text) {
         try {
             T result = command.get();
             return json ? Json.write(result) : text.apply(result);
         } catch (SysmemException | StatusException e) {
-            failures.incrementAndGet();
+            ScriptExit.failed();
             String message = e.getMessage();
             int colon = message.indexOf(": ");
             if (json) {

@@ -11,7 +11,7 @@ import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
 /** The system-RAM heap as a service; a configuration change restarts it (old buffers stay valid). */
-@Component(immediate = true, configurationPid = "heap.system-ram", service = {Heap.class, HeapMetrics.class},
+@Component(immediate = true, configurationPid = "heap.systemram", service = {Heap.class, HeapMetrics.class},
         property = {Heap.HEAP_TYPE + "=" + HeapId.SYSTEM_RAM_TYPE, Heap.HEAP_ID + ":Long=0"})
 @Designate(ocd = SystemRamHeapComponent.Config.class)
 public class SystemRamHeapComponent extends SystemRamHeap {

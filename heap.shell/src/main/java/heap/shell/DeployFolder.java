@@ -1,0 +1,82 @@
+package heap.shell;
+
+import java.io.File;
+import java.util.ArrayList;
+import java.util.List;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.InvalidSyntaxException;
+import org.osgi.service.component.runtime.ServiceComponentRuntime;
+import org.osgi.service.component.runtime.dto.ComponentDescriptionDTO;
+
+/**
+ * The configuration files in FileInstall's folder ({@code deploy/}) as the console opens: the first command must
+ * see them in effect, and a file that configures nothing here is worth a warning (FileInstall reads
+ * {@code a-b.cfg} as instance {@code b} of factory {@code a}, so a PID with a '-' cannot be configured there).
+ */
+final class DeployFolder {
+    /** One file, as FileInstall reads its name: a PID, or a factory PID and an instance name. */
+    record ConfigFile(String name, String pid, boolean factory) {
+    }
+
+    private static final String FILENAME = "felix.fileinstall.filename";
+
+    private DeployFolder() {
+    }
+
+    static List<ConfigFile> configFiles(BundleContext context) {
+        String folder = context.getProperty("felix.fileinstall.dir");
+        File[] files = folder == null ? null : new File(folder).listFiles(file -> file.isFile()
+                && (file.getName().endsWith(".cfg") || file.getName().endsWith(".config")));
+        List<ConfigFile> configFiles = new ArrayList<>();
+        for (File file : files == null ? new File[0] : files) {
+            String base = file.getName().substring(0, file.getName().lastIndexOf('.'));
+            int dash = base.indexOf('-');
+            configFiles.add(new ConfigFile(file.getName(), dash > 0 ? base.substring(0, dash) : base, dash > 0));
+        }
+        return configFiles;
+    }
+
+    /** Whether every component a file configures runs with it: SCR's view of it names the file. */
+    static boolean inEffect(List<ConfigFile> files, ServiceComponentRuntime components) {
+        for (ConfigFile file : files) {
+            for (ComponentDescriptionDTO description : consumers(file, components)) {
+                boolean applied = components.getComponentConfigurationDTOs(description).stream()
+                        .anyMatch(configuration -> String.valueOf(configuration.properties.get(FILENAME))
+                                .endsWith("/" + file.name()));
+                if (!applied) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    /** One line per file that no component, ManagedService or ManagedServiceFactory here takes. */
+    static List<String> unused(List<ConfigFile> files, ServiceComponentRuntime components, BundleContext context) {
+        List<String> unused = new ArrayList<>();
+        for (ConfigFile file : files) {
+            if (consumers(file, components).isEmpty() && !registeredFor(file.pid(), context)) {
+                unused.add("deploy/" + file.name() + " configures " + (file.factory() ? "factory PID " : "PID ")
+                        + file.pid() + ", which nothing here takes" + (file.factory()
+                        ? " (a '-' in the name makes a factory configuration: PIDs here have no '-')" : ""));
+            }
+        }
+        return unused;
+    }
+
+    private static List<ComponentDescriptionDTO> consumers(ConfigFile file, ServiceComponentRuntime components) {
+        return components.getComponentDescriptionDTOs().stream()
+                .filter(description -> components.isComponentEnabled(description)
+                        && List.of(description.configurationPid).contains(file.pid())
+                        && (!file.factory() || "require".equals(description.configurationPolicy)))
+                .toList();
+    }
+
+    private static boolean registeredFor(String pid, BundleContext context) {
+        try {
+            return context.getServiceReferences((String) null, "(service.pid=" + pid + ")") != null;
+        } catch (InvalidSyntaxException e) {
+            return false; // a PID no filter can name is one no service is registered for
+        }
+    }
+}
