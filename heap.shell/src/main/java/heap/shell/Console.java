@@ -21,6 +21,9 @@ import org.osgi.framework.BundleException;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.component.runtime.ServiceComponentRuntime;
 import org.osgi.service.component.runtime.dto.ComponentConfigurationDTO;
 import org.osgi.service.component.runtime.dto.ComponentDescriptionDTO;
@@ -35,6 +38,11 @@ import org.osgi.service.component.runtime.dto.ComponentDescriptionDTO;
 @Component(immediate = true, service = {})
 public class Console {
     private static final String MARKER = "(heap.console=running)";
+
+    /** This bundle's view of the registry, when there is one: the console opens without it. */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private volatile BufferAllocator allocator;
 
     @Activate
     public Console(@Reference CommandProcessor processor, @Reference ServiceComponentRuntime components,
@@ -152,7 +160,7 @@ public class Console {
      * immediate component of every started bundle, and the registry has heard from every heap: the first command
      * sees the whole platform.
      */
-    private static void awaitPlatform(ServiceComponentRuntime components, BundleContext context) {
+    private void awaitPlatform(ServiceComponentRuntime components, BundleContext context) {
         long deadline = System.nanoTime() + 10_000_000_000L;
         var deployed = DeployFolder.configFiles(context);
         while (System.nanoTime() < deadline && !(context.getBundle(0).getState() == Bundle.ACTIVE
@@ -208,18 +216,16 @@ public class Console {
         return configurations.stream().noneMatch(c -> c.state == ComponentConfigurationDTO.SATISFIED);
     }
 
-    /** Without a registry there is nothing to wait for: its absence is reported once the components settled. */
-    private static boolean noHeapPending(BundleContext context) {
-        var reference = context.getServiceReference(BufferAllocator.class);
-        BufferAllocator allocator = reference == null ? null : context.getService(reference);
-        if (allocator == null) {
-            return true;
+    /**
+     * Without a registry there is nothing to wait for (its absence is reported once the components settled); with
+     * one, its view is injected here a moment after it is registered.
+     */
+    private boolean noHeapPending(BundleContext context) {
+        BufferAllocator registry = allocator;
+        if (registry == null) {
+            return context.getServiceReference(BufferAllocator.class) == null;
         }
-        try {
-            return allocator.heaps().stream().noneMatch(status -> status.state() == HeapState.PENDING);
-        } finally {
-            context.ungetService(reference);
-        }
+        return registry.heaps().stream().noneMatch(status -> status.state() == HeapState.PENDING);
     }
 
     /**
@@ -228,14 +234,14 @@ public class Console {
      * deploy/ that nothing takes, and one if no registry offers BufferAllocator: what an operator would otherwise
      * find only with {@code scr:info} or never.
      */
-    private static void reportWhatDidNotStart(ServiceComponentRuntime components, BundleContext context) {
+    private void reportWhatDidNotStart(ServiceComponentRuntime components, BundleContext context) {
         for (String problem : NotStarted.problems(components)) {
             ERR.println("warning: " + problem);
         }
         for (String unused : DeployFolder.unused(DeployFolder.configFiles(context), components, context)) {
             ERR.println("warning: " + unused);
         }
-        if (context.getServiceReference(BufferAllocator.class) == null) {
+        if (allocator == null) {
             ERR.println("warning: no BufferAllocator: the registry (heap.registry) is not running, so the heap "
                     + "commands are not there; scr:info heap.registry.HeapRegistryComponent says why");
         }
