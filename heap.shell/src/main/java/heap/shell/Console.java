@@ -10,8 +10,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
-import java.util.HashSet;
-import java.util.Set;
 import org.apache.felix.service.command.CommandProcessor;
 import org.apache.felix.service.command.CommandSession;
 import org.apache.felix.service.command.Converter;
@@ -25,8 +23,6 @@ import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.component.runtime.ServiceComponentRuntime;
-import org.osgi.service.component.runtime.dto.ComponentConfigurationDTO;
-import org.osgi.service.component.runtime.dto.ComponentDescriptionDTO;
 
 /**
  * The platform's console: once the heaps have registered, reads command lines from stdin (a terminal, a pipe or a
@@ -157,14 +153,14 @@ public class Console {
 
     /**
      * Waits (at most 10 s) until the framework and every bundle meant to start have started, SCR has settled every
-     * immediate component of every started bundle, and the registry has heard from every heap: the first command
-     * sees the whole platform.
+     * immediate component of every started bundle, every configuration file in deploy/ is in effect, and the
+     * registry has heard from every heap: the first command sees the whole platform.
      */
     private void awaitPlatform(ServiceComponentRuntime components, BundleContext context) {
         long deadline = System.nanoTime() + 10_000_000_000L;
         var deployed = DeployFolder.configFiles(context);
         while (System.nanoTime() < deadline && !(context.getBundle(0).getState() == Bundle.ACTIVE
-                && everyBundleStarted(context) && componentsSettled(components, context)
+                && PlatformState.everyBundleStarted(context) && PlatformState.componentsSettled(components, context)
                 && DeployFolder.inEffect(deployed, components) && noHeapPending(context))) {
             try {
                 Thread.sleep(20);
@@ -173,47 +169,6 @@ public class Console {
                 return;
             }
         }
-    }
-
-    /** The framework is ACTIVE before its start levels are all raised: wait for every bundle meant to start. */
-    private static boolean everyBundleStarted(BundleContext context) {
-        for (Bundle bundle : context.getBundles()) {
-            var startLevel = bundle.adapt(org.osgi.framework.startlevel.BundleStartLevel.class);
-            if (startLevel != null && startLevel.isPersistentlyStarted() && bundle.getHeaders().get("Fragment-Host") == null
-                    && bundle.getState() != Bundle.ACTIVE) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private static boolean componentsSettled(ServiceComponentRuntime components, BundleContext context) {
-        var descriptions = components.getComponentDescriptionDTOs();
-        Set<Long> processed = new HashSet<>();
-        descriptions.forEach(description -> processed.add(description.bundle.id));
-        for (Bundle bundle : context.getBundles()) {
-            if (bundle.getState() == Bundle.ACTIVE && bundle.getHeaders().get("Service-Component") != null
-                    && !processed.contains(bundle.getBundleId())) {
-                return false;
-            }
-        }
-        return descriptions.stream().allMatch(description -> settled(components, description));
-    }
-
-    /**
-     * Whether SCR is done with an immediate component: none of its configurations is still activating. Having none
-     * yet means SCR is still at work, unless the component requires a configuration it has not got (the health check
-     * bundle's servlets and filters): that is where it stays.
-     */
-    static boolean settled(ServiceComponentRuntime components, ComponentDescriptionDTO description) {
-        if (!description.immediate || !components.isComponentEnabled(description)) {
-            return true;
-        }
-        var configurations = components.getComponentConfigurationDTOs(description);
-        if (configurations.isEmpty()) {
-            return "require".equals(description.configurationPolicy);
-        }
-        return configurations.stream().noneMatch(c -> c.state == ComponentConfigurationDTO.SATISFIED);
     }
 
     /**
@@ -235,7 +190,7 @@ public class Console {
      * find only with {@code scr:info} or never.
      */
     private void reportWhatDidNotStart(ServiceComponentRuntime components, BundleContext context) {
-        for (String problem : NotStarted.problems(components)) {
+        for (String problem : PlatformState.problems(components)) {
             ERR.println("warning: " + problem);
         }
         for (String unused : DeployFolder.unused(DeployFolder.configFiles(context), components, context)) {

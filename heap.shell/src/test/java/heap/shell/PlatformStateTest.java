@@ -82,17 +82,17 @@ class PlatformStateTest {
 
     @Test
     void anImmediateComponentIsSettledUnlessActivatingOrNotYetSeenButOneThatRequiresAConfigurationWaitsForIt() {
-        assertFalse(Console.settled(scr, component("heap.registry", "activating", "optional",
+        assertFalse(PlatformState.settled(scr, component("heap.registry", "activating", "optional",
                 ComponentConfigurationDTO.SATISFIED)), "still activating");
-        assertFalse(Console.settled(scr, component("heap.registry", "unseen", "optional")), "SCR not done with it");
-        assertTrue(Console.settled(scr, component("org.apache.felix.healthcheck.core", "servlet", "require")),
+        assertFalse(PlatformState.settled(scr, component("heap.registry", "unseen", "optional")), "SCR not done with it");
+        assertTrue(PlatformState.settled(scr, component("org.apache.felix.healthcheck.core", "servlet", "require")),
                 "waits for a configuration nobody gave: where it stays (the console waited 10 s for it before)");
-        assertTrue(Console.settled(scr, component("heap.registry", "failed", "optional",
+        assertTrue(PlatformState.settled(scr, component("heap.registry", "failed", "optional",
                 ComponentConfigurationDTO.FAILED_ACTIVATION)));
-        assertTrue(Console.settled(scr, component("heap.registry", "active", "optional", ComponentConfigurationDTO.ACTIVE)));
+        assertTrue(PlatformState.settled(scr, component("heap.registry", "active", "optional", ComponentConfigurationDTO.ACTIVE)));
         ComponentDescriptionDTO off = component("heap.registry", "off", "optional");
         disabled.add(off);
-        assertTrue(Console.settled(scr, off), "a disabled component is not waited for");
+        assertTrue(PlatformState.settled(scr, off), "a disabled component is not waited for");
     }
 
     @Test
@@ -115,7 +115,7 @@ class PlatformStateTest {
         component("heap.secure", "heap.secure.SecureHeapComponent", "optional", ComponentConfigurationDTO.ACTIVE);
         disabled.add(component("heap.health", "heap.health.Off", "optional", ComponentConfigurationDTO.UNSATISFIED_REFERENCE));
 
-        List<String> problems = NotStarted.problems(scr).stream().sorted().toList();
+        List<String> problems = PlatformState.problems(scr).stream().sorted().toList();
         assertEquals(List.of(
                 "heap.example component heap.example waits for its configuration (heap.example)",
                 "heap.registry component heap.registry.HeapRegistryComponent failed to start: "
