@@ -3,10 +3,12 @@ package heap.contiguous;
 import heap.api.Heap;
 import heap.api.HeapDiagnostics;
 import heap.api.HeapMetrics;
+import heap.memory.BundleClasses;
 import heap.memory.PhysicalMemory;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -44,10 +46,11 @@ public class ContiguousPoolHeapComponent extends ContiguousPoolHeap {
     }
 
     @Activate
-    public ContiguousPoolHeapComponent(Config config) {
+    public ContiguousPoolHeapComponent(Config config, BundleContext context) {
         super(new PoolSettings(config.pool_size_bytes() > 0 ? config.pool_size_bytes() : PhysicalMemory.share(0.05),
                 config.max_alignment_bytes(), config.guard_pages_per_buffer(), config.guard_failure_fatal(),
                 config.guard_unused_pages()));
+        BundleClasses.loadAll(context.getBundle()); // this instance drains with them after an update
         guardChecker = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon()
                 .name("heap.contiguous-guard-check").factory());
         if (config.guard_check_interval_ms() > 0) {

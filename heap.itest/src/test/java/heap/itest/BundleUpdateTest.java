@@ -5,8 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import heap.api.HeapId;
+import heap.api.HeapMetrics;
 import heap.api.allocator.BufferCollection;
 import heap.api.allocator.HeapState;
+import heap.api.vmo.VmoMapping;
 import java.lang.ref.WeakReference;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -62,6 +64,54 @@ class BundleUpdateTest extends FrameworkTestSupport {
             awaitTrue("a new instance of " + heap, () -> activeServiceId(heap) != before && activeServiceId(heap) != -1);
             allocateOnePage(heap);
             assertCollected(old, "the updated " + heap + " heap's old classes are still reachable");
+        }
+    }
+
+    /**
+     * Felix disposes an updated bundle's old revision at once when nothing is wired to it, and its loader then loads
+     * nothing more; the old heap instance still frees the buffers it gave out. Every class of the old revision must
+     * be loadable after the refresh (loaded as the heap started), and a buffer held across the update, with a
+     * mapping open, is freed by the old instance: its memory goes back. Before, the first free after an update
+     * failed in released() with NoClassDefFoundError for a record class only that path used.
+     */
+    @Test
+    void aHeapUpdatedWhileItsBuffersAreHeldFreesThemAfterwardsWithItsOldClasses() throws Exception {
+        for (HeapId heap : List.of(HeapId.SYSTEM_RAM, HeapId.CONTIGUOUS_SYSTEM_RAM, HeapId.SECURE)) {
+            String symbolicName = heap.equals(HeapId.SYSTEM_RAM) ? "heap.system-ram"
+                    : heap.equals(HeapId.SECURE) ? "heap.secure" : "heap.contiguous";
+            awaitActive(heap);
+            long before = activeServiceId(heap);
+            Bundle bundle = bundle(symbolicName);
+            List<String> classes = java.util.Collections.list(bundle.findEntries("/", "*.class", true)).stream()
+                    .map(url -> url.getPath().substring(1, url.getPath().length() - ".class".length()).replace('/', '.'))
+                    .toList();
+            ServiceReference<HeapMetrics> metricsReference = context.getServiceReferences(HeapMetrics.class,
+                    "(service.id=" + before + ")").iterator().next();
+            HeapMetrics oldHeap = context.getService(metricsReference);
+            boolean secure = heap.equals(HeapId.SECURE);
+            BufferCollection held = allocator().allocate(request(1, size(PAGE).secureRequired(secure)
+                    .physicallyContiguousRequired(heap.equals(HeapId.CONTIGUOUS_SYSTEM_RAM)).build(), !secure));
+            VmoMapping mapping = secure ? null : held.buffers().get(0).map(0, PAGE, true);
+            try {
+                ClassLoader oldLoader = bundle.adapt(BundleWiring.class).getClassLoader();
+                updateAndRefresh(symbolicName);
+                awaitTrue("a new instance of " + heap, () -> activeServiceId(heap) != before && activeServiceId(heap) != -1);
+                for (String name : classes) {
+                    oldLoader.loadClass(name); // throws for a class the disposed revision was never asked for
+                }
+                assertTrue(oldHeap.metrics().get(HeapMetrics.USED_SIZE) > 0, "the held buffer is still the old heap's");
+                if (mapping != null) {
+                    mapping.segment().set(java.lang.foreign.ValueLayout.JAVA_BYTE, 0, (byte) 7);
+                }
+            } finally {
+                held.close(); // with the mapping open, deleteVmo waits for it
+                if (mapping != null) {
+                    mapping.close();
+                }
+            }
+            awaitTrue("the old " + heap + " heap got its memory back",
+                    () -> oldHeap.metrics().get(HeapMetrics.USED_SIZE) == 0);
+            context.ungetService(metricsReference);
         }
     }
 

@@ -2,6 +2,8 @@ package heap.secure;
 
 import heap.api.Heap;
 import heap.api.HeapMetrics;
+import heap.memory.BundleClasses;
+import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -29,8 +31,9 @@ public class SecureHeapComponent extends SecureHeap {
     }
 
     @Activate
-    public SecureHeapComponent(Config config) {
+    public SecureHeapComponent(Config config, BundleContext context) {
         super(config.capacity_bytes(), config.max_alignment_bytes(), config.protected_range_base());
+        BundleClasses.loadAll(context.getBundle()); // this instance drains with them after an update
         log().log(System.Logger.Level.INFO, () -> "heap secure: protected range of " + config.capacity_bytes() + " bytes ready");
     }
 

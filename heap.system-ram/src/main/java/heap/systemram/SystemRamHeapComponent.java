@@ -3,7 +3,9 @@ package heap.systemram;
 import heap.api.Heap;
 import heap.api.HeapId;
 import heap.api.HeapMetrics;
+import heap.memory.BundleClasses;
 import heap.memory.PhysicalMemory;
+import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
@@ -29,9 +31,10 @@ public class SystemRamHeapComponent extends SystemRamHeap {
     }
 
     @Activate
-    public SystemRamHeapComponent(Config config) {
+    public SystemRamHeapComponent(Config config, BundleContext context) {
         super(config.max_total_bytes() > 0 ? config.max_total_bytes() : PhysicalMemory.share(0.5),
                 config.max_buffer_bytes(), config.small_cache_bytes());
+        BundleClasses.loadAll(context.getBundle()); // this instance drains with them after an update
         log().log(System.Logger.Level.INFO, () -> "heap system-ram: active, " + metrics());
     }
 }
