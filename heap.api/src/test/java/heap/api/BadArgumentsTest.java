@@ -69,6 +69,7 @@ class BadArgumentsTest {
         assertStatus(Status.INVALID_ARGS, "physicalAddress", () -> Vmos.inaccessible(4096, null, () -> { }));
         assertStatus(Status.INVALID_ARGS, "onRelease", () -> Vmos.inaccessible(4096, OptionalLong.empty(), null));
         assertStatus(Status.INVALID_ARGS, "heap_type", () -> new HeapId(null, 0));
+        assertStatus(Status.INVALID_ARGS, "bundle", () -> heap.api.spi.BundleClasses.loadAll(null));
         assertStatus(Status.INVALID_ARGS, "memory", () -> Vmos.childOfNewRoot(null, OptionalLong.empty(), () -> { }));
         assertStatus(Status.INVALID_ARGS, "physicalAddress", () -> Vmos.childOfNewRoot(memory, null, () -> { }));
         assertStatus(Status.INVALID_ARGS, "onRelease", () -> Vmos.childOfNewRoot(memory, OptionalLong.empty(), null));

@@ -3,7 +3,7 @@ package heap.contiguous;
 import heap.api.Heap;
 import heap.api.HeapDiagnostics;
 import heap.api.HeapMetrics;
-import heap.memory.BundleClasses;
+import heap.api.spi.BundleClasses;
 import heap.memory.PhysicalMemory;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;

@@ -10,6 +10,7 @@ import heap.api.SingleBufferSettings;
 import heap.api.Sizes;
 import heap.api.Status;
 import heap.api.StatusException;
+import heap.api.spi.BundleClasses;
 import heap.api.spi.Vmos;
 import heap.api.vmo.Vmo;
 import java.lang.foreign.Arena;
@@ -18,6 +19,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.metatype.annotations.Designate;
@@ -47,8 +49,9 @@ public class ExampleHeap implements Heap, HeapMetrics {
     private final AtomicLong reclaimed = new AtomicLong();
 
     @Activate
-    public ExampleHeap(Config config) {
+    public ExampleHeap(Config config, BundleContext context) {
         this(config.capacity_bytes());
+        BundleClasses.loadAll(context.getBundle()); // after an update, this instance still frees with them
         System.getLogger("example.heap").log(System.Logger.Level.INFO, "example heap: " + capacity + " bytes, ready");
     }
 

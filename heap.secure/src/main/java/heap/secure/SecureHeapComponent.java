@@ -2,7 +2,7 @@ package heap.secure;
 
 import heap.api.Heap;
 import heap.api.HeapMetrics;
-import heap.memory.BundleClasses;
+import heap.api.spi.BundleClasses;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;

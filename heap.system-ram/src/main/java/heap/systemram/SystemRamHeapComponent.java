@@ -3,7 +3,7 @@ package heap.systemram;
 import heap.api.Heap;
 import heap.api.HeapId;
 import heap.api.HeapMetrics;
-import heap.memory.BundleClasses;
+import heap.api.spi.BundleClasses;
 import heap.memory.PhysicalMemory;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;

@@ -1,4 +1,4 @@
-package heap.memory;
+package heap.api.spi;
 
 import java.net.URL;
 import java.util.ArrayList;
@@ -7,20 +7,25 @@ import java.util.List;
 import org.osgi.framework.Bundle;
 
 /**
- * Loads every class of a heap bundle as its heap starts. Once the bundle is updated, Felix disposes its old revision
- * at once when nothing is wired to it, and the old revision's loader can load nothing more; the old heap instance
- * still drains (deleteVmo, the last handle's release), so every class those paths might need must be loaded by then.
- * Found when a buffer freed after an update failed in {@code released()} with NoClassDefFoundError for a record
- * class only the free path uses, and its memory was never given back.
+ * Loads every class of a heap bundle as its heap starts: call {@link #loadAll} from the heap component's constructor
+ * or activate method. Once the bundle is updated, Felix disposes its old revision at once when nothing is wired to it,
+ * and the old revision's loader can load nothing more, while the old heap instance still frees the buffers it gave
+ * out (deleteVmo, the last handle's release): every class those paths might need must be loaded by then. Without it,
+ * the first free after an update failed with NoClassDefFoundError for a class only the free path used, and that
+ * buffer's memory was never given back. @since 1.5
  */
 public final class BundleClasses {
-    private static final System.Logger LOG = System.getLogger("heap.memory");
+    private static final System.Logger LOG = System.getLogger("heap.api.spi");
 
     private BundleClasses() {
     }
 
-    /** Loads every {@code .class} entry of {@code bundle}; returns how many loaded. */
+    /**
+     * Loads every {@code .class} entry of {@code bundle} and returns how many loaded; one that cannot be loaded is
+     * logged (a WARNING naming it) and skipped.
+     */
     public static int loadAll(Bundle bundle) {
+        heap.api.internal.Require.argument(bundle, "bundle");
         Enumeration<URL> entries = bundle.findEntries("/", "*.class", true);
         int loaded = 0;
         List<String> failed = new ArrayList<>();
