@@ -1,5 +1,6 @@
 package heap.api.spi;
 
+import heap.api.internal.Require;
 import java.net.URL;
 import java.util.ArrayList;
 import java.util.Enumeration;
@@ -25,7 +26,7 @@ public final class BundleClasses {
      * logged (a WARNING naming it) and skipped.
      */
     public static int loadAll(Bundle bundle) {
-        heap.api.internal.Require.argument(bundle, "bundle");
+        Require.argument(bundle, "bundle");
         Enumeration<URL> entries = bundle.findEntries("/", "*.class", true);
         int loaded = 0;
         List<String> failed = new ArrayList<>();
