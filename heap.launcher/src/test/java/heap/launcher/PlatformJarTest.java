@@ -223,6 +223,23 @@ class PlatformJarTest {
         assertEquals(1, run.exitCode());
     }
 
+    /** With the registry stopped the heap commands are gone: saying so beats Gogo's "Command not found". */
+    @Test
+    void aHeapCommandWhileTheRegistryIsStoppedSaysTheRegistryIsNotRunning() throws Exception {
+        Run run = run("""
+                stop 4
+                heap:list
+                heap:list --json
+                start 4
+                heap:alloc 4k --json
+                """); // bundle 4 is heap.registry, by platform.bndrun's order (Gogo's start takes no name)
+        assertTrue(run.err().contains("error: heap:list is not there while the registry (heap.registry) is not running"),
+                run.err());
+        assertTrue(run.out().contains("{\"error\":\"BAD_STATE\",\"message\":\"heap:list is not there"), run.out());
+        assertTrue(run.out().contains("\"collection\":"), "the commands are back with the registry: " + run.out());
+        assertEquals(1, run.exitCode());
+    }
+
     /** A heap whose component fails to activate is listed as failed with the real cause, logged once by that cause. */
     @Test
     void aHeapThatFailsToActivateIsListedAsFailedWithItsCause() throws Exception {

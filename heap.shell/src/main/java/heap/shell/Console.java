@@ -140,7 +140,15 @@ public class Console {
             ScriptExit.failed();
             Throwable cause = e instanceof java.lang.reflect.InvocationTargetException && e.getCause() != null ? e.getCause() : e;
             String message = cause.getMessage() == null ? cause.toString() : cause.getMessage();
-            if (heapCommand != null && message.startsWith("Cannot coerce")) {
+            if (heapCommand != null && message.startsWith("Command not found")) {
+                // The heap commands come and go with the registry they need
+                message = "heap:" + heapCommand + " is not there while the registry (heap.registry) is not running;"
+                        + " lb and scr:info heap.registry.HeapRegistryComponent say why";
+                if (line.contains("--json")) {
+                    OUT.println(Json.write(HeapCommands.errorDocument("BAD_STATE", message)));
+                    return;
+                }
+            } else if (heapCommand != null && message.startsWith("Cannot coerce")) {
                 message = Usage.explain(line); // Gogo found no parameters to fit: say which argument and how
                 if (line.contains("--json")) {
                     OUT.println(Json.write(HeapCommands.errorDocument("INVALID_ARGS", message)));

@@ -3,9 +3,11 @@ package heap.shell;
 import java.io.File;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.InvalidSyntaxException;
 import org.osgi.service.component.runtime.ServiceComponentRuntime;
+import org.osgi.service.component.runtime.dto.ComponentConfigurationDTO;
 import org.osgi.service.component.runtime.dto.ComponentDescriptionDTO;
 
 /**
@@ -36,19 +38,31 @@ final class DeployFolder {
         return configFiles;
     }
 
-    /** Whether every component a file configures runs with it: SCR's view of it names the file. */
+    /**
+     * Whether every component a file configures runs with it: SCR's view of it names the file, it is no longer
+     * activating, and the service it registered (a heap's, which the registry binds as it is registered) names the
+     * file too. SCR shows the new properties a moment before it has replaced the instance a late configuration
+     * restarts (a heap's); the registered service's properties are the running instance's.
+     */
     static boolean inEffect(List<ConfigFile> files, ServiceComponentRuntime components) {
         for (ConfigFile file : files) {
             for (ComponentDescriptionDTO description : consumers(file, components)) {
                 boolean applied = components.getComponentConfigurationDTOs(description).stream()
-                        .anyMatch(configuration -> String.valueOf(configuration.properties.get(FILENAME))
-                                .endsWith("/" + file.name()));
+                        .anyMatch(configuration -> names(configuration.properties, file)
+                                && (configuration.state == ComponentConfigurationDTO.ACTIVE
+                                        || configuration.state == ComponentConfigurationDTO.FAILED_ACTIVATION)
+                                && (description.serviceInterfaces.length == 0 || configuration.service != null
+                                        && names(configuration.service.properties, file)));
                 if (!applied) {
                     return false;
                 }
             }
         }
         return true;
+    }
+
+    private static boolean names(Map<String, Object> properties, ConfigFile file) {
+        return properties != null && String.valueOf(properties.get(FILENAME)).endsWith("/" + file.name());
     }
 
     /** One line per file that no component, ManagedService or ManagedServiceFactory here takes. */
