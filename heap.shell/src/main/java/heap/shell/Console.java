@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
+import java.util.List;
 import org.apache.felix.service.command.CommandProcessor;
 import org.apache.felix.service.command.CommandSession;
 import org.apache.felix.service.command.Converter;
@@ -46,8 +47,9 @@ public class Console {
         if (Boolean.parseBoolean(context.getProperty("heap.console")) && claimTheConsole(context)) {
             ScriptExit.install();
             Thread.ofPlatform().daemon().name("heap-console").start(() -> {
-                awaitPlatform(components, context);
-                reportWhatDidNotStart(components, context);
+                var deployed = DeployFolder.configFiles(context);
+                awaitPlatform(components, context, deployed);
+                reportWhatDidNotStart(components, context, deployed);
                 run(processor, context);
             });
         }
@@ -140,22 +142,21 @@ public class Console {
             ScriptExit.failed();
             Throwable cause = e instanceof java.lang.reflect.InvocationTargetException && e.getCause() != null ? e.getCause() : e;
             String message = cause.getMessage() == null ? cause.toString() : cause.getMessage();
+            String code = null; // set where a heap command never ran: its --json error document is written here
             if (heapCommand != null && message.startsWith("Command not found")) {
                 // The heap commands come and go with the registry they need
+                code = "BAD_STATE";
                 message = "heap:" + heapCommand + " is not there while the registry (heap.registry) is not running;"
                         + " lb and scr:info heap.registry.HeapRegistryComponent say why";
-                if (line.contains("--json")) {
-                    OUT.println(Json.write(HeapCommands.errorDocument("BAD_STATE", message)));
-                    return;
-                }
             } else if (heapCommand != null && message.startsWith("Cannot coerce")) {
+                code = "INVALID_ARGS";
                 message = Usage.explain(line); // Gogo found no parameters to fit: say which argument and how
-                if (line.contains("--json")) {
-                    OUT.println(Json.write(HeapCommands.errorDocument("INVALID_ARGS", message)));
-                    return;
-                }
             }
-            ERR.println("error: " + message);
+            if (code != null && line.contains("--json")) {
+                OUT.println(Json.write(HeapCommands.errorDocument(code, message)));
+            } else {
+                ERR.println("error: " + message);
+            }
         }
     }
 
@@ -164,9 +165,9 @@ public class Console {
      * immediate component of every started bundle, every configuration file in deploy/ is in effect, and the
      * registry has heard from every heap: the first command sees the whole platform.
      */
-    private void awaitPlatform(ServiceComponentRuntime components, BundleContext context) {
+    private void awaitPlatform(ServiceComponentRuntime components, BundleContext context,
+            List<DeployFolder.ConfigFile> deployed) {
         long deadline = System.nanoTime() + 10_000_000_000L;
-        var deployed = DeployFolder.configFiles(context);
         while (System.nanoTime() < deadline && !(context.getBundle(0).getState() == Bundle.ACTIVE
                 && PlatformState.everyBundleStarted(context) && PlatformState.componentsSettled(components, context)
                 && DeployFolder.inEffect(deployed, components) && noHeapPending(context))) {
@@ -197,11 +198,12 @@ public class Console {
      * deploy/ that nothing takes, and one if no registry offers BufferAllocator: what an operator would otherwise
      * find only with {@code scr:info} or never.
      */
-    private void reportWhatDidNotStart(ServiceComponentRuntime components, BundleContext context) {
+    private void reportWhatDidNotStart(ServiceComponentRuntime components, BundleContext context,
+            List<DeployFolder.ConfigFile> deployed) {
         for (String problem : PlatformState.problems(components)) {
             ERR.println("warning: " + problem);
         }
-        for (String unused : DeployFolder.unused(DeployFolder.configFiles(context), components, context)) {
+        for (String unused : DeployFolder.unused(deployed, components, context)) {
             ERR.println("warning: " + unused);
         }
         if (allocator == null) {
