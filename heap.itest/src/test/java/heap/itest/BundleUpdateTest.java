@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import heap.api.HeapId;
 import heap.api.HeapMetrics;
+import heap.api.allocator.AllocationRequest;
 import heap.api.allocator.BufferCollection;
 import heap.api.allocator.HeapState;
 import heap.api.vmo.VmoMapping;
@@ -59,8 +60,7 @@ class BundleUpdateTest extends FrameworkTestSupport {
             awaitActive(heap);
             long before = activeServiceId(heap);
             allocateOnePage(heap);
-            WeakReference<ClassLoader> old = updateAndRefresh(heap.equals(HeapId.SYSTEM_RAM) ? "heap.system-ram"
-                    : "heap.contiguous");
+            WeakReference<ClassLoader> old = updateAndRefresh(bundleOf(heap));
             awaitTrue("a new instance of " + heap, () -> activeServiceId(heap) != before && activeServiceId(heap) != -1);
             allocateOnePage(heap);
             assertCollected(old, "the updated " + heap + " heap's old classes are still reachable");
@@ -77,8 +77,7 @@ class BundleUpdateTest extends FrameworkTestSupport {
     @Test
     void aHeapUpdatedWhileItsBuffersAreHeldFreesThemAfterwardsWithItsOldClasses() throws Exception {
         for (HeapId heap : List.of(HeapId.SYSTEM_RAM, HeapId.CONTIGUOUS_SYSTEM_RAM, HeapId.SECURE)) {
-            String symbolicName = heap.equals(HeapId.SYSTEM_RAM) ? "heap.system-ram"
-                    : heap.equals(HeapId.SECURE) ? "heap.secure" : "heap.contiguous";
+            String symbolicName = bundleOf(heap);
             awaitActive(heap);
             long before = activeServiceId(heap);
             Bundle bundle = bundle(symbolicName);
@@ -88,10 +87,8 @@ class BundleUpdateTest extends FrameworkTestSupport {
             ServiceReference<HeapMetrics> metricsReference = context.getServiceReferences(HeapMetrics.class,
                     "(service.id=" + before + ")").iterator().next();
             HeapMetrics oldHeap = context.getService(metricsReference);
-            boolean secure = heap.equals(HeapId.SECURE);
-            BufferCollection held = allocator().allocate(request(1, size(PAGE).secureRequired(secure)
-                    .physicallyContiguousRequired(heap.equals(HeapId.CONTIGUOUS_SYSTEM_RAM)).build(), !secure));
-            VmoMapping mapping = secure ? null : held.buffers().get(0).map(0, PAGE, true);
+            BufferCollection held = allocator().allocate(onePageOn(heap));
+            VmoMapping mapping = heap.equals(HeapId.SECURE) ? null : held.buffers().get(0).map(0, PAGE, true);
             try {
                 ClassLoader oldLoader = bundle.adapt(BundleWiring.class).getClassLoader();
                 updateAndRefresh(symbolicName);
@@ -178,13 +175,24 @@ class BundleUpdateTest extends FrameworkTestSupport {
                 .mapToLong(status -> status.serviceId()).findFirst().orElse(-1);
     }
 
-    /** One buffer served by {@code heap} (the contiguous pool's settings name SYSTEM_RAM, as in sysmem). */
+    /** One buffer served by {@code heap}. */
     private void allocateOnePage(HeapId heap) {
-        boolean secure = heap.equals(HeapId.SECURE);
-        try (BufferCollection collection = allocator().allocate(request(1, size(PAGE).secureRequired(secure)
-                .physicallyContiguousRequired(heap.equals(HeapId.CONTIGUOUS_SYSTEM_RAM)).build(), !secure))) {
+        try (BufferCollection collection = allocator().allocate(onePageOn(heap))) {
             assertEquals(heap, allocator().collections().stream().filter(summary -> summary.id() == collection.id())
                     .findFirst().orElseThrow().servedBy());
         }
+    }
+
+    /** A request the given heap serves: one page (the contiguous pool's settings name SYSTEM_RAM, as in sysmem). */
+    private static AllocationRequest onePageOn(HeapId heap) {
+        boolean secure = heap.equals(HeapId.SECURE);
+        return request(1, size(PAGE).secureRequired(secure)
+                .physicallyContiguousRequired(heap.equals(HeapId.CONTIGUOUS_SYSTEM_RAM)).build(), !secure);
+    }
+
+    /** The platform bundle that provides {@code heap}. */
+    private static String bundleOf(HeapId heap) {
+        return heap.equals(HeapId.SYSTEM_RAM) ? "heap.system-ram"
+                : heap.equals(HeapId.SECURE) ? "heap.secure" : "heap.contiguous";
     }
 }
