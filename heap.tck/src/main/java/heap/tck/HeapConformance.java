@@ -9,7 +9,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import heap.api.Heap;
 import heap.api.HeapBinding;
+import heap.api.HeapId;
 import heap.api.HeapMetrics;
 import heap.api.HeapProperties;
 import heap.api.Sizes;
@@ -24,6 +26,7 @@ import java.lang.foreign.ValueLayout;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -38,6 +41,8 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.DynamicContainer;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.function.Executable;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceReference;
 
 /**
  * The conformance checks of the heap contract. Use them from a {@code @TestFactory}:
@@ -124,6 +129,43 @@ public final class HeapConformance {
     /** Every check, grouped under the heap's id: for running the kit against several heap services at once. */
     public static DynamicContainer container(HeapUnderTest heap) {
         return DynamicContainer.dynamicContainer(heap.toString(), tests(heap));
+    }
+
+    /**
+     * In a framework: {@link #bundleUpdate} first, then every check against the heap service the updated bundle
+     * registered (each gets it and ungets it again). Grouped under the heap's id.
+     * @since 1.2
+     */
+    public static DynamicContainer container(BundleContext context, ServiceReference<Heap> reference) {
+        Map<String, Object> properties = BundleUpdateCheck.propertiesOf(reference);
+        HeapId id = HeapId.fromServiceProperties(properties);
+        long bundleId = reference.getBundle() == null ? -1 : reference.getBundle().getBundleId();
+        Stream<DynamicTest> checks = checks().stream().map(check -> DynamicTest.dynamicTest(check.name(), () -> {
+            ServiceReference<Heap> now = BundleUpdateCheck.current(context, bundleId, id, -1);
+            Heap heap = now == null ? null : context.getService(now);
+            assertNotNull(heap, "bundle " + bundleId + " registers no heap service " + id);
+            try {
+                check.run(HeapUnderTest.of(BundleUpdateCheck.propertiesOf(now), heap));
+            } finally {
+                context.ungetService(now);
+            }
+        }));
+        return DynamicContainer.dynamicContainer(id.toString(), Stream.concat(Stream.of(bundleUpdate(context, reference)),
+                checks));
+    }
+
+    /**
+     * In a framework, the hot swap: with a buffer of the heap service {@code reference} held (and mapped, where the
+     * CPU may), the heap's bundle is updated from its location and refreshed; the new revision must register the
+     * heap again, and the instance from before must still free the buffer. That instance is a fresh one: the bundle
+     * is updated once before the buffer is taken, so no class loaded by earlier use hides one its start misses. A heap that loads a class its free path
+     * needs only after the update fails it (Felix disposes the old revision at once when nothing is wired to it):
+     * see {@link heap.api.spi.BundleClasses}. It replaces the heap's service. @since 1.2
+     */
+    public static DynamicTest bundleUpdate(BundleContext context, ServiceReference<Heap> reference) {
+        return DynamicTest.dynamicTest(BundleUpdateCheck.NAME, () -> assertTimeoutPreemptively(CHECK_LIMIT,
+                () -> BundleUpdateCheck.run(context, reference),
+                () -> "check " + BundleUpdateCheck.NAME + " did not finish within " + CHECK_LIMIT.toMillis() + " ms"));
     }
 
     static void onRegisterArrivesExactlyOnceOnBind(HeapUnderTest heap) {

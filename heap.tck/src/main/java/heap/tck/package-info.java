@@ -3,7 +3,7 @@
  * contract, as JUnit 5 dynamic tests, against a heap described by a {@link heap.tck.HeapUnderTest}.
  */
 @Export
-@Version("1.1.0")
+@Version("1.2.0")
 package heap.tck;
 
 import org.osgi.annotation.bundle.Export;
