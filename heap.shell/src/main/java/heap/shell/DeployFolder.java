@@ -78,11 +78,15 @@ final class DeployFolder {
         return unused;
     }
 
+    /**
+     * The enabled components a file configures. SCR gives a component a factory configuration of its PID whatever
+     * its policy but {@code ignore}: {@code heap.secure-two.cfg} configures the one secure heap, as instance "two".
+     */
     private static List<ComponentDescriptionDTO> consumers(ConfigFile file, ServiceComponentRuntime components) {
         return components.getComponentDescriptionDTOs().stream()
                 .filter(description -> components.isComponentEnabled(description)
                         && List.of(description.configurationPid).contains(file.pid())
-                        && (!file.factory() || "require".equals(description.configurationPolicy)))
+                        && !"ignore".equals(description.configurationPolicy))
                 .toList();
     }
 

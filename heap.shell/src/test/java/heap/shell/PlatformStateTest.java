@@ -4,80 +4,25 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.ArrayList;
-import java.util.Collection;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.osgi.framework.Bundle;
-import org.osgi.framework.dto.BundleDTO;
-import org.osgi.service.component.runtime.ServiceComponentRuntime;
 import org.osgi.service.component.runtime.dto.ComponentConfigurationDTO;
 import org.osgi.service.component.runtime.dto.ComponentDescriptionDTO;
 import org.osgi.service.component.runtime.dto.ReferenceDTO;
 import org.osgi.service.component.runtime.dto.UnsatisfiedReferenceDTO;
-import org.osgi.util.promise.Promise;
 import org.junit.jupiter.api.Test;
 
 /**
- * What the console makes of SCR's state as it opens: when it stops waiting, and what it reports as not started.
- * SCR here is a stand-in holding the states a registry that failed leaves behind, which a real framework only
- * reaches by breaking a bundle.
+ * What the console makes of SCR's state as it opens: when it stops waiting, and what it reports as not started
+ * (SCR a {@link StandInScr}).
  */
 class PlatformStateTest {
-    private final Map<ComponentDescriptionDTO, List<ComponentConfigurationDTO>> states = new HashMap<>();
-    private final List<ComponentDescriptionDTO> disabled = new ArrayList<>();
-
-    private final ServiceComponentRuntime scr = new ServiceComponentRuntime() {
-        @Override
-        public Collection<ComponentDescriptionDTO> getComponentDescriptionDTOs(Bundle... bundles) {
-            return states.keySet();
-        }
-
-        @Override
-        public ComponentDescriptionDTO getComponentDescriptionDTO(Bundle bundle, String name) {
-            return null;
-        }
-
-        @Override
-        public Collection<ComponentConfigurationDTO> getComponentConfigurationDTOs(ComponentDescriptionDTO description) {
-            return states.get(description);
-        }
-
-        @Override
-        public boolean isComponentEnabled(ComponentDescriptionDTO description) {
-            return !disabled.contains(description);
-        }
-
-        @Override
-        public Promise<Void> enableComponent(ComponentDescriptionDTO description) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public Promise<Void> disableComponent(ComponentDescriptionDTO description) {
-            throw new UnsupportedOperationException();
-        }
-    };
+    private final StandInScr scr = new StandInScr();
+    private final Map<ComponentDescriptionDTO, List<ComponentConfigurationDTO>> states = scr.states;
+    private final List<ComponentDescriptionDTO> disabled = scr.disabled;
 
     private ComponentDescriptionDTO component(String bundle, String name, String policy, int... configurationStates) {
-        ComponentDescriptionDTO description = new ComponentDescriptionDTO();
-        description.bundle = new BundleDTO();
-        description.bundle.symbolicName = bundle;
-        description.name = name;
-        description.immediate = true;
-        description.configurationPolicy = policy;
-        description.configurationPid = new String[] {name};
-        description.references = new ReferenceDTO[0];
-        List<ComponentConfigurationDTO> configurations = new ArrayList<>();
-        for (int state : configurationStates) {
-            ComponentConfigurationDTO configuration = new ComponentConfigurationDTO();
-            configuration.state = state;
-            configuration.unsatisfiedReferences = new UnsatisfiedReferenceDTO[0];
-            configurations.add(configuration);
-        }
-        states.put(description, configurations);
-        return description;
+        return scr.component(bundle, name, policy, configurationStates);
     }
 
     @Test

@@ -1,0 +1,55 @@
+package heap.shell;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import heap.shell.DeployFolder.ConfigFile;
+import java.lang.reflect.Proxy;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.osgi.framework.BundleContext;
+import org.osgi.service.component.runtime.dto.ComponentConfigurationDTO;
+import org.osgi.service.component.runtime.dto.ComponentDescriptionDTO;
+
+/** Which files in deploy/ the console waits for and which it warns about (SCR a {@link StandInScr}). */
+class DeployFolderTest {
+    private final StandInScr scr = new StandInScr();
+
+    /** A bundle context under which no service has a {@code service.pid}: nothing but SCR's components takes a file. */
+    private static final BundleContext NO_MANAGED_SERVICES = (BundleContext) Proxy.newProxyInstance(
+            DeployFolderTest.class.getClassLoader(), new Class<?>[] {BundleContext.class}, (proxy, method, args) -> {
+                if (method.getName().equals("getServiceReferences")) {
+                    return null;
+                }
+                throw new UnsupportedOperationException(method.getName());
+            });
+
+    @Test
+    void aFactoryFileOfAComponentWithTheOptionalPolicyIsTakenAndWaitedForUntilInEffect() {
+        ComponentDescriptionDTO secure = scr.component("heap.secure", "heap.secure", "optional",
+                ComponentConfigurationDTO.ACTIVE);
+        List<ConfigFile> files = List.of(new ConfigFile("heap.secure-two.cfg", "heap.secure", true));
+        assertEquals(List.of(), DeployFolder.unused(files, scr, NO_MANAGED_SERVICES),
+                "SCR configures the secure heap with it (seen with ./platform: PID(s): [heap.secure~two])");
+        assertFalse(DeployFolder.inEffect(files, scr), "the running instance is not the file's yet");
+
+        ComponentConfigurationDTO running = scr.getComponentConfigurationDTOs(secure).iterator().next();
+        running.properties = Map.of("felix.fileinstall.filename", "file:/work/deploy/heap.secure-two.cfg");
+        assertTrue(DeployFolder.inEffect(files, scr), "a component with no service runs with the file");
+    }
+
+    @Test
+    void aFileNoComponentTakesIsWarnedAboutAndTheDashIsExplained() {
+        scr.component("heap.system-ram", "heap.systemram", "optional", ComponentConfigurationDTO.ACTIVE);
+        scr.component("heap.webconsole", "quiet", "ignore", ComponentConfigurationDTO.ACTIVE);
+        List<ConfigFile> files = List.of(new ConfigFile("heap.system-ram.cfg", "heap.system", true),
+                new ConfigFile("quiet.cfg", "quiet", false));
+        assertEquals(List.of("deploy/heap.system-ram.cfg configures factory PID heap.system, which nothing here takes "
+                        + "(a '-' in the name makes a factory configuration: PIDs here have no '-')",
+                "deploy/quiet.cfg configures PID quiet, which nothing here takes"),
+                DeployFolder.unused(files, scr, NO_MANAGED_SERVICES), "a component that ignores configuration takes none");
+        assertTrue(DeployFolder.inEffect(files, scr), "a file nothing takes is not waited for");
+    }
+}
