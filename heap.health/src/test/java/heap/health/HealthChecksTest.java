@@ -36,6 +36,7 @@ class HealthChecksTest {
 
         @Override public List<HeapStatus> heaps() { return heaps; }
         @Override public List<OwnerStatus> owners() { return owners; }
+        @Override public List<heap.api.allocator.QuotaStatus> quotas() { return List.of(); }
         @Override public BufferCollection allocate(AllocationRequest request) { throw new UnsupportedOperationException(); }
         @Override public VmoInfo getVmoInfo(Vmo vmo) { throw new UnsupportedOperationException(); }
         @Override public CompletionStage<Void> attachLifetimeTracking(BufferCollection c, int n) { throw new UnsupportedOperationException(); }

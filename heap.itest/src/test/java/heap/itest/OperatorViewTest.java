@@ -1,6 +1,7 @@
 package heap.itest;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import heap.api.Heap;
@@ -94,6 +95,17 @@ class OperatorViewTest extends FrameworkTestSupport {
             assertTrue(page.body().contains("id=\"heaps-content\"") && page.body().contains("<svg class=\"pool-map\""),
                     "the page and its map");
             String content = get("/system/console/heaps/content.part", "admin", PASSWORD).body();
+            assertFalse(content.contains("data-quota="), "no quota, no quota table");
+            Configuration quota = configurationAdmin().getFactoryConfiguration("heap.quota", "page", "?");
+            try {
+                quota.update(new Hashtable<>(java.util.Map.of("bundle", "itest.page.*", "max.buffers", 4L)));
+                awaitTrue("the quota in force", () -> !allocator().quotas().isEmpty());
+                String withQuota = get("/system/console/heaps/content.part", "admin", PASSWORD).body();
+                assertTrue(withQuota.contains("<tr data-quota=\"heap.quota~page\"><td>heap.quota~page</td><td>itest.page.*"
+                        + "</td><td>every heap</td><td>-</td><td>4</td>"), withQuota);
+            } finally {
+                quota.delete();
+            }
             List<String> rects = buffersOfCollection(content, collection.id());
             assertEquals(3, rects.size(), "one rect per allocated region of the collection:\n" + content);
             for (String rect : rects) {

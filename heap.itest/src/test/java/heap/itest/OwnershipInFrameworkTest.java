@@ -12,12 +12,14 @@ import heap.api.SysmemException;
 import heap.api.allocator.BufferAllocator;
 import heap.api.allocator.BufferCollection;
 import heap.api.allocator.OwnerStatus;
+import heap.api.allocator.QuotaStatus;
 import heap.api.vmo.Vmo;
 import heap.api.vmo.VmoMapping;
 import java.io.InputStream;
 import java.lang.foreign.ValueLayout;
 import java.util.Dictionary;
 import java.util.Hashtable;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -136,14 +138,13 @@ class OwnershipInFrameworkTest extends FrameworkTestSupport {
         Configuration quota = configurationAdmin().getFactoryConfiguration("heap.quota", "camera", "?");
         try {
             quota.update(quotaProperties(16 * MIB));
-            BufferCollection held = awaitValue("the quota in force", () -> {
-                try {
-                    view.allocate(request(3, contiguous(8 * MIB), true)).close();
-                    return null; // not yet
-                } catch (SysmemException e) {
-                    return e.getMessage().contains("heap.quota~camera") ? view.allocate(request(2, contiguous(8 * MIB), true)) : null;
-                }
-            });
+            awaitTrue("the quota in force, as every view lists it", () -> view.quotas().equals(List.of(new QuotaStatus(
+                    "heap.quota~camera", "itest.quota.*", HeapId.CONTIGUOUS_SYSTEM_RAM.heapType(), 16 * MIB, -1,
+                    List.of("itest.quota.camera")))));
+            SysmemException overQuota = org.junit.jupiter.api.Assertions.assertThrows(SysmemException.class,
+                    () -> view.allocate(request(3, contiguous(8 * MIB), true)));
+            assertTrue(overQuota.getMessage().contains("heap.quota~camera"), overQuota.getMessage());
+            BufferCollection held = view.allocate(request(2, contiguous(8 * MIB), true));
             SysmemException refused = org.junit.jupiter.api.Assertions.assertThrows(SysmemException.class,
                     () -> view.allocate(request(1, contiguous(8 * MIB), true)));
             assertEquals(SysmemError.NO_MEMORY, refused.error());
@@ -162,14 +163,8 @@ class OwnershipInFrameworkTest extends FrameworkTestSupport {
         } finally {
             quota.delete();
         }
-        BufferCollection unlimited = awaitValue("the quota removed", () -> {
-            try {
-                return view.allocate(request(5, contiguous(8 * MIB), true));
-            } catch (SysmemException e) {
-                return null;
-            }
-        });
-        unlimited.close();
+        awaitTrue("the quota removed", () -> view.quotas().isEmpty());
+        view.allocate(request(5, contiguous(8 * MIB), true)).close();
         assertTrue(ownerStatus(client).heaps().get(0).allocationsFailed() >= 2);
     }
 

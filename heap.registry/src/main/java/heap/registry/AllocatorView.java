@@ -9,6 +9,7 @@ import heap.api.allocator.SharedCollection;
 import heap.api.allocator.CollectionSummary;
 import heap.api.allocator.HeapStatus;
 import heap.api.allocator.OwnerStatus;
+import heap.api.allocator.QuotaStatus;
 import heap.api.allocator.VmoInfo;
 import heap.api.vmo.Vmo;
 import java.util.List;
@@ -72,6 +73,11 @@ final class AllocatorView implements BufferAllocator {
     @Override
     public List<OwnerStatus> owners() {
         return registry.owners();
+    }
+
+    @Override
+    public List<QuotaStatus> quotas() {
+        return registry.quotas();
     }
 
     @Override

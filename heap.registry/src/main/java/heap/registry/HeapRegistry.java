@@ -21,6 +21,7 @@ import heap.api.allocator.HeapStatus;
 import heap.api.allocator.BufferCollectionToken;
 import heap.api.allocator.NegotiationStatus;
 import heap.api.allocator.OwnerStatus;
+import heap.api.allocator.QuotaStatus;
 import heap.api.allocator.SharedCollection;
 import heap.api.allocator.VmoInfo;
 import heap.api.spi.VmoOwner;
@@ -810,6 +811,18 @@ public class HeapRegistry implements BufferAllocator {
         }
         owners.sort(Comparator.comparingLong(OwnerStatus::bundleId));
         return owners;
+    }
+
+    @Override
+    public List<QuotaStatus> quotas() {
+        List<QuotaStatus> statuses = new ArrayList<>();
+        for (Quota quota : quotas) {
+            List<String> limited = accounts.values().stream().filter(account -> account != direct
+                    && quota.matchesBundle(account.symbolicName)).map(account -> account.symbolicName).sorted().toList();
+            statuses.add(quota.status(limited));
+        }
+        statuses.sort(Comparator.comparing(QuotaStatus::pid));
+        return statuses;
     }
 
     /** Adds or replaces the quota of a configuration. */

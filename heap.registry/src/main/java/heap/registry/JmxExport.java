@@ -273,6 +273,13 @@ final class JmxExport implements HeapRegistry.Events {
         }
 
         @Override
+        public List<QuotaRow> getQuotas() {
+            return registry.quotas().stream().map(quota -> new QuotaRow(quota.pid(), quota.bundles(),
+                    quota.heapType() == null ? "" : quota.heapType(), quota.maxBytes(), quota.maxBuffers(),
+                    String.join(", ", quota.limitedBundles()))).toList();
+        }
+
+        @Override
         public List<OwnerRow> getOwners() {
             List<OwnerRow> rows = new ArrayList<>();
             for (OwnerStatus owner : registry.owners()) {

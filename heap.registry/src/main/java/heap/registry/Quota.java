@@ -1,6 +1,8 @@
 package heap.registry;
 
 import heap.api.HeapId;
+import heap.api.allocator.QuotaStatus;
+import java.util.List;
 import java.util.Optional;
 import java.util.regex.Pattern;
 
@@ -49,8 +51,15 @@ final class Quota {
     }
 
     boolean matches(String symbolicName, HeapId heap) {
-        return (heapType.isEmpty() || heapType.get().equals(heap.heapType()))
-                && bundles.matcher(symbolicName).matches();
+        return (heapType.isEmpty() || heapType.get().equals(heap.heapType())) && matchesBundle(symbolicName);
+    }
+
+    boolean matchesBundle(String symbolicName) {
+        return bundles.matcher(symbolicName).matches();
+    }
+
+    QuotaStatus status(List<String> limitedBundles) {
+        return new QuotaStatus(pid, bundleGlob, heapType.orElse(null), maxBytes, maxBuffers, limitedBundles);
     }
 
     /** Why a request of {@code bytes} in {@code buffers} more is refused, or null when it fits. */

@@ -3,8 +3,8 @@ package heap.registry;
 import java.util.List;
 
 /**
- * The registry as a JMX client sees it ({@code heap.platform:type=Registry}): counts, limits, collections and the
- * bundles that hold buffers. It sends a notification when a heap registers, is quarantined, starts draining or is
+ * The registry as a JMX client sees it ({@code heap.platform:type=Registry}): counts, limits, collections, the
+ * bundles that hold buffers and the quotas in force. It sends a notification when a heap registers, is quarantined, starts draining or is
  * gone (types {@code heap.registered}, {@code heap.quarantined}, {@code heap.draining}, {@code heap.gone}), and when
  * a heap's corruption counters grow ({@code heap.guard.corruption}).
  */
@@ -27,9 +27,16 @@ public interface RegistryMXBean {
     /** One row per bundle and heap: live buffers, bytes, peak, failed, reclaimed at stop, held back. */
     List<OwnerRow> getOwners();
 
+    /** One row per quota in force: PID, bundle glob, heap type (empty: every heap), limits (-1: none), bundles limited. */
+    List<QuotaRow> getQuotas();
+
     /** A collection, as open types can carry it. */
     record CollectionRow(long id, String servedBy, String owner, boolean ownerStopped, int buffers,
             int buffersNotReclaimed, int buffersLost) {
+    }
+
+    /** A quota; the bundles it limits, comma-separated. */
+    record QuotaRow(String pid, String bundles, String heapType, long maxBytes, long maxBuffers, String limitedBundles) {
     }
 
     /** One bundle's use of one heap. */

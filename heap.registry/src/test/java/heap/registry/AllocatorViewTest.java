@@ -11,6 +11,7 @@ import heap.api.allocator.BufferAllocator;
 import heap.api.allocator.BufferCollection;
 import heap.api.allocator.OwnerHeapUsage;
 import heap.api.allocator.OwnerStatus;
+import heap.api.allocator.QuotaStatus;
 import heap.api.vmo.Vmo;
 import heap.api.vmo.VmoMapping;
 import heap.registry.FakeHeap.Fault;
@@ -208,6 +209,25 @@ class AllocatorViewTest extends RegistryTestSupport {
             c.close();
         }
         assertEquals(8 * MIB, on(owner(7), HeapId.SYSTEM_RAM).peakBytes());
+    }
+
+    @Test
+    void theQuotasInForceAreListedByPidWithTheBundlesTheyLimitAndAChangeOrRemovalShowsAtOnce() {
+        registry.view(7, "com.example.camera", "1.0.0");
+        registry.view(8, "com.example.audio", "1.0.0");
+        registry.view(9, "com.other", "1.0.0");
+        assertEquals(List.of(), registry.quotas());
+        registry.putQuota(new Quota("heap.quota~other", "com.other", Optional.of(HeapId.SYSTEM_RAM_TYPE), -1, 4));
+        registry.putQuota(new Quota("heap.quota~cam", "com.example.*", Optional.empty(), 2 * MIB, -1));
+        assertEquals(List.of(
+                new QuotaStatus("heap.quota~cam", "com.example.*", null, 2 * MIB, -1,
+                        List.of("com.example.audio", "com.example.camera")),
+                new QuotaStatus("heap.quota~other", "com.other", HeapId.SYSTEM_RAM_TYPE, -1, 4, List.of("com.other"))),
+                registry.view(9, "com.other", "1.0.0").quotas(), "every bundle's view lists them all");
+        registry.putQuota(new Quota("heap.quota~cam", "com.example.c*", Optional.empty(), MIB, 2));
+        registry.removeQuota("heap.quota~other");
+        assertEquals(List.of(new QuotaStatus("heap.quota~cam", "com.example.c*", null, MIB, 2,
+                List.of("com.example.camera"))), registry.quotas());
     }
 
     @Test

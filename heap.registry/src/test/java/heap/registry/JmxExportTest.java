@@ -49,6 +49,14 @@ class JmxExportTest extends RegistryTestSupport {
         assertEquals(2, rows[0].get("buffers"));
         assertEquals("direct caller [-1]", rows[0].get("owner"));
         assertTrue(server.getAttribute(heapName, "Metrics") instanceof TabularData);
+        assertEquals(0, ((CompositeData[]) server.getAttribute(registryName, "Quotas")).length);
+        registry.view(7, "com.example.camera", "1.0.0");
+        registry.putQuota(new Quota("heap.quota~camera", "com.example.*", java.util.Optional.empty(), -1, 8));
+        CompositeData quota = ((CompositeData[]) server.getAttribute(registryName, "Quotas"))[0];
+        assertEquals("heap.quota~camera", quota.get("pid"));
+        assertEquals("", quota.get("heapType"), "every heap");
+        assertEquals(8L, quota.get("maxBuffers"));
+        assertEquals("com.example.camera", quota.get("limitedBundles"));
 
         registry.removeHeap(status(heap).serviceId());
         assertEquals("draining", server.getAttribute(heapName, "State"));

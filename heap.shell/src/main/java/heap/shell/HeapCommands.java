@@ -25,7 +25,7 @@ import org.osgi.service.component.runtime.dto.ComponentDescriptionDTO;
 @Component(immediate = true, service = HeapCommands.class, property = {"osgi.command.scope=heap", "osgi.command.function=list",
         "osgi.command.function=alloc", "osgi.command.function=free", "osgi.command.function=collections",
         "osgi.command.function=info", "osgi.command.function=stats", "osgi.command.function=check",
-        "osgi.command.function=owners", "osgi.command.function=heap"})
+        "osgi.command.function=owners", "osgi.command.function=quotas", "osgi.command.function=heap"})
 public class HeapCommands {
     private final HeapShell shell;
     private final Map<HeapDiagnostics, String> diagnostics = new ConcurrentHashMap<>();
@@ -119,6 +119,11 @@ public class HeapCommands {
     @Descriptor("lists the bundles that allocated: per heap live buffers, bytes, peak, failures, reclaimed at stop, held back")
     public String owners(@Descriptor("print one JSON document instead of text") @Parameter(names = "--json", presentValue = "true", absentValue = "false") boolean json) {
         return run(json, shell::owners, Text::owners);
+    }
+
+    @Descriptor("lists the quotas in force (heap.quota configurations): bundles, heap type, limits, the bundles they limit")
+    public String quotas(@Descriptor("print one JSON document instead of text") @Parameter(names = "--json", presentValue = "true", absentValue = "false") boolean json) {
+        return run(json, shell::quotas, Text::quotas);
     }
 
     @Descriptor("shows a collection (by id) or a buffer (by koid); an id that is both is refused unless --koid says which")

@@ -16,6 +16,7 @@ import heap.api.allocator.HeapStatus;
 import heap.api.allocator.NegotiationStatus;
 import heap.api.allocator.OwnerHeapUsage;
 import heap.api.allocator.OwnerStatus;
+import heap.api.allocator.QuotaStatus;
 import heap.api.vmo.Vmo;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -136,6 +137,22 @@ final class HeapShell {
             }
             row.put("participants", participants);
             row.put("aggregated", negotiation.aggregated());
+            rows.add(row);
+        }
+        return rows;
+    }
+
+    /** The quotas in force: whom each limits, on which heap type, to what; -1 is no limit. */
+    List<Map<String, Object>> quotas() {
+        List<Map<String, Object>> rows = new ArrayList<>();
+        for (QuotaStatus quota : allocator.quotas()) {
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("pid", quota.pid());
+            row.put("bundles", quota.bundles());
+            row.put("heap_type", quota.heapType());
+            row.put("max_bytes", quota.maxBytes());
+            row.put("max_buffers", quota.maxBuffers());
+            row.put("limited_bundles", quota.limitedBundles());
             rows.add(row);
         }
         return rows;

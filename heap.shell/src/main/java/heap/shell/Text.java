@@ -93,6 +93,26 @@ final class Text {
         return out.toString().stripTrailing();
     }
 
+    static String quotas(List<Map<String, Object>> rows) {
+        if (rows.isEmpty()) {
+            return "no quota in force (deploy/heap.quota-NAME.cfg sets one)";
+        }
+        StringBuilder out = new StringBuilder(String.format("%-28s %-28s %-44s %12s %11s  %s%n", "PID", "BUNDLES",
+                "HEAP TYPE", "MAX BYTES", "MAX BUFFERS", "LIMITS"));
+        for (Map<String, Object> row : rows) {
+            List<?> limited = (List<?>) row.get("limited_bundles");
+            out.append(String.format("%-28s %-28s %-44s %12s %11s  %s%n", row.get("pid"), row.get("bundles"),
+                    row.get("heap_type") == null ? "(every heap)" : row.get("heap_type"), limit(row.get("max_bytes")),
+                    limit(row.get("max_buffers")), limited.isEmpty() ? "(no bundle yet)" : String.join(", ",
+                            limited.stream().map(String::valueOf).toList())));
+        }
+        return out.toString().stripTrailing();
+    }
+
+    private static String limit(Object value) {
+        return ((Number) value).longValue() < 0 ? "-" : String.valueOf(value);
+    }
+
     static String stats(List<Map<String, Object>> rows) {
         StringBuilder out = new StringBuilder();
         for (Map<String, Object> row : rows) {

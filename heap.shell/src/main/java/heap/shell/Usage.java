@@ -23,6 +23,7 @@ final class Usage {
             "free", new Command("heap:free [--json] ID", Set.of("--json"), Set.of(), List.of("ID"), true),
             "collections", new Command("heap:collections [--json]", Set.of("--json"), Set.of(), List.of(), false),
             "owners", new Command("heap:owners [--json]", Set.of("--json"), Set.of(), List.of(), false),
+            "quotas", new Command("heap:quotas [--json]", Set.of("--json"), Set.of(), List.of(), false),
             "info", new Command("heap:info [--koid] [--json] ID-or-KOID", Set.of("--koid", "--json"), Set.of(),
                     List.of("ID-or-KOID"), true),
             "stats", new Command("heap:stats [TYPE] [--json]", Set.of("--json"), Set.of(), List.of(), false),
@@ -89,7 +90,7 @@ final class Usage {
     /** Every command with its usage: what {@code heap} (and so {@code help heap}) prints. */
     static String overview() {
         StringBuilder out = new StringBuilder("heap commands (each takes --json for one JSON document):\n");
-        for (String name : List.of("list", "alloc", "free", "collections", "owners", "info", "stats", "check")) {
+        for (String name : List.of("list", "alloc", "free", "collections", "owners", "quotas", "info", "stats", "check")) {
             out.append("  ").append(COMMANDS.get(name).usage()).append('\n');
         }
         return out.toString().stripTrailing();

@@ -7,6 +7,7 @@ import heap.api.allocator.CollectionSummary;
 import heap.api.allocator.HeapStatus;
 import heap.api.allocator.OwnerHeapUsage;
 import heap.api.allocator.OwnerStatus;
+import heap.api.allocator.QuotaStatus;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -20,7 +21,7 @@ final class HeapsPage {
 
     /** Everything the page shows, read at one moment. {@code layouts}: a heap's pool by its service id. */
     record Snapshot(List<HeapStatus> heaps, List<CollectionSummary> collections, List<OwnerStatus> owners,
-            Map<Long, List<PoolRegion>> layouts, List<Health> health) {
+            List<QuotaStatus> quotas, Map<Long, List<PoolRegion>> layouts, List<Health> health) {
     }
 
     private static final String HEADING = "<h3 style=\"margin:14px 0 4px\">";
@@ -50,6 +51,7 @@ final class HeapsPage {
             }
         }
         owners(html, snapshot.owners());
+        quotas(html, snapshot.quotas());
         collections(html, snapshot.collections());
         return html.toString();
     }
@@ -122,6 +124,21 @@ final class HeapsPage {
                         usage.allocationsFailed(), owner.heldBackBuffers() == 0 ? "-"
                                 : owner.heldBackBuffers() + " buffers, " + Html.bytes(owner.heldBackBytes()));
             }
+        }
+        html.append("</tbody></table>");
+    }
+
+    private static void quotas(StringBuilder html, List<QuotaStatus> quotas) {
+        if (quotas.isEmpty()) {
+            return;
+        }
+        html.append(HEADING).append("Quotas</h3>");
+        table(html, "quotas", List.of("Quota", "Bundles", "Heap type", "Max bytes", "Max buffers", "Limits"));
+        for (QuotaStatus quota : quotas) {
+            row(html, "data-quota=\"" + Html.escape(quota.pid()) + "\"", quota.pid(), quota.bundles(),
+                    quota.heapType() == null ? "every heap" : quota.heapType(),
+                    quota.maxBytes() < 0 ? "-" : Html.bytes(quota.maxBytes()),
+                    quota.maxBuffers() < 0 ? "-" : quota.maxBuffers(), String.join(", ", quota.limitedBundles()));
         }
         html.append("</tbody></table>");
     }

@@ -54,6 +54,9 @@ public interface BufferAllocator {
     /** Every bundle that has used the allocator, with what it holds per heap. @since 1.1 */
     List<OwnerStatus> owners();
 
+    /** The quotas in force, by configuration PID. @since 1.2 */
+    List<QuotaStatus> quotas();
+
     /**
      * Starts a collection that several participants negotiate (sysmem's AllocateSharedCollection): the root token,
      * to bind here or to duplicate for the other participants. {@link #allocate} is the shortcut for a single
