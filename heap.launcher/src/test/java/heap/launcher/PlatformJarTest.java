@@ -125,11 +125,11 @@ class PlatformJarTest {
     }
 
     /**
-     * ./platform checks HEAP_LOG_LEVEL, the level holds from the first line (before the log bridge is up), and a run
-     * leaves nothing in the temporary directory.
+     * ./platform checks HEAP_LOG_LEVEL, the level holds from the first line (before the log bridge is up), a run
+     * leaves nothing in the temporary directory, and at INFO third parties print only what is above their WARN.
      */
     @Test
-    void thePlatformScriptRefusesABadLogLevelObeysAGoodOneFromTheFirstLineAndLeavesNoTemporaryFiles() throws Exception {
+    void thePlatformScriptRefusesABadLogLevelObeysAGoodOneFromTheFirstLineKeepsThirdPartiesAtWarnAndLeavesNoTemporaryFiles() throws Exception {
         Path script = Path.of("..", "platform").toAbsolutePath().normalize();
         ProcessBuilder bogus = new ProcessBuilder("bash", script.toString()).redirectInput(ProcessBuilder.Redirect.PIPE);
         bogus.environment().put("HEAP_LOG_LEVEL", "bogus");
@@ -166,6 +166,18 @@ class PlatformJarTest {
         try (var left = Files.list(tmp)) {
             assertEquals(List.of(), left.toList(), "the run's unpacked launcher and framework cache are gone");
         }
+
+        ProcessBuilder info = new ProcessBuilder("bash", script.toString()).directory(workDir.toFile())
+                .redirectOutput(out.toFile()).redirectError(err.toFile());
+        info.environment().put("DEPLOY_DIR", workDir.resolve("deploy").toString());
+        Process atInfo = info.start();
+        atInfo.getOutputStream().close();
+        awaitExit(atInfo);
+        String log = Files.readString(err);
+        assertTrue(log.contains("INFO [heap.registry] heap heap.platform.HEAP_TYPE.SECURE#0"), "the heaps' events:\n" + log);
+        assertTrue(log.contains("INFO org.apache.felix.http - Started Jetty"), "the port Jetty took:\n" + log);
+        assertFalse(log.contains("INFO org.eclipse.jetty") || log.contains("INFO org.apache.felix.hc"),
+                "third parties' INFO lines, which name no event of an operator's:\n" + log);
     }
 
     /** At a terminal (a pty from util-linux's script): Ctrl-C drops the line, exit leaves cleanly with status 0. */

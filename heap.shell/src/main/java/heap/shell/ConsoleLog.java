@@ -119,6 +119,18 @@ public class ConsoleLog implements LogListener {
         }
     }
 
+    /**
+     * Whether an entry is printed at the heap level: the {@code heap.*} loggers, and records bridged from
+     * System.Logger (this bundle logs them for any bundle's code, a heap's). The framework's events about this
+     * bundle ({@code Events.Service.heap.shell}: "ServiceEvent REGISTERED", naming no service) are the framework's.
+     */
+    static boolean atHeapLevel(String loggerName, boolean loggedByThisBundle) {
+        if (loggerName != null && loggerName.startsWith("Events.")) {
+            return false;
+        }
+        return loggedByThisBundle || loggerName != null && loggerName.startsWith("heap.");
+    }
+
     /** The innermost cause: "IllegalArgumentException: pool_size_bytes 100 …", not "InvocationTargetException: null". */
     static String rootCause(Throwable thrown) {
         Throwable cause = thrown;
@@ -142,10 +154,8 @@ public class ConsoleLog implements LogListener {
 
     @Override
     public void logged(LogEntry entry) {
-        // Records bridged from System.Logger come from bundles' own code (any heap's): they get the heap level.
-        boolean applicationLog = entry.getBundle() == ownBundle
-                || (entry.getLoggerName() != null && entry.getLoggerName().startsWith("heap."));
-        if ((applicationLog ? heapLevel : otherLevel).implies(entry.getLogLevel())) {
+        if ((atHeapLevel(entry.getLoggerName(), entry.getBundle() == ownBundle) ? heapLevel : otherLevel)
+                .implies(entry.getLogLevel())) {
             String line = entry.getLogLevel() + " [" + entry.getLoggerName() + "] " + entry.getMessage()
                     + (entry.getException() == null ? "" : ": " + rootCause(entry.getException()));
             if (!line.equals(lastLine)) { // SCR reports one activation failure several times over

@@ -183,6 +183,16 @@ class HeapShellTest {
     }
 
     @Test
+    void theFrameworksEventsAboutTheShellBundleAreLoggedAtTheFrameworkLevelNotTheHeapLevel() {
+        assertTrue(ConsoleLog.atHeapLevel("heap.registry", false));
+        assertTrue(ConsoleLog.atHeapLevel("example.heap", true), "a heap's System.Logger record, bridged by the shell");
+        assertTrue(!ConsoleLog.atHeapLevel("Events.Service.heap.shell", true), "ServiceEvent REGISTERED naming nothing");
+        assertTrue(!ConsoleLog.atHeapLevel("Events.Bundle.heap.registry", false));
+        assertTrue(!ConsoleLog.atHeapLevel("org.apache.felix.scr", false));
+        assertTrue(!ConsoleLog.atHeapLevel(null, false));
+    }
+
+    @Test
     void aHeapComponentThatFailedToActivateIsListedWithItsRootCause() {
         String failure = "org.osgi.service.component.ComponentException: java.lang.reflect.InvocationTargetException\n"
                 + "\tat org.apache.felix.scr...\nCaused by: java.lang.reflect.InvocationTargetException\n\tat x\n"
