@@ -35,6 +35,8 @@ public class SystemRamHeapComponent extends SystemRamHeap {
         super(config.max_total_bytes() > 0 ? config.max_total_bytes() : PhysicalMemory.share(0.5),
                 config.max_buffer_bytes(), config.small_cache_bytes());
         BundleClasses.loadAll(context.getBundle()); // this instance drains with them after an update
-        log().log(System.Logger.Level.INFO, () -> "heap system-ram: active, " + metrics());
+        log().log(System.Logger.Level.INFO, () -> "heap system-ram: up to " + metrics().get(CAPACITY) + " bytes, "
+                + metrics().get(MAX_BUFFER_SIZE) + " per buffer, a cache of " + config.small_cache_bytes()
+                + " bytes of small buffers, ready");
     }
 }
