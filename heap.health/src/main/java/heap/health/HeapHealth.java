@@ -5,7 +5,7 @@ import java.util.List;
 import org.apache.felix.hc.api.FormattingResultLog;
 import org.apache.felix.hc.api.Result;
 
-/** What the checks share: a heap's name as operators read it, and a result from a list of findings. */
+/** What the checks share: a heap's name as operators read it, a count of buffers, a result from a list of findings. */
 final class HeapHealth {
     static final String TAG = "heap";
 
@@ -14,6 +14,11 @@ final class HeapHealth {
 
     static String name(HeapStatus heap) {
         return heap.id().heapType() + "#" + heap.id().id() + " (" + heap.origin() + ")";
+    }
+
+    /** "1 buffer", "2 buffers". */
+    static String buffers(long count) {
+        return count + (count == 1 ? " buffer" : " buffers");
     }
 
     /** {@code problems} at {@code status}, or OK with {@code allWell}. */

@@ -96,7 +96,7 @@ class HealthChecksTest {
         assertEquals(Result.Status.WARN, result.getStatus());
         List<String> messages = new ArrayList<>();
         result.forEach(entry -> messages.add(entry.getMessage()));
-        assertEquals(List.of("bundle client 1.0 [12] stopped, 1 buffers (4096 bytes) held back by its confined mappings"),
+        assertEquals(List.of("bundle client 1.0 [12] stopped, 1 buffer (4096 bytes) held back by its confined mappings"),
                 messages);
     }
 

@@ -321,11 +321,11 @@ public class HeapRegistry implements BufferAllocator {
 
     private void removeEntry(HeapEntry entry) {
         long outstanding = liveBuffers().getOrDefault(entry, 0L);
-        events.changed(entry.id, entry.serviceId, "draining", entry + " went away with " + outstanding
-                + " buffers outstanding");
+        events.changed(entry.id, entry.serviceId, "draining", entry + " went away with " + buffers(outstanding)
+                + " outstanding");
         heapsExpectedSinceNanos = System.nanoTime();
         closeBinding(entry);
-        LOG.log(Level.INFO, entry + " went away with " + outstanding + " buffers outstanding");
+        LOG.log(Level.INFO, entry + " went away with " + buffers(outstanding) + " outstanding");
         removeIfDrained(entry, 0);
     }
 
@@ -380,10 +380,15 @@ public class HeapRegistry implements BufferAllocator {
         }
         long leftBuffers = account.liveBuffers();
         long leftBytes = account.bytes();
-        LOG.log(Level.WARNING, account + " stopped holding " + buffers + " buffers (" + bytes + " bytes): "
-                + (buffers - leftBuffers) + " buffers (" + (bytes - leftBytes) + " bytes) reclaimed"
-                + (leftBuffers == 0 ? "" : "; " + leftBuffers + " buffers (" + leftBytes + " bytes) held back by "
+        LOG.log(Level.WARNING, account + " stopped holding " + buffers(buffers) + " (" + bytes + " bytes): "
+                + buffers(buffers - leftBuffers) + " (" + (bytes - leftBytes) + " bytes) reclaimed"
+                + (leftBuffers == 0 ? "" : "; " + buffers(leftBuffers) + " (" + leftBytes + " bytes) held back by "
                         + "confined mappings still open on its threads"));
+    }
+
+    /** "1 buffer", "2 buffers": log lines an operator reads. */
+    static String buffers(long count) {
+        return count + (count == 1 ? " buffer" : " buffers");
     }
 
     BufferCollection allocate(AllocationRequest request, Account account) {
