@@ -16,7 +16,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.BundleException;
@@ -29,8 +31,9 @@ import org.osgi.framework.wiring.FrameworkWiring;
 /**
  * The hot swap, as a heap author meets it: a buffer is held, with a mapping open where the CPU may map, while the
  * heap's bundle is updated and refreshed; the new revision must register its heap again, and the instance from
- * before the update must still free that buffer. The bundle is updated once before, so that instance is fresh. Felix disposes the old revision at once when nothing is wired to
- * it, so a class the free path needs and the heap never loaded before the update cannot be loaded any more.
+ * before the update must still free that buffer. The bundle is updated once before, so that instance is fresh.
+ * Felix disposes the old revision at once when nothing is wired to it, so a class the free path needs and the heap
+ * never loaded before the update cannot be loaded any more.
  */
 final class BundleUpdateCheck {
     static final String NAME = "aBufferHeldAcrossAnUpdateOfTheHeapsBundleIsFreedByTheInstanceThatMadeIt";
@@ -75,10 +78,15 @@ final class BundleUpdateCheck {
             } catch (LinkageError e) {
                 throw new AssertionError("freeing a buffer after the update of " + bundle.getSymbolicName()
                         + " failed with " + e + HINT, e);
-            } catch (Exception e) {
+            } catch (TimeoutException e) {
                 throw new AssertionError("deleteVmo, after the update of " + bundle.getSymbolicName() + ", on the "
-                        + "instance that made the buffer did not complete within " + SETTLE.toMillis() + " ms (" + e
-                        + ")" + HINT, e);
+                        + "instance that made the buffer did not complete within " + SETTLE.toMillis() + " ms" + HINT, e);
+            } catch (ExecutionException e) {
+                throw new AssertionError("deleteVmo, after the update of " + bundle.getSymbolicName() + ", failed: "
+                        + e.getCause(), e.getCause());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError("interrupted", e);
             }
             baseline.assertRestored(underTest);
         } finally {

@@ -158,9 +158,10 @@ public final class HeapConformance {
      * In a framework, the hot swap: with a buffer of the heap service {@code reference} held (and mapped, where the
      * CPU may), the heap's bundle is updated from its location and refreshed; the new revision must register the
      * heap again, and the instance from before must still free the buffer. That instance is a fresh one: the bundle
-     * is updated once before the buffer is taken, so no class loaded by earlier use hides one its start misses. A heap that loads a class its free path
-     * needs only after the update fails it (Felix disposes the old revision at once when nothing is wired to it):
-     * see {@link heap.api.spi.BundleClasses}. It replaces the heap's service. @since 1.2
+     * is updated once before the buffer is taken, so no class loaded by earlier use hides one its start misses. A
+     * heap that loads a class its free path needs only after the update fails it (Felix disposes the old revision at
+     * once when nothing is wired to it): see {@link heap.api.spi.BundleClasses}. It replaces the heap's service.
+     * @since 1.2
      */
     public static DynamicTest bundleUpdate(BundleContext context, ServiceReference<Heap> reference) {
         return DynamicTest.dynamicTest(BundleUpdateCheck.NAME, () -> assertTimeoutPreemptively(CHECK_LIMIT,
