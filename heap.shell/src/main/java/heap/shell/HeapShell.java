@@ -306,8 +306,9 @@ final class HeapShell {
     /**
      * {@code text} ({@code TYPE} or {@code TYPE#ID}) with its type written out and any {@code #ID} kept. A type is
      * one as registered, or the last part of one alone, in any case and with '-' for '_' ({@code secure},
-     * {@code system-ram}), when only one registered type ends so. A name no heap has stays as typed, so the caller
-     * reports it (no heap fits, no heap of that type).
+     * {@code system-ram}), when only one registered type ends so; failing that, the first words of that last part
+     * ({@code contiguous} for {@code CONTIGUOUS_SYSTEM_RAM}), when only one type's last part starts so. A name no
+     * heap has stays as typed, so the caller reports it (no heap fits, no heap of that type).
      */
     String resolveHeap(String text) {
         int hash = text.lastIndexOf('#');
@@ -321,14 +322,20 @@ final class HeapShell {
         if (types.contains(name) || name.contains(".")) {
             return text;
         }
-        String wanted = name.replace('-', '_');
-        List<String> matches = types.stream()
-                .filter(type -> type.substring(type.lastIndexOf('.') + 1).equalsIgnoreCase(wanted)).toList();
+        String wanted = name.replace('-', '_').toUpperCase(java.util.Locale.ROOT);
+        List<String> matches = types.stream().filter(type -> lastPart(type).equals(wanted)).toList();
+        if (matches.isEmpty()) {
+            matches = types.stream().filter(type -> lastPart(type).startsWith(wanted + "_")).toList();
+        }
         if (matches.size() > 1) {
             throw new StatusException(Status.INVALID_ARGS, "heap '" + name + "' could be any of " + matches
                     + ": give the whole type");
         }
         return matches.isEmpty() ? text : matches.get(0) + suffix;
+    }
+
+    private static String lastPart(String type) {
+        return type.substring(type.lastIndexOf('.') + 1).toUpperCase(java.util.Locale.ROOT);
     }
 
     private static HeapId parseHeapId(String text) {

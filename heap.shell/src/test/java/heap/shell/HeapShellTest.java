@@ -246,6 +246,27 @@ class HeapShellTest {
     }
 
     @Test
+    void aHeapCanBeNamedByTheFirstWordsOfTheLastPartOfItsTypeWhenOnlyOneStartsSo() {
+        for (HeapId id : List.of(HeapId.SYSTEM_RAM, HeapId.CONTIGUOUS_SYSTEM_RAM)) {
+            registry.addHeap(new SecureHeap(8L << 20, 1L << 20, 0x8000_0000L), Map.of("heap.type", id.heapType(),
+                    "heap.id", 0L), "stand-in for " + id);
+        }
+        assertEquals(HeapId.CONTIGUOUS_SYSTEM_RAM.heapType(), shell.resolveHeap("contiguous"));
+        assertEquals(HeapId.CONTIGUOUS_SYSTEM_RAM.heapType() + "#0", shell.resolveHeap("Contiguous#0"));
+        assertEquals(HeapId.SYSTEM_RAM.heapType(), shell.resolveHeap("system"), "SYSTEM_RAM starts so, CONTIGUOUS_… not");
+        assertEquals(HeapId.SYSTEM_RAM.heapType(), shell.resolveHeap("system-ram"), "a whole last part first");
+        assertEquals(HeapId.CONTIGUOUS_SYSTEM_RAM.toString(), shell.stats("contiguous").get(0).get("heap"));
+        assertEquals("contig", shell.resolveHeap("contig"), "whole words only: a name no heap has stays as typed");
+
+        registry.addHeap(new SecureHeap(8L << 20, 1L << 20, 0xC000_0000L), Map.of("heap.type",
+                "vendor.HEAP_TYPE.CONTIGUOUS_PROTECTED", "heap.id", 0L), "vendor.protected 1.0.0");
+        StatusException ambiguous = assertThrows(StatusException.class, () -> shell.stats("contiguous"));
+        assertEquals(Status.INVALID_ARGS, ambiguous.status());
+        assertTrue(ambiguous.getMessage().contains("vendor.HEAP_TYPE.CONTIGUOUS_PROTECTED")
+                && ambiguous.getMessage().contains(HeapId.CONTIGUOUS_SYSTEM_RAM.heapType()), ambiguous.getMessage());
+    }
+
+    @Test
     void statsTakesOneHeapAsItHeadsItsMetricsTypeHashId() {
         assertEquals(HeapId.SECURE.toString(), shell.stats(HeapId.SECURE.toString()).get(0).get("heap"));
         assertEquals(1, shell.stats("secure#0").size());
