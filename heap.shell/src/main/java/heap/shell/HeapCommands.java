@@ -98,7 +98,7 @@ public class HeapCommands {
             @Parameter(names = "--secure", presentValue = "true", absentValue = "false") boolean secure,
             @Descriptor("the participant uses the CPU (sets the domain defaults)")
             @Parameter(names = "--cpu", presentValue = "true", absentValue = "false") boolean cpu,
-            @Descriptor("permit only this heap: TYPE or TYPE#ID; TYPE as listed, or its last part (secure, system-ram)")
+            @Descriptor("permit only this heap: TYPE or TYPE#ID; TYPE as listed, its last part (secure, system-ram) or its first words (contiguous)")
             @Parameter(names = "--heap", absentValue = "") String heap,
             @Descriptor("print one JSON document instead of text") @Parameter(names = "--json", presentValue = "true", absentValue = "false") boolean json,
             @Descriptor("buffer size") String size) {
@@ -141,7 +141,7 @@ public class HeapCommands {
 
     @Descriptor("every metric of the heaps of one type, or of one heap")
     public String stats(@Descriptor("print one JSON document instead of text") @Parameter(names = "--json", presentValue = "true", absentValue = "false") boolean json,
-            @Descriptor("TYPE or TYPE#ID; TYPE as listed, or its last part (secure, system-ram)") String heapType) {
+            @Descriptor("TYPE or TYPE#ID; TYPE as listed, its last part (secure, system-ram) or its first words (contiguous)") String heapType) {
         return run(json, () -> shell.stats(heapType), Text::stats);
     }
 
