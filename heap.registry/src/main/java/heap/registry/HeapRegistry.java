@@ -183,6 +183,7 @@ public class HeapRegistry implements BufferAllocator {
     /** Who calls the registry itself rather than a bundle's view (tests, benchmarks, embedding code). */
     private final Account direct = new Account(-1, "direct", "caller");
     private final Map<String, Quota> quotasByPid = new java.util.HashMap<>();
+    private final Map<String, String> quotaRefusals = new java.util.HashMap<>(); // guarded by quotasByPid
     private volatile List<Quota> quotas = List.of();
     /** When heaps were last expected to arrive: at start (they are still binding) and whenever one goes away. */
     private volatile long heapsExpectedSinceNanos = System.nanoTime();
@@ -821,11 +822,16 @@ public class HeapRegistry implements BufferAllocator {
     @Override
     public List<QuotaStatus> quotas() {
         List<QuotaStatus> statuses = new ArrayList<>();
+        Map<String, String> refused;
+        synchronized (quotasByPid) {
+            refused = new java.util.HashMap<>(quotaRefusals);
+        }
         for (Quota quota : quotas) {
             List<String> limited = accounts.values().stream().filter(account -> account != direct
                     && quota.matchesBundle(account.symbolicName)).map(account -> account.symbolicName).sorted().toList();
-            statuses.add(quota.status(limited));
+            statuses.add(quota.status(limited, refused.remove(quota.pid())));
         }
+        refused.forEach((pid, why) -> statuses.add(new QuotaStatus(pid, null, null, -1, -1, List.of(), why)));
         statuses.sort(Comparator.comparing(QuotaStatus::pid));
         return statuses;
     }
@@ -834,13 +840,22 @@ public class HeapRegistry implements BufferAllocator {
     public void putQuota(Quota quota) {
         synchronized (quotasByPid) {
             quotasByPid.put(quota.pid(), quota);
+            quotaRefusals.remove(quota.pid());
             quotas = List.copyOf(quotasByPid.values());
+        }
+    }
+
+    /** A configuration's update was refused: the quota in force for it, if any, stays; the listing says why. */
+    public void refuseQuota(String pid, String why) {
+        synchronized (quotasByPid) {
+            quotaRefusals.put(pid, why);
         }
     }
 
     public void removeQuota(String pid) {
         synchronized (quotasByPid) {
             quotasByPid.remove(pid);
+            quotaRefusals.remove(pid);
             quotas = List.copyOf(quotasByPid.values());
         }
     }

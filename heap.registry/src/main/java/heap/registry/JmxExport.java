@@ -274,9 +274,10 @@ final class JmxExport implements HeapRegistry.Events {
 
         @Override
         public List<QuotaRow> getQuotas() {
-            return registry.quotas().stream().map(quota -> new QuotaRow(quota.pid(), quota.bundles(),
-                    quota.heapType() == null ? "" : quota.heapType(), quota.maxBytes(), quota.maxBuffers(),
-                    String.join(", ", quota.limitedBundles()))).toList();
+            return registry.quotas().stream().map(quota -> new QuotaRow(quota.pid(),
+                    quota.bundles() == null ? "" : quota.bundles(), quota.heapType() == null ? "" : quota.heapType(),
+                    quota.maxBytes(), quota.maxBuffers(), String.join(", ", quota.limitedBundles()),
+                    quota.inForce() ? "" : quota.refusal())).toList();
         }
 
         @Override

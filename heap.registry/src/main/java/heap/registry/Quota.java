@@ -58,8 +58,8 @@ final class Quota {
         return bundles.matcher(symbolicName).matches();
     }
 
-    QuotaStatus status(List<String> limitedBundles) {
-        return new QuotaStatus(pid, bundleGlob, heapType.orElse(null), maxBytes, maxBuffers, limitedBundles);
+    QuotaStatus status(List<String> limitedBundles, String refusal) {
+        return new QuotaStatus(pid, bundleGlob, heapType.orElse(null), maxBytes, maxBuffers, limitedBundles, refusal);
     }
 
     /** Why a request of {@code bytes} in {@code buffers} more is refused, or null when it fits. */

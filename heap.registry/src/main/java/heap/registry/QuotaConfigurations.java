@@ -8,7 +8,7 @@ import org.osgi.service.cm.ManagedServiceFactory;
 /**
  * Factory configurations {@code heap.quota}: {@code bundle} (a glob of symbolic names), optional {@code heap.type},
  * {@code max.bytes} and {@code max.buffers}. A configuration that does not parse is refused with one log line and
- * the quotas in force stay as they were.
+ * the quotas in force stay as they were; the registry's listing shows the refusal until the next good update.
  */
 final class QuotaConfigurations implements ManagedServiceFactory {
     static final String FACTORY_PID = "heap.quota";
@@ -32,6 +32,7 @@ final class QuotaConfigurations implements ManagedServiceFactory {
         } catch (IllegalArgumentException e) {
             HeapRegistry.LOG.log(Level.ERROR, FACTORY_PID + " configuration " + pid + " refused: " + e.getMessage()
                     + "; the quotas in force are unchanged");
+            registry.refuseQuota(pid, e.getMessage());
             return;
         }
         registry.putQuota(quota);

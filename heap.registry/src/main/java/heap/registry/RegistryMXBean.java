@@ -27,7 +27,10 @@ public interface RegistryMXBean {
     /** One row per bundle and heap: live buffers, bytes, peak, failed, reclaimed at stop, held back. */
     List<OwnerRow> getOwners();
 
-    /** One row per quota in force: PID, bundle glob, heap type (empty: every heap), limits (-1: none), bundles limited. */
+    /**
+     * One row per quota configuration: PID, bundle glob, heap type (empty: every heap), limits (-1: none), bundles
+     * limited, and why its last update was refused (empty while it is in force).
+     */
     List<QuotaRow> getQuotas();
 
     /** A collection, as open types can carry it. */
@@ -36,7 +39,8 @@ public interface RegistryMXBean {
     }
 
     /** A quota; the bundles it limits, comma-separated. */
-    record QuotaRow(String pid, String bundles, String heapType, long maxBytes, long maxBuffers, String limitedBundles) {
+    record QuotaRow(String pid, String bundles, String heapType, long maxBytes, long maxBuffers, String limitedBundles,
+            String refusal) {
     }
 
     /** One bundle's use of one heap. */

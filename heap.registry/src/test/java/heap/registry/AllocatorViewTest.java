@@ -221,13 +221,14 @@ class AllocatorViewTest extends RegistryTestSupport {
         registry.putQuota(new Quota("heap.quota~cam", "com.example.*", Optional.empty(), 2 * MIB, -1));
         assertEquals(List.of(
                 new QuotaStatus("heap.quota~cam", "com.example.*", null, 2 * MIB, -1,
-                        List.of("com.example.audio", "com.example.camera")),
-                new QuotaStatus("heap.quota~other", "com.other", HeapId.SYSTEM_RAM_TYPE, -1, 4, List.of("com.other"))),
+                        List.of("com.example.audio", "com.example.camera"), null),
+                new QuotaStatus("heap.quota~other", "com.other", HeapId.SYSTEM_RAM_TYPE, -1, 4, List.of("com.other"),
+                        null)),
                 registry.view(9, "com.other", "1.0.0").quotas(), "every bundle's view lists them all");
         registry.putQuota(new Quota("heap.quota~cam", "com.example.c*", Optional.empty(), MIB, 2));
         registry.removeQuota("heap.quota~other");
         assertEquals(List.of(new QuotaStatus("heap.quota~cam", "com.example.c*", null, MIB, 2,
-                List.of("com.example.camera"))), registry.quotas());
+                List.of("com.example.camera"), null)), registry.quotas());
     }
 
     @Test
@@ -264,7 +265,18 @@ class AllocatorViewTest extends RegistryTestSupport {
         try (BufferCollection held = client.allocate(request(1, size(PAGE).build(), true))) {
             assertError(SysmemError.NO_MEMORY, () -> client.allocate(request(1, size(PAGE).build(), true)));
         }
+        QuotaStatus listed = registry.quotas().get(0);
+        assertEquals(1, listed.maxBuffers(), "the quota in force from before is the one listed");
+        assertEquals("bundle=client[ is not a glob of a bundle symbolic name (letters, digits, '_', '-', '.', '*', '?')",
+                listed.refusal(), "with why its last update was refused");
+        configurations.updated("heap.quota~new", config("bundle", "x", "max.bytes", "lots"));
+        assertEquals(new QuotaStatus("heap.quota~new", null, null, -1, -1, List.of(),
+                "max.bytes=lots is not a whole number of bytes"), registry.quotas().get(1), "refused with none before");
+        configurations.updated("heap.quota~a", config("bundle", "client", "max.buffers", 1L));
+        assertTrue(registry.quotas().get(0).inForce(), "a good update clears the refusal");
+        configurations.deleted("heap.quota~new");
         configurations.deleted("heap.quota~a");
+        assertEquals(List.of(), registry.quotas());
         client.allocate(request(2, size(PAGE).build(), true)).close();
     }
 

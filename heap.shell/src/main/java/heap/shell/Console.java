@@ -1,6 +1,7 @@
 package heap.shell;
 
 import heap.api.allocator.BufferAllocator;
+import heap.api.allocator.QuotaStatus;
 import heap.api.allocator.HeapState;
 import java.io.BufferedReader;
 import java.io.FileDescriptor;
@@ -11,6 +12,7 @@ import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.util.List;
+import java.util.Set;
 import org.apache.felix.service.command.CommandProcessor;
 import org.apache.felix.service.command.CommandSession;
 import org.apache.felix.service.command.Converter;
@@ -170,7 +172,7 @@ public class Console {
         long deadline = System.nanoTime() + 10_000_000_000L;
         while (System.nanoTime() < deadline && !(context.getBundle(0).getState() == Bundle.ACTIVE
                 && PlatformState.everyBundleStarted(context) && PlatformState.componentsSettled(components, context)
-                && DeployFolder.inEffect(deployed, components) && noHeapPending(context))) {
+                && DeployFolder.inEffect(deployed, components, quotaPids()) && noHeapPending(context))) {
             try {
                 Thread.sleep(20);
             } catch (InterruptedException e) {
@@ -178,6 +180,13 @@ public class Console {
                 return;
             }
         }
+    }
+
+    /** The quota configurations the registry lists (in force or refused); null without a registry. */
+    private Set<String> quotaPids() {
+        BufferAllocator registry = allocator;
+        return registry == null ? null
+                : registry.quotas().stream().map(QuotaStatus::pid).collect(java.util.stream.Collectors.toSet());
     }
 
     /**

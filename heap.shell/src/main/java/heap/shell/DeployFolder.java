@@ -4,6 +4,7 @@ import java.io.File;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.InvalidSyntaxException;
 import org.osgi.service.component.runtime.ServiceComponentRuntime;
@@ -18,7 +19,15 @@ import org.osgi.service.component.runtime.dto.ComponentDescriptionDTO;
 final class DeployFolder {
     /** One file, as FileInstall reads its name: a PID, or a factory PID and an instance name. */
     record ConfigFile(String name, String pid, boolean factory) {
+        /** The PID ConfigAdmin gives a factory file's configuration: {@code heap.quota~camera}. */
+        String factoryConfigurationPid() {
+            String base = name.substring(0, name.lastIndexOf('.'));
+            return pid + "~" + base.substring(base.indexOf('-') + 1);
+        }
     }
+
+    /** The factory whose configurations the registry takes itself (a ManagedServiceFactory, not a component). */
+    static final String QUOTA_FACTORY = "heap.quota";
 
     private static final String FILENAME = "felix.fileinstall.filename";
 
@@ -42,10 +51,15 @@ final class DeployFolder {
      * Whether every component a file configures runs with it: SCR's view of it names the file, it is no longer
      * activating, and the service it registered (a heap's, which the registry binds as it is registered) names the
      * file too. SCR shows the new properties a moment before it has replaced the instance a late configuration
-     * restarts (a heap's); the registered service's properties are the running instance's.
+     * restarts (a heap's); the registered service's properties are the running instance's. A quota file is in
+     * effect once the registry lists its configuration ({@code quotaPids}, in force or refused; null: no registry).
      */
-    static boolean inEffect(List<ConfigFile> files, ServiceComponentRuntime components) {
+    static boolean inEffect(List<ConfigFile> files, ServiceComponentRuntime components, Set<String> quotaPids) {
         for (ConfigFile file : files) {
+            if (quotaPids != null && file.factory() && file.pid().equals(QUOTA_FACTORY)
+                    && !quotaPids.contains(file.factoryConfigurationPid())) {
+                return false;
+            }
             for (ComponentDescriptionDTO description : consumers(file, components)) {
                 boolean applied = components.getComponentConfigurationDTOs(description).stream()
                         .anyMatch(configuration -> names(configuration.properties, file)

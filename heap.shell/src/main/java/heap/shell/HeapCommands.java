@@ -121,7 +121,7 @@ public class HeapCommands {
         return run(json, shell::owners, Text::owners);
     }
 
-    @Descriptor("lists the quotas in force (heap.quota configurations): bundles, heap type, limits, the bundles they limit")
+    @Descriptor("lists the quotas (heap.quota configurations): bundles, heap type, limits, the bundles they limit, a refused update")
     public String quotas(@Descriptor("print one JSON document instead of text") @Parameter(names = "--json", presentValue = "true", absentValue = "false") boolean json) {
         return run(json, shell::quotas, Text::quotas);
     }

@@ -142,7 +142,7 @@ final class HeapShell {
         return rows;
     }
 
-    /** The quotas in force: whom each limits, on which heap type, to what; -1 is no limit. */
+    /** The quota configurations: whom each limits, on which heap type, to what (-1: no limit), or why not. */
     List<Map<String, Object>> quotas() {
         List<Map<String, Object>> rows = new ArrayList<>();
         for (QuotaStatus quota : allocator.quotas()) {
@@ -153,6 +153,7 @@ final class HeapShell {
             row.put("max_bytes", quota.maxBytes());
             row.put("max_buffers", quota.maxBuffers());
             row.put("limited_bundles", quota.limitedBundles());
+            row.put("refusal", quota.refusal());
             rows.add(row);
         }
         return rows;

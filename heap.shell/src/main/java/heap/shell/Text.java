@@ -95,16 +95,21 @@ final class Text {
 
     static String quotas(List<Map<String, Object>> rows) {
         if (rows.isEmpty()) {
-            return "no quota in force (deploy/heap.quota-NAME.cfg sets one)";
+            return "no quota configured (deploy/heap.quota-NAME.cfg sets one)";
         }
         StringBuilder out = new StringBuilder(String.format("%-28s %-28s %-44s %12s %11s  %s%n", "PID", "BUNDLES",
                 "HEAP TYPE", "MAX BYTES", "MAX BUFFERS", "LIMITS"));
         for (Map<String, Object> row : rows) {
             List<?> limited = (List<?>) row.get("limited_bundles");
-            out.append(String.format("%-28s %-28s %-44s %12s %11s  %s%n", row.get("pid"), row.get("bundles"),
-                    row.get("heap_type") == null ? "(every heap)" : row.get("heap_type"), limit(row.get("max_bytes")),
-                    limit(row.get("max_buffers")), limited.isEmpty() ? "(no bundle yet)" : String.join(", ",
-                            limited.stream().map(String::valueOf).toList())));
+            boolean none = row.get("bundles") == null; // refused, and nothing in force from before
+            out.append(String.format("%-28s %-28s %-44s %12s %11s  %s%n", row.get("pid"), none ? "-" : row.get("bundles"),
+                    none ? "-" : row.get("heap_type") == null ? "(every heap)" : row.get("heap_type"),
+                    limit(row.get("max_bytes")), limit(row.get("max_buffers")), none ? "-" : limited.isEmpty()
+                            ? "(no bundle yet)" : String.join(", ", limited.stream().map(String::valueOf).toList())));
+            if (row.get("refusal") != null) {
+                out.append("  its last update was refused: ").append(row.get("refusal")).append(none
+                        ? "; no quota is in force for it" : "; the limits above stay in force").append('\n');
+            }
         }
         return out.toString().stripTrailing();
     }

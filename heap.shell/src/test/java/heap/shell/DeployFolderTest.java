@@ -33,11 +33,20 @@ class DeployFolderTest {
         List<ConfigFile> files = List.of(new ConfigFile("heap.secure-two.cfg", "heap.secure", true));
         assertEquals(List.of(), DeployFolder.unused(files, scr, NO_MANAGED_SERVICES),
                 "SCR configures the secure heap with it (seen with ./platform: PID(s): [heap.secure~two])");
-        assertFalse(DeployFolder.inEffect(files, scr), "the running instance is not the file's yet");
+        assertFalse(DeployFolder.inEffect(files, scr, java.util.Set.of()), "the running instance is not the file's yet");
 
         ComponentConfigurationDTO running = scr.getComponentConfigurationDTOs(secure).iterator().next();
         running.properties = Map.of("felix.fileinstall.filename", "file:/work/deploy/heap.secure-two.cfg");
-        assertTrue(DeployFolder.inEffect(files, scr), "a component with no service runs with the file");
+        assertTrue(DeployFolder.inEffect(files, scr, java.util.Set.of()), "a component with no service runs with the file");
+    }
+
+    @Test
+    void aQuotaFileIsInEffectOnceTheRegistryListsItsConfigurationInForceOrRefused() {
+        List<ConfigFile> files = List.of(new ConfigFile("heap.quota-camera.cfg", "heap.quota", true));
+        assertEquals("heap.quota~camera", files.get(0).factoryConfigurationPid());
+        assertFalse(DeployFolder.inEffect(files, scr, java.util.Set.of("heap.quota~other")), "not delivered yet");
+        assertTrue(DeployFolder.inEffect(files, scr, java.util.Set.of("heap.quota~camera")));
+        assertTrue(DeployFolder.inEffect(files, scr, null), "no registry: nothing that could take it to wait for");
     }
 
     @Test
@@ -50,6 +59,6 @@ class DeployFolderTest {
                         + "(a '-' in the name makes a factory configuration: PIDs here have no '-')",
                 "deploy/quiet.cfg configures PID quiet, which nothing here takes"),
                 DeployFolder.unused(files, scr, NO_MANAGED_SERVICES), "a component that ignores configuration takes none");
-        assertTrue(DeployFolder.inEffect(files, scr), "a file nothing takes is not waited for");
+        assertTrue(DeployFolder.inEffect(files, scr, java.util.Set.of()), "a file nothing takes is not waited for");
     }
 }

@@ -85,20 +85,25 @@ class HeapShellTest {
     }
 
     @Test
-    void quotasListEachQuotaInForceWithTheBundlesItLimitsAndSayWhenThereIsNone() {
-        assertEquals("no quota in force (deploy/heap.quota-NAME.cfg sets one)", Text.quotas(shell.quotas()));
+    void quotasListEachQuotaWithTheBundlesItLimitsAndARefusedUpdateAndSayWhenThereIsNone() {
+        assertEquals("no quota configured (deploy/heap.quota-NAME.cfg sets one)", Text.quotas(shell.quotas()));
         heap.api.allocator.QuotaStatus camera = new heap.api.allocator.QuotaStatus("heap.quota~camera", "com.example.*",
-                HeapId.SECURE.heapType(), 1L << 20, -1, List.of("com.example.camera"));
+                HeapId.SECURE.heapType(), 1L << 20, -1, List.of("com.example.camera"), null);
+        heap.api.allocator.QuotaStatus typo = new heap.api.allocator.QuotaStatus("heap.quota~typo", null, null, -1, -1,
+                List.of(), "max.bytes=16M is not a whole number of bytes");
         HeapShell withQuota = new HeapShell((heap.api.allocator.BufferAllocator) java.lang.reflect.Proxy.newProxyInstance(
                 getClass().getClassLoader(), new Class<?>[] {heap.api.allocator.BufferAllocator.class},
-                (proxy, method, args) -> method.getName().equals("quotas") ? List.of(camera) : method.invoke(registry, args)));
+                (proxy, method, args) -> method.getName().equals("quotas") ? List.of(camera, typo)
+                        : method.invoke(registry, args)));
         Map<String, Object> row = withQuota.quotas().get(0);
         assertEquals("heap.quota~camera", row.get("pid"));
         assertEquals(List.of("com.example.camera"), row.get("limited_bundles"));
         assertEquals(-1L, row.get("max_buffers"));
         String text = Text.quotas(withQuota.quotas());
         assertTrue(text.contains("heap.quota~camera") && text.contains("com.example.*") && text.contains("1048576")
-                && text.contains(HeapId.SECURE.heapType()) && text.endsWith("com.example.camera"), text);
+                && text.contains(HeapId.SECURE.heapType()) && text.contains("com.example.camera\n"), text);
+        assertTrue(text.endsWith("  its last update was refused: max.bytes=16M is not a whole number of bytes; "
+                + "no quota is in force for it"), text);
         assertTrue(Json.write(Map.of("quotas", withQuota.quotas())).contains(
                 "\"heap_type\":\"" + HeapId.SECURE.heapType() + "\""));
     }

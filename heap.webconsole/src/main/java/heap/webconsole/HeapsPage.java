@@ -133,12 +133,15 @@ final class HeapsPage {
             return;
         }
         html.append(HEADING).append("Quotas</h3>");
-        table(html, "quotas", List.of("Quota", "Bundles", "Heap type", "Max bytes", "Max buffers", "Limits"));
+        table(html, "quotas", List.of("Quota", "Bundles", "Heap type", "Max bytes", "Max buffers", "Limits",
+                "Last update"));
         for (QuotaStatus quota : quotas) {
-            row(html, "data-quota=\"" + Html.escape(quota.pid()) + "\"", quota.pid(), quota.bundles(),
-                    quota.heapType() == null ? "every heap" : quota.heapType(),
+            boolean none = quota.bundles() == null;
+            row(html, "data-quota=\"" + Html.escape(quota.pid()) + "\"", quota.pid(), none ? "-" : quota.bundles(),
+                    none ? "-" : quota.heapType() == null ? "every heap" : quota.heapType(),
                     quota.maxBytes() < 0 ? "-" : Html.bytes(quota.maxBytes()),
-                    quota.maxBuffers() < 0 ? "-" : quota.maxBuffers(), String.join(", ", quota.limitedBundles()));
+                    quota.maxBuffers() < 0 ? "-" : quota.maxBuffers(), String.join(", ", quota.limitedBundles()),
+                    quota.inForce() ? "in force" : "refused: " + quota.refusal());
         }
         html.append("</tbody></table>");
     }

@@ -54,7 +54,7 @@ public interface BufferAllocator {
     /** Every bundle that has used the allocator, with what it holds per heap. @since 1.1 */
     List<OwnerStatus> owners();
 
-    /** The quotas in force, by configuration PID. @since 1.2 */
+    /** The quota configurations, by PID: the quotas in force, and any whose last update was refused. @since 1.2 */
     List<QuotaStatus> quotas();
 
     /**

@@ -3,15 +3,23 @@ package heap.api.allocator;
 import java.util.List;
 
 /**
- * A quota in force (a {@code heap.quota} factory configuration, {@code pid}): what each bundle whose symbolic name
+ * A quota configuration ({@code heap.quota}, factory configuration {@code pid}): what each bundle whose symbolic name
  * matches the glob {@code bundles} may hold, on the heaps of {@code heapType} or, when it is null, on every heap;
- * -1 is no limit. {@code limitedBundles}: the bundles that have used the allocator and match, each limited on its own.
+ * -1 is no limit. {@code limitedBundles}: the bundles that have used the allocator and match, each limited on its
+ * own. {@code refusal} is null while the configuration's last update is in force; otherwise it says why that update
+ * was refused, and the limits shown are those still in force from before, or none ({@code bundles} null) when
+ * there were none.
  *
  * @since 1.2
  */
 public record QuotaStatus(String pid, String bundles, String heapType, long maxBytes, long maxBuffers,
-        List<String> limitedBundles) {
+        List<String> limitedBundles, String refusal) {
     public QuotaStatus {
         limitedBundles = List.copyOf(limitedBundles);
+    }
+
+    /** True when the configuration's last update is in force. */
+    public boolean inForce() {
+        return refusal == null;
     }
 }
