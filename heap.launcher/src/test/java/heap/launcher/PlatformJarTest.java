@@ -213,7 +213,8 @@ class PlatformJarTest {
 
     /**
      * Files in deploy/ as the platform starts are in effect for the first command, checked like later ones (a bad
-     * value refused, the rest applied), and a file that configures nothing here (a '-' in its name) is warned about.
+     * value refused, the rest applied), quotas too (one in force, one refused and listed so), and a file that
+     * configures nothing here (a '-' in its name) is warned about.
      */
     @Test
     void configurationsInDeployAtStartAreInEffectForTheFirstCommandAndAMisnamedOneIsWarnedAbout() throws Exception {
@@ -221,11 +222,18 @@ class PlatformJarTest {
         Files.writeString(deploy.resolve("heap.systemram.cfg"), "max.buffer.bytes=1048576\n");
         Files.writeString(deploy.resolve("heap.registry.cfg"), "max.buffer.count=abc\nmax.buffer.bytes=2097152\n");
         Files.writeString(deploy.resolve("heap.system-ram.cfg"), "max.buffer.bytes=4096\n");
+        Files.writeString(deploy.resolve("heap.quota-camera.cfg"), "bundle=com.example.*\nmax.bytes=16777216\n");
+        Files.writeString(deploy.resolve("heap.quota-typo.cfg"), "bundle=com.example.*\nmax.bytes=16M\n");
         Run run = run("""
                 heap:stats system-ram
                 heap:alloc 4M
                 heap:alloc 4k --count 129
+                heap:quotas
                 """);
+        assertTrue(Pattern.compile("heap\\.quota~camera +com\\.example\\.\\* +\\(every heap\\) +16777216").matcher(run.out())
+                .find(), "the quota in force at the first prompt:\n" + run.out());
+        assertTrue(run.out().contains("its last update was refused: max.bytes=16M is not a whole number of bytes"),
+                run.out());
         assertTrue(Pattern.compile("max_buffer_size +1048576").matcher(run.out()).find(), run.out());
         assertTrue(run.err().contains("configuration heap.registry: max.buffer.count=abc refused"), run.err());
         assertTrue(run.err().contains("above the limit of 2097152 bytes per buffer"), run.err());
