@@ -260,6 +260,33 @@ class PlatformJarTest {
         assertEquals(1, run.exitCode());
     }
 
+    /**
+     * Plain {@code update N} cannot reread a bundle from inside platform.jar: one line says to give the jar (Felix
+     * printed a MalformedURLException's stack trace), and the update with the jar works.
+     */
+    @Test
+    void aPlainUpdateOfABundleFromInsidePlatformJarSaysToGiveTheJarAndAnUpdateWithTheJarWorks() throws Exception {
+        Path jar;
+        try (var built = Files.list(Path.of("..", "heap.system-ram", "target"))) {
+            jar = built.filter(file -> file.getFileName().toString().matches("heap\\.system-ram-.*(?<!-sources)\\.jar"))
+                    .findFirst().orElseThrow().toAbsolutePath();
+        }
+        Run run = run("""
+                update 7
+                update 7 %s
+                heap:list
+                """.formatted(jar.toUri())); // bundle 7 is heap.system-ram, by platform.bndrun's order
+        assertTrue(run.err().contains("error: update 7: bundle heap.system-ram came from inside platform.jar "
+                + "(jar/heap.system-ram-"), run.err());
+        assertTrue(run.err().contains("give it the new jar: update 7 file:/path/to/heap.system-ram.jar"), run.err());
+        assertFalse(run.err().contains("MalformedURLException"), run.err());
+        assertTrue(run.err().contains("heap fuchsia.sysmem.heap.HEAP_TYPE.SYSTEM_RAM#0 (heap.system-ram")
+                && run.err().contains("went away with 0 buffers outstanding"), "the jar replaced it:\n" + run.err());
+        assertTrue(Pattern.compile("fuchsia\\.sysmem\\.heap\\.HEAP_TYPE\\.SYSTEM_RAM +0 active").matcher(run.out()).find(),
+                run.out());
+        assertEquals(1, run.exitCode(), "the refused line counts as a failed command");
+    }
+
     /** A heap whose component fails to activate is listed as failed with the real cause, logged once by that cause. */
     @Test
     void aHeapThatFailsToActivateIsListedAsFailedWithItsCause() throws Exception {

@@ -115,7 +115,7 @@ public class Console {
                 if (!line.isBlank() && !line.stripLeading().startsWith("#")) {
                     runningCommand = Thread.currentThread();
                     try {
-                        execute(session, line);
+                        execute(session, line, context);
                     } finally {
                         runningCommand = null;
                         Thread.interrupted(); // a Ctrl-C that came as the command ended must not hit the next one
@@ -129,10 +129,16 @@ public class Console {
         stopFramework(context);
     }
 
-    private static void execute(CommandSession session, String line) {
+    private static void execute(CommandSession session, String line, BundleContext context) {
         String heapCommand = Usage.commandOf(line);
         if (heapCommand != null && Usage.wantsHelp(line)) {
             OUT.println("usage: " + Usage.COMMANDS.get(heapCommand).usage());
+            return;
+        }
+        String plainUpdate = PlainUpdate.refusal(line, context);
+        if (plainUpdate != null) {
+            ScriptExit.failed();
+            ERR.println("error: " + plainUpdate);
             return;
         }
         try {
