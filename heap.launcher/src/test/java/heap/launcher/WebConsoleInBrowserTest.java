@@ -39,10 +39,11 @@ class WebConsoleInBrowserTest {
     Path workDir;
 
     @Test
-    void theHeapsPageListsTheHeapsAndDrawsEachBufferInItsOwnersColour() throws Exception {
+    void theHeapsPageListsTheHeapsAndQuotasAndDrawsEachBufferInItsOwnersColour() throws Exception {
         Assumptions.assumeTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
                 "no headless browser here (Debian's chromium and chromium-driver): the browser test is skipped");
         Files.createDirectories(workDir.resolve("deploy"));
+        Files.writeString(workDir.resolve("deploy").resolve("heap.quota-shell.cfg"), "bundle=heap.shell\nmax.buffers=64\n");
         Path err = workDir.resolve("err.txt");
         Process platform = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow", "-XX:+UseCompactObjectHeaders",
@@ -99,6 +100,9 @@ class WebConsoleInBrowserTest {
             assertEquals("1", script(at, "return document.querySelectorAll('svg.pool-map rect.free.largest').length"
                     + ".toString()"), "the largest free region is marked");
             assertTrue(colour.startsWith("hsl("), colour);
+            assertEquals("heap.quota~shell|heap.shell|64|heap.shell|in force", script(at, "return Array.from("
+                    + "document.querySelectorAll('#quotas tbody tr td')).map(td => td.textContent)"
+                    + ".filter((text, i) => [0, 1, 4, 5, 6].includes(i)).join('|')"), "the quota and the bundle it limits");
 
             Path screenshot = Path.of("target", "heaps-page.png");
             Files.write(screenshot, Base64.getDecoder().decode(field(get(at + "/screenshot"), "value")));

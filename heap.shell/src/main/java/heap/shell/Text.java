@@ -98,7 +98,7 @@ final class Text {
             return "no quota configured (deploy/heap.quota-NAME.cfg sets one)";
         }
         StringBuilder out = new StringBuilder(String.format("%-28s %-28s %-44s %12s %11s  %s%n", "PID", "BUNDLES",
-                "HEAP TYPE", "MAX BYTES", "MAX BUFFERS", "LIMITS"));
+                "HEAP TYPE", "MAX BYTES", "MAX BUFFERS", "BUNDLES LIMITED"));
         for (Map<String, Object> row : rows) {
             List<?> limited = (List<?>) row.get("limited_bundles");
             boolean none = row.get("bundles") == null; // refused, and nothing in force from before

@@ -133,7 +133,7 @@ final class HeapsPage {
             return;
         }
         html.append(HEADING).append("Quotas</h3>");
-        table(html, "quotas", List.of("Quota", "Bundles", "Heap type", "Max bytes", "Max buffers", "Limits",
+        table(html, "quotas", List.of("Quota", "Bundles", "Heap type", "Max bytes", "Max buffers", "Bundles limited",
                 "Last update"));
         for (QuotaStatus quota : quotas) {
             boolean none = quota.bundles() == null;
