@@ -1,8 +1,6 @@
 package heap.shell;
 
 import heap.api.allocator.BufferAllocator;
-import heap.api.allocator.QuotaStatus;
-import heap.api.allocator.HeapState;
 import java.io.BufferedReader;
 import java.io.FileDescriptor;
 import java.io.FileInputStream;
@@ -11,8 +9,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
-import java.util.List;
-import java.util.Set;
 import org.apache.felix.service.command.CommandProcessor;
 import org.apache.felix.service.command.CommandSession;
 import org.apache.felix.service.command.Converter;
@@ -49,9 +45,9 @@ public class Console {
         if (Boolean.parseBoolean(context.getProperty("heap.console")) && claimTheConsole(context)) {
             ScriptExit.install();
             Thread.ofPlatform().daemon().name("heap-console").start(() -> {
-                var deployed = DeployFolder.configFiles(context);
-                awaitPlatform(components, context, deployed);
-                reportWhatDidNotStart(components, context, deployed);
+                StartUp startUp = new StartUp(context, components, () -> allocator);
+                startUp.await();
+                startUp.report(ERR);
                 run(processor, context);
             });
         }
@@ -165,65 +161,6 @@ public class Console {
             } else {
                 ERR.println("error: " + message);
             }
-        }
-    }
-
-    /**
-     * Waits (at most 10 s) until the framework and every bundle meant to start have started, SCR has settled every
-     * immediate component of every started bundle, every configuration file in deploy/ is in effect, and the
-     * registry has heard from every heap: the first command sees the whole platform.
-     */
-    private void awaitPlatform(ServiceComponentRuntime components, BundleContext context,
-            List<DeployFolder.ConfigFile> deployed) {
-        long deadline = System.nanoTime() + 10_000_000_000L;
-        while (System.nanoTime() < deadline && !(context.getBundle(0).getState() == Bundle.ACTIVE
-                && PlatformState.everyBundleStarted(context) && PlatformState.componentsSettled(components, context)
-                && DeployFolder.inEffect(deployed, components, quotaPids()) && noHeapPending(context))) {
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
-        }
-    }
-
-    /** The quota configurations the registry lists (in force or refused); null without a registry. */
-    private Set<String> quotaPids() {
-        BufferAllocator registry = allocator;
-        return registry == null ? null
-                : registry.quotas().stream().map(QuotaStatus::pid).collect(java.util.stream.Collectors.toSet());
-    }
-
-    /**
-     * Without a registry there is nothing to wait for (its absence is reported once the components settled); with
-     * one, its view is injected here a moment after it is registered.
-     */
-    private boolean noHeapPending(BundleContext context) {
-        BufferAllocator registry = allocator;
-        if (registry == null) {
-            return context.getServiceReference(BufferAllocator.class) == null;
-        }
-        return registry.heaps().stream().noneMatch(status -> status.state() == HeapState.PENDING);
-    }
-
-    /**
-     * One line on stderr per platform component that is enabled but not running once the platform settled (its
-     * configuration refused by SCR, a reference missing, its constructor failed), one per configuration file in
-     * deploy/ that nothing takes, and one if no registry offers BufferAllocator: what an operator would otherwise
-     * find only with {@code scr:info} or never.
-     */
-    private void reportWhatDidNotStart(ServiceComponentRuntime components, BundleContext context,
-            List<DeployFolder.ConfigFile> deployed) {
-        for (String problem : PlatformState.problems(components)) {
-            ERR.println("warning: " + problem);
-        }
-        for (String unused : DeployFolder.unused(deployed, components, context)) {
-            ERR.println("warning: " + unused);
-        }
-        if (allocator == null) {
-            ERR.println("warning: no BufferAllocator: the registry (heap.registry) is not running, so the heap "
-                    + "commands are not there; scr:info heap.registry.HeapRegistryComponent says why");
         }
     }
 
