@@ -2,6 +2,7 @@ package heap.launcher;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -258,6 +259,43 @@ class PlatformJarTest {
         assertTrue(run.out().contains("{\"error\":\"BAD_STATE\",\"message\":\"heap:list is not there"), run.out());
         assertTrue(run.out().contains("\"collection\":"), "the commands are back with the registry: " + run.out());
         assertEquals(1, run.exitCode());
+    }
+
+    /** With 127.0.0.1:8080 taken (another platform, say), ./platform's HTTP takes a free port and says which. */
+    @Test
+    void withPort8080TakenThePlatformScriptServesHttpOnAFreePortAndNamesIt() throws Exception {
+        Path script = Path.of("..", "platform").toAbsolutePath().normalize();
+        java.net.ServerSocket taken = null;
+        try {
+            taken = new java.net.ServerSocket(8080, 50, java.net.InetAddress.getLoopbackAddress());
+        } catch (java.net.BindException alreadyTaken) {
+            // taken by something else on this machine: the same case
+        }
+        try {
+            Path out = workDir.resolve("taken-out.txt");
+            Path err = workDir.resolve("taken-err.txt");
+            ProcessBuilder builder = new ProcessBuilder("bash", script.toString()).directory(workDir.toFile())
+                    .redirectOutput(out.toFile()).redirectError(err.toFile());
+            builder.environment().put("DEPLOY_DIR", Files.createDirectories(workDir.resolve("deploy")).toString());
+            Process platform = builder.start();
+            try (var stdin = platform.getOutputStream()) {
+                send(stdin, "heap:list");
+            }
+            awaitExit(platform);
+            String log = Files.readString(err);
+            assertEquals(0, platform.exitValue(), log);
+            assertTrue(log.contains("warning: 127.0.0.1:8080 is in use (another ./platform?): HTTP takes a free port"), log);
+            Matcher started = Pattern.compile("Started Jetty \\S+ at port\\(s\\) HTTP:(\\d+)").matcher(log);
+            assertTrue(started.find(), log);
+            assertNotEquals("8080", started.group(1));
+            assertTrue(log.contains("at http://127.0.0.1:" + started.group(1) + "/system/console/heaps"),
+                    "the password line names the port taken:\n" + log);
+            assertFalse(log.contains("Failed to bind"), log);
+        } finally {
+            if (taken != null) {
+                taken.close();
+            }
+        }
     }
 
     /**
