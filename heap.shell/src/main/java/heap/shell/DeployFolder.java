@@ -1,10 +1,13 @@
 package heap.shell;
 
 import java.io.File;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.jar.JarFile;
+import java.util.jar.Manifest;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.InvalidSyntaxException;
 import org.osgi.service.component.runtime.ServiceComponentRuntime;
@@ -32,6 +35,29 @@ final class DeployFolder {
     private static final String FILENAME = "felix.fileinstall.filename";
 
     private DeployFolder() {
+    }
+
+    /**
+     * One line per jar in the folder that is not a bundle: FileInstall ignores such a file without a word (a plain
+     * library jar, a truncated copy), so the operator who dropped it in would wait for a heap that never comes.
+     */
+    static List<String> notBundles(BundleContext context) {
+        String folder = context.getProperty("felix.fileinstall.dir");
+        File[] jars = folder == null ? null : new File(folder).listFiles(file -> file.isFile()
+                && file.getName().endsWith(".jar"));
+        List<String> lines = new ArrayList<>();
+        for (File file : jars == null ? new File[0] : jars) {
+            try (JarFile jar = new JarFile(file)) {
+                Manifest manifest = jar.getManifest();
+                if (manifest == null || manifest.getMainAttributes().getValue("Bundle-SymbolicName") == null) {
+                    lines.add("deploy/" + file.getName() + " has no Bundle-SymbolicName in its manifest: it is not an "
+                            + "OSGi bundle, and FileInstall ignores it");
+                }
+            } catch (IOException e) {
+                lines.add("deploy/" + file.getName() + " is not a jar (" + e.getMessage() + "): FileInstall ignores it");
+            }
+        }
+        return lines;
     }
 
     static List<ConfigFile> configFiles(BundleContext context) {

@@ -50,6 +50,34 @@ class DeployFolderTest {
     }
 
     @Test
+    void aJarInDeployThatIsNotABundleIsNamedWithWhyAndABundleIsNot(@org.junit.jupiter.api.io.TempDir java.nio.file.Path deploy)
+            throws Exception {
+        java.nio.file.Files.writeString(deploy.resolve("truncated.jar"), "not a jar");
+        writeJar(deploy.resolve("library.jar"), null);
+        writeJar(deploy.resolve("heap.example.jar"), "heap.example");
+        BundleContext context = (BundleContext) Proxy.newProxyInstance(getClass().getClassLoader(),
+                new Class<?>[] {BundleContext.class}, (proxy, method, args) -> method.getName().equals("getProperty")
+                        && "felix.fileinstall.dir".equals(args[0]) ? deploy.toString() : null);
+        List<String> lines = DeployFolder.notBundles(context).stream().sorted().toList();
+        assertEquals(2, lines.size(), lines.toString());
+        assertEquals("deploy/library.jar has no Bundle-SymbolicName in its manifest: it is not an OSGi bundle, and "
+                + "FileInstall ignores it", lines.get(0));
+        assertTrue(lines.get(1).startsWith("deploy/truncated.jar is not a jar (") && lines.get(1).endsWith(
+                "): FileInstall ignores it"), lines.get(1));
+    }
+
+    private static void writeJar(java.nio.file.Path path, String symbolicName) throws java.io.IOException {
+        java.util.jar.Manifest manifest = new java.util.jar.Manifest();
+        manifest.getMainAttributes().put(java.util.jar.Attributes.Name.MANIFEST_VERSION, "1.0");
+        if (symbolicName != null) {
+            manifest.getMainAttributes().putValue("Bundle-SymbolicName", symbolicName);
+        }
+        try (var out = new java.util.jar.JarOutputStream(java.nio.file.Files.newOutputStream(path), manifest)) {
+            out.flush();
+        }
+    }
+
+    @Test
     void aFileNoComponentTakesIsWarnedAboutAndTheDashIsExplained() {
         scr.component("heap.system-ram", "heap.systemram", "optional", ComponentConfigurationDTO.ACTIVE);
         scr.component("heap.webconsole", "quiet", "ignore", ComponentConfigurationDTO.ACTIVE);
