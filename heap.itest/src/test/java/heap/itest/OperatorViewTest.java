@@ -125,6 +125,29 @@ class OperatorViewTest extends FrameworkTestSupport {
                 "heap_registry_live_buffers", "heap.platform.HEAP_TYPE.CONTIGUOUS_SYSTEM_RAM") == 0);
     }
 
+    /** With the registry stopped, the page says so (it went 404 with it) and /metrics answers 503, not 404. */
+    @Test
+    void whileTheRegistryIsStoppedThePageSaysSoAndMetricsAnswersServiceUnavailable() throws Exception {
+        configurePassword();
+        awaitTrue("the heaps page answers", () -> status("/system/console/heaps", "admin", PASSWORD) == 200);
+        org.osgi.framework.Bundle registry = bundle("heap.registry");
+        registry.stop();
+        try {
+            awaitTrue("/metrics answers 503", () -> status("/metrics", null, null) == 503);
+            assertTrue(get("/metrics", null, null).body().startsWith("the registry (heap.registry) is not running"));
+            HttpResponse<String> page = get("/system/console/heaps/content.part", "admin", PASSWORD);
+            assertEquals(200, page.statusCode(), "the page stays, so its two-second refresh shows the registry down");
+            assertTrue(page.body().contains("the registry (heap.registry) is not running"), page.body());
+            assertEquals(503, get("/system/console/heaps/heap/" + HeapId.SYSTEM_RAM_TYPE + "/0.json", "admin", PASSWORD)
+                    .statusCode());
+        } finally {
+            registry.start();
+        }
+        awaitActive(HeapId.SYSTEM_RAM);
+        awaitTrue("/metrics is back", () -> status("/metrics", null, null) == 200);
+        assertTrue(get("/system/console/heaps/content.part", "admin", PASSWORD).body().contains("id=\"heaps\""));
+    }
+
     @Test
     void aWrongPasswordIsRefusedAndLoggedOnceAndAnUnknownHeapIsNotFound() throws Exception {
         configurePassword();

@@ -26,6 +26,10 @@ final class HeapsPage {
 
     private static final String HEADING = "<h3 style=\"margin:14px 0 4px\">";
 
+    /** What the page and /metrics say while no registry offers BufferAllocator. */
+    static final String REGISTRY_DOWN = "the registry (heap.registry) is not running: no heaps, buffers or owners to "
+            + "show; in the shell, lb and scr:info heap.registry.HeapRegistryComponent say why";
+
     private HeapsPage() {
     }
 

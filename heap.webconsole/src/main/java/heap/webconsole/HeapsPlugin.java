@@ -18,7 +18,6 @@ import org.apache.felix.hc.api.execution.HealthCheckExecutionResult;
 import org.apache.felix.hc.api.execution.HealthCheckExecutor;
 import org.apache.felix.hc.api.execution.HealthCheckSelector;
 import org.osgi.framework.Constants;
-import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
@@ -40,16 +39,14 @@ public class HeapsPlugin extends HttpServlet {
             + ".then(function (t) { if (t !== null) { document.getElementById('heaps-content').innerHTML = t; } })"
             + ".catch(function () {}); }, 2000);</script>";
 
-    private final transient BufferAllocator allocator;
+    /** Absent while the registry is not running: the page says so instead of going away. */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private volatile transient BufferAllocator allocator;
     private final transient Map<Long, HeapDiagnostics> diagnostics = new ConcurrentHashMap<>();
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
     private volatile transient HealthCheckExecutor healthChecks;
-
-    @Activate
-    public HeapsPlugin(@Reference BufferAllocator allocator) {
-        this.allocator = allocator;
-    }
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
@@ -67,21 +64,32 @@ public class HeapsPlugin extends HttpServlet {
         int at = path.indexOf("/" + LABEL);
         String rest = at < 0 ? path : path.substring(at + LABEL.length() + 1); // the console passes its own prefix
         response.setHeader("Cache-Control", "no-store");
+        BufferAllocator registry = allocator;
         if (rest.isEmpty() || rest.equals("/")) {
             response.setContentType("text/html;charset=UTF-8");
-            response.getWriter().write("<div id=\"heaps-content\">" + HeapsPage.content(snapshot()) + "</div>" + REFRESH);
+            response.getWriter().write("<div id=\"heaps-content\">" + content(registry) + "</div>" + REFRESH);
         } else if (rest.equals("/content.part")) {
             response.setContentType("text/html;charset=UTF-8");
-            response.getWriter().write(HeapsPage.content(snapshot()));
+            response.getWriter().write(content(registry)); // 200 either way: the page shows the registry down
+        } else if (rest.startsWith("/heap/") && rest.endsWith(".json") && registry == null) {
+            response.setContentType("text/plain;charset=UTF-8");
+            response.setStatus(HttpServletResponse.SC_SERVICE_UNAVAILABLE);
+            response.getWriter().write(HeapsPage.REGISTRY_DOWN + "\n");
         } else if (rest.startsWith("/heap/") && rest.endsWith(".json")) {
-            heapJson(rest.substring("/heap/".length(), rest.length() - ".json".length()), response);
+            heapJson(registry, rest.substring("/heap/".length(), rest.length() - ".json".length()), response);
         } else {
             response.sendError(HttpServletResponse.SC_NOT_FOUND, "no page " + rest + " under " + LABEL
                     + " (try /content.part or /heap/TYPE/ID.json)");
         }
     }
 
-    private void heapJson(String typeAndId, HttpServletResponse response) throws IOException {
+    private String content(BufferAllocator registry) {
+        return registry == null ? "<p class=\"statline\" id=\"heaps-summary\">" + Html.escape(HeapsPage.REGISTRY_DOWN)
+                + "</p>" : HeapsPage.content(snapshot(registry));
+    }
+
+    private static void heapJson(BufferAllocator allocator, String typeAndId, HttpServletResponse response)
+            throws IOException {
         int slash = typeAndId.lastIndexOf('/');
         String type = slash < 0 ? typeAndId : typeAndId.substring(0, slash);
         String id = slash < 0 ? "0" : typeAndId.substring(slash + 1);
@@ -98,7 +106,7 @@ public class HeapsPlugin extends HttpServlet {
                 + allocator.heaps().stream().map(heap -> heap.id().heapType() + "#" + heap.id().id()).toList() + "\n");
     }
 
-    private HeapsPage.Snapshot snapshot() {
+    private HeapsPage.Snapshot snapshot(BufferAllocator allocator) {
         List<HeapStatus> heaps = allocator.heaps();
         Map<Long, List<PoolRegion>> layouts = new java.util.HashMap<>();
         diagnostics.forEach((serviceId, heap) -> layouts.put(serviceId, heap.layout()));
