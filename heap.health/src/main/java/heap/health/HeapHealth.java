@@ -5,7 +5,7 @@ import java.util.List;
 import org.apache.felix.hc.api.FormattingResultLog;
 import org.apache.felix.hc.api.Result;
 
-/** What the checks share: a heap's name as operators read it, a count of buffers, a result from a list of findings. */
+/** What the checks share: a heap's name as operators read it, a count in words, a result from a list of findings. */
 final class HeapHealth {
     static final String TAG = "heap";
 
@@ -17,8 +17,8 @@ final class HeapHealth {
     }
 
     /** "1 buffer", "2 buffers". */
-    static String buffers(long count) {
-        return count + (count == 1 ? " buffer" : " buffers");
+    static String count(long count, String noun) {
+        return count + " " + noun + (count == 1 ? "" : "s");
     }
 
     /** {@code problems} at {@code status}, or OK with {@code allWell}. */

@@ -20,7 +20,7 @@ public class LostBuffersCheck implements HealthCheck {
     @Override
     public Result execute() {
         return HeapHealth.result(allocator.heaps().stream().filter(heap -> heap.lostBuffers() > 0)
-                .map(heap -> HeapHealth.name(heap) + " never answered deleteVmo for " + HeapHealth.buffers(heap.lostBuffers()))
+                .map(heap -> HeapHealth.name(heap) + " never answered deleteVmo for " + HeapHealth.count(heap.lostBuffers(), "buffer"))
                 .toList(), Result.Status.WARN, "no buffer is lost");
     }
 }

@@ -54,6 +54,18 @@ class HealthChecksTest {
     }
 
     @Test
+    void noRegistryIsCriticalAndARunningOneIsOkWithItsHeapCount() {
+        Result down = new RegistryRunningCheck().execute();
+        assertEquals(Result.Status.CRITICAL, down.getStatus());
+        assertTrue(down.iterator().next().getMessage().startsWith("the registry (heap.registry) is not running"));
+        Figures figures = new Figures();
+        figures.heaps = List.of(heap(HeapState.ACTIVE, 0, 0, 1));
+        Result up = new RegistryRunningCheck(figures).execute();
+        assertEquals(Result.Status.OK, up.getStatus());
+        assertEquals("the registry serves 1 heap", up.iterator().next().getMessage());
+    }
+
+    @Test
     void aQuarantinedHeapIsCriticalUntilItIsGone() {
         Figures figures = new Figures();
         QuarantinedHeapCheck check = new QuarantinedHeapCheck(figures);

@@ -31,7 +31,7 @@ import org.osgi.framework.wiring.FrameworkWiring;
  * bundles.
  */
 class BundleUpdateTest extends FrameworkTestSupport {
-    private static final int HEAP_CHECKS = 5; // quarantined, held back, lost, pool occupancy, guard corruption
+    private static final int HEAP_CHECKS = 6; // registry, quarantined, held back, lost, pool occupancy, guard corruption
 
     @Test
     void anUpdatedRegistryServesAndLeavesNothingThatKeepsItsOldClasses() throws Exception {

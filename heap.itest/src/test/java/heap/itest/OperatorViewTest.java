@@ -125,9 +125,12 @@ class OperatorViewTest extends FrameworkTestSupport {
                 "heap_registry_live_buffers", "heap.platform.HEAP_TYPE.CONTIGUOUS_SYSTEM_RAM") == 0);
     }
 
-    /** With the registry stopped, the page says so (it went 404 with it) and /metrics answers 503, not 404. */
+    /**
+     * With the registry stopped, the page says so (it went 404 with it), /metrics answers 503, not 404, and the heap
+     * health checks are CRITICAL (they were OK: the checks that read the registry went with it).
+     */
     @Test
-    void whileTheRegistryIsStoppedThePageSaysSoAndMetricsAnswersServiceUnavailable() throws Exception {
+    void whileTheRegistryIsStoppedThePageSaysSoMetricsAnswersServiceUnavailableAndHealthIsCritical() throws Exception {
         configurePassword();
         awaitTrue("the heaps page answers", () -> status("/system/console/heaps", "admin", PASSWORD) == 200);
         org.osgi.framework.Bundle registry = bundle("heap.registry");
@@ -140,10 +143,12 @@ class OperatorViewTest extends FrameworkTestSupport {
             assertTrue(page.body().contains("the registry (heap.registry) is not running"), page.body());
             assertEquals(503, get("/system/console/heaps/heap/" + HeapId.SYSTEM_RAM_TYPE + "/0.json", "admin", PASSWORD)
                     .statusCode());
+            awaitTrue("the heap checks CRITICAL", () -> overall() == Result.Status.CRITICAL);
         } finally {
             registry.start();
         }
         awaitActive(HeapId.SYSTEM_RAM);
+        awaitTrue("the heap checks OK again", () -> overall() == Result.Status.OK);
         awaitTrue("/metrics is back", () -> status("/metrics", null, null) == 200);
         assertTrue(get("/system/console/heaps/content.part", "admin", PASSWORD).body().contains("id=\"heaps\""));
     }
