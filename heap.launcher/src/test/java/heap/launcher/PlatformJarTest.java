@@ -352,7 +352,7 @@ class PlatformJarTest {
     }
 
     @Test
-    void aHeapBundleCopiedIntoDeployBecomesRoutableWithinTwoSecondsAndRemovingItDrainsIt() throws Exception {
+    void aHeapBundleCopiedIntoDeployBecomesRoutableWithinTwoSecondsAndRemovingItDrainsItAndANonBundleIsNamed() throws Exception {
         assertTrue(Files.isRegularFile(EXAMPLE), "example heap bundle not built: " + EXAMPLE);
         Path deployed = workDir.resolve("deploy").resolve("heap.example.jar");
         Path out = workDir.resolve("out.txt");
@@ -380,6 +380,11 @@ class PlatformJarTest {
             long appearedMillis = (System.nanoTime() - copied) / 1_000_000;
             assertTrue(appearedMillis <= 2000, "appeared after " + appearedMillis + " ms");
             awaitOutput(workDir.resolve("err.txt"), 1, "INFO [example.heap] example heap:"); // a third party's log
+
+            // A copy that is no jar at all: FileInstall left it alone without a word; now one warning names it.
+            Files.writeString(workDir.resolve("deploy").resolve("half-copied.jar"), "PK not really");
+            awaitOutput(workDir.resolve("err.txt"), 1,
+                    "WARN [heap.shell] deploy/half-copied.jar is not a jar (zip END header not found): nothing installs it");
 
             send(stdin, "heap:alloc 64k --heap example.heap.BOUNDED --cpu");
             awaitOutput(out, 1, "collection 1:");

@@ -38,26 +38,17 @@ final class DeployFolder {
     }
 
     /**
-     * One line per jar in the folder that is not a bundle: FileInstall ignores such a file without a word (a plain
-     * library jar, a truncated copy), so the operator who dropped it in would wait for a heap that never comes.
+     * Why the jar {@code file} is not a bundle, or null when it is one. FileInstall leaves such a file alone
+     * without a word (a plain library jar, a truncated copy), and retries it at every poll.
      */
-    static List<String> notBundles(BundleContext context) {
-        String folder = context.getProperty("felix.fileinstall.dir");
-        File[] jars = folder == null ? null : new File(folder).listFiles(file -> file.isFile()
-                && file.getName().endsWith(".jar"));
-        List<String> lines = new ArrayList<>();
-        for (File file : jars == null ? new File[0] : jars) {
-            try (JarFile jar = new JarFile(file)) {
-                Manifest manifest = jar.getManifest();
-                if (manifest == null || manifest.getMainAttributes().getValue("Bundle-SymbolicName") == null) {
-                    lines.add("deploy/" + file.getName() + " has no Bundle-SymbolicName in its manifest: it is not an "
-                            + "OSGi bundle, and FileInstall ignores it");
-                }
-            } catch (IOException e) {
-                lines.add("deploy/" + file.getName() + " is not a jar (" + e.getMessage() + "): FileInstall ignores it");
-            }
+    static String whyNotABundle(File file) {
+        try (JarFile jar = new JarFile(file)) {
+            Manifest manifest = jar.getManifest();
+            return manifest == null || manifest.getMainAttributes().getValue("Bundle-SymbolicName") == null
+                    ? "has no Bundle-SymbolicName in its manifest, so it is not an OSGi bundle" : null;
+        } catch (IOException e) {
+            return "is not a jar (" + e.getMessage() + ")";
         }
-        return lines;
     }
 
     static List<ConfigFile> configFiles(BundleContext context) {

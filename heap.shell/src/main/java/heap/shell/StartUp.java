@@ -68,8 +68,8 @@ final class StartUp {
     /**
      * One line on stderr per platform component that is enabled but not running once the platform settled (its
      * configuration refused by SCR, a reference missing, its constructor failed), one per configuration file in
-     * deploy/ that nothing takes and per jar there that is not a bundle, and one if no registry offers
-     * BufferAllocator: what an operator would otherwise find only with {@code scr:info} or never.
+     * deploy/ that nothing takes, and one if no registry offers BufferAllocator: what an operator would otherwise
+     * find only with {@code scr:info} or never.
      */
     void report(PrintStream err) {
         for (String problem : PlatformState.problems(components)) {
@@ -77,9 +77,6 @@ final class StartUp {
         }
         for (String unused : DeployFolder.unused(deployed, components, context)) {
             err.println("warning: " + unused);
-        }
-        for (String ignored : DeployFolder.notBundles(context)) {
-            err.println("warning: " + ignored);
         }
         if (allocator.get() == null) {
             err.println("warning: no BufferAllocator: the registry (heap.registry) is not running, so the heap "

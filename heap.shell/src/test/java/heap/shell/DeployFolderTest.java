@@ -50,23 +50,22 @@ class DeployFolderTest {
     }
 
     @Test
-    void aJarInDeployThatIsNotABundleIsNamedWithWhyAndABundleIsNot(@org.junit.jupiter.api.io.TempDir java.nio.file.Path deploy)
-            throws Exception {
-        java.nio.file.Files.writeString(deploy.resolve("truncated.jar"), "not a jar");
-        writeJar(deploy.resolve("library.jar"), null);
-        writeJar(deploy.resolve("heap.example.jar"), "heap.example");
-        BundleContext context = (BundleContext) Proxy.newProxyInstance(getClass().getClassLoader(),
-                new Class<?>[] {BundleContext.class}, (proxy, method, args) -> method.getName().equals("getProperty")
-                        && "felix.fileinstall.dir".equals(args[0]) ? deploy.toString() : null);
-        List<String> lines = DeployFolder.notBundles(context).stream().sorted().toList();
-        assertEquals(2, lines.size(), lines.toString());
-        assertEquals("deploy/library.jar has no Bundle-SymbolicName in its manifest: it is not an OSGi bundle, and "
-                + "FileInstall ignores it", lines.get(0));
-        assertTrue(lines.get(1).startsWith("deploy/truncated.jar is not a jar (") && lines.get(1).endsWith(
-                "): FileInstall ignores it"), lines.get(1));
+    void aJarInDeployThatIsNotABundleIsTakenOnlyToNameWhyAndABundleIsLeftToFileInstall(
+            @org.junit.jupiter.api.io.TempDir java.nio.file.Path deploy) throws Exception {
+        java.nio.file.Path truncated = java.nio.file.Files.writeString(deploy.resolve("truncated.jar"), "not a jar");
+        java.nio.file.Path library = writeJar(deploy.resolve("library.jar"), null);
+        java.nio.file.Path bundle = writeJar(deploy.resolve("heap.example.jar"), "heap.example");
+        assertEquals("has no Bundle-SymbolicName in its manifest, so it is not an OSGi bundle",
+                DeployFolder.whyNotABundle(library.toFile()));
+        assertTrue(DeployFolder.whyNotABundle(truncated.toFile()).startsWith("is not a jar ("));
+        assertEquals(null, DeployFolder.whyNotABundle(bundle.toFile()));
+        NotABundle installer = new NotABundle();
+        assertTrue(installer.canHandle(truncated.toFile()) && installer.canHandle(library.toFile()));
+        assertFalse(installer.canHandle(bundle.toFile()), "FileInstall's own installer takes a bundle");
+        assertFalse(installer.canHandle(java.nio.file.Files.writeString(deploy.resolve("notes.txt"), "x").toFile()));
     }
 
-    private static void writeJar(java.nio.file.Path path, String symbolicName) throws java.io.IOException {
+    private static java.nio.file.Path writeJar(java.nio.file.Path path, String symbolicName) throws java.io.IOException {
         java.util.jar.Manifest manifest = new java.util.jar.Manifest();
         manifest.getMainAttributes().put(java.util.jar.Attributes.Name.MANIFEST_VERSION, "1.0");
         if (symbolicName != null) {
@@ -75,6 +74,7 @@ class DeployFolderTest {
         try (var out = new java.util.jar.JarOutputStream(java.nio.file.Files.newOutputStream(path), manifest)) {
             out.flush();
         }
+        return path;
     }
 
     @Test
