@@ -141,6 +141,9 @@ class OperatorViewTest extends FrameworkTestSupport {
             HttpResponse<String> page = get("/system/console/heaps/content.part", "admin", PASSWORD);
             assertEquals(200, page.statusCode(), "the page stays, so its two-second refresh shows the registry down");
             assertTrue(page.body().contains("the registry (heap.registry) is not running"), page.body());
+            awaitTrue("the page's health table shows the registry check CRITICAL", () -> get(
+                    "/system/console/heaps/content.part", "admin", PASSWORD).body().contains(
+                    "<tr data-status=\"CRITICAL\"><td>Heap registry</td>"));
             assertEquals(503, get("/system/console/heaps/heap/" + HeapId.SYSTEM_RAM_TYPE + "/0.json", "admin", PASSWORD)
                     .statusCode());
             awaitTrue("the heap checks CRITICAL", () -> overall() == Result.Status.CRITICAL);

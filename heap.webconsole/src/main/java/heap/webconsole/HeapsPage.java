@@ -33,6 +33,14 @@ final class HeapsPage {
     private HeapsPage() {
     }
 
+    /** The page while no registry offers BufferAllocator: that sentence, and the health checks, which say it too. */
+    static String registryDown(List<Health> health) {
+        StringBuilder html = new StringBuilder("<p class=\"statline\" id=\"heaps-summary\">")
+                .append(Html.escape(REGISTRY_DOWN)).append("</p>");
+        health(html, health);
+        return html.toString();
+    }
+
     static String content(Snapshot snapshot) {
         Map<Long, String> ownerOfCollection = new HashMap<>();
         snapshot.collections().forEach(collection -> ownerOfCollection.put(collection.id(), collection.owner()));

@@ -84,8 +84,7 @@ public class HeapsPlugin extends HttpServlet {
     }
 
     private String content(BufferAllocator registry) {
-        return registry == null ? "<p class=\"statline\" id=\"heaps-summary\">" + Html.escape(HeapsPage.REGISTRY_DOWN)
-                + "</p>" : HeapsPage.content(snapshot(registry));
+        return registry == null ? HeapsPage.registryDown(health()) : HeapsPage.content(snapshot(registry));
     }
 
     private static void heapJson(BufferAllocator allocator, String typeAndId, HttpServletResponse response)
