@@ -125,6 +125,36 @@ class OperatorViewTest extends FrameworkTestSupport {
                 "heap_registry_live_buffers", "heap.platform.HEAP_TYPE.CONTIGUOUS_SYSTEM_RAM") == 0);
     }
 
+    /** A shared collection still being negotiated shows on the page with each participant and where it stands. */
+    @Test
+    void aPendingNegotiationShowsOnTheHeapsPageWithWhoHasNotSetConstraints() throws Exception {
+        configurePassword();
+        org.osgi.framework.Bundle camera = startClient("itest.page.camera");
+        heap.api.allocator.BufferAllocator view = viewOf(camera);
+        heap.api.allocator.BufferCollectionToken token = view.newSharedCollection();
+        token.setName(1, "frames");
+        heap.api.allocator.BufferCollectionToken forDisplay = token.duplicate();
+        heap.api.allocator.SharedCollection bound = view.bind(token);
+        try {
+            String content = get("/system/console/heaps/content.part", "admin", PASSWORD).body();
+            assertTrue(content.contains("Shared collections (negotiated with tokens)"), content);
+            Matcher rows = Pattern.compile("<tr data-negotiation=\"\\d+\"><td>\\d+</td><td>frames</td><td>pending</td>"
+                    + "<td>[^<]*</td><td>itest\\.page\\.camera [^<]*</td><td>([^<]*)</td></tr>").matcher(content);
+            List<String> states = new ArrayList<>();
+            while (rows.find()) {
+                states.add(rows.group(1));
+            }
+            assertEquals(List.of("bound, constraints not set", "token, not bound"), states.stream().sorted().toList(),
+                    content);
+        } finally {
+            forDisplay.release();
+            forDisplay.close();
+            bound.close();
+        }
+        awaitTrue("a failed negotiation leaves the page", () -> !get("/system/console/heaps/content.part", "admin",
+                PASSWORD).body().contains("data-negotiation="));
+    }
+
     /**
      * With the registry stopped, the page says so (it went 404 with it), /metrics answers 503, not 404, and the heap
      * health checks are CRITICAL (they were OK: the checks that read the registry went with it).

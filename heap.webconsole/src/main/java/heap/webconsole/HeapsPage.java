@@ -5,6 +5,7 @@ import heap.api.HeapProperties;
 import heap.api.PoolRegion;
 import heap.api.allocator.CollectionSummary;
 import heap.api.allocator.HeapStatus;
+import heap.api.allocator.NegotiationStatus;
 import heap.api.allocator.OwnerHeapUsage;
 import heap.api.allocator.OwnerStatus;
 import heap.api.allocator.QuotaStatus;
@@ -20,8 +21,9 @@ final class HeapsPage {
     }
 
     /** Everything the page shows, read at one moment. {@code layouts}: a heap's pool by its service id. */
-    record Snapshot(List<HeapStatus> heaps, List<CollectionSummary> collections, List<OwnerStatus> owners,
-            List<QuotaStatus> quotas, Map<Long, List<PoolRegion>> layouts, List<Health> health) {
+    record Snapshot(List<HeapStatus> heaps, List<CollectionSummary> collections, List<NegotiationStatus> negotiations,
+            List<OwnerStatus> owners, List<QuotaStatus> quotas, Map<Long, List<PoolRegion>> layouts,
+            List<Health> health) {
     }
 
     private static final String HEADING = "<h3 style=\"margin:14px 0 4px\">";
@@ -65,6 +67,7 @@ final class HeapsPage {
         owners(html, snapshot.owners());
         quotas(html, snapshot.quotas());
         collections(html, snapshot.collections());
+        negotiations(html, snapshot.negotiations());
         return html.toString();
     }
 
@@ -154,6 +157,24 @@ final class HeapsPage {
                     quota.maxBytes() < 0 ? "-" : Html.bytes(quota.maxBytes()),
                     quota.maxBuffers() < 0 ? "-" : quota.maxBuffers(), String.join(", ", quota.limitedBundles()),
                     quota.inForce() ? "in force" : "refused: " + quota.refusal());
+        }
+        html.append("</tbody></table>");
+    }
+
+    /** Shared collections negotiating or allocated through tokens: each participant and where it stands. */
+    private static void negotiations(StringBuilder html, List<NegotiationStatus> negotiations) {
+        if (negotiations.isEmpty()) {
+            return;
+        }
+        html.append(HEADING).append("Shared collections (negotiated with tokens)</h3>");
+        table(html, "negotiations", List.of("Collection", "Name", "State", "Participant", "Bundle", "Participant state"));
+        for (NegotiationStatus negotiation : negotiations) {
+            String state = negotiation.failure() == null || negotiation.failure().isEmpty() ? negotiation.state()
+                    : negotiation.state() + ": " + negotiation.failure();
+            for (NegotiationStatus.Participant participant : negotiation.participants()) {
+                row(html, "data-negotiation=\"" + negotiation.id() + "\"", negotiation.id(), negotiation.name(), state,
+                        participant.name(), participant.bundle(), participant.state());
+            }
         }
         html.append("</tbody></table>");
     }

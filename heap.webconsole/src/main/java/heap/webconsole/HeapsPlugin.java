@@ -109,8 +109,8 @@ public class HeapsPlugin extends HttpServlet {
         List<HeapStatus> heaps = allocator.heaps();
         Map<Long, List<PoolRegion>> layouts = new java.util.HashMap<>();
         diagnostics.forEach((serviceId, heap) -> layouts.put(serviceId, heap.layout()));
-        return new HeapsPage.Snapshot(heaps, allocator.collections(), allocator.owners(), allocator.quotas(), layouts,
-                health());
+        return new HeapsPage.Snapshot(heaps, allocator.collections(), allocator.negotiations(), allocator.owners(),
+                allocator.quotas(), layouts, health());
     }
 
     private List<HeapsPage.Health> health() {
