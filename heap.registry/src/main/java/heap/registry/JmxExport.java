@@ -3,6 +3,7 @@ package heap.registry;
 import heap.api.HeapId;
 import heap.api.allocator.CollectionSummary;
 import heap.api.allocator.HeapStatus;
+import heap.api.allocator.NegotiationStatus;
 import heap.api.allocator.OwnerHeapUsage;
 import heap.api.allocator.OwnerStatus;
 import java.lang.System.Logger.Level;
@@ -268,6 +269,20 @@ final class JmxExport implements HeapRegistry.Events {
             for (CollectionSummary c : registry.collections()) {
                 rows.add(new CollectionRow(c.id(), c.servedBy().toString(), c.owner(), c.ownerStopped(), c.bufferCount(),
                         c.buffersNotReclaimed(), c.buffersLost()));
+            }
+            return rows;
+        }
+
+        @Override
+        public List<NegotiationRow> getNegotiations() {
+            List<NegotiationRow> rows = new ArrayList<>();
+            for (NegotiationStatus negotiation : registry.negotiations()) {
+                String state = negotiation.failure().isEmpty() ? negotiation.state()
+                        : negotiation.state() + ": " + negotiation.failure();
+                for (NegotiationStatus.Participant participant : negotiation.participants()) {
+                    rows.add(new NegotiationRow(negotiation.id(), negotiation.name(), state, participant.name(),
+                            participant.bundle(), participant.state()));
+                }
             }
             return rows;
         }

@@ -3,8 +3,8 @@ package heap.registry;
 import java.util.List;
 
 /**
- * The registry as a JMX client sees it ({@code heap.platform:type=Registry}): counts, limits, collections, the
- * bundles that hold buffers and the quotas in force. It sends a notification when a heap registers, is quarantined, starts draining or is
+ * The registry as a JMX client sees it ({@code heap.platform:type=Registry}): counts, limits, collections and
+ * negotiations, the bundles that hold buffers and the quotas. It sends a notification when a heap registers, is quarantined, starts draining or is
  * gone (types {@code heap.registered}, {@code heap.quarantined}, {@code heap.draining}, {@code heap.gone}), and when
  * a heap's corruption counters grow ({@code heap.guard.corruption}).
  */
@@ -24,6 +24,12 @@ public interface RegistryMXBean {
     /** One row per collection: id, heap served by, owner, buffers, not yet reclaimed, lost. */
     List<CollectionRow> getCollections();
 
+    /**
+     * One row per participant of each shared collection negotiated with tokens: the collection's id, name and state
+     * (with why, once failed), the participant, its bundle and where it stands.
+     */
+    List<NegotiationRow> getNegotiations();
+
     /** One row per bundle and heap: live buffers, bytes, peak, failed, reclaimed at stop, held back. */
     List<OwnerRow> getOwners();
 
@@ -36,6 +42,11 @@ public interface RegistryMXBean {
     /** A collection, as open types can carry it. */
     record CollectionRow(long id, String servedBy, String owner, boolean ownerStopped, int buffers,
             int buffersNotReclaimed, int buffersLost) {
+    }
+
+    /** One participant of a shared collection. */
+    record NegotiationRow(long collection, String name, String state, String participant, String bundle,
+            String participantState) {
     }
 
     /** A quota; the bundles it limits, comma-separated. */

@@ -57,6 +57,16 @@ class JmxExportTest extends RegistryTestSupport {
         assertEquals("", quota.get("heapType"), "every heap");
         assertEquals(8L, quota.get("maxBuffers"));
         assertEquals("com.example.camera", quota.get("limitedBundles"));
+        var token = registry.view(7, "com.example.camera", "1.0.0").newSharedCollection();
+        token.setName(1, "frames");
+        CompositeData participant = ((CompositeData[]) server.getAttribute(registryName, "Negotiations"))[0];
+        assertEquals("frames", participant.get("name"));
+        assertEquals("pending", participant.get("state"));
+        assertEquals("token, not bound", participant.get("participantState"));
+        assertTrue(((String) participant.get("bundle")).startsWith("com.example.camera"), participant.toString());
+        token.release();
+        token.close();
+        assertEquals(0, ((CompositeData[]) server.getAttribute(registryName, "Negotiations")).length, "gone once failed");
 
         registry.removeHeap(status(heap).serviceId());
         assertEquals("draining", server.getAttribute(heapName, "State"));
