@@ -168,13 +168,20 @@ class PlatformJarTest {
             assertEquals(List.of(), left.toList(), "the run's unpacked launcher and framework cache are gone");
         }
 
+        // HEAP_LOG_LEVEL unset (INFO), and a level in deploy/heap.log.cfg, which wins over the script's: it did not.
+        Files.writeString(workDir.resolve("deploy").resolve("heap.log.cfg"), "level=DEBUG\n");
         ProcessBuilder info = new ProcessBuilder("bash", script.toString()).directory(workDir.toFile())
                 .redirectOutput(out.toFile()).redirectError(err.toFile());
         info.environment().put("DEPLOY_DIR", workDir.resolve("deploy").toString());
         Process atInfo = info.start();
-        atInfo.getOutputStream().close();
+        try (var stdin = atInfo.getOutputStream()) {
+            send(stdin, "heap:alloc 4k");
+            send(stdin, "heap:free 1");
+        }
         awaitExit(atInfo);
         String log = Files.readString(err);
+        assertTrue(log.contains("DEBUG [heap.system-ram] heap system-ram: reclaimed collection 1 index 0"),
+                "deploy/heap.log.cfg's level:\n" + log);
         assertTrue(log.contains("INFO [heap.registry] heap heap.platform.HEAP_TYPE.SECURE#0"), "the heaps' events:\n" + log);
         assertTrue(log.contains("INFO org.apache.felix.http - Started Jetty"), "the port Jetty took:\n" + log);
         assertFalse(log.contains("INFO org.eclipse.jetty") || log.contains("INFO org.apache.felix.hc"),

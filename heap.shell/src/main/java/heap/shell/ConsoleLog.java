@@ -32,8 +32,9 @@ public class ConsoleLog implements LogListener {
 
     @ObjectClassDefinition(name = "Heap console log")
     public @interface Config {
-        @AttributeDefinition(description = "Lowest level printed for the heap.* loggers: ERROR, WARN, INFO, DEBUG, TRACE")
-        String level() default "INFO";
+        @AttributeDefinition(description = "Lowest level printed for the heap.* loggers: ERROR, WARN, INFO, DEBUG, "
+                + "TRACE; unset, the level the platform started with (HEAP_LOG_LEVEL), else INFO")
+        String level() default "";
 
         @AttributeDefinition(description = "Lowest level printed for everything else (framework, bundles)")
         String framework_level() default "WARN";
@@ -52,7 +53,7 @@ public class ConsoleLog implements LogListener {
     @Activate
     public ConsoleLog(@Reference LogReaderService reader, @Reference LoggerFactory loggers, Config config) {
         this.reader = reader;
-        this.heapLevel = level("heap.log.level", System.getProperty("heap.log.level", config.level()));
+        this.heapLevel = level("heap.log.level", heapLevel(config));
         this.otherLevel = level("framework.level", config.framework_level());
         this.julHandlersBefore = julRoot.getHandlers();
         this.julLevelBefore = julRoot.getLevel();
@@ -129,6 +130,15 @@ public class ConsoleLog implements LogListener {
             return false;
         }
         return loggedByThisBundle || loggerName != null && loggerName.startsWith("heap.");
+    }
+
+    /**
+     * The heap level: a configuration's {@code level} when it sets one (deploy/heap.log.cfg, at start or live),
+     * else the start's ({@code -Dheap.log.level}, which ./platform sets from HEAP_LOG_LEVEL), else INFO. The start's
+     * used to win over the configuration, so a {@code level} in deploy/ changed nothing.
+     */
+    static String heapLevel(Config config) {
+        return config.level().isBlank() ? System.getProperty("heap.log.level", "INFO") : config.level();
     }
 
     /** The innermost cause: "IllegalArgumentException: pool_size_bytes 100 …", not "InvocationTargetException: null". */

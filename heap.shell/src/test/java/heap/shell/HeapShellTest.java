@@ -188,6 +188,30 @@ class HeapShellTest {
     }
 
     @Test
+    void aLevelInTheConfigurationWinsOverTheStartsAndTheStartsOverInfo() {
+        String before = System.getProperty("heap.log.level");
+        System.setProperty("heap.log.level", "WARN");
+        try {
+            assertEquals("DEBUG", ConsoleLog.heapLevel(logConfig("DEBUG")), "deploy/heap.log.cfg sets it");
+            assertEquals("WARN", ConsoleLog.heapLevel(logConfig("")), "no level configured: HEAP_LOG_LEVEL's");
+            System.clearProperty("heap.log.level");
+            assertEquals("INFO", ConsoleLog.heapLevel(logConfig("")), "neither");
+        } finally {
+            if (before == null) {
+                System.clearProperty("heap.log.level");
+            } else {
+                System.setProperty("heap.log.level", before);
+            }
+        }
+    }
+
+    private ConsoleLog.Config logConfig(String level) {
+        return (ConsoleLog.Config) java.lang.reflect.Proxy.newProxyInstance(getClass().getClassLoader(),
+                new Class<?>[] {ConsoleLog.Config.class}, (proxy, method, args) -> method.getName().equals("level")
+                        ? level : method.getDefaultValue());
+    }
+
+    @Test
     void theFrameworksEventsAboutTheShellBundleAreLoggedAtTheFrameworkLevelNotTheHeapLevel() {
         assertTrue(ConsoleLog.atHeapLevel("heap.registry", false));
         assertTrue(ConsoleLog.atHeapLevel("example.heap", true), "a heap's System.Logger record, bridged by the shell");
