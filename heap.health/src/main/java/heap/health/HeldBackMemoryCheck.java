@@ -20,8 +20,9 @@ public class HeldBackMemoryCheck implements HealthCheck {
     @Override
     public Result execute() {
         return HeapHealth.result(allocator.owners().stream().filter(owner -> owner.stopped() && owner.heldBackBytes() > 0)
-                .map(owner -> "bundle " + owner.bundle() + " stopped, " + HeapHealth.count(owner.heldBackBuffers(), "buffer")
-                        + " (" + owner.heldBackBytes() + " bytes) held back by its confined mappings")
+                .map(owner -> "bundle " + owner.bundle() + " stopped, "
+                        + HeapHealth.count(owner.heldBackBuffers(), "buffer") + " (" + owner.heldBackBytes()
+                        + " bytes) held back by its confined mappings")
                 .toList(), Result.Status.WARN, "no stopped bundle holds memory back");
     }
 }

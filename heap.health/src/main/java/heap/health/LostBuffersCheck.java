@@ -20,7 +20,8 @@ public class LostBuffersCheck implements HealthCheck {
     @Override
     public Result execute() {
         return HeapHealth.result(allocator.heaps().stream().filter(heap -> heap.lostBuffers() > 0)
-                .map(heap -> HeapHealth.name(heap) + " never answered deleteVmo for " + HeapHealth.count(heap.lostBuffers(), "buffer"))
+                .map(heap -> HeapHealth.name(heap) + " never answered deleteVmo for "
+                        + HeapHealth.count(heap.lostBuffers(), "buffer"))
                 .toList(), Result.Status.WARN, "no buffer is lost");
     }
 }
