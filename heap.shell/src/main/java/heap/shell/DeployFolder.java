@@ -20,12 +20,23 @@ import org.osgi.service.component.runtime.dto.ComponentDescriptionDTO;
  * {@code a-b.cfg} as instance {@code b} of factory {@code a}, so a PID with a '-' cannot be configured there).
  */
 final class DeployFolder {
-    /** One file, as FileInstall reads its name: a PID, or a factory PID and an instance name. */
-    record ConfigFile(String name, String pid, boolean factory) {
+    /** One file, as FileInstall reads its name: a PID, or a factory PID and an instance name (null for a PID). */
+    record ConfigFile(String name, String pid, String instance) {
+        /** {@code a.cfg}: PID {@code a}; {@code a-b.cfg}: instance {@code b} of factory PID {@code a}. */
+        static ConfigFile of(String name) {
+            String base = name.substring(0, name.lastIndexOf('.'));
+            int dash = base.indexOf('-');
+            return dash > 0 ? new ConfigFile(name, base.substring(0, dash), base.substring(dash + 1))
+                    : new ConfigFile(name, base, null);
+        }
+
+        boolean factory() {
+            return instance != null;
+        }
+
         /** The PID ConfigAdmin gives a factory file's configuration: {@code heap.quota~camera}. */
         String factoryConfigurationPid() {
-            String base = name.substring(0, name.lastIndexOf('.'));
-            return pid + "~" + base.substring(base.indexOf('-') + 1);
+            return pid + "~" + instance;
         }
     }
 
@@ -57,9 +68,7 @@ final class DeployFolder {
                 && (file.getName().endsWith(".cfg") || file.getName().endsWith(".config")));
         List<ConfigFile> configFiles = new ArrayList<>();
         for (File file : files == null ? new File[0] : files) {
-            String base = file.getName().substring(0, file.getName().lastIndexOf('.'));
-            int dash = base.indexOf('-');
-            configFiles.add(new ConfigFile(file.getName(), dash > 0 ? base.substring(0, dash) : base, dash > 0));
+            configFiles.add(ConfigFile.of(file.getName()));
         }
         return configFiles;
     }

@@ -30,7 +30,7 @@ class DeployFolderTest {
     void aFactoryFileOfAComponentWithTheOptionalPolicyIsTakenAndWaitedForUntilInEffect() {
         ComponentDescriptionDTO secure = scr.component("heap.secure", "heap.secure", "optional",
                 ComponentConfigurationDTO.ACTIVE);
-        List<ConfigFile> files = List.of(new ConfigFile("heap.secure-two.cfg", "heap.secure", true));
+        List<ConfigFile> files = List.of(ConfigFile.of("heap.secure-two.cfg"));
         assertEquals(List.of(), DeployFolder.unused(files, scr, NO_MANAGED_SERVICES),
                 "SCR configures the secure heap with it (seen with ./platform: PID(s): [heap.secure~two])");
         assertFalse(DeployFolder.inEffect(files, scr, java.util.Set.of()), "the running instance is not the file's yet");
@@ -42,7 +42,7 @@ class DeployFolderTest {
 
     @Test
     void aQuotaFileIsInEffectOnceTheRegistryListsItsConfigurationInForceOrRefused() {
-        List<ConfigFile> files = List.of(new ConfigFile("heap.quota-camera.cfg", "heap.quota", true));
+        List<ConfigFile> files = List.of(ConfigFile.of("heap.quota-camera.cfg"));
         assertEquals("heap.quota~camera", files.get(0).factoryConfigurationPid());
         assertFalse(DeployFolder.inEffect(files, scr, java.util.Set.of("heap.quota~other")), "not delivered yet");
         assertTrue(DeployFolder.inEffect(files, scr, java.util.Set.of("heap.quota~camera")));
@@ -81,8 +81,8 @@ class DeployFolderTest {
     void aFileNoComponentTakesIsWarnedAboutAndTheDashIsExplained() {
         scr.component("heap.system-ram", "heap.systemram", "optional", ComponentConfigurationDTO.ACTIVE);
         scr.component("heap.webconsole", "quiet", "ignore", ComponentConfigurationDTO.ACTIVE);
-        List<ConfigFile> files = List.of(new ConfigFile("heap.system-ram.cfg", "heap.system", true),
-                new ConfigFile("quiet.cfg", "quiet", false));
+        List<ConfigFile> files = List.of(ConfigFile.of("heap.system-ram.cfg"),
+                ConfigFile.of("quiet.cfg"));
         assertEquals(List.of("deploy/heap.system-ram.cfg configures factory PID heap.system, which nothing here takes "
                         + "(a '-' in the name makes a factory configuration: PIDs here have no '-')",
                 "deploy/quiet.cfg configures PID quiet, which nothing here takes"),
