@@ -5,6 +5,7 @@ import heap.api.HeapId;
 import heap.api.HeapMetrics;
 import heap.api.spi.BundleClasses;
 import heap.memory.PhysicalMemory;
+import java.util.Map;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -35,8 +36,10 @@ public class SystemRamHeapComponent extends SystemRamHeap {
         super(config.max_total_bytes() > 0 ? config.max_total_bytes() : PhysicalMemory.share(0.5),
                 config.max_buffer_bytes(), config.small_cache_bytes());
         BundleClasses.loadAll(context.getBundle()); // this instance drains with them after an update
-        log().log(System.Logger.Level.INFO, () -> "heap system-ram: up to " + metrics().get(CAPACITY) + " bytes, "
-                + metrics().get(MAX_BUFFER_SIZE) + " per buffer, a cache of " + config.small_cache_bytes()
-                + " bytes of small buffers, ready");
+        log().log(System.Logger.Level.INFO, () -> {
+            Map<String, Long> limits = metrics();
+            return "heap system-ram: up to " + limits.get(CAPACITY) + " bytes, " + limits.get(MAX_BUFFER_SIZE)
+                    + " per buffer, a cache of " + config.small_cache_bytes() + " bytes of small buffers, ready";
+        });
     }
 }
