@@ -72,15 +72,20 @@ public class HeapsPlugin extends HttpServlet {
             response.setContentType("text/html;charset=UTF-8");
             response.getWriter().write(content(registry)); // 200 either way: the page shows the registry down
         } else if (rest.startsWith("/heap/") && rest.endsWith(".json") && registry == null) {
-            response.setContentType("text/plain;charset=UTF-8");
-            response.setStatus(HttpServletResponse.SC_SERVICE_UNAVAILABLE);
-            response.getWriter().write(HeapsPage.REGISTRY_DOWN + "\n");
+            registryDown(response);
         } else if (rest.startsWith("/heap/") && rest.endsWith(".json")) {
             heapJson(registry, rest.substring("/heap/".length(), rest.length() - ".json".length()), response);
         } else {
             response.sendError(HttpServletResponse.SC_NOT_FOUND, "no page " + rest + " under " + LABEL
                     + " (try /content.part or /heap/TYPE/ID.json)");
         }
+    }
+
+    /** 503 with the sentence the page shows: what the JSON and /metrics answer while there is no registry. */
+    static void registryDown(HttpServletResponse response) throws IOException {
+        response.setContentType("text/plain;charset=UTF-8");
+        response.setStatus(HttpServletResponse.SC_SERVICE_UNAVAILABLE);
+        response.getWriter().write(HeapsPage.REGISTRY_DOWN + "\n");
     }
 
     private String content(BufferAllocator registry) {

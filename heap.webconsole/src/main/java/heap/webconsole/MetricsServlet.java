@@ -28,9 +28,7 @@ public class MetricsServlet extends HttpServlet {
     protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException {
         BufferAllocator registry = allocator;
         if (registry == null) {
-            response.setContentType("text/plain;charset=UTF-8");
-            response.setStatus(HttpServletResponse.SC_SERVICE_UNAVAILABLE);
-            response.getWriter().write(HeapsPage.REGISTRY_DOWN + "\n");
+            HeapsPlugin.registryDown(response);
             return;
         }
         response.setContentType("text/plain; version=0.0.4; charset=utf-8");
