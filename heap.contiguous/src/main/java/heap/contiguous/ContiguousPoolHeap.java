@@ -130,7 +130,12 @@ public class ContiguousPoolHeap extends AbstractHeap implements HeapDiagnostics 
     private boolean poolReleased;
 
     public ContiguousPoolHeap(PoolSettings settings) {
-        super("contiguous", PROPERTIES);
+        this("contiguous", settings);
+    }
+
+    /** A pool that calls itself {@code name} in its log lines. */
+    public ContiguousPoolHeap(String name, PoolSettings settings) {
+        super(name, PROPERTIES);
         if (settings.poolBytes() <= 0 || !Sizes.isPageAligned(settings.poolBytes())) {
             throw new IllegalArgumentException("pool_size_bytes " + settings.poolBytes() + " is not a positive multiple of "
                     + PAGE);
@@ -150,7 +155,7 @@ public class ContiguousPoolHeap extends AbstractHeap implements HeapDiagnostics 
             fillUnused(usable);
         }
         accepting = true;
-        log().log(System.Logger.Level.INFO, () -> "heap contiguous: pool of " + settings.poolBytes() + " bytes at 0x"
+        log().log(System.Logger.Level.INFO, () -> "heap " + name() + ": pool of " + settings.poolBytes() + " bytes at 0x"
                 + Long.toHexString(usable.address()) + " ready");
     }
 
@@ -351,7 +356,7 @@ public class ContiguousPoolHeap extends AbstractHeap implements HeapDiagnostics 
     private void stopIfFatal() {
         if (settings.guardFailureFatal() && accepting) {
             accepting = false;
-            log().log(System.Logger.Level.ERROR, "heap contiguous: guard_failure_fatal is set; no more allocations");
+            log().log(System.Logger.Level.ERROR, "heap " + name() + ": guard_failure_fatal is set; no more allocations");
         }
     }
 
@@ -359,7 +364,7 @@ public class ContiguousPoolHeap extends AbstractHeap implements HeapDiagnostics 
         if (closed && !poolReleased && allocator.allocatedCount() == 0) {
             poolReleased = true;
             NativeMemory.unmap(pool);
-            log().log(System.Logger.Level.INFO, () -> "heap contiguous: pool of " + settings.poolBytes()
+            log().log(System.Logger.Level.INFO, () -> "heap " + name() + ": pool of " + settings.poolBytes()
                     + " bytes released");
         }
     }

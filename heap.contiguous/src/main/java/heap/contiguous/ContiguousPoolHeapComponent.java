@@ -5,6 +5,7 @@ import heap.api.HeapDiagnostics;
 import heap.api.HeapMetrics;
 import heap.api.spi.BundleClasses;
 import heap.memory.PhysicalMemory;
+import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -46,13 +47,13 @@ public class ContiguousPoolHeapComponent extends ContiguousPoolHeap {
     }
 
     @Activate
-    public ContiguousPoolHeapComponent(Config config, BundleContext context) {
-        super(new PoolSettings(config.pool_size_bytes() > 0 ? config.pool_size_bytes() : PhysicalMemory.share(0.05),
+    public ContiguousPoolHeapComponent(Config config, BundleContext context, Map<String, Object> properties) {
+        super(instanceName("contiguous", properties), new PoolSettings(config.pool_size_bytes() > 0 ? config.pool_size_bytes() : PhysicalMemory.share(0.05),
                 config.max_alignment_bytes(), config.guard_pages_per_buffer(), config.guard_failure_fatal(),
                 config.guard_unused_pages()));
         BundleClasses.loadAll(context.getBundle()); // this instance drains with them after an update
         guardChecker = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon()
-                .name("heap.contiguous-guard-check").factory());
+                .name("heap." + name() + "-guard-check").factory());
         if (config.guard_check_interval_ms() > 0) {
             guardChecker.scheduleWithFixedDelay(this::checkIntegrity, config.guard_check_interval_ms(),
                     config.guard_check_interval_ms(), TimeUnit.MILLISECONDS);

@@ -144,6 +144,21 @@ public abstract class AbstractHeap implements Heap, HeapMetrics {
     }
 
     /**
+     * What a heap component calls itself in its log lines: {@code name}, with {@code #id} after it when its
+     * {@link Heap#HEAP_ID} property (set by a factory configuration, one instance per file) is not 0, so the lines
+     * of two instances can be told apart.
+     */
+    protected static String instanceName(String name, Map<String, ?> componentProperties) {
+        Object id = componentProperties.get(Heap.HEAP_ID);
+        try {
+            long number = id == null ? 0 : id instanceof Number n ? n.longValue() : Long.parseUnsignedLong(id.toString().trim());
+            return number == 0 ? name : name + "#" + Long.toUnsignedString(number);
+        } catch (NumberFormatException e) {
+            return name + "#" + id; // the registry refuses such a heap, and says why
+        }
+    }
+
+    /**
      * Reserves {@code size} bytes (positive, page aligned, already checked).
      *
      * @throws StatusException NO_MEMORY (naming the limit), BAD_STATE, NOT_SUPPORTED…; nothing reserved then

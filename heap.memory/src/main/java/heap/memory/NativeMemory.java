@@ -15,6 +15,7 @@ import java.lang.invoke.MethodHandle;
  * first touch, read as zero, and go back to the system the moment they are unmapped — no arena close, no GC.
  */
 public final class NativeMemory {
+    private static final int PROT_NONE = 0;
     private static final int PROT_READ = 1;
     private static final int PROT_WRITE = 2;
     private static final int MAP_PRIVATE = 2;
@@ -61,6 +62,30 @@ public final class NativeMemory {
             throw new StatusException(Status.NO_MEMORY, "the kernel refused to map " + size + " bytes");
         }
         return address.reinterpret(size);
+    }
+
+    /**
+     * Reserves {@code size} bytes of address space that no one may touch (no access, nothing committed) and returns
+     * its first address: numbers unique in the process until {@link #unreserve}. Only an address, never a segment,
+     * so no code can reach the range and fault. NO_MEMORY when the kernel refuses.
+     */
+    public static long reserve(long size) {
+        MemorySegment address;
+        try {
+            address = (MemorySegment) MMAP.invokeExact(MemorySegment.NULL, size, PROT_NONE,
+                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0L);
+        } catch (Throwable e) {
+            throw new StatusException(Status.INTERNAL, "mmap of " + size + " bytes of address space threw", e);
+        }
+        if (address.equals(MAP_FAILED)) {
+            throw new StatusException(Status.NO_MEMORY, "the kernel refused to reserve " + size + " bytes of address space");
+        }
+        return address.address();
+    }
+
+    /** Gives back address space from {@link #reserve}. */
+    public static void unreserve(long address, long size) {
+        unmap(MemorySegment.ofAddress(address).reinterpret(size));
     }
 
     /** Unmaps memory from {@link #map}; the caller guarantees nothing can touch it any more. */

@@ -16,6 +16,7 @@ import heap.api.StatusException;
 import heap.api.spi.HeapBuffer;
 import heap.api.vmo.Vmo;
 import java.lang.foreign.Arena;
+import java.util.Map;
 import java.util.OptionalLong;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
@@ -117,5 +118,15 @@ class AbstractHeapTest {
         assertEquals(0, heap.metrics().get(HeapMetrics.ALLOCATIONS));
         assertEquals(1, heap.metrics().get(HeapMetrics.ALLOCATIONS_FAILED));
         assertEquals(0, heap.frees.get(), "nothing was reserved");
+    }
+
+    /** Two instances of one heap (two factory configurations) log under names an operator can tell apart. */
+    @Test
+    void aHeapInstanceOtherThanZeroCarriesItsNumberInItsName() {
+        assertEquals("secure", AbstractHeap.instanceName("secure", Map.of()));
+        assertEquals("secure", AbstractHeap.instanceName("secure", Map.of("heap.id", 0L)));
+        assertEquals("secure#2", AbstractHeap.instanceName("secure", Map.of("heap.id", " 02 ")));
+        assertEquals("secure#18446744073709551615", AbstractHeap.instanceName("secure", Map.of("heap.id", -1L)));
+        assertEquals("secure#abc", AbstractHeap.instanceName("secure", Map.of("heap.id", "abc")));
     }
 }

@@ -1,5 +1,6 @@
 package heap.registry;
 
+import heap.api.Heap;
 import java.lang.System.Logger.Level;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -18,7 +19,8 @@ import org.osgi.service.cm.ConfigurationPlugin;
  * Checks every configuration of the platform's PIDs before a component sees it (a ConfigAdmin plugin, which SCR
  * honours): a value of the wrong type or out of range is refused with one log line naming the PID, key, value and
  * valid range, and the component gets its previous valid value (or its default) instead, so it keeps running; a key
- * no component knows gets one warning.
+ * no component knows gets one warning. A factory configuration of a PID (one heap instance per file) is checked by
+ * the rules of that PID.
  */
 final class ConfigurationGuard implements ConfigurationPlugin {
     /** One key's rule: what it accepts, in words for the log line. */
@@ -32,10 +34,12 @@ final class ConfigurationGuard implements ConfigurationPlugin {
 
     static final Map<String, Map<String, Rule>> RULES = Map.of(
             "heap.systemram", rules(
+                    Heap.HEAP_ID, heapId(),
                     "max.total.bytes", number("0 (half of physical memory) or a positive number of bytes", v -> v >= 0),
                     "max.buffer.bytes", number("a positive multiple of 4096 bytes", v -> v > 0 && v % PAGE == 0),
                     "small.cache.bytes", number("0 (no cache) or more bytes", v -> v >= 0)),
             "heap.contiguous", rules(
+                    Heap.HEAP_ID, heapId(),
                     "pool.size.bytes", number("0 (5% of physical memory) or a positive multiple of 4096 bytes",
                             v -> v == 0 || (v > 0 && v % PAGE == 0)),
                     "max.alignment.bytes", number("a power of two of at least 4096", v -> v >= PAGE && Long.bitCount(v) == 1),
@@ -44,9 +48,11 @@ final class ConfigurationGuard implements ConfigurationPlugin {
                     "guard.failure.fatal", bool(),
                     "guard.unused.pages", bool()),
             "heap.secure", rules(
+                    Heap.HEAP_ID, heapId(),
                     "capacity.bytes", number("a positive multiple of 4096 bytes", v -> v > 0 && v % PAGE == 0),
                     "max.alignment.bytes", number("a power of two of at least 4096", v -> v >= PAGE && Long.bitCount(v) == 1),
-                    "protected.range.base", number("a multiple of 4096, 0 or more", v -> v >= 0 && v % PAGE == 0)),
+                    "protected.range.base", number("0 (address space reserved from the kernel) or a positive multiple of 4096",
+                            v -> v >= 0 && v % PAGE == 0)),
             "heap.registry", rules(
                     "max.buffer.bytes", number("a positive number of bytes", v -> v > 0),
                     "max.collection.bytes", number("a positive number of bytes", v -> v > 0),
@@ -71,8 +77,9 @@ final class ConfigurationGuard implements ConfigurationPlugin {
     @Override
     public synchronized void modifyConfiguration(ServiceReference<?> reference, Dictionary<String, Object> properties) {
         Object pid = properties.get("service.pid");
-        Map<String, Rule> rules = pid == null ? null : RULES.get(pid.toString());
-        if (rules == null) {
+        Object factoryPid = properties.get("service.factoryPid");
+        Map<String, Rule> rules = RULES.get(String.valueOf(factoryPid == null ? pid : factoryPid));
+        if (pid == null || rules == null) {
             return;
         }
         Map<String, Object> good = lastGood.computeIfAbsent(pid.toString(), p -> new HashMap<>());
@@ -118,6 +125,21 @@ final class ConfigurationGuard implements ConfigurationPlugin {
         return new Rule(valid, value -> {
             try {
                 return accepts.test(value instanceof Number n ? n.longValue() : Long.parseLong(value.toString().trim()));
+            } catch (NumberFormatException e) {
+                return false;
+            }
+        });
+    }
+
+    /** A heap instance's number (each factory configuration gives its own), read as the registry reads it. */
+    private static Rule heapId() {
+        return new Rule("an unsigned 64-bit number (0 to 18446744073709551615)", value -> {
+            try {
+                if (value instanceof Number) {
+                    return true; // unsigned
+                }
+                Long.parseUnsignedLong(value.toString().trim());
+                return true;
             } catch (NumberFormatException e) {
                 return false;
             }

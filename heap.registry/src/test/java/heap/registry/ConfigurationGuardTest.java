@@ -88,4 +88,43 @@ class ConfigurationGuardTest {
             assertFalse(pid.contains("-"), pid);
         }
     }
+
+    /** deploy/heap.secure-a.cfg is instance a of factory heap.secure: its values pass the same checks as heap.secure's. */
+    @Test
+    void aFactoryConfigurationOfAHeapIsCheckedByItsFactoryPidsRules() {
+        Hashtable<String, Object> instance = new Hashtable<>();
+        instance.put("service.pid", "heap.secure~a");
+        instance.put("service.factoryPid", "heap.secure");
+        instance.put("capacity.bytes", "banana");
+        instance.put("max.alignment.bytes", "65536");
+        guard.modifyConfiguration(null, instance);
+        assertFalse(instance.containsKey("capacity.bytes"), "banana reached the component: it failed to start");
+        assertEquals("65536", instance.get("max.alignment.bytes"));
+        Hashtable<String, Object> other = new Hashtable<>();
+        other.put("service.pid", "org.acme.pool~a");
+        other.put("service.factoryPid", "org.acme.pool");
+        other.put("capacity.bytes", "banana");
+        guard.modifyConfiguration(null, other);
+        assertEquals("banana", other.get("capacity.bytes"), "another factory's configuration is not ours to check");
+    }
+
+    @Test
+    void aHeapsInstanceNumberIsAnUnsigned64BitNumber() {
+        for (Object good : new Object[] {"1", " 18446744073709551615 ", 7L, 2}) {
+            Hashtable<String, Object> instance = new Hashtable<>();
+            instance.put("service.pid", "heap.systemram~b");
+            instance.put("service.factoryPid", "heap.systemram");
+            instance.put("heap.id", good);
+            guard.modifyConfiguration(null, instance);
+            assertEquals(good, instance.get("heap.id"));
+        }
+        for (String bad : new String[] {"abc", "-1", "18446744073709551616"}) {
+            Hashtable<String, Object> instance = new Hashtable<>();
+            instance.put("service.pid", "heap.contiguous~" + bad);
+            instance.put("service.factoryPid", "heap.contiguous");
+            instance.put("heap.id", bad);
+            guard.modifyConfiguration(null, instance);
+            assertFalse(instance.containsKey("heap.id"), bad + " reached the component: the registry would ignore the heap");
+        }
+    }
 }

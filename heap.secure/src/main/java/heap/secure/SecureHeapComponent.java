@@ -3,6 +3,7 @@ package heap.secure;
 import heap.api.Heap;
 import heap.api.HeapMetrics;
 import heap.api.spi.BundleClasses;
+import java.util.Map;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -26,15 +27,19 @@ public class SecureHeapComponent extends SecureHeap {
         @AttributeDefinition(description = "Largest min_physical_base_alignment served; above it: NOT_SUPPORTED")
         long max_alignment_bytes() default 1L << 20;
 
-        @AttributeDefinition(description = "Address of the protected range's first byte, as buffer info reports it")
-        long protected_range_base() default 0x4000_0000L;
+        @AttributeDefinition(description = "Address of the protected range's first byte, as buffer info reports it; "
+                + "0 = address space reserved from the kernel, unique in the process")
+        long protected_range_base() default RESERVED_RANGE;
     }
 
     @Activate
-    public SecureHeapComponent(Config config, BundleContext context) {
-        super(config.capacity_bytes(), config.max_alignment_bytes(), config.protected_range_base());
+    public SecureHeapComponent(Config config, BundleContext context, Map<String, Object> properties) {
+        super(instanceName("secure", properties), config.capacity_bytes(), config.max_alignment_bytes(),
+                config.protected_range_base());
         BundleClasses.loadAll(context.getBundle()); // this instance drains with them after an update
-        log().log(System.Logger.Level.INFO, () -> "heap secure: protected range of " + config.capacity_bytes() + " bytes ready");
+        log().log(System.Logger.Level.INFO, () -> "heap " + name() + ": protected range of " + config.capacity_bytes()
+                + " bytes at 0x" + Long.toHexString(rangeBase()) + (config.protected_range_base() == RESERVED_RANGE
+                        ? " (reserved address space)" : " (configured)") + " ready");
     }
 
     @Deactivate

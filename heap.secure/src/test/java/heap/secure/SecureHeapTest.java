@@ -109,4 +109,64 @@ class SecureHeapTest {
         outstanding.close();
         assertEquals(0, heap.metrics().get(HeapMetrics.LIVE_BUFFERS));
     }
+
+    /** Physical addresses are the buffers' names to devices: two live buffers of two instances never share one. */
+    @Test
+    void rangesReservedFromTheKernelNeverOverlapAcrossInstances() {
+        SecureHeap first = new SecureHeap(16 * MIB, MIB, SecureHeap.RESERVED_RANGE);
+        SecureHeap second = new SecureHeap(16 * MIB, MIB, SecureHeap.RESERVED_RANGE);
+        long firstBase = first.rangeBase();
+        long secondBase = second.rangeBase();
+        assertTrue(firstBase + 16 * MIB <= secondBase || secondBase + 16 * MIB <= firstBase,
+                "ranges at 0x" + Long.toHexString(firstBase) + " and 0x" + Long.toHexString(secondBase) + " overlap");
+        assertEquals(0, firstBase % MIB, "the base is aligned to the largest alignment served");
+        Vmo a = first.allocateVmo(MIB, settings(MIB), 6, 0);
+        Vmo b = second.allocateVmo(MIB, settings(MIB), 7, 0);
+        assertEquals(firstBase, a.physicalAddress().orElseThrow());
+        assertEquals(secondBase, b.physicalAddress().orElseThrow());
+        a.close();
+        b.close();
+        first.close();
+        second.close();
+    }
+
+    @Test
+    void aReservedRangeGoesBackToTheKernelOnlyOnceClosedAndDrained() {
+        SecureHeap heap = new SecureHeap(8 * MIB, MIB, SecureHeap.RESERVED_RANGE);
+        Vmo outstanding = heap.allocateVmo(PAGE, settings(PAGE), 8, 0);
+        assertEquals(0, heap.metrics().get("protected_range_released"));
+        heap.close();
+        assertEquals(0, heap.metrics().get("protected_range_released"), "a buffer still has an address in it");
+        outstanding.close();
+        assertEquals(1, heap.metrics().get("protected_range_released"));
+        SecureHeap idle = new SecureHeap(8 * MIB, MIB, SecureHeap.RESERVED_RANGE);
+        idle.close();
+        assertEquals(1, idle.metrics().get("protected_range_released"), "closed with no buffer: given back at once");
+    }
+
+    @Test
+    void aConfiguredBaseIsUsedAsGivenAndLimitsAlignmentToItsOwn() {
+        long base = 0x4001_0000L; // aligned to 64 KiB, not to 1 MiB
+        SecureHeap heap = new SecureHeap(8 * MIB, MIB, base);
+        assertEquals(base, heap.rangeBase());
+        assertEquals(null, heap.metrics().get("protected_range_released"), "nothing was reserved");
+        Vmo aligned = heap.allocateVmo(PAGE, aligned(PAGE, 64 * 1024), 9, 0);
+        assertEquals(0, aligned.physicalAddress().orElseThrow() % (64 * 1024));
+        StatusException above = assertThrows(StatusException.class, () -> heap.allocateVmo(PAGE, aligned(PAGE, MIB), 9, 1));
+        assertEquals(Status.NOT_SUPPORTED, above.status(), "no address in the range is aligned to 1 MiB: " + above.getMessage());
+        aligned.close();
+    }
+
+    @Test
+    void aBaseOrCapacityOffThePageIsRefusedNamingIt() {
+        IllegalArgumentException base = assertThrows(IllegalArgumentException.class, () -> new SecureHeap(MIB, MIB, 100));
+        assertTrue(base.getMessage().contains("protected_range_base 100"), base.getMessage());
+        IllegalArgumentException capacity = assertThrows(IllegalArgumentException.class, () -> new SecureHeap(100, MIB, 0));
+        assertTrue(capacity.getMessage().contains("capacity_bytes 100"), capacity.getMessage());
+    }
+
+    private static SingleBufferSettings aligned(long size, long alignment) {
+        return new SingleBufferSettings(new BufferMemorySettings(size, false, true, CoherencyDomain.INACCESSIBLE,
+                HeapId.SECURE, size, alignment));
+    }
 }

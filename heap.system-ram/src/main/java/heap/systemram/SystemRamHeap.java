@@ -154,7 +154,12 @@ public class SystemRamHeap extends AbstractHeap {
     }
 
     public SystemRamHeap(long maxTotalBytes, long maxBufferBytes, long smallCacheBytes) {
-        super("system-ram", PROPERTIES);
+        this("system-ram", maxTotalBytes, maxBufferBytes, smallCacheBytes);
+    }
+
+    /** A heap that calls itself {@code name} in its log lines. */
+    public SystemRamHeap(String name, long maxTotalBytes, long maxBufferBytes, long smallCacheBytes) {
+        super(name, PROPERTIES);
         if (!NativeMemory.isSupported()) {
             throw new StatusException(Status.NOT_SUPPORTED, "the system-ram heap needs Linux on x86_64 or aarch64, not "
                     + System.getProperty("os.name") + "/" + System.getProperty("os.arch"));

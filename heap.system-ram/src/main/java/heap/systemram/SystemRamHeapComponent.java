@@ -32,13 +32,13 @@ public class SystemRamHeapComponent extends SystemRamHeap {
     }
 
     @Activate
-    public SystemRamHeapComponent(Config config, BundleContext context) {
-        super(config.max_total_bytes() > 0 ? config.max_total_bytes() : PhysicalMemory.share(0.5),
+    public SystemRamHeapComponent(Config config, BundleContext context, Map<String, Object> properties) {
+        super(instanceName("system-ram", properties), config.max_total_bytes() > 0 ? config.max_total_bytes() : PhysicalMemory.share(0.5),
                 config.max_buffer_bytes(), config.small_cache_bytes());
         BundleClasses.loadAll(context.getBundle()); // this instance drains with them after an update
         log().log(System.Logger.Level.INFO, () -> {
             Map<String, Long> limits = metrics();
-            return "heap system-ram: up to " + limits.get(CAPACITY) + " bytes, " + limits.get(MAX_BUFFER_SIZE)
+            return "heap " + name() + ": up to " + limits.get(CAPACITY) + " bytes, " + limits.get(MAX_BUFFER_SIZE)
                     + " per buffer, a cache of " + config.small_cache_bytes() + " bytes of small buffers, ready";
         });
     }

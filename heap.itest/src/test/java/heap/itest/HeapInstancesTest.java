@@ -1,0 +1,103 @@
+package heap.itest;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import heap.api.HeapId;
+import heap.api.HeapMetrics;
+import heap.api.allocator.BufferCollection;
+import heap.api.allocator.HeapStatus;
+import java.util.Dictionary;
+import java.util.Hashtable;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.osgi.service.cm.Configuration;
+
+/**
+ * Several instances of one heap: one per factory configuration (deploy/heap.secure-NAME.cfg), each numbered by its
+ * heap.id, and a heap's new configuration starting a new instance while the old one drains. A physical address names
+ * memory to a device, so no two live buffers of any instances ever report the same one.
+ */
+class HeapInstancesTest extends FrameworkTestSupport {
+    private static final HeapId SECURE_1 = new HeapId(HeapId.SECURE.heapType(), 1);
+    private static final HeapId SECURE_2 = new HeapId(HeapId.SECURE.heapType(), 2);
+
+    @AfterEach
+    void backToTheOneDefaultSecureHeap() throws Exception {
+        Configuration[] left = configurationAdmin().listConfigurations("(|(service.factoryPid=heap.secure)(service.pid=heap.secure))");
+        for (Configuration configuration : left == null ? new Configuration[0] : left) {
+            configuration.delete();
+        }
+        awaitActive(HeapId.SECURE);
+    }
+
+    private static Dictionary<String, Object> properties(Object... keysAndValues) {
+        Dictionary<String, Object> properties = new Hashtable<>();
+        for (int i = 0; i < keysAndValues.length; i += 2) {
+            properties.put((String) keysAndValues[i], keysAndValues[i + 1]);
+        }
+        return properties;
+    }
+
+    private long onlyAddress(BufferCollection collection) {
+        return collection.buffers().get(0).physicalAddress().orElseThrow();
+    }
+
+    private static boolean inside(long address, HeapStatus heap) {
+        long base = heap.metrics().get("protected_range_base");
+        return address >= base && address < base + heap.metrics().get(HeapMetrics.CAPACITY);
+    }
+
+    @Test
+    void twoFactoryConfigurationsRunTwoInstancesWithTheirOwnIdsAndDisjointRanges() throws Exception {
+        // As FileInstall reads deploy/heap.secure-a.cfg and -b.cfg: text values; b's capacity is refused, not fatal.
+        configurationAdmin().getFactoryConfiguration("heap.secure", "a", "?")
+                .update(properties("heap.id", "1", "capacity.bytes", "16777216"));
+        configurationAdmin().getFactoryConfiguration("heap.secure", "b", "?")
+                .update(properties("heap.id", "2", "capacity.bytes", "banana"));
+        HeapStatus first = awaitActive(SECURE_1);
+        HeapStatus second = awaitActive(SECURE_2);
+        assertEquals(16L << 20, first.metrics().get(HeapMetrics.CAPACITY));
+        assertEquals(256L << 20, second.metrics().get(HeapMetrics.CAPACITY), "banana refused: the default capacity");
+
+        try (BufferCollection onFirst = allocator().allocate(request(1, size(PAGE).secureRequired(true)
+                .permittedHeaps(SECURE_1).build(), false));
+                BufferCollection onSecond = allocator().allocate(request(1, size(PAGE).secureRequired(true)
+                        .permittedHeaps(SECURE_2).build(), false))) {
+            assertEquals(SECURE_1, onFirst.settings().bufferSettings().heap());
+            assertEquals(SECURE_2, onSecond.settings().bufferSettings().heap());
+            assertTrue(inside(onlyAddress(onFirst), first) && !inside(onlyAddress(onFirst), second),
+                    "0x" + Long.toHexString(onlyAddress(onFirst)) + " is not only in SECURE#1's range: " + first.metrics());
+            assertTrue(inside(onlyAddress(onSecond), second) && !inside(onlyAddress(onSecond), first),
+                    "0x" + Long.toHexString(onlyAddress(onSecond)) + " is not only in SECURE#2's range: " + second.metrics());
+        }
+    }
+
+    @Test
+    void aNewConfigurationNeverHandsOutAnAddressABufferOfTheOldInstanceStillHas() throws Exception {
+        HeapStatus old = awaitActive(HeapId.SECURE);
+        HeapMetrics oldMetrics = heapMetrics(HeapId.SECURE.heapType());
+        try (BufferCollection held = allocator().allocate(request(1, size(PAGE).secureRequired(true).build(), false))) {
+            configurationAdmin().getConfiguration("heap.secure", "?").update(properties("capacity.bytes", 32L << 20));
+            awaitTrue("the secure heap restarted with 32 MiB", () -> allocator().heaps().stream().anyMatch(status ->
+                    status.id().equals(HeapId.SECURE) && status.state() == heap.api.allocator.HeapState.ACTIVE
+                            && Long.valueOf(32L << 20).equals(status.metrics().get(HeapMetrics.CAPACITY))));
+            List<BufferCollection> fresh = new java.util.ArrayList<>();
+            try {
+                for (int i = 0; i < 8; i++) { // the old range's first pages are what a same-base range would reuse
+                    fresh.add(allocator().allocate(request(1, size(PAGE).secureRequired(true).build(), false)));
+                    long address = onlyAddress(fresh.get(i));
+                    assertTrue(!inside(address, old), "0x" + Long.toHexString(address)
+                            + " is in the draining instance's range, where 0x" + Long.toHexString(onlyAddress(held))
+                            + " is still live: " + old.metrics());
+                }
+            } finally {
+                fresh.forEach(BufferCollection::close);
+            }
+            assertEquals(0, oldMetrics.metrics().get("protected_range_released"), "a buffer still has an address in it");
+        }
+        awaitTrue("the old range is given back once its last buffer is gone",
+                () -> oldMetrics.metrics().get("protected_range_released") == 1);
+    }
+}
