@@ -1,6 +1,8 @@
 package heap.shell;
 
+import heap.api.Heap;
 import heap.api.HeapDiagnostics;
+import heap.api.HeapId;
 import heap.api.StatusException;
 import heap.api.SysmemException;
 import heap.api.allocator.BufferAllocator;
@@ -44,12 +46,23 @@ public class HeapCommands {
                 for (ComponentConfigurationDTO configuration : components.getComponentConfigurationDTOs(description)) {
                     if (configuration.state == ComponentConfigurationDTO.FAILED_ACTIVATION) {
                         failed.add(new HeapShell.FailedHeap(String.valueOf(description.properties.get("heap.type")),
-                                description.bundle.symbolicName, rootCause(configuration.failure)));
+                                instanceId(configuration.properties), description.bundle.symbolicName,
+                                rootCause(configuration.failure)));
                     }
                 }
             }
         }
         return failed;
+    }
+
+    /** The heap.id a component configuration would have registered with (a factory configuration sets it), or 0. */
+    static long instanceId(Map<String, Object> properties) {
+        try {
+            return HeapId.fromServiceProperties(Map.of(Heap.HEAP_TYPE, "any",
+                    Heap.HEAP_ID, properties.getOrDefault(Heap.HEAP_ID, 0L))).id();
+        } catch (StatusException e) {
+            return 0; // not a number: the registry would refuse the heap anyway
+        }
     }
 
     /** The innermost "Caused by:" of a failure SCR recorded as text, or its first line. */

@@ -33,7 +33,7 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 final class HeapShell {
     /** A heap component that failed to activate: it never became a service, so only SCR knows of it. */
-    record FailedHeap(String heapType, String bundle, String reason) {
+    record FailedHeap(String heapType, long id, String bundle, String reason) {
     }
 
     private final BufferAllocator allocator;
@@ -71,7 +71,7 @@ final class HeapShell {
         for (FailedHeap failed : failedHeaps.get()) {
             Map<String, Object> row = new LinkedHashMap<>();
             row.put("heap_type", failed.heapType());
-            row.put("id", 0L);
+            row.put("id", failed.id());
             row.put("bundle", failed.bundle());
             row.put("state", "failed");
             row.put("domains", List.of());

@@ -228,9 +228,13 @@ class HeapShellTest {
                 + "Caused by: java.lang.IllegalArgumentException: capacity.bytes -5 is not a positive multiple of 4096\n";
         String cause = HeapCommands.rootCause(failure);
         assertEquals("java.lang.IllegalArgumentException: capacity.bytes -5 is not a positive multiple of 4096", cause);
-        HeapShell withFailure = new HeapShell(registry, () -> List.of(new HeapShell.FailedHeap("acme.heap", "acme", cause)));
+        HeapShell withFailure = new HeapShell(registry, () -> List.of(new HeapShell.FailedHeap("acme.heap", 3, "acme", cause)));
         Map<String, Object> row = withFailure.list().get(withFailure.list().size() - 1);
         assertEquals("failed", row.get("state"));
+        assertEquals(3L, row.get("id"), "the instance its factory configuration numbered");
+        assertEquals(2L, HeapCommands.instanceId(Map.of("heap.id", "2")));
+        assertEquals(0L, HeapCommands.instanceId(Map.of()));
+        assertEquals(0L, HeapCommands.instanceId(Map.of("heap.id", "abc")));
         assertTrue(Text.heaps(withFailure.list()).lines().anyMatch(line -> line.startsWith("acme.heap")
                 && line.contains("failed") && line.endsWith(cause)));
         assertEquals("java.lang.IllegalStateException: the real cause", ConsoleLog.rootCause(
