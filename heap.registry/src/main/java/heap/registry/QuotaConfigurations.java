@@ -47,8 +47,12 @@ final class QuotaConfigurations implements ManagedServiceFactory {
 
     static Quota parse(String pid, Dictionary<String, ?> properties) {
         Object bundle = properties.get("bundle");
+        if (bundle == null) {
+            throw new IllegalArgumentException("bundle is missing: it names the bundles the quota limits, a glob of "
+                    + "symbolic names such as com.acme.* or *");
+        }
         if (!(bundle instanceof String glob)) {
-            throw new IllegalArgumentException("bundle=" + bundle + " is missing or not a string");
+            throw new IllegalArgumentException("bundle=" + bundle + " is not a string (a glob of symbolic names)");
         }
         Object heapType = properties.get("heap.type");
         if (heapType != null && !(heapType instanceof String)) {

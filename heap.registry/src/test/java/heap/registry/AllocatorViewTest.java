@@ -259,7 +259,9 @@ class AllocatorViewTest extends RegistryTestSupport {
             configurations.updated("heap.quota~a", properties);
         }
         assertTrue(assertThrows(IllegalArgumentException.class, () -> QuotaConfigurations.parse("p",
-                config("max.bytes", 5L))).getMessage().contains("bundle=null"));
+                config("max.bytes", 5L))).getMessage().contains("bundle is missing"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> QuotaConfigurations.parse("p",
+                config("bundle", 5L, "max.bytes", 5L))).getMessage().contains("bundle=5 is not a string"));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> QuotaConfigurations.parse("p",
                 config("bundle", "x"))).getMessage().contains("limits nothing"));
         try (BufferCollection held = client.allocate(request(1, size(PAGE).build(), true))) {
