@@ -20,7 +20,7 @@ import org.osgi.service.cm.ConfigurationPlugin;
  * honours): a value of the wrong type or out of range is refused with one log line naming the PID, key, value and
  * valid range, and the component gets its previous valid value (or its default) instead, so it keeps running; a key
  * no component knows gets one warning. A factory configuration of a PID (one heap instance per file) is checked by
- * the rules of that PID.
+ * the rules of that PID. Numbers may be written in hexadecimal ({@code 0x40000000}); the component gets the number.
  */
 final class ConfigurationGuard implements ConfigurationPlugin {
     /** One key's rule: what it accepts, in words for the log line. */
@@ -92,6 +92,10 @@ final class ConfigurationGuard implements ConfigurationPlugin {
                     unknown.add(key);
                 }
             } else if (rule.accepts().test(value)) {
+                if (isHex(value)) { // SCR reads a number from text in decimal only: hand it the number
+                    value = parseNumber(value);
+                    properties.put(key, value);
+                }
                 good.put(key, value);
                 reported.removeIf(line -> line.startsWith(pid + " " + key + "="));
             } else {
@@ -121,10 +125,24 @@ final class ConfigurationGuard implements ConfigurationPlugin {
         return rules;
     }
 
+    /** Text of a hexadecimal number, {@code 0x...}: how an operator writes an address such as protected.range.base. */
+    private static boolean isHex(Object value) {
+        return value instanceof String text && text.trim().regionMatches(true, 0, "0x", 0, 2);
+    }
+
+    /** A whole number as a file gives it: a number, decimal text, or hexadecimal text after 0x. */
+    private static long parseNumber(Object value) {
+        if (value instanceof Number number) {
+            return number.longValue();
+        }
+        String text = value.toString().trim();
+        return isHex(text) ? Long.parseLong(text.substring(2), 16) : Long.parseLong(text);
+    }
+
     private static Rule number(String valid, LongPredicate accepts) {
         return new Rule(valid, value -> {
             try {
-                return accepts.test(value instanceof Number n ? n.longValue() : Long.parseLong(value.toString().trim()));
+                return accepts.test(parseNumber(value));
             } catch (NumberFormatException e) {
                 return false;
             }

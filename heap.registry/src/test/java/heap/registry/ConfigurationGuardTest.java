@@ -127,4 +127,23 @@ class ConfigurationGuardTest {
             assertFalse(instance.containsKey("heap.id"), bad + " reached the component: the registry would ignore the heap");
         }
     }
+
+    /** An address reads best in hex; SCR would read "0x40000000" as no number at all, so the guard hands it the number. */
+    @Test
+    void aNumberWrittenInHexadecimalReachesTheComponentAsThatNumber() {
+        Hashtable<String, Object> secure = new Hashtable<>();
+        secure.put("service.pid", "heap.secure");
+        secure.put("protected.range.base", " 0x40000000 ");
+        secure.put("capacity.bytes", "0X1000000");
+        guard.modifyConfiguration(null, secure);
+        assertEquals(0x4000_0000L, secure.get("protected.range.base"));
+        assertEquals(16L << 20, secure.get("capacity.bytes"));
+        Hashtable<String, Object> bad = new Hashtable<>();
+        bad.put("service.pid", "heap.secure");
+        bad.put("protected.range.base", "0x4000000g");
+        bad.put("capacity.bytes", "0x1001"); // a number, but not whole pages
+        guard.modifyConfiguration(null, bad);
+        assertEquals(0x4000_0000L, bad.get("protected.range.base"), "refused: the last good value");
+        assertEquals(16L << 20, bad.get("capacity.bytes"), "refused: the last good value");
+    }
 }
