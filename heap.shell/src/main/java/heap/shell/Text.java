@@ -123,7 +123,7 @@ final class Text {
         for (Map<String, Object> row : rows) {
             out.append(row.get("heap")).append(" (").append(row.get("state")).append(')').append(System.lineSeparator());
             map(row.get("metrics")).forEach((key, value) -> out.append(String.format("  %-34s %s%n", key,
-                    key.endsWith("_address") ? hex(value) : value)));
+                    key.endsWith("_address") || key.endsWith("_base") ? hex(value) : value)));
             map(row.get("registry")).forEach((key, value) -> out.append(String.format("  registry.%-25s %s%n", key, value)));
         }
         return out.toString().stripTrailing();

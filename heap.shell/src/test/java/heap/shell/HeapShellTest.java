@@ -183,8 +183,11 @@ class HeapShellTest {
         String heaps = Text.heaps(shell.list());
         assertTrue(heaps.lines().allMatch(line -> !line.startsWith(" ")), "no indented continuation lines: " + heaps);
         assertTrue(Text.stats(List.of(Map.of("heap", "h", "state", "active", "metrics",
-                new java.util.TreeMap<>(Map.of("pool_base_address", 4096L)), "registry", Map.of())))
-                .contains("pool_base_address                  0x1000"));
+                new java.util.TreeMap<>(Map.of("pool_base_address", 4096L, "protected_range_base", 8192L)),
+                "registry", Map.of()))).contains("pool_base_address                  0x1000"));
+        assertTrue(Text.stats(List.of(Map.of("heap", "h", "state", "active", "metrics",
+                Map.of("protected_range_base", 8192L), "registry", Map.of())))
+                .contains("protected_range_base               0x2000"), "addresses read in hex");
     }
 
     @Test
