@@ -244,6 +244,9 @@ class PlatformJarTest {
                 run.out());
         assertTrue(Pattern.compile("max_buffer_size +1048576").matcher(run.out()).find(), run.out());
         assertTrue(run.err().contains("configuration heap.registry: max.buffer.count=abc refused"), run.err());
+        assertTrue(Pattern.compile("\\d ERROR \\[heap.registry\\] heap.quota configuration heap.quota~typo refused")
+                .matcher(run.err()).find(), "refused before the log bridge is up, named as after it:\n" + run.err());
+        assertFalse(run.err().contains(" SEVERE ") || run.err().contains(" WARNING ["), run.err());
         assertTrue(run.err().contains("above the limit of 2097152 bytes per buffer"), run.err());
         assertTrue(run.err().contains("above the limit of 128 per collection"), run.err());
         assertTrue(run.err().contains("warning: deploy/heap.system-ram.cfg configures factory PID heap.system, "

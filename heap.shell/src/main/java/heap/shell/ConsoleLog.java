@@ -28,7 +28,7 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 @Component(configurationPid = "heap.log", service = {}, immediate = true)
 @Designate(ocd = ConsoleLog.Config.class)
 public class ConsoleLog implements LogListener {
-    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HH:mm:ss.SSS");
+    static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HH:mm:ss.SSS");
 
     @ObjectClassDefinition(name = "Heap console log")
     public @interface Config {
@@ -76,15 +76,11 @@ public class ConsoleLog implements LogListener {
             private void forward(LogRecord record) {
                 Logger logger = loggers.getLogger(record.getLoggerName() == null ? "jul" : record.getLoggerName());
                 String message = record.getMessage() + (record.getThrown() == null ? "" : ": " + record.getThrown());
-                int severity = record.getLevel().intValue();
-                if (severity >= Level.SEVERE.intValue()) {
-                    logger.error(message);
-                } else if (severity >= Level.WARNING.intValue()) {
-                    logger.warn(message);
-                } else if (severity >= Level.INFO.intValue()) {
-                    logger.info(message);
-                } else {
-                    logger.debug(message);
+                switch (levelOf(record.getLevel())) {
+                    case AUDIT, ERROR -> logger.error(message);
+                    case WARN -> logger.warn(message);
+                    case INFO -> logger.info(message);
+                    case DEBUG, TRACE -> logger.debug(message);
                 }
             }
 
@@ -139,6 +135,15 @@ public class ConsoleLog implements LogListener {
      */
     static String heapLevel(Config config) {
         return config.level().isBlank() ? System.getProperty("heap.log.level", "INFO") : config.level();
+    }
+
+    /** The OSGi level of a java.util.logging level: SEVERE is ERROR, WARNING is WARN, FINE is DEBUG, below is TRACE. */
+    static LogLevel levelOf(Level level) {
+        int severity = level.intValue();
+        return severity >= Level.SEVERE.intValue() ? LogLevel.ERROR
+                : severity >= Level.WARNING.intValue() ? LogLevel.WARN
+                : severity >= Level.INFO.intValue() ? LogLevel.INFO
+                : severity >= Level.FINE.intValue() ? LogLevel.DEBUG : LogLevel.TRACE;
     }
 
     /** The innermost cause: "IllegalArgumentException: pool_size_bytes 100 …", not "InvocationTargetException: null". */
