@@ -214,6 +214,23 @@ class HeapShellTest {
                         ? level : method.getDefaultValue());
     }
 
+    /** A configuration refused before the bridge is up reads as one refused after it: ERROR, not SEVERE. */
+    @Test
+    void aLinePrintedBeforeTheLogBridgeIsUpHasTheBridgesLayoutAndLevelNames() {
+        java.util.logging.LogRecord record = new java.util.logging.LogRecord(java.util.logging.Level.SEVERE,
+                "configuration {0} refused");
+        record.setLoggerName("heap.registry");
+        record.setParameters(new Object[] {"heap.secure"});
+        record.setThrown(new IllegalStateException("outer", new IllegalArgumentException("inner")));
+        String line = new EarlyLogLayout.Layout().format(record);
+        assertTrue(line.matches("\\d\\d:\\d\\d:\\d\\d\\.\\d{3} ERROR \\[heap.registry\\] configuration heap.secure refused: "
+                + "java.lang.IllegalArgumentException: inner\\R"), line);
+        assertEquals(org.osgi.service.log.LogLevel.WARN, ConsoleLog.levelOf(java.util.logging.Level.WARNING));
+        assertEquals(org.osgi.service.log.LogLevel.INFO, ConsoleLog.levelOf(java.util.logging.Level.INFO));
+        assertEquals(org.osgi.service.log.LogLevel.DEBUG, ConsoleLog.levelOf(java.util.logging.Level.FINE));
+        assertEquals(org.osgi.service.log.LogLevel.TRACE, ConsoleLog.levelOf(java.util.logging.Level.FINEST));
+    }
+
     @Test
     void theFrameworksEventsAboutTheShellBundleAreLoggedAtTheFrameworkLevelNotTheHeapLevel() {
         assertTrue(ConsoleLog.atHeapLevel("heap.registry", false));
