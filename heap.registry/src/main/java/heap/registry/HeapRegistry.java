@@ -989,10 +989,30 @@ public class HeapRegistry implements BufferAllocator {
         } else if (properties != null && entry.state(true) == HeapState.ACTIVE) {
             LOG.log(Level.INFO, entry + " registered: " + properties);
             events.changed(entry.id, entry.serviceId, "registered", entry + " registered: " + properties);
+            warnIfTheIdIsShared(entry);
             synchronized (registrations) {
                 registrations.notifyAll();
             }
         }
+    }
+
+    /**
+     * Two live services under one heap id (two factory configurations without their own heap.id, or a heap's new
+     * bundle installed beside the old): only one takes new buffers, so an operator hears of it once per registration.
+     */
+    private void warnIfTheIdIsShared(HeapEntry registered) {
+        List<HeapEntry> sharing = entries.stream().filter(entry -> entry.id.equals(registered.id) && entry.routable())
+                .toList();
+        if (sharing.size() < 2) {
+            return;
+        }
+        HeapEntry serving = preferredEntries().stream().filter(entry -> entry.id.equals(registered.id)).findFirst()
+                .orElse(registered);
+        LOG.log(Level.WARNING, "heap " + registered.id + ": " + sharing.size() + " services are registered under this id ("
+                + sharing.stream().map(entry -> entry.serviceId + " from " + entry.origin)
+                        .collect(java.util.stream.Collectors.joining(", "))
+                + "); service " + serving.serviceId + " takes new buffers and the others only drain: give each "
+                + "factory configuration its own heap.id, or uninstall the heap being replaced");
     }
 
     private void quarantine(HeapEntry entry, String reason) {

@@ -324,7 +324,34 @@ class HeapRegistryTest extends RegistryTestSupport {
     void aSecondHeapWithTheSameIdTakesOverWhileTheFirstDeletesItsOwnBuffers() {
         FakeHeap first = add(HeapId.SYSTEM_RAM, ALL_DOMAINS, Fault.NONE);
         BufferCollection early = allocate(1, PAGE);
-        FakeHeap second = add(HeapId.SYSTEM_RAM, ALL_DOMAINS, Fault.NONE);
+        List<String> warnings = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.logging.Handler capture = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord record) {
+                if (record.getLevel() == java.util.logging.Level.WARNING) {
+                    warnings.add(record.getMessage());
+                }
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        java.util.logging.Logger.getLogger("heap.registry").addHandler(capture);
+        FakeHeap second;
+        try {
+            second = add(HeapId.SYSTEM_RAM, ALL_DOMAINS, Fault.NONE);
+        } finally {
+            java.util.logging.Logger.getLogger("heap.registry").removeHandler(capture);
+        }
+        long serving = status(second).serviceId();
+        assertTrue(warnings.stream().anyMatch(line -> line.startsWith("heap " + HeapId.SYSTEM_RAM + ": 2 services are "
+                + "registered under this id") && line.contains("service " + serving + " takes new buffers")
+                && line.contains("its own heap.id")), "an operator hears that one of them only drains: " + warnings);
         assertEquals(HeapState.DRAINING, status(first).state());
         assertEquals(HeapState.ACTIVE, status(second).state());
         BufferCollection late = allocate(1, PAGE);
