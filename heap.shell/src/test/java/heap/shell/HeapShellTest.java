@@ -231,6 +231,37 @@ class HeapShellTest {
         assertEquals(org.osgi.service.log.LogLevel.TRACE, ConsoleLog.levelOf(java.util.logging.Level.FINEST));
     }
 
+    /** Only under the platform's console, and stopping the shell bundle gives the handler its formatter back. */
+    @Test
+    void theEarlyLayoutIsPutOnTheConsoleHandlerOnlyUnderThePlatformsConsoleAndTakenOffAtStop() {
+        java.util.logging.Logger root = java.util.logging.Logger.getLogger("");
+        java.util.logging.ConsoleHandler console = new java.util.logging.ConsoleHandler();
+        java.util.logging.Formatter before = console.getFormatter();
+        root.addHandler(console);
+        try {
+            for (String flag : new String[] {null, "false"}) {
+                EarlyLogLayout elsewhere = new EarlyLogLayout();
+                elsewhere.start(context(flag));
+                assertTrue(console.getFormatter() == before, "heap.console=" + flag + ": left as it was");
+                elsewhere.stop(context(flag));
+            }
+            EarlyLogLayout layout = new EarlyLogLayout();
+            layout.start(context("true"));
+            assertTrue(console.getFormatter() instanceof EarlyLogLayout.Layout);
+            layout.stop(context("true"));
+            assertTrue(console.getFormatter() == before, "no class of the stopped bundle stays reachable from the JDK");
+        } finally {
+            root.removeHandler(console);
+        }
+    }
+
+    private static org.osgi.framework.BundleContext context(String console) {
+        return (org.osgi.framework.BundleContext) java.lang.reflect.Proxy.newProxyInstance(
+                HeapShellTest.class.getClassLoader(), new Class<?>[] {org.osgi.framework.BundleContext.class},
+                (proxy, method, args) -> method.getName().equals("getProperty") && "heap.console".equals(args[0])
+                        ? console : null);
+    }
+
     @Test
     void theFrameworksEventsAboutTheShellBundleAreLoggedAtTheFrameworkLevelNotTheHeapLevel() {
         assertTrue(ConsoleLog.atHeapLevel("heap.registry", false));
