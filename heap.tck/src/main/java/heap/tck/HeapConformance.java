@@ -113,6 +113,10 @@ public final class HeapConformance {
                 new Check("exhaustionFailsWithNoMemoryAndRecoversByteForByte",
                         "a bounded heap fails with NO_MEMORY when full and is whole again once everything is freed",
                         HeapConformance::exhaustionFailsWithNoMemoryAndRecoversByteForByte),
+                new Check("liveBuffersNeverShareMemoryOrAPhysicalAddress",
+                        "buffers alive at once never share memory: each keeps its own bytes, and the physical ranges a heap "
+                                + "reports never overlap",
+                        HeapConformance::liveBuffersNeverShareMemoryOrAPhysicalAddress),
                 new Check("badInputFailsCleanlyWithoutChangingTheHeap",
                         "malformed sizes, settings and deleteVmo arguments fail with a clear status and change nothing",
                         HeapConformance::badInputFailsCleanlyWithoutChangingTheHeap),
@@ -352,6 +356,71 @@ public final class HeapConformance {
             }
         }
         baseline.assertRestored(heap);
+    }
+
+    /**
+     * Mixed sizes, so a heap that carves a small buffer out of a larger live one is caught too. Each buffer is looked
+     * at over what it was asked for, or its VMO's size if that is less (a short VMO is another check's business).
+     */
+    static void liveBuffersNeverShareMemoryOrAPhysicalAddress(HeapUnderTest heap) {
+        Baseline baseline = Baseline.of(heap);
+        long[] pages = {1, 3, 2, 1, 4, 1, 2, 1};
+        List<Vmo> buffers = new ArrayList<>();
+        long[] bytes = new long[pages.length];
+        try {
+            for (int i = 0; i < pages.length; i++) {
+                buffers.add(allocate(heap, pages[i] * PAGE, 12, i));
+                bytes[i] = Math.min(pages[i] * PAGE, buffers.get(i).size());
+            }
+            for (int i = 0; i < buffers.size(); i++) {
+                for (int j = i + 1; j < buffers.size(); j++) {
+                    Vmo first = buffers.get(i);
+                    Vmo second = buffers.get(j);
+                    if (first.physicalAddress().isPresent() && second.physicalAddress().isPresent()) {
+                        long firstStart = first.physicalAddress().getAsLong();
+                        long secondStart = second.physicalAddress().getAsLong();
+                        assertTrue(firstStart + bytes[i] <= secondStart || secondStart + bytes[j] <= firstStart,
+                                "live buffers " + i + " (koid " + first.koid() + ", " + bytes[i] + " bytes at 0x"
+                                        + Long.toHexString(firstStart) + ") and " + j + " (koid " + second.koid() + ", "
+                                        + bytes[j] + " bytes at 0x" + Long.toHexString(secondStart)
+                                        + ") overlap in physical memory");
+                    }
+                }
+            }
+            if (heap.cpuAccessible()) {
+                for (int i = 0; i < buffers.size(); i++) {
+                    try (VmoMapping mapping = buffers.get(i).map(0, bytes[i], true)) {
+                        mapping.segment().fill(tag(i));
+                    }
+                }
+                for (int i = 0; i < buffers.size(); i++) {
+                    try (VmoMapping mapping = buffers.get(i).map(0, bytes[i], false)) {
+                        long foreign = firstOtherThan(mapping.segment(), tag(i));
+                        assertEquals(-1, foreign, "live buffer " + i + " (koid " + buffers.get(i).koid() + ") holds "
+                                + "another buffer's byte at offset " + foreign + ", not its own 0x"
+                                + Integer.toHexString(tag(i) & 0xFF) + ": two live buffers share memory");
+                    }
+                }
+            }
+        } finally {
+            for (int i = 0; i < buffers.size(); i++) {
+                delete(heap, 12, i, buffers.get(i));
+            }
+        }
+        baseline.assertRestored(heap);
+    }
+
+    private static byte tag(int buffer) {
+        return (byte) (0x11 * (buffer + 1));
+    }
+
+    private static long firstOtherThan(MemorySegment segment, byte expected) {
+        for (long i = 0; i < segment.byteSize(); i++) {
+            if (segment.get(ValueLayout.JAVA_BYTE, i) != expected) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     static void badInputFailsCleanlyWithoutChangingTheHeap(HeapUnderTest heap) {

@@ -27,7 +27,9 @@ class HeapConformanceTest {
             Breakage.COMPLETES_DELETE_EARLY, "deleteVmoCompletesOnlyAfterReclaim",
             Breakage.KEEPS_A_HANDLE, "closingEveryDescendantReclaimsWithoutDeleteVmo",
             Breakage.FREES_ON_UNBIND, "unbindingFreesNoBuffer",
-            Breakage.IGNORES_IDS_ON_DELETE, "badInputFailsCleanlyWithoutChangingTheHeap");
+            Breakage.IGNORES_IDS_ON_DELETE, "badInputFailsCleanlyWithoutChangingTheHeap",
+            Breakage.CARVES_FROM_A_LARGER_LIVE_BUFFER, "liveBuffersNeverShareMemoryOrAPhysicalAddress",
+            Breakage.REPORTS_ONE_PHYSICAL_ADDRESS, "liveBuffersNeverShareMemoryOrAPhysicalAddress");
 
     @TestFactory
     Stream<DynamicTest> theReferenceHeapPassesEveryCheck() {

@@ -17,6 +17,7 @@ import java.lang.foreign.MemorySegment;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
@@ -29,11 +30,14 @@ import java.util.concurrent.atomic.AtomicLong;
 final class ReferenceHeap implements Heap, HeapMetrics {
     enum Breakage {
         NONE, SENDS_ON_REGISTER_TWICE, RETURNS_DIRTY_MEMORY, RETURNS_SHORT_VMO, TRUNCATES_INDEX,
-        COMPLETES_DELETE_EARLY, KEEPS_A_HANDLE, FREES_ON_UNBIND, IGNORES_IDS_ON_DELETE
+        COMPLETES_DELETE_EARLY, KEEPS_A_HANDLE, FREES_ON_UNBIND, IGNORES_IDS_ON_DELETE,
+        CARVES_FROM_A_LARGER_LIVE_BUFFER, REPORTS_ONE_PHYSICAL_ADDRESS
     }
 
-    private record Buffer(long collectionId, long index, long childKoid, long size, Vmo root, Vmo retained,
-            CompletableFuture<Void> reclaimed) {
+    private static final long ONE_ADDRESS = 0x1000_0000L;
+
+    private record Buffer(long collectionId, long index, long childKoid, long size, MemorySegment memory, Vmo root,
+            Vmo retained, CompletableFuture<Void> reclaimed) {
     }
 
     private final Breakage breakage;
@@ -81,14 +85,20 @@ final class ReferenceHeap implements Heap, HeapMetrics {
         }
         used.addAndGet(size);
         MemorySegment memory = take(size);
+        // What the VMO shows: its own memory, or (broken) a part of a larger buffer still live; the address of it.
+        MemorySegment shown = breakage == Breakage.CARVES_FROM_A_LARGER_LIVE_BUFFER ? buffers.values().stream()
+                .filter(live -> live.size() > size).findFirst().map(live -> live.memory().asSlice(0, size)).orElse(memory)
+                : memory;
+        OptionalLong address = OptionalLong.of(breakage == Breakage.REPORTS_ONE_PHYSICAL_ADDRESS ? ONE_ADDRESS
+                : shown.address());
         CompletableFuture<Void> done = new CompletableFuture<>();
         Buffer[] self = new Buffer[1];
-        Vmo root = Vmos.root(memory, () -> release(size, memory, self[0]));
+        Vmo root = Vmos.root(shown, address, () -> release(size, memory, self[0]));
         Vmo child = breakage == Breakage.RETURNS_SHORT_VMO && size > Sizes.PAGE_SIZE
                 ? root.createSlice(0, size - Sizes.PAGE_SIZE) : root.createReference();
         long keptIndex = breakage == Breakage.TRUNCATES_INDEX ? (int) index : index;
         Vmo retained = breakage == Breakage.KEEPS_A_HANDLE ? child.duplicate() : null;
-        self[0] = new Buffer(collectionId, keptIndex, child.koid(), size, root, retained, done);
+        self[0] = new Buffer(collectionId, keptIndex, child.koid(), size, memory, root, retained, done);
         buffers.put(root.koid(), self[0]);
         root.onZeroChildren(root::close);
         allocations.incrementAndGet();
