@@ -48,7 +48,8 @@ public class ContiguousPoolHeapComponent extends ContiguousPoolHeap {
 
     @Activate
     public ContiguousPoolHeapComponent(Config config, BundleContext context, Map<String, Object> properties) {
-        super(instanceName("contiguous", properties), new PoolSettings(config.pool_size_bytes() > 0 ? config.pool_size_bytes() : PhysicalMemory.share(0.05),
+        super(instanceName("contiguous", properties), new PoolSettings(
+                config.pool_size_bytes() > 0 ? config.pool_size_bytes() : PhysicalMemory.share(0.05),
                 config.max_alignment_bytes(), config.guard_pages_per_buffer(), config.guard_failure_fatal(),
                 config.guard_unused_pages()));
         BundleClasses.loadAll(context.getBundle()); // this instance drains with them after an update
