@@ -111,7 +111,7 @@ public class HeapCommands {
             @Parameter(names = "--secure", presentValue = "true", absentValue = "false") boolean secure,
             @Descriptor("the participant uses the CPU (sets the domain defaults)")
             @Parameter(names = "--cpu", presentValue = "true", absentValue = "false") boolean cpu,
-            @Descriptor("permit only this heap: TYPE or TYPE#ID; TYPE as listed, its last part (secure, system-ram) or its first words (contiguous)")
+            @Descriptor("permit only this heap: TYPE or TYPE#ID; TYPE as listed, its last part (secure, system-ram) or its first words (contiguous); without #ID instance 0, or the one instance of a type run under other ids")
             @Parameter(names = "--heap", absentValue = "") String heap,
             @Descriptor("print one JSON document instead of text") @Parameter(names = "--json", presentValue = "true", absentValue = "false") boolean json,
             @Descriptor("buffer size") String size) {

@@ -90,7 +90,7 @@ final class HeapShell {
         BufferMemoryConstraints.Builder constraints = BufferMemoryConstraints.builder().minSizeBytes(size)
                 .physicallyContiguousRequired(contiguous).secureRequired(secure);
         if (heap != null && !heap.isBlank()) {
-            constraints.permittedHeaps(parseHeapId(resolveHeap(heap)));
+            constraints.permittedHeaps(permittedHeap(heap));
         }
         BufferCollection collection = allocator.allocate(AllocationRequest.of(count, constraints.build(), cpu));
         held.put(collection.id(), collection);
@@ -333,6 +333,28 @@ final class HeapShell {
                     + ": give the whole type");
         }
         return matches.isEmpty() ? text : matches.get(0) + suffix;
+    }
+
+    /**
+     * The heap {@code --heap} permits: TYPE#ID as given; a TYPE alone is instance 0 (sysmem's default id), or the one
+     * instance listed when a type runs under other ids only (factory configurations, heap.id 1 and up).
+     */
+    HeapId permittedHeap(String text) {
+        HeapId named = parseHeapId(resolveHeap(text));
+        if (text.indexOf('#') >= 0) {
+            return named;
+        }
+        List<Long> instances = allocator.heaps().stream().map(HeapStatus::id)
+                .filter(id -> id.heapType().equals(named.heapType())).map(HeapId::id).distinct().sorted().toList();
+        if (instances.isEmpty() || instances.contains(0L)) {
+            return named;
+        }
+        if (instances.size() > 1) {
+            throw new StatusException(Status.INVALID_ARGS, "heap '" + text + "' runs as instances "
+                    + instances.stream().map(id -> "#" + Long.toUnsignedString(id)).toList() + " and none is #0: name one, as "
+                    + text + "#" + Long.toUnsignedString(instances.get(0)));
+        }
+        return new HeapId(named.heapType(), instances.get(0));
     }
 
     private static String lastPart(String type) {

@@ -329,6 +329,28 @@ class HeapShellTest {
         assertEquals(HeapId.SECURE.heapType(), shell.resolveHeap("secure"), "one type ends so again");
     }
 
+    /** --heap TYPE is instance 0, as sysmem's unset id; a type run only as other instances has its one, or says which. */
+    @Test
+    void aTypeWithoutAnIdPermitsInstanceZeroOrTheOneInstanceThatRuns() {
+        assertEquals(HeapId.SECURE, shell.permittedHeap("secure"));
+        String type = "vendor.HEAP_TYPE.PROTECTED";
+        SecureHeap first = new SecureHeap(8L << 20, 1L << 20, 0);
+        SecureHeap second = new SecureHeap(8L << 20, 1L << 20, 0);
+        registry.addHeap(first, Map.of("heap.type", type, "heap.id", 1L, "heap.secure", true), "vendor.protected 1.0.0");
+        registry.addHeap(second, Map.of("heap.type", type, "heap.id", 2L, "heap.secure", true), "vendor.protected 1.0.0");
+        StatusException which = assertThrows(StatusException.class, () -> shell.alloc(4096, 1, false, true, false, "protected"));
+        assertEquals(Status.INVALID_ARGS, which.status());
+        assertTrue(which.getMessage().contains("runs as instances [#1, #2] and none is #0: name one, as protected#1"),
+                which.getMessage());
+        assertEquals(new HeapId(type, 2), shell.permittedHeap("protected#2"));
+        registry.removeHeap(second);
+        Map<String, Object> allocated = shell.alloc(4096, 1, false, true, false, "protected");
+        assertEquals(type + "#1", allocated.get("heap"), "the one instance that runs");
+        assertEquals(0L, second.metrics().get("live_buffers"));
+        shell.closeAll();
+        registry.removeHeap(first);
+    }
+
     @Test
     void aHeapCanBeNamedByTheFirstWordsOfTheLastPartOfItsTypeWhenOnlyOneStartsSo() {
         for (HeapId id : List.of(HeapId.SYSTEM_RAM, HeapId.CONTIGUOUS_SYSTEM_RAM)) {
