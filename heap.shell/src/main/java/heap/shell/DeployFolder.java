@@ -82,6 +82,9 @@ final class DeployFolder {
      */
     static boolean inEffect(List<ConfigFile> files, ServiceComponentRuntime components, Set<String> quotaPids) {
         for (ConfigFile file : files) {
+            if (!factoryFilesBeside(file, files).isEmpty()) {
+                continue; // never in effect: not waited for, warned about
+            }
             if (quotaPids != null && file.factory() && file.pid().equals(QUOTA_FACTORY)
                     && !quotaPids.contains(file.factoryConfigurationPid())) {
                 return false;
@@ -101,15 +104,29 @@ final class DeployFolder {
         return true;
     }
 
+    /** The factory files of {@code file}'s PID when it is a file of the PID itself (heap.secure-a.cfg for heap.secure.cfg). */
+    private static List<ConfigFile> factoryFilesBeside(ConfigFile file, List<ConfigFile> files) {
+        return file.factory() ? List.of()
+                : files.stream().filter(other -> other.factory() && other.pid().equals(file.pid())).toList();
+    }
+
     private static boolean names(Map<String, Object> properties, ConfigFile file) {
         return properties != null && String.valueOf(properties.get(FILENAME)).endsWith("/" + file.name());
     }
 
-    /** One line per file that no component, ManagedService or ManagedServiceFactory here takes. */
+    /**
+     * One line per file that no component, ManagedService or ManagedServiceFactory here takes, and per file of a
+     * component's own PID beside factory files of it, which SCR then does not take either.
+     */
     static List<String> unused(List<ConfigFile> files, ServiceComponentRuntime components, BundleContext context) {
         List<String> unused = new ArrayList<>();
         for (ConfigFile file : files) {
-            if (consumers(file, components).isEmpty() && !registeredFor(file.pid(), context)) {
+            List<ConfigFile> factoryFiles = factoryFilesBeside(file, files);
+            if (!factoryFiles.isEmpty() && !consumers(file, components).isEmpty()) {
+                unused.add("deploy/" + file.name() + " is not used: " + file.pid() + " runs one instance per factory "
+                        + "file (" + String.join(", ", factoryFiles.stream().map(ConfigFile::name).toList())
+                        + "), and SCR then takes no configuration of the PID itself; put its keys in those files");
+            } else if (consumers(file, components).isEmpty() && !registeredFor(file.pid(), context)) {
                 unused.add("deploy/" + file.name() + " configures " + (file.factory() ? "factory PID " : "PID ")
                         + file.pid() + ", which nothing here takes" + (file.factory()
                         ? " (a '-' in the name makes a factory configuration: PIDs here have no '-')" : ""));

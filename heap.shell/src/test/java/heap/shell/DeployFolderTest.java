@@ -89,4 +89,20 @@ class DeployFolderTest {
                 DeployFolder.unused(files, scr, NO_MANAGED_SERVICES), "a component that ignores configuration takes none");
         assertTrue(DeployFolder.inEffect(files, scr, java.util.Set.of()), "a file nothing takes is not waited for");
     }
+
+    /** Seen with ./platform: heap.secure.cfg beside heap.secure-a.cfg changed nothing, and the console waited 10 s for it. */
+    @Test
+    void aFileOfAComponentsPidBesideFactoryFilesOfItIsWarnedAboutAndNotWaitedFor() {
+        ComponentDescriptionDTO secure = scr.component("heap.secure", "heap.secure", "optional",
+                ComponentConfigurationDTO.ACTIVE);
+        List<ConfigFile> files = List.of(ConfigFile.of("heap.secure.cfg"), ConfigFile.of("heap.secure-a.cfg"));
+        assertEquals(List.of("deploy/heap.secure.cfg is not used: heap.secure runs one instance per factory file "
+                + "(heap.secure-a.cfg), and SCR then takes no configuration of the PID itself; put its keys in those files"),
+                DeployFolder.unused(files, scr, NO_MANAGED_SERVICES));
+        ComponentConfigurationDTO running = scr.getComponentConfigurationDTOs(secure).iterator().next();
+        running.properties = Map.of("felix.fileinstall.filename", "file:/work/deploy/heap.secure-a.cfg");
+        assertTrue(DeployFolder.inEffect(files, scr, java.util.Set.of()), "the factory file is in effect; the other never will be");
+        assertEquals(List.of(), DeployFolder.unused(List.of(ConfigFile.of("heap.secure.cfg")), scr, NO_MANAGED_SERVICES),
+                "alone, the PID's own file configures the one instance");
+    }
 }
