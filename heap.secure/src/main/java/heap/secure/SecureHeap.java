@@ -55,10 +55,10 @@ public class SecureHeap extends AbstractHeap {
                     + Sizes.PAGE_SIZE);
         }
         if (rangeBase == RESERVED_RANGE) {
+            this.range = new RegionAllocator(capacityBytes, Sizes.PAGE_SIZE, maxAlignment); // checks it: none reserved yet
             this.reservationBytes = capacityBytes + maxAlignment; // room to align the base to the largest alignment
             this.reservation = NativeMemory.reserve(reservationBytes);
             this.rangeBase = (reservation + maxAlignment - 1) & -maxAlignment;
-            this.range = new RegionAllocator(capacityBytes, Sizes.PAGE_SIZE, maxAlignment);
         } else {
             this.reservationBytes = 0;
             this.reservation = 0;

@@ -163,6 +163,9 @@ class SecureHeapTest {
         assertTrue(base.getMessage().contains("protected_range_base 100"), base.getMessage());
         IllegalArgumentException capacity = assertThrows(IllegalArgumentException.class, () -> new SecureHeap(100, MIB, 0));
         assertTrue(capacity.getMessage().contains("capacity_bytes 100"), capacity.getMessage());
+        IllegalArgumentException alignment = assertThrows(IllegalArgumentException.class,
+                () -> new SecureHeap(MIB, 3 * PAGE, SecureHeap.RESERVED_RANGE));
+        assertTrue(alignment.getMessage().contains("max alignment 12288 is not a power of two"), alignment.getMessage());
     }
 
     private static SingleBufferSettings aligned(long size, long alignment) {
