@@ -8,6 +8,7 @@ import java.util.logging.Formatter;
 import java.util.logging.Handler;
 import java.util.logging.LogRecord;
 import org.osgi.annotation.bundle.Header;
+import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleActivator;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.Constants;
@@ -16,7 +17,8 @@ import org.osgi.framework.Constants;
  * Until the console's log bridge ({@link ConsoleLog}) is up, java.util.logging prints the platform's first records
  * itself — a configuration refused at start among them. From the moment this bundle starts (before SCR, which
  * delivers the configurations), its console handlers print them as the bridge does: ERROR and WARN, not SEVERE and
- * WARNING. Only where the platform's console runs ({@code heap.console=true}); stopping puts their formatters back.
+ * WARNING. Only where the platform's console runs ({@code heap.console=true}); stopping the bundle puts their formatters
+ * back, unless the framework itself is stopping.
  */
 @Header(name = Constants.BUNDLE_ACTIVATOR, value = "${@class}")
 public final class EarlyLogLayout implements BundleActivator {
@@ -37,6 +39,9 @@ public final class EarlyLogLayout implements BundleActivator {
 
     @Override
     public void stop(BundleContext context) {
+        if (context.getBundle(0).getState() == Bundle.STOPPING) {
+            return; // the process is ending: its last lines (the JDK's exit line at DEBUG) keep the platform's layout
+        }
         replaced.forEach(Handler::setFormatter);
         replaced.clear();
     }

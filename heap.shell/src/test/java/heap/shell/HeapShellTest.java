@@ -248,6 +248,8 @@ class HeapShellTest {
             EarlyLogLayout layout = new EarlyLogLayout();
             layout.start(context("true"));
             assertTrue(console.getFormatter() instanceof EarlyLogLayout.Layout);
+            layout.stop(context("true", org.osgi.framework.Bundle.STOPPING));
+            assertTrue(console.getFormatter() instanceof EarlyLogLayout.Layout, "the framework stops: the last lines keep it");
             layout.stop(context("true"));
             assertTrue(console.getFormatter() == before, "no class of the stopped bundle stays reachable from the JDK");
         } finally {
@@ -256,10 +258,21 @@ class HeapShellTest {
     }
 
     private static org.osgi.framework.BundleContext context(String console) {
+        return context(console, org.osgi.framework.Bundle.ACTIVE);
+    }
+
+    /** A context whose framework (bundle 0) is in {@code frameworkState}, with heap.console set to {@code console}. */
+    private static org.osgi.framework.BundleContext context(String console, int frameworkState) {
+        org.osgi.framework.Bundle framework = (org.osgi.framework.Bundle) java.lang.reflect.Proxy.newProxyInstance(
+                HeapShellTest.class.getClassLoader(), new Class<?>[] {org.osgi.framework.Bundle.class},
+                (proxy, method, args) -> method.getName().equals("getState") ? frameworkState : null);
         return (org.osgi.framework.BundleContext) java.lang.reflect.Proxy.newProxyInstance(
                 HeapShellTest.class.getClassLoader(), new Class<?>[] {org.osgi.framework.BundleContext.class},
-                (proxy, method, args) -> method.getName().equals("getProperty") && "heap.console".equals(args[0])
-                        ? console : null);
+                (proxy, method, args) -> switch (method.getName()) {
+                    case "getProperty" -> "heap.console".equals(args[0]) ? console : null;
+                    case "getBundle" -> framework;
+                    default -> null;
+                });
     }
 
     @Test
