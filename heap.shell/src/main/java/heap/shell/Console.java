@@ -122,6 +122,8 @@ public class Console {
             ERR.println("error: cannot read the console: " + e.getMessage());
             ScriptExit.failed();
         }
+        OUT.flush();
+        LateStdout.toStderr();
         stopFramework(context);
     }
 
