@@ -135,7 +135,7 @@ final class Routing {
     /**
      * Sysmem's order (GetHeap): secure → the permitted secure heap with the lowest heap_type; else SYSTEM_RAM when
      * permitted (the contiguous pool serving it when contiguity is required, the settings still naming
-     * SYSTEM_RAM); else the first permitted heap sharing a domain, told the buffer must be contiguous if it must.
+     * SYSTEM_RAM: {@link #contiguousPool}); else the first permitted heap sharing a domain, told the buffer must be contiguous if it must.
      */
     static <T> Choice<T> choose(List<Candidate<T>> heaps, Aggregate aggregate) {
         if (aggregate.secure()) {
@@ -148,11 +148,10 @@ final class Routing {
             return withDomain(secureHeap, aggregate, secureHeap.id());
         }
         if (aggregate.permits(HeapId.SYSTEM_RAM)) {
-            HeapId wanted = aggregate.contiguous() ? HeapId.CONTIGUOUS_SYSTEM_RAM : HeapId.SYSTEM_RAM;
-            for (Candidate<T> heap : heaps) {
-                if (heap.id().equals(wanted)) {
-                    return withDomain(heap, aggregate, HeapId.SYSTEM_RAM);
-                }
+            Optional<Candidate<T>> serving = aggregate.contiguous() ? contiguousPool(heaps)
+                    : heaps.stream().filter(heap -> heap.id().equals(HeapId.SYSTEM_RAM)).findFirst();
+            if (serving.isPresent()) {
+                return withDomain(serving.get(), aggregate, HeapId.SYSTEM_RAM);
             }
         }
         // With contiguity required and no list of permitted heaps, only the pool (above) can serve it.
@@ -171,6 +170,15 @@ final class Routing {
             }
         }
         throw new NoHeapFits("no heap fits (" + aggregate.describe() + ")");
+    }
+
+    /**
+     * The pool that serves SYSTEM_RAM when contiguity is required: sysmem has one; here it is CONTIGUOUS_SYSTEM_RAM#0,
+     * or the instance with the lowest id when the pools run from factory configurations without an instance 0.
+     */
+    private static <T> Optional<Candidate<T>> contiguousPool(List<Candidate<T>> heaps) {
+        return heaps.stream().filter(heap -> heap.id().heapType().equals(HeapId.CONTIGUOUS_SYSTEM_RAM.heapType()))
+                .min(Comparator.comparing((Candidate<T> heap) -> heap.id().id(), Long::compareUnsigned));
     }
 
     private static <T> Choice<T> withDomain(Candidate<T> heap, Aggregate aggregate, HeapId settingsHeap) {

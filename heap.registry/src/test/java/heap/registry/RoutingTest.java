@@ -60,6 +60,24 @@ class RoutingTest extends RegistryTestSupport {
         }
     }
 
+    /** Pools run as factory instances 2 and 1, none as 0: the lowest id is the one pool sysmem has. */
+    @Test
+    void withoutPoolZeroTheContiguousPoolWithTheLowestIdServesSystemRamContiguity() {
+        registry.removeHeap(contiguous);
+        FakeHeap second = add(new HeapId(HeapId.CONTIGUOUS_SYSTEM_RAM.heapType(), 2),
+                new HeapProperties(CoherencyDomainSupport.ALL, true, true), Fault.NONE);
+        FakeHeap first = add(new HeapId(HeapId.CONTIGUOUS_SYSTEM_RAM.heapType(), 1),
+                new HeapProperties(CoherencyDomainSupport.ALL, true, true), Fault.NONE);
+        try (BufferCollection collection = allocate(size(PAGE).physicallyContiguousRequired(true).build(), true)) {
+            assertEquals(HeapId.SYSTEM_RAM, collection.settings().bufferSettings().heap());
+            assertEquals(1, first.allocations.get());
+            assertEquals(0, second.allocations.get());
+        }
+        try (BufferCollection plain = allocate(size(PAGE).build(), true)) {
+            assertEquals(1, systemRam.allocations.get(), "without contiguity SYSTEM_RAM#0 itself, as before");
+        }
+    }
+
     @Test
     void secureRequestsGoToTheSecureHeapWithTheLowestHeapType() {
         try (BufferCollection collection = allocate(size(PAGE).secureRequired(true).build(), false)) {
