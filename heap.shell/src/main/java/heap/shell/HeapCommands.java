@@ -86,7 +86,16 @@ public class HeapCommands {
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC, unbind = "removeDiagnostics")
     void addDiagnostics(HeapDiagnostics heap, Map<String, Object> properties) {
-        diagnostics.put(heap, String.valueOf(properties.get("heap.type")));
+        diagnostics.put(heap, heapName(properties));
+    }
+
+    /** TYPE#ID, as the registry names a heap: two instances of one pool are two lines of heap:check. */
+    static String heapName(Map<String, Object> properties) {
+        try {
+            return HeapId.fromServiceProperties(properties).toString();
+        } catch (StatusException e) {
+            return String.valueOf(properties.get(Heap.HEAP_TYPE)); // the registry refuses it and says why
+        }
     }
 
     void removeDiagnostics(HeapDiagnostics heap) {

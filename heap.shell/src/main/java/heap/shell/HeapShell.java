@@ -263,7 +263,8 @@ final class HeapShell {
 
     static List<Map<String, Object>> check(Map<HeapDiagnostics, String> diagnostics) {
         List<Map<String, Object>> rows = new ArrayList<>();
-        diagnostics.forEach((heap, type) -> rows.add(Map.of("heap", type, "problems", heap.checkIntegrity())));
+        diagnostics.forEach((heap, name) -> rows.add(Map.of("heap", name, "problems", heap.checkIntegrity())));
+        rows.sort(java.util.Comparator.comparing(row -> (String) row.get("heap")));
         return rows;
     }
 

@@ -364,6 +364,19 @@ class HeapShellTest {
         registry.removeHeap(first);
     }
 
+    /** Two pools from factory configurations are two lines of heap:check, each named as the registry names it. */
+    @Test
+    void heapCheckNamesEachInstanceByTypeAndId() {
+        Map<heap.api.HeapDiagnostics, String> pools = new java.util.LinkedHashMap<>();
+        String type = HeapId.CONTIGUOUS_SYSTEM_RAM.heapType();
+        pools.put(() -> List.of("guard page after region 3 overwritten"),
+                HeapCommands.heapName(Map.of("heap.type", type, "heap.id", "2")));
+        pools.put(List::of, HeapCommands.heapName(Map.of("heap.type", type, "heap.id", 1L)));
+        assertEquals(List.of(type + "#1: ok", type + "#2: 1 problem(s)", "  guard page after region 3 overwritten"),
+                Text.check(HeapShell.check(pools)).lines().toList());
+        assertEquals(type, HeapCommands.heapName(Map.of("heap.type", type, "heap.id", "abc")), "no id to read: the type");
+    }
+
     @Test
     void aHeapCanBeNamedByTheFirstWordsOfTheLastPartOfItsTypeWhenOnlyOneStartsSo() {
         for (HeapId id : List.of(HeapId.SYSTEM_RAM, HeapId.CONTIGUOUS_SYSTEM_RAM)) {
