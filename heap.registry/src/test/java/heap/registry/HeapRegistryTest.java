@@ -307,7 +307,9 @@ class HeapRegistryTest extends RegistryTestSupport {
         assertEquals(List.of(1, 1), registry.collections().stream().map(c -> c.buffersLost()).toList(),
                 "collections of lost buffers say so");
         registry.removeHeap(mute);
-        assertTrue(registry.collections().isEmpty(), "and go once their heap is gone: " + registry.collections());
+        // Awaited: the last loss's own drain check can run on the delete timer while the heap is removed, and then
+        // that thread, not removeHeap's, drops the collections (seen once in 15 runs of this class).
+        awaitTrue("and go once their heap is gone", () -> registry.collections().isEmpty());
     }
 
     @Test
