@@ -1,6 +1,8 @@
 package heap.health;
 
 import heap.api.allocator.BufferAllocator;
+import heap.api.allocator.HeapState;
+import heap.api.allocator.HeapStatus;
 import java.util.List;
 import org.apache.felix.hc.api.HealthCheck;
 import org.apache.felix.hc.api.Result;
@@ -32,7 +34,14 @@ public class RegistryRunningCheck implements HealthCheck {
         BufferAllocator registry = allocator;
         return HeapHealth.result(registry == null ? List.of("the registry (heap.registry) is not running: no buffer "
                 + "can be allocated; lb and scr:info heap.registry.HeapRegistryComponent say why") : List.of(),
-                Result.Status.CRITICAL, registry == null ? "" : "the registry serves "
-                + HeapHealth.count(registry.heaps().size(), "heap"));
+                Result.Status.CRITICAL, registry == null ? "" : serving(registry.heaps()));
+    }
+
+    /** Active heaps take new buffers; the others (draining, pending, quarantined) are counted apart. */
+    static String serving(List<HeapStatus> heaps) {
+        long active = heaps.stream().filter(heap -> heap.state() == HeapState.ACTIVE).count();
+        long others = heaps.size() - active;
+        return "the registry serves " + HeapHealth.count(active, "heap")
+                + (others == 0 ? "" : " (and lists " + others + " more: draining, pending or quarantined)");
     }
 }

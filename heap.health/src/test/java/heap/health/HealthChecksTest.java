@@ -63,6 +63,9 @@ class HealthChecksTest {
         Result up = new RegistryRunningCheck(figures).execute();
         assertEquals(Result.Status.OK, up.getStatus());
         assertEquals("the registry serves 1 heap", up.iterator().next().getMessage());
+        figures.heaps = List.of(heap(HeapState.ACTIVE, 0, 0, 1), heap(HeapState.DRAINING, 0, 0, 1));
+        assertEquals("the registry serves 1 heap (and lists 1 more: draining, pending or quarantined)",
+                new RegistryRunningCheck(figures).execute().iterator().next().getMessage(), "a draining heap serves no one");
     }
 
     @Test
