@@ -135,7 +135,7 @@ final class Routing {
     /**
      * Sysmem's order (GetHeap): secure → the permitted secure heap with the lowest heap_type; else SYSTEM_RAM when
      * permitted (the contiguous pool serving it when contiguity is required, the settings still naming
-     * SYSTEM_RAM: {@link #contiguousPool}); else the first permitted heap sharing a domain, told the buffer must be contiguous if it must.
+     * SYSTEM_RAM: {@link #systemRamAllocator}); else the first permitted heap sharing a domain, told the buffer must be contiguous if it must.
      */
     static <T> Choice<T> choose(List<Candidate<T>> heaps, Aggregate aggregate) {
         if (aggregate.secure()) {
@@ -148,10 +148,9 @@ final class Routing {
             return withDomain(secureHeap, aggregate, secureHeap.id());
         }
         if (aggregate.permits(HeapId.SYSTEM_RAM)) {
-            Optional<Candidate<T>> serving = aggregate.contiguous() ? contiguousPool(heaps)
-                    : heaps.stream().filter(heap -> heap.id().equals(HeapId.SYSTEM_RAM)).findFirst();
-            if (serving.isPresent()) {
-                return withDomain(serving.get(), aggregate, HeapId.SYSTEM_RAM);
+            Candidate<T> serving = systemRamAllocator(heaps, aggregate.contiguous());
+            if (serving != null) {
+                return withDomain(serving, aggregate, HeapId.SYSTEM_RAM);
             }
         }
         // With contiguity required and no list of permitted heaps, only the pool (above) can serve it.
@@ -173,12 +172,24 @@ final class Routing {
     }
 
     /**
-     * The pool that serves SYSTEM_RAM when contiguity is required: sysmem has one; here it is CONTIGUOUS_SYSTEM_RAM#0,
-     * or the instance with the lowest id when the pools run from factory configurations without an instance 0.
+     * What allocates for SYSTEM_RAM, or null: SYSTEM_RAM#0 itself, or with contiguity required the pool, of which
+     * sysmem has one: CONTIGUOUS_SYSTEM_RAM#0, or the instance with the lowest id when the pools run from factory
+     * configurations without an instance 0. A loop, not a stream: routing runs per allocation when requests vary.
      */
-    private static <T> Optional<Candidate<T>> contiguousPool(List<Candidate<T>> heaps) {
-        return heaps.stream().filter(heap -> heap.id().heapType().equals(HeapId.CONTIGUOUS_SYSTEM_RAM.heapType()))
-                .min(Comparator.comparing((Candidate<T> heap) -> heap.id().id(), Long::compareUnsigned));
+    private static <T> Candidate<T> systemRamAllocator(List<Candidate<T>> heaps, boolean contiguous) {
+        Candidate<T> pool = null;
+        for (Candidate<T> heap : heaps) {
+            HeapId id = heap.id();
+            if (!contiguous) {
+                if (id.equals(HeapId.SYSTEM_RAM)) {
+                    return heap;
+                }
+            } else if (id.heapType().equals(HeapId.CONTIGUOUS_SYSTEM_RAM.heapType())
+                    && (pool == null || Long.compareUnsigned(id.id(), pool.id().id()) < 0)) {
+                pool = heap;
+            }
+        }
+        return pool;
     }
 
     private static <T> Choice<T> withDomain(Candidate<T> heap, Aggregate aggregate, HeapId settingsHeap) {
