@@ -37,15 +37,22 @@ public record HeapId(String heapType, long id) {
             throw new StatusException(Status.INVALID_ARGS, "heap service has no String property " + Heap.HEAP_TYPE
                     + " (got " + type + ")");
         }
-        Object id = properties.get(Heap.HEAP_ID);
-        long value = switch (id) {
+        return new HeapId(heapType, idOf(properties.get(Heap.HEAP_ID)));
+    }
+
+    /**
+     * A {@code heap.id} property's value as the registry reads it: absent is 0, a number is taken as unsigned, text
+     * as an unsigned decimal; anything else is INVALID_ARGS naming it. For whoever checks or shows an id before the
+     * heap is registered (a configuration, a heap's own log name). @since 1.4
+     */
+    public static long idOf(Object id) {
+        return switch (id) {
             case null -> 0L;
             case Number number -> number.longValue();
             case String text -> parseUnsigned(text);
             default -> throw new StatusException(Status.INVALID_ARGS, "heap service property " + Heap.HEAP_ID
                     + " is a " + id.getClass().getSimpleName() + ", not a number: " + id);
         };
-        return new HeapId(heapType, value);
     }
 
     private static long parseUnsigned(String text) {

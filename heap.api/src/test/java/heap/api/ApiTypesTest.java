@@ -64,6 +64,17 @@ class ApiTypesTest {
                 () -> HeapId.fromServiceProperties(Map.of(Heap.HEAP_TYPE, "t", Heap.HEAP_ID, List.of())));
     }
 
+    /** One reading of heap.id for the registry, the configuration checks and a heap's log name. */
+    @Test
+    void aHeapIdPropertyIsReadAloneAsTheRegistryReadsIt() {
+        assertEquals(0, HeapId.idOf(null));
+        assertEquals(2, HeapId.idOf(" 2 "));
+        assertEquals(-1L, HeapId.idOf("18446744073709551615"), "unsigned: 2^64 - 1");
+        assertEquals(7, HeapId.idOf(7));
+        assertTrue(assertThrows(StatusException.class, () -> HeapId.idOf("abc")).getMessage().contains("abc"));
+        assertThrows(StatusException.class, () -> HeapId.idOf(true));
+    }
+
     @Test
     void pageRoundingIsHonestAboutUnsignedOverflow() {
         assertEquals(0, Sizes.pageRoundUp(0));

@@ -3,6 +3,7 @@ package heap.memory;
 import heap.api.Heap;
 import heap.api.HeapBinding;
 import heap.api.HeapEventListener;
+import heap.api.HeapId;
 import heap.api.HeapMetrics;
 import heap.api.HeapProperties;
 import heap.api.SingleBufferSettings;
@@ -151,9 +152,9 @@ public abstract class AbstractHeap implements Heap, HeapMetrics {
     protected static String instanceName(String name, Map<String, ?> componentProperties) {
         Object id = componentProperties.get(Heap.HEAP_ID);
         try {
-            long number = id == null ? 0 : id instanceof Number n ? n.longValue() : Long.parseUnsignedLong(id.toString().trim());
+            long number = HeapId.idOf(id);
             return number == 0 ? name : name + "#" + Long.toUnsignedString(number);
-        } catch (NumberFormatException e) {
+        } catch (StatusException e) {
             return name + "#" + id; // the registry refuses such a heap, and says why
         }
     }

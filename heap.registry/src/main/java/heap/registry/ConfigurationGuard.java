@@ -1,6 +1,8 @@
 package heap.registry;
 
 import heap.api.Heap;
+import heap.api.HeapId;
+import heap.api.StatusException;
 import java.lang.System.Logger.Level;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -153,12 +155,9 @@ final class ConfigurationGuard implements ConfigurationPlugin {
     private static Rule heapId() {
         return new Rule("an unsigned 64-bit number (0 to 18446744073709551615)", value -> {
             try {
-                if (value instanceof Number) {
-                    return true; // unsigned
-                }
-                Long.parseUnsignedLong(value.toString().trim());
+                HeapId.idOf(value);
                 return true;
-            } catch (NumberFormatException e) {
+            } catch (StatusException e) {
                 return false;
             }
         });

@@ -58,8 +58,7 @@ public class HeapCommands {
     /** The heap.id a component configuration would have registered with (a factory configuration sets it), or 0. */
     static long instanceId(Map<String, Object> properties) {
         try {
-            return HeapId.fromServiceProperties(Map.of(Heap.HEAP_TYPE, "any",
-                    Heap.HEAP_ID, properties.getOrDefault(Heap.HEAP_ID, 0L))).id();
+            return HeapId.idOf(properties.get(Heap.HEAP_ID));
         } catch (StatusException e) {
             return 0; // not a number: the registry would refuse the heap anyway
         }
