@@ -76,6 +76,15 @@ class ApiTypesTest {
     }
 
     @Test
+    void aNegotiationsStateCarriesWhyOnceFailed() {
+        assertEquals("pending", new heap.api.allocator.NegotiationStatus(1, "n", "pending", "", List.of(), "").stateAndFailure());
+        assertEquals("failed: no heap fits", new heap.api.allocator.NegotiationStatus(1, "n", "failed", "no heap fits",
+                List.of(), "").stateAndFailure());
+        assertEquals("pending", new heap.api.allocator.NegotiationStatus(1, "n", "pending", null, List.of(), "")
+                .stateAndFailure());
+    }
+
+    @Test
     void pageRoundingIsHonestAboutUnsignedOverflow() {
         assertEquals(0, Sizes.pageRoundUp(0));
         assertEquals(4096, Sizes.pageRoundUp(1));

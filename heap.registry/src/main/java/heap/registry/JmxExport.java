@@ -277,11 +277,9 @@ final class JmxExport implements HeapRegistry.Events {
         public List<NegotiationRow> getNegotiations() {
             List<NegotiationRow> rows = new ArrayList<>();
             for (NegotiationStatus negotiation : registry.negotiations()) {
-                String state = negotiation.failure().isEmpty() ? negotiation.state()
-                        : negotiation.state() + ": " + negotiation.failure();
                 for (NegotiationStatus.Participant participant : negotiation.participants()) {
-                    rows.add(new NegotiationRow(negotiation.id(), negotiation.name(), state, participant.name(),
-                            participant.bundle(), participant.state()));
+                    rows.add(new NegotiationRow(negotiation.id(), negotiation.name(), negotiation.stateAndFailure(),
+                            participant.name(), participant.bundle(), participant.state()));
                 }
             }
             return rows;

@@ -169,11 +169,9 @@ final class HeapsPage {
         html.append(HEADING).append("Shared collections (negotiated with tokens)</h3>");
         table(html, "negotiations", List.of("Collection", "Name", "State", "Participant", "Bundle", "Participant state"));
         for (NegotiationStatus negotiation : negotiations) {
-            String state = negotiation.failure() == null || negotiation.failure().isEmpty() ? negotiation.state()
-                    : negotiation.state() + ": " + negotiation.failure();
             for (NegotiationStatus.Participant participant : negotiation.participants()) {
-                row(html, "data-negotiation=\"" + negotiation.id() + "\"", negotiation.id(), negotiation.name(), state,
-                        participant.name(), participant.bundle(), participant.state());
+                row(html, "data-negotiation=\"" + negotiation.id() + "\"", negotiation.id(), negotiation.name(),
+                        negotiation.stateAndFailure(), participant.name(), participant.bundle(), participant.state());
             }
         }
         html.append("</tbody></table>");

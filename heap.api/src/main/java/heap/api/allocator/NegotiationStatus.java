@@ -14,6 +14,11 @@ public record NegotiationStatus(long id, String name, String state, String failu
         participants = List.copyOf(participants);
     }
 
+    /** The state as operators read it: with why, once failed ({@code failed: no heap fits ...}). @since 1.3 */
+    public String stateAndFailure() {
+        return failure == null || failure.isEmpty() ? state : state + ": " + failure;
+    }
+
     /** One node: its debug name, its bundle, and {@code token}, {@code bound}, {@code constraints set}, … */
     public record Participant(String name, String bundle, String state) {
     }
