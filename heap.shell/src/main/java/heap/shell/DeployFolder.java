@@ -122,11 +122,12 @@ final class DeployFolder {
         List<String> unused = new ArrayList<>();
         for (ConfigFile file : files) {
             List<ConfigFile> factoryFiles = factoryFilesBeside(file, files);
-            if (!factoryFiles.isEmpty() && !consumers(file, components).isEmpty()) {
+            boolean taken = !consumers(file, components).isEmpty();
+            if (!factoryFiles.isEmpty() && taken) {
                 unused.add("deploy/" + file.name() + " is not used: " + file.pid() + " runs one instance per factory "
                         + "file (" + String.join(", ", factoryFiles.stream().map(ConfigFile::name).toList())
                         + "), and SCR then takes no configuration of the PID itself; put its keys in those files");
-            } else if (consumers(file, components).isEmpty() && !registeredFor(file.pid(), context)) {
+            } else if (!taken && !registeredFor(file.pid(), context)) {
                 unused.add("deploy/" + file.name() + " configures " + (file.factory() ? "factory PID " : "PID ")
                         + file.pid() + ", which nothing here takes" + (file.factory()
                         ? " (a '-' in the name makes a factory configuration: PIDs here have no '-')" : ""));
