@@ -4,9 +4,9 @@ import java.util.List;
 
 /**
  * The registry as a JMX client sees it ({@code heap.platform:type=Registry}): counts, limits, collections and
- * negotiations, the bundles that hold buffers and the quotas. It sends a notification when a heap registers, is quarantined, starts draining or is
- * gone (types {@code heap.registered}, {@code heap.quarantined}, {@code heap.draining}, {@code heap.gone}), and when
- * a heap's corruption counters grow ({@code heap.guard.corruption}).
+ * negotiations, the bundles that hold buffers and the quotas. It sends a notification when a heap registers, is
+ * quarantined, starts draining or is gone (types {@code heap.registered}, {@code heap.quarantined},
+ * {@code heap.draining}, {@code heap.gone}), and when a heap's corruption counters grow ({@code heap.guard.corruption}).
  */
 public interface RegistryMXBean {
     int getHeapCount();

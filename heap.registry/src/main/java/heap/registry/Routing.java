@@ -135,7 +135,8 @@ final class Routing {
     /**
      * Sysmem's order (GetHeap): secure → the permitted secure heap with the lowest heap_type; else SYSTEM_RAM when
      * permitted (the contiguous pool serving it when contiguity is required, the settings still naming
-     * SYSTEM_RAM: {@link #systemRamAllocator}); else the first permitted heap sharing a domain, told the buffer must be contiguous if it must.
+     * SYSTEM_RAM: {@link #systemRamAllocator}); else the first permitted heap sharing a domain, told the buffer must
+     * be contiguous if it must.
      */
     static <T> Choice<T> choose(List<Candidate<T>> heaps, Aggregate aggregate) {
         if (aggregate.secure()) {
