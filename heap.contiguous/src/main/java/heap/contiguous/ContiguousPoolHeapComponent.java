@@ -26,6 +26,11 @@ public class ContiguousPoolHeapComponent extends ContiguousPoolHeap {
 
     @ObjectClassDefinition(name = "Contiguous pool heap", description = "Physically contiguous buffers from one reserved pool")
     public @interface Config {
+        // Read by the registry from the service properties (a configuration sets them); declared for the forms.
+        @AttributeDefinition(description = "This instance's number among the heaps of its type (TYPE#ID); give each "
+                + "factory configuration its own, 0 being the default instance")
+        long heap_id() default 0;
+
         @AttributeDefinition(description = "Pool size in bytes; 0 = 5% of physical memory (as sysmem)")
         long pool_size_bytes() default 0;
 

@@ -259,6 +259,19 @@ abstract class FrameworkTestSupport {
 
     /** A GET on the framework's Jetty, with basic authentication when {@code user} is not null. */
     HttpResponse<String> get(String path, String user, String password) {
+        return send(requestTo(path, user, password).build(), "GET " + path);
+    }
+
+    /** A form POST with basic authentication, as a browser sends the Web Console's forms. */
+    HttpResponse<String> post(String path, String user, String password, Map<String, String> form) {
+        String body = form.entrySet().stream().map(field -> java.net.URLEncoder.encode(field.getKey(),
+                StandardCharsets.UTF_8) + "=" + java.net.URLEncoder.encode(field.getValue(), StandardCharsets.UTF_8))
+                .collect(java.util.stream.Collectors.joining("&"));
+        return send(requestTo(path, user, password).header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), "POST " + path);
+    }
+
+    private HttpRequest.Builder requestTo(String path, String user, String password) {
         String base = awaitValue("the HTTP endpoint", this::endpoint);
         // A time limit: a connection kept from a Jetty that is restarting on a new configuration may never answer.
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base.substring(0, base.length() - 1) + path))
@@ -267,10 +280,14 @@ abstract class FrameworkTestSupport {
             request.header("Authorization", "Basic " + Base64.getEncoder().encodeToString((user + ":" + password)
                     .getBytes(StandardCharsets.UTF_8)));
         }
+        return request;
+    }
+
+    private static HttpResponse<String> send(HttpRequest request, String what) {
         try {
-            return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+            return HTTP.send(request, HttpResponse.BodyHandlers.ofString());
         } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException("GET " + path, e);
+            throw new java.io.UncheckedIOException(what, e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new AssertionError(e);
@@ -292,6 +309,39 @@ abstract class FrameworkTestSupport {
                 }
             }
             return segment.get(ValueLayout.JAVA_BYTE, segment.byteSize() - 1) == value;
+        }
+    }
+
+    /** A logger's lines (java.util.logging, where System.Logger writes here) while it is open. */
+    static final class LogLines extends java.util.logging.Handler implements AutoCloseable {
+        private final java.util.logging.Logger logger;
+        private final java.util.logging.Level level;
+        private final java.util.List<java.util.logging.LogRecord> records = new java.util.ArrayList<>();
+
+        LogLines(String name) {
+            logger = java.util.logging.Logger.getLogger(name);
+            level = logger.getLevel();
+            logger.setLevel(java.util.logging.Level.ALL);
+            logger.addHandler(this);
+        }
+
+        @Override
+        public synchronized void publish(java.util.logging.LogRecord record) {
+            records.add(record);
+        }
+
+        synchronized java.util.List<java.util.logging.LogRecord> containing(String text) {
+            return records.stream().filter(record -> record.getMessage().contains(text)).toList();
+        }
+
+        @Override
+        public void flush() {
+        }
+
+        @Override
+        public void close() {
+            logger.removeHandler(this);
+            logger.setLevel(level);
         }
     }
 }

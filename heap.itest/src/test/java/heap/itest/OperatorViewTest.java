@@ -73,7 +73,7 @@ class OperatorViewTest extends FrameworkTestSupport {
     @Test
     void theGeneratedPasswordIsLoggedWithTheAddressJettyListensOnEvenOnAnyFreePort() throws Exception {
         String endpoint = awaitValue("the HTTP endpoint", this::endpoint);
-        try (ConsoleLog log = new ConsoleLog()) {
+        try (LogLines log = new LogLines("heap.webconsole")) {
             configurationAdmin().getConfiguration(CONSOLE_PID, "?").delete(); // a new password, logged again
             awaitTrue("a new password logged", () -> !log.containing("generated one for this start").isEmpty());
             String line = log.containing("generated one for this start").get(0).getMessage();
@@ -189,7 +189,7 @@ class OperatorViewTest extends FrameworkTestSupport {
     @Test
     void aWrongPasswordIsRefusedAndLoggedOnceAndAnUnknownHeapIsNotFound() throws Exception {
         configurePassword();
-        try (ConsoleLog log = new ConsoleLog()) {
+        try (LogLines log = new LogLines("heap.webconsole")) {
             assertEquals(401, get("/system/console/heaps", "admin", "wrong").statusCode());
             // Logged on Jetty's thread once the answer is on its way: wait for it, then check it stays one line.
             awaitTrue("the refused login logged", () -> !log.containing("login refused").isEmpty());
@@ -305,37 +305,6 @@ class OperatorViewTest extends FrameworkTestSupport {
                 () -> status("/system/console/heaps", "admin", PASSWORD) == 200);
         assertEquals(null, configurationAdmin().getConfiguration(CONSOLE_PID, "?").getProperties()
                 .get("heap.password.generated"), "the operator's password is not replaced by a generated one");
-    }
-
-    /** The web console bundle's log lines while it is open. */
-    private static final class ConsoleLog extends Handler implements AutoCloseable {
-        private final Logger logger = Logger.getLogger("heap.webconsole");
-        private final Level level = logger.getLevel();
-        private final List<LogRecord> records = new ArrayList<>();
-
-        ConsoleLog() {
-            logger.setLevel(Level.ALL);
-            logger.addHandler(this);
-        }
-
-        @Override
-        public synchronized void publish(LogRecord record) {
-            records.add(record);
-        }
-
-        synchronized List<LogRecord> containing(String text) {
-            return records.stream().filter(record -> record.getMessage().contains(text)).toList();
-        }
-
-        @Override
-        public void flush() {
-        }
-
-        @Override
-        public void close() {
-            logger.removeHandler(this);
-            logger.setLevel(level);
-        }
     }
 
     private static List<String> buffersOfCollection(String content, long collectionId) {

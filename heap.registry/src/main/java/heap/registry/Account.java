@@ -279,7 +279,7 @@ final class Account {
                 long heldBytes = 0;
                 long heldBuffers = 0;
                 for (Usage each : usage.values()) {
-                    if (quota.heapType().isEmpty() || each.heap.heapType().equals(quota.heapType().get())) {
+                    if (quota.covers(each.heap)) {
                         heldBytes += each.bytes();
                         heldBuffers += each.liveBuffers();
                     }

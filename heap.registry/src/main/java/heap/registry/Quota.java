@@ -51,7 +51,21 @@ final class Quota {
     }
 
     boolean matches(String symbolicName, HeapId heap) {
-        return (heapType.isEmpty() || heapType.get().equals(heap.heapType())) && matchesBundle(symbolicName);
+        return covers(heap) && matchesBundle(symbolicName);
+    }
+
+    /**
+     * Every heap, or those of its heap type: as registered, or (a name without a '.') the type's last part in any
+     * case, '-' for '_' — {@code secure} and {@code system-ram}, as the shell names them, must not limit nothing.
+     */
+    boolean covers(HeapId heap) {
+        if (heapType.isEmpty()) {
+            return true;
+        }
+        String wanted = heapType.get();
+        String type = heap.heapType();
+        return wanted.equals(type) || wanted.indexOf('.') < 0
+                && type.substring(type.lastIndexOf('.') + 1).equalsIgnoreCase(wanted.replace('-', '_'));
     }
 
     boolean matchesBundle(String symbolicName) {

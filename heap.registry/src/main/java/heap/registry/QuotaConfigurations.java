@@ -7,7 +7,8 @@ import org.osgi.service.cm.ManagedServiceFactory;
 
 /**
  * Factory configurations {@code heap.quota}: {@code bundle} (a glob of symbolic names), optional {@code heap.type},
- * {@code max.bytes} and {@code max.buffers}. A configuration that does not parse is refused with one log line and
+ * {@code max.bytes} and {@code max.buffers}; an empty value is an absent one. Metatype describes them
+ * ({@code OSGI-INF/metatype/heap.quota.xml}), so the Web Console offers a form to create one. A configuration that does not parse is refused with one log line and
  * the quotas in force stay as they were; the registry's listing shows the refusal until the next good update.
  */
 final class QuotaConfigurations implements ManagedServiceFactory {
@@ -54,7 +55,7 @@ final class QuotaConfigurations implements ManagedServiceFactory {
         if (!(bundle instanceof String glob)) {
             throw new IllegalArgumentException("bundle=" + bundle + " is not a string (a glob of symbolic names)");
         }
-        Object heapType = properties.get("heap.type");
+        Object heapType = blankAsAbsent(properties.get("heap.type"));
         if (heapType != null && !(heapType instanceof String)) {
             throw new IllegalArgumentException("heap.type=" + heapType + " is not a string");
         }
@@ -62,8 +63,13 @@ final class QuotaConfigurations implements ManagedServiceFactory {
                 limit(properties, "max.bytes"), limit(properties, "max.buffers"));
     }
 
+    /** An empty value is an absent one: a form (the Web Console's) sends the fields left empty. */
+    private static Object blankAsAbsent(Object value) {
+        return value instanceof String text && text.isBlank() ? null : value;
+    }
+
     private static long limit(Dictionary<String, ?> properties, String key) {
-        Object value = properties.get(key);
+        Object value = blankAsAbsent(properties.get(key));
         if (value == null) {
             return -1;
         }

@@ -242,6 +242,36 @@ class AllocatorViewTest extends RegistryTestSupport {
         }
     }
 
+    /** What the shell calls a heap (secure, system-ram) names its type in a quota too, rather than limiting nothing. */
+    @Test
+    void aQuotaNamingAHeapTypeByItsLastPartLimitsThatHeapAndOnlyThat() {
+        add(HeapId.SYSTEM_RAM, ALL_DOMAINS, Fault.NONE);
+        BufferAllocator client = registry.view(7, "client", "1.0.0");
+        for (String type : new String[] {"system-ram", "SYSTEM_RAM", "System_Ram", HeapId.SYSTEM_RAM_TYPE}) {
+            registry.putQuota(new Quota("q", "client", Optional.of(type), -1, 1));
+            try (BufferCollection held = client.allocate(request(1, size(PAGE).build(), true))) {
+                assertTrue(assertError(SysmemError.NO_MEMORY, () -> client.allocate(request(1, size(PAGE).build(),
+                        true))).getMessage().contains("allows 1 buffers"), "heap.type=" + type + " limits system RAM");
+            }
+        }
+        for (String other : new String[] {"ram", "secure", "HEAP_TYPE.SYSTEM_RAM", "other.SYSTEM_RAM"}) {
+            registry.putQuota(new Quota("q", "client", Optional.of(other), -1, 1));
+            client.allocate(request(2, size(PAGE).build(), true)).close(); // not this heap's type: no limit here
+        }
+    }
+
+    /** A form (the Web Console's) sends the fields left empty: absent, not a heap type "" or a number "". */
+    @Test
+    void emptyQuotaValuesAreAbsentOnes() {
+        Quota quota = QuotaConfigurations.parse("heap.quota~form", config("bundle", "client", "heap.type", " ",
+                "max.bytes", "", "max.buffers", "2"));
+        assertEquals(new QuotaStatus("heap.quota~form", "client", null, -1, 2, List.of(), null),
+                quota.status(List.of(), null));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> QuotaConfigurations.parse("p",
+                config("bundle", "client", "max.bytes", "", "max.buffers", ""))).getMessage()
+                .contains("limits nothing"));
+    }
+
     @Test
     void malformedQuotaConfigurationsAreRefusedNamingKeyAndValueAndThePreviousQuotaStays() {
         add(HeapId.SYSTEM_RAM, ALL_DOMAINS, Fault.NONE);

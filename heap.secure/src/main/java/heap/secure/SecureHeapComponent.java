@@ -21,6 +21,11 @@ public class SecureHeapComponent extends SecureHeap {
 
     @ObjectClassDefinition(name = "Secure heap", description = "CPU-inaccessible buffers from a protected range")
     public @interface Config {
+        // Read by the registry from the service properties (a configuration sets them); declared for the forms.
+        @AttributeDefinition(description = "This instance's number among the heaps of its type (TYPE#ID); give each "
+                + "factory configuration its own, 0 being the default instance")
+        long heap_id() default 0;
+
         @AttributeDefinition(description = "Size of the protected range in bytes")
         long capacity_bytes() default 256L << 20;
 

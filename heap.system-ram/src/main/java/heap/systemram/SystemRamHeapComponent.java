@@ -21,6 +21,11 @@ public class SystemRamHeapComponent extends SystemRamHeap {
 
     @ObjectClassDefinition(name = "System-RAM heap", description = "The default heap: lazily committed, zeroed memory")
     public @interface Config {
+        // Read by the registry from the service properties (a configuration sets them); declared for the forms.
+        @AttributeDefinition(description = "This instance's number among the heaps of its type (TYPE#ID); give each "
+                + "factory configuration its own, 0 being the default instance")
+        long heap_id() default 0;
+
         @AttributeDefinition(description = "Most bytes mapped in total, live buffers and the small-buffer cache (which is unmapped before a buffer is refused); 0 = half of physical memory")
         long max_total_bytes() default 0;
 
