@@ -39,7 +39,8 @@ class ConfigurationFormsTest extends FrameworkTestSupport {
     private static final String PASSWORD = "itest-forms";
     /** Each configurable bundle and the PID it designates (heap.quota: a factory PID). */
     private static final Map<String, String> PIDS = Map.of("heap.system-ram", "heap.systemram",
-            "heap.contiguous", "heap.contiguous", "heap.secure", "heap.secure", "heap.registry", "heap.registry");
+            "heap.contiguous", "heap.contiguous", "heap.secure", "heap.secure", "heap.registry", "heap.registry",
+            "heap.health", "heap.health.occupancy");
 
     @InjectService(timeout = 15_000)
     MetaTypeService metaTypes;

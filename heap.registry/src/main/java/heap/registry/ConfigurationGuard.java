@@ -65,6 +65,8 @@ final class ConfigurationGuard implements ConfigurationPlugin {
                     "allocate.timeout.ms", number("0 (no limit) or more milliseconds", v -> v >= 0),
                     "leak.detection", new Rule("one of off, sampled, paranoid (or empty)", v -> v.toString().isBlank()
                             || Set.of("OFF", "SAMPLED", "PARANOID").contains(v.toString().trim().toUpperCase(Locale.ROOT)))),
+            "heap.health.occupancy", rules(
+                    "occupancy.warn.percent", number("1 to 100 (percent)", v -> v >= 1 && v <= 100)),
             "heap.log", rules(
                     "level", new Rule("one of ERROR, WARN, INFO, DEBUG, TRACE",
                             v -> LEVELS.contains(v.toString().trim().toUpperCase(Locale.ROOT))),

@@ -43,7 +43,7 @@ class ConfigurationGuardTest {
     @Test
     void everyPlatformPidHasRulesAndOtherPidsAreUntouched() {
         assertTrue(ConfigurationGuard.RULES.keySet().containsAll(java.util.Set.of("heap.systemram", "heap.contiguous",
-                "heap.secure", "heap.registry", "heap.log")));
+                "heap.secure", "heap.registry", "heap.log", "heap.health.occupancy")));
         Hashtable<String, Object> log = new Hashtable<>();
         log.put("service.pid", "heap.log");
         log.put("level", "bogus");
@@ -63,6 +63,23 @@ class ConfigurationGuardTest {
         guard.modifyConfiguration(null, registry);
         assertFalse(registry.containsKey("max.buffer.count"));
         assertEquals(0L, registry.get("replacement.grace.ms"));
+    }
+
+    /** The health check's threshold too: "banana" there failed the check's component (a NumberFormatException). */
+    @Test
+    void theOccupancyThresholdIsAPercentage() {
+        for (Object bad : new Object[] {"banana", 0L, 101, "-5"}) {
+            Hashtable<String, Object> occupancy = new Hashtable<>();
+            occupancy.put("service.pid", "heap.health.occupancy");
+            occupancy.put("occupancy.warn.percent", bad);
+            guard.modifyConfiguration(null, occupancy);
+            assertFalse(occupancy.containsKey("occupancy.warn.percent"), "refused: " + bad);
+        }
+        Hashtable<String, Object> good = new Hashtable<>();
+        good.put("service.pid", "heap.health.occupancy");
+        good.put("occupancy.warn.percent", "75");
+        guard.modifyConfiguration(null, good);
+        assertEquals("75", good.get("occupancy.warn.percent"));
     }
 
     @Test
