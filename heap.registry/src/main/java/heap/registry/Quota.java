@@ -83,9 +83,9 @@ final class Quota {
         if (!bytesOver && !buffersOver) {
             return null;
         }
-        return this + " allows " + (bytesOver ? maxBytes + " bytes" : maxBuffers + " buffers") + ": the bundle holds "
-                + heldBytes + " bytes in " + heldBuffers + " buffers and asked for " + bytes + " bytes in " + buffers
-                + " more";
+        return this + " allows " + (bytesOver ? maxBytes + " bytes" : HeapRegistry.buffers(maxBuffers))
+                + ": the bundle holds " + heldBytes + " bytes in " + HeapRegistry.buffers(heldBuffers) + " and asked for "
+                + bytes + " bytes in " + buffers + " more";
     }
 
     @Override

@@ -251,7 +251,8 @@ class AllocatorViewTest extends RegistryTestSupport {
             registry.putQuota(new Quota("q", "client", Optional.of(type), -1, 1));
             try (BufferCollection held = client.allocate(request(1, size(PAGE).build(), true))) {
                 assertTrue(assertError(SysmemError.NO_MEMORY, () -> client.allocate(request(1, size(PAGE).build(),
-                        true))).getMessage().contains("allows 1 buffers"), "heap.type=" + type + " limits system RAM");
+                        true))).getMessage().contains("allows 1 buffer: the bundle holds 4096 bytes in 1 buffer and"),
+                        "heap.type=" + type + " limits system RAM");
             }
         }
         for (String other : new String[] {"ram", "secure", "HEAP_TYPE.SYSTEM_RAM", "other.SYSTEM_RAM"}) {
