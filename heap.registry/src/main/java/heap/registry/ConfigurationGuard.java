@@ -68,8 +68,9 @@ final class ConfigurationGuard implements ConfigurationPlugin {
             "heap.health.occupancy", rules(
                     "occupancy.warn.percent", number("1 to 100 (percent)", v -> v >= 1 && v <= 100)),
             "heap.log", rules(
-                    "level", new Rule("one of ERROR, WARN, INFO, DEBUG, TRACE",
-                            v -> LEVELS.contains(v.toString().trim().toUpperCase(Locale.ROOT))),
+                    // Empty is unset (the level ./platform started with), as the form's default sends it.
+                    "level", new Rule("one of ERROR, WARN, INFO, DEBUG, TRACE (or empty)", v -> v.toString().isBlank()
+                            || LEVELS.contains(v.toString().trim().toUpperCase(Locale.ROOT))),
                     "framework.level", new Rule("one of ERROR, WARN, INFO, DEBUG, TRACE",
                             v -> LEVELS.contains(v.toString().trim().toUpperCase(Locale.ROOT)))));
 

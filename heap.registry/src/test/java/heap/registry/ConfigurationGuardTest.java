@@ -82,6 +82,18 @@ class ConfigurationGuardTest {
         assertEquals("75", good.get("occupancy.warn.percent"));
     }
 
+    /** heap.log's form sends level="" (its default: unset); refusing it logged an ERROR at every save. */
+    @Test
+    void anEmptyLogLevelIsUnsetNotRefused() {
+        Hashtable<String, Object> log = new Hashtable<>();
+        log.put("service.pid", "heap.log");
+        log.put("level", "");
+        log.put("framework.level", "");
+        guard.modifyConfiguration(null, log);
+        assertEquals("", log.get("level"), "unset: the level the platform started with");
+        assertFalse(log.containsKey("framework.level"), "the framework's level has a default of its own, WARN");
+    }
+
     @Test
     void theLeakDetectionLevelIsOneOfThreeNamesOrEmpty() {
         for (String good : new String[] {"off", "SAMPLED", " paranoid ", ""}) {
