@@ -7,9 +7,9 @@ import java.lang.invoke.MethodHandle;
 
 /**
  * Stdout carries command output only. Once the last command has run, bundles stopping after the log service may
- * still print there (Felix EventAdmin's "WARNING: EventAdmin: Event Task Processing Interrupted", seen once at the end
- * of a piped session): file descriptor 1 is then made a copy of 2, so such lines reach stderr whatever stream they
- * hold, and a script reading stdout (`| jq .`) gets the commands' output alone.
+ * still print there (Felix EventAdmin did, when the platform ran it, at the end of a piped session): file descriptor
+ * 1 is then made a copy of 2, so such lines reach stderr whatever stream they hold, and a script reading stdout
+ * (`| jq .`) gets the commands' output alone.
  */
 final class LateStdout {
     private static final int STDOUT = 1;
