@@ -35,7 +35,6 @@ import org.osgi.test.common.annotation.InjectService;
  * force.
  */
 class ConfigurationFormsTest extends FrameworkTestSupport {
-    private static final String CONSOLE_PID = "org.apache.felix.webconsole.internal.servlet.OsgiManager";
     private static final String PASSWORD = "itest-forms";
     /** Each configurable bundle and the PID it designates (heap.quota: a factory PID). */
     private static final Map<String, String> PIDS = Map.of("heap.system-ram", "heap.systemram",
@@ -51,7 +50,7 @@ class ConfigurationFormsTest extends FrameworkTestSupport {
         for (Configuration quota : quotas == null ? new Configuration[0] : quotas) {
             quota.delete();
         }
-        configurationAdmin().getConfiguration(CONSOLE_PID, "?").delete();
+        consoleBackToAGeneratedPassword();
     }
 
     @Test
@@ -104,9 +103,7 @@ class ConfigurationFormsTest extends FrameworkTestSupport {
     /** The Web Console posts a form's fields, the empty ones too: they are absent, so the quota limits every heap. */
     @Test
     void aQuotaCreatedWithTheWebConsolesFormIsInForce() throws Exception {
-        Dictionary<String, Object> console = new Hashtable<>(Map.of("username", "admin", "password", PASSWORD));
-        configurationAdmin().getConfiguration(CONSOLE_PID, "?").update(console);
-        awaitTrue("the console takes the password", () -> status("/system/console/configMgr", "admin", PASSWORD) == 200);
+        configureConsolePassword(PASSWORD);
 
         var created = post("/system/console/configMgr/__Temporary PID replaced by real PID upon save__".replace(" ",
                 "%20"), "admin", PASSWORD, Map.of("apply", "true", "action", "ajaxConfigManager", "factoryPid",

@@ -232,6 +232,30 @@ abstract class FrameworkTestSupport {
                         && status.metrics().getOrDefault(HeapMetrics.CAPACITY, 0L) > (64L << 20)));
     }
 
+    static final String CONSOLE_PID = "org.apache.felix.webconsole.internal.servlet.OsgiManager";
+
+    /** Sets the Web Console's user admin's password and waits until the console takes it. */
+    void configureConsolePassword(String password) throws Exception {
+        Dictionary<String, Object> properties = new Hashtable<>();
+        properties.put("username", "admin");
+        properties.put("password", password);
+        configurationAdmin().getConfiguration(CONSOLE_PID, "?").update(properties);
+        awaitTrue("the console takes the operator's password",
+                () -> status("/system/console/heaps", "admin", password) == 200);
+    }
+
+    /**
+     * Deletes the console's configuration and waits, before the next test, for the generated password that replaces
+     * it (written into the configuration: a test setting its own meanwhile would lose it) and the console answering.
+     */
+    void consoleBackToAGeneratedPassword() throws Exception {
+        configurationAdmin().getConfiguration(CONSOLE_PID, "?").delete();
+        Configuration console = configurationAdmin().getConfiguration(CONSOLE_PID, "?");
+        awaitTrue("a generated password after the delete", () -> console.getProperties() != null
+                && Boolean.TRUE.equals(console.getProperties().get("heap.password.generated")));
+        awaitTrue("the console answers again", () -> status("/system/console/heaps", null, null) == 401);
+    }
+
     /** Where Jetty listens now, from the HTTP runtime's service (it moves when its configuration changes). */
     String endpoint() {
         try {

@@ -1,5 +1,6 @@
 package heap.itest;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -21,9 +22,9 @@ import org.osgi.framework.Bundle;
 import org.osgi.framework.ServiceReference;
 
 /**
- * The kit's bundle update check ({@code HeapConformance.bundleUpdate}) on real bundles installed from files: the
- * example heap, which loads its classes as it starts, passes; a heap whose free path loads a class only when it
- * frees fails, and the failure tells its author what to do.
+ * The kit's bundle update check ({@code HeapConformance.bundleUpdate}) on real bundles: the example heap, which
+ * loads its classes as it starts, passes, installed from its file or from a stream; a heap whose free path loads a
+ * class only when it frees fails, and the failure tells its author what to do.
  */
 class KitBundleUpdateCheckTest extends FrameworkTestSupport {
 
@@ -33,6 +34,25 @@ class KitBundleUpdateCheckTest extends FrameworkTestSupport {
         try {
             bundle.start();
             HeapConformance.bundleUpdate(context, heapOf(bundle)).getExecutable().execute();
+        } finally {
+            bundle.uninstall();
+        }
+    }
+
+    /** An embedded launcher installs from a stream, which cannot be reread: the kit updates from the bundle's entries. */
+    @Test
+    void aHeapInstalledFromAStreamIsUpdatedFromItsOwnEntries() throws Throwable {
+        Bundle bundle;
+        try (InputStream jar = Files.newInputStream(Path.of(context.getProperty("heap.example.jar")))) {
+            bundle = context.installBundle("itest:stream/heap.example", jar);
+        }
+        try {
+            assertThrows(org.osgi.framework.BundleException.class, bundle::update, "its location cannot be reread");
+            bundle.start();
+            long modifiedBefore = bundle.getLastModified();
+            HeapConformance.bundleUpdate(context, heapOf(bundle)).getExecutable().execute();
+            assertTrue(bundle.getLastModified() > modifiedBefore, "updated");
+            assertEquals(Bundle.ACTIVE, bundle.getState());
         } finally {
             bundle.uninstall();
         }

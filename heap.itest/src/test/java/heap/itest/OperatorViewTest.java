@@ -42,7 +42,6 @@ import org.osgi.test.common.annotation.InjectService;
 
 /** The operator's view over real HTTP: the Web Console page, /metrics, the console's password, the health checks. */
 class OperatorViewTest extends FrameworkTestSupport {
-    private static final String CONSOLE_PID = "org.apache.felix.webconsole.internal.servlet.OsgiManager";
     private static final String PASSWORD = "itest-secret";
 
     @InjectService(timeout = 15_000)
@@ -50,13 +49,8 @@ class OperatorViewTest extends FrameworkTestSupport {
 
     @AfterEach
     void consoleAndHttpBackToTheirDefaults() throws Exception {
-        configurationAdmin().getConfiguration(CONSOLE_PID, "?").delete();
         configurationAdmin().getConfiguration("org.apache.felix.http", "?").delete();
-        // Settled before the next test: a generated password again, and Jetty answering where it now listens.
-        Configuration console = configurationAdmin().getConfiguration(CONSOLE_PID, "?");
-        awaitTrue("a generated password after the delete", () -> console.getProperties() != null
-                && Boolean.TRUE.equals(console.getProperties().get("heap.password.generated")));
-        awaitTrue("the console answers again", () -> status("/system/console/heaps", null, null) == 401);
+        consoleBackToAGeneratedPassword();
     }
 
     @Test
@@ -297,12 +291,7 @@ class OperatorViewTest extends FrameworkTestSupport {
     }
 
     private void configurePassword() throws Exception {
-        Dictionary<String, Object> properties = new Hashtable<>();
-        properties.put("username", "admin");
-        properties.put("password", PASSWORD);
-        configurationAdmin().getConfiguration(CONSOLE_PID, "?").update(properties);
-        awaitTrue("the console takes the operator's password",
-                () -> status("/system/console/heaps", "admin", PASSWORD) == 200);
+        configureConsolePassword(PASSWORD);
         assertEquals(null, configurationAdmin().getConfiguration(CONSOLE_PID, "?").getProperties()
                 .get("heap.password.generated"), "the operator's password is not replaced by a generated one");
     }

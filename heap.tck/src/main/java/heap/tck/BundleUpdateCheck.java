@@ -9,8 +9,14 @@ import heap.api.HeapId;
 import heap.api.Sizes;
 import heap.api.vmo.Vmo;
 import heap.api.vmo.VmoMapping;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
 import java.lang.foreign.ValueLayout;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Enumeration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -19,6 +25,10 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.jar.JarEntry;
+import java.util.jar.JarFile;
+import java.util.jar.JarOutputStream;
+import java.util.jar.Manifest;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.BundleException;
@@ -111,10 +121,17 @@ final class BundleUpdateCheck {
 
     private static void updateAndRefresh(BundleContext context, Bundle bundle) {
         try {
-            bundle.update();
-        } catch (BundleException e) {
+            if (readable(bundle.getLocation())) {
+                bundle.update();
+            } else {
+                // Installed from a stream (an embedded launcher's "jar/…" location): nothing to reread, so the same
+                // content goes back in as a jar of the bundle's own entries (trying the location first made Felix
+                // log an ERROR).
+                bundle.update(new ByteArrayInputStream(jarOf(bundle)));
+            }
+        } catch (BundleException | IOException e) {
             fail("bundle " + bundle.getSymbolicName() + " (location " + bundle.getLocation() + ") could not be "
-                    + "updated from its location: " + e.getMessage(), e);
+                    + "updated: " + e.getMessage(), e);
         }
         CountDownLatch refreshed = new CountDownLatch(1);
         context.getBundle(Constants.SYSTEM_BUNDLE_LOCATION).adapt(FrameworkWiring.class).refreshBundles(List.of(bundle),
@@ -130,6 +147,43 @@ final class BundleUpdateCheck {
             Thread.currentThread().interrupt();
             throw new AssertionError("interrupted", e);
         }
+    }
+
+    private static boolean readable(String location) {
+        try (InputStream content = java.net.URI.create(location).toURL().openStream()) {
+            return true;
+        } catch (IOException | IllegalArgumentException e) {
+            return false;
+        }
+    }
+
+    /** The bundle's own entries (not an attached fragment's) as a jar, its manifest first. */
+    static byte[] jarOf(Bundle bundle) throws IOException {
+        java.net.URL manifestEntry = bundle.getEntry(JarFile.MANIFEST_NAME);
+        if (manifestEntry == null) {
+            throw new IOException("it has no " + JarFile.MANIFEST_NAME);
+        }
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (InputStream manifest = manifestEntry.openStream();
+                JarOutputStream jar = new JarOutputStream(bytes, new Manifest(manifest))) {
+            List<String> paths = new ArrayList<>(List.of("/"));
+            while (!paths.isEmpty()) {
+                Enumeration<String> children = bundle.getEntryPaths(paths.removeLast());
+                while (children != null && children.hasMoreElements()) {
+                    String path = children.nextElement();
+                    if (path.endsWith("/")) {
+                        paths.add(path);
+                    } else if (!path.equals(JarFile.MANIFEST_NAME)) {
+                        jar.putNextEntry(new JarEntry(path));
+                        try (InputStream content = bundle.getEntry(path).openStream()) {
+                            content.transferTo(jar);
+                        }
+                        jar.closeEntry();
+                    }
+                }
+            }
+        }
+        return bytes.toByteArray();
     }
 
     private static long serviceId(ServiceReference<?> reference) {
