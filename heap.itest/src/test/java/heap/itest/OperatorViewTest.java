@@ -97,6 +97,11 @@ class OperatorViewTest extends FrameworkTestSupport {
                 String withQuota = get("/system/console/heaps/content.part", "admin", PASSWORD).body();
                 assertTrue(withQuota.contains("<tr data-quota=\"heap.quota~page\"><td>heap.quota~page</td><td>itest.page.*"
                         + "</td><td>every heap</td><td>-</td><td>4</td>"), withQuota);
+                quota.update(new Hashtable<>(java.util.Map.of("bundle", "itest.page.*", "heap.type", "secur",
+                        "max.buffers", 4L)));
+                awaitTrue("the mistyped quota in force", () -> "secur".equals(allocator().quotas().get(0).heapType()));
+                assertTrue(get("/system/console/heaps/content.part", "admin", PASSWORD).body().contains(
+                        "<td>secur (no such heap listed: limits nothing)</td>"), "a heap type no heap has is pointed out");
             } finally {
                 quota.delete();
             }

@@ -140,7 +140,7 @@ class OwnershipInFrameworkTest extends FrameworkTestSupport {
             quota.update(quotaProperties(16 * MIB));
             awaitTrue("the quota in force, as every view lists it", () -> view.quotas().equals(List.of(new QuotaStatus(
                     "heap.quota~camera", "itest.quota.*", HeapId.CONTIGUOUS_SYSTEM_RAM.heapType(), 16 * MIB, -1,
-                    List.of("itest.quota.camera"), null))));
+                    List.of("itest.quota.camera"), null, List.of(HeapId.CONTIGUOUS_SYSTEM_RAM.toString())))));
             SysmemException overQuota = org.junit.jupiter.api.Assertions.assertThrows(SysmemException.class,
                     () -> view.allocate(request(3, contiguous(8 * MIB), true)));
             assertTrue(overQuota.getMessage().contains("heap.quota~camera"), overQuota.getMessage());

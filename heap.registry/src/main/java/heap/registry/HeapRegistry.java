@@ -826,12 +826,15 @@ public class HeapRegistry implements BufferAllocator {
         synchronized (quotasByPid) {
             refused = new java.util.HashMap<>(quotaRefusals);
         }
+        List<HeapId> listed = entries.stream().map(entry -> entry.id).distinct().sorted(
+                Comparator.comparing(HeapId::toString)).toList();
         for (Quota quota : quotas) {
             List<String> limited = accounts.values().stream().filter(account -> account != direct
                     && quota.matchesBundle(account.symbolicName)).map(account -> account.symbolicName).sorted().toList();
-            statuses.add(quota.status(limited, refused.remove(quota.pid())));
+            statuses.add(quota.status(limited, refused.remove(quota.pid()), listed));
         }
-        refused.forEach((pid, why) -> statuses.add(new QuotaStatus(pid, null, null, -1, -1, List.of(), why)));
+        refused.forEach((pid, why) -> statuses.add(new QuotaStatus(pid, null, null, -1, -1, List.of(), why,
+                List.of())));
         statuses.sort(Comparator.comparing(QuotaStatus::pid));
         return statuses;
     }

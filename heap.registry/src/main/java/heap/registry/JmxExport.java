@@ -290,7 +290,7 @@ final class JmxExport implements HeapRegistry.Events {
             return registry.quotas().stream().map(quota -> new QuotaRow(quota.pid(),
                     quota.bundles() == null ? "" : quota.bundles(), quota.heapType() == null ? "" : quota.heapType(),
                     quota.maxBytes(), quota.maxBuffers(), String.join(", ", quota.limitedBundles()),
-                    quota.inForce() ? "" : quota.refusal())).toList();
+                    quota.inForce() ? "" : quota.refusal(), String.join(", ", quota.heapsCovered()))).toList();
         }
 
         @Override

@@ -72,8 +72,10 @@ final class Quota {
         return bundles.matcher(symbolicName).matches();
     }
 
-    QuotaStatus status(List<String> limitedBundles, String refusal) {
-        return new QuotaStatus(pid, bundleGlob, heapType.orElse(null), maxBytes, maxBuffers, limitedBundles, refusal);
+    QuotaStatus status(List<String> limitedBundles, String refusal, List<HeapId> listedHeaps) {
+        List<String> covered = listedHeaps.stream().filter(this::covers).map(HeapId::toString).toList();
+        return new QuotaStatus(pid, bundleGlob, heapType.orElse(null), maxBytes, maxBuffers, limitedBundles, refusal,
+                covered);
     }
 
     /** Why a request of {@code bytes} in {@code buffers} more is refused, or null when it fits. */

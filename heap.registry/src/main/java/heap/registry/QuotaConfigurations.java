@@ -8,8 +8,9 @@ import org.osgi.service.cm.ManagedServiceFactory;
 /**
  * Factory configurations {@code heap.quota}: {@code bundle} (a glob of symbolic names), optional {@code heap.type},
  * {@code max.bytes} and {@code max.buffers}; an empty value is an absent one. Metatype describes them
- * ({@code OSGI-INF/metatype/heap.quota.xml}), so the Web Console offers a form to create one. A configuration that does not parse is refused with one log line and
- * the quotas in force stay as they were; the registry's listing shows the refusal until the next good update.
+ * ({@code OSGI-INF/metatype/heap.quota.xml}), so the Web Console offers a form to create one. A configuration that
+ * does not parse is refused with one log line and the quotas in force stay as they were; the registry's listing
+ * shows the refusal until the next good update.
  */
 final class QuotaConfigurations implements ManagedServiceFactory {
     static final String FACTORY_PID = "heap.quota";

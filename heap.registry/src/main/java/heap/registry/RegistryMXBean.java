@@ -49,9 +49,9 @@ public interface RegistryMXBean {
             String participantState) {
     }
 
-    /** A quota; the bundles it limits, comma-separated. */
+    /** A quota; the bundles it limits and the heaps listed now that it applies to, comma-separated. */
     record QuotaRow(String pid, String bundles, String heapType, long maxBytes, long maxBuffers, String limitedBundles,
-            String refusal) {
+            String refusal, String heapsCovered) {
     }
 
     /** One bundle's use of one heap. */

@@ -261,13 +261,28 @@ class AllocatorViewTest extends RegistryTestSupport {
         }
     }
 
+    /** Which heaps listed now each quota applies to: a heap type that names none (a typo) shows as limiting nothing. */
+    @Test
+    void eachQuotaListsTheHeapsItCoversNowSoAMistypedHeapTypeShowsItLimitsNothing() {
+        add(HeapId.SYSTEM_RAM, ALL_DOMAINS, Fault.NONE);
+        add(HeapId.SECURE, ALL_DOMAINS, Fault.NONE);
+        registry.putQuota(new Quota("heap.quota~a", "client", Optional.of("system-ram"), -1, 1));
+        registry.putQuota(new Quota("heap.quota~b", "client", Optional.of("secur"), -1, 1));
+        registry.putQuota(new Quota("heap.quota~c", "client", Optional.empty(), -1, 1));
+        List<QuotaStatus> quotas = registry.quotas();
+        assertEquals(List.of(HeapId.SYSTEM_RAM.toString()), quotas.get(0).heapsCovered());
+        assertEquals(List.of(), quotas.get(1).heapsCovered(), "secur names no heap");
+        assertEquals(List.of(HeapId.SYSTEM_RAM.toString(), HeapId.SECURE.toString()).stream().sorted().toList(),
+                quotas.get(2).heapsCovered(), "every heap listed");
+    }
+
     /** A form (the Web Console's) sends the fields left empty: absent, not a heap type "" or a number "". */
     @Test
     void emptyQuotaValuesAreAbsentOnes() {
         Quota quota = QuotaConfigurations.parse("heap.quota~form", config("bundle", "client", "heap.type", " ",
                 "max.bytes", "", "max.buffers", "2"));
         assertEquals(new QuotaStatus("heap.quota~form", "client", null, -1, 2, List.of(), null),
-                quota.status(List.of(), null));
+                quota.status(List.of(), null, List.of()));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> QuotaConfigurations.parse("p",
                 config("bundle", "client", "max.bytes", "", "max.buffers", ""))).getMessage()
                 .contains("limits nothing"));

@@ -57,6 +57,7 @@ class JmxExportTest extends RegistryTestSupport {
         assertEquals("", quota.get("heapType"), "every heap");
         assertEquals(8L, quota.get("maxBuffers"));
         assertEquals("com.example.camera", quota.get("limitedBundles"));
+        assertEquals(HeapId.SYSTEM_RAM.toString(), quota.get("heapsCovered"), "the one heap listed");
         var token = registry.view(7, "com.example.camera", "1.0.0").newSharedCollection();
         token.setName(1, "frames");
         CompositeData participant = ((CompositeData[]) server.getAttribute(registryName, "Negotiations"))[0];

@@ -88,12 +88,15 @@ class HeapShellTest {
     void quotasListEachQuotaWithTheBundlesItLimitsAndARefusedUpdateAndSayWhenThereIsNone() {
         assertEquals("no quota configured (deploy/heap.quota-NAME.cfg sets one)", Text.quotas(shell.quotas()));
         heap.api.allocator.QuotaStatus camera = new heap.api.allocator.QuotaStatus("heap.quota~camera", "com.example.*",
-                HeapId.SECURE.heapType(), 1L << 20, -1, List.of("com.example.camera"), null);
+                HeapId.SECURE.heapType(), 1L << 20, -1, List.of("com.example.camera"), null,
+                List.of(HeapId.SECURE.toString()));
+        heap.api.allocator.QuotaStatus mistyped = new heap.api.allocator.QuotaStatus("heap.quota~mistyped", "a.*",
+                "secur", -1, 4, List.of(), null, List.of());
         heap.api.allocator.QuotaStatus typo = new heap.api.allocator.QuotaStatus("heap.quota~typo", null, null, -1, -1,
                 List.of(), "max.bytes=16M is not a whole number of bytes");
         HeapShell withQuota = new HeapShell((heap.api.allocator.BufferAllocator) java.lang.reflect.Proxy.newProxyInstance(
                 getClass().getClassLoader(), new Class<?>[] {heap.api.allocator.BufferAllocator.class},
-                (proxy, method, args) -> method.getName().equals("quotas") ? List.of(camera, typo)
+                (proxy, method, args) -> method.getName().equals("quotas") ? List.of(camera, mistyped, typo)
                         : method.invoke(registry, args)));
         Map<String, Object> row = withQuota.quotas().get(0);
         assertEquals("heap.quota~camera", row.get("pid"));
@@ -102,6 +105,10 @@ class HeapShellTest {
         String text = Text.quotas(withQuota.quotas());
         assertTrue(text.contains("heap.quota~camera") && text.contains("com.example.*") && text.contains("1048576")
                 && text.contains(HeapId.SECURE.heapType()) && text.contains("com.example.camera\n"), text);
+        assertTrue(text.contains("com.example.camera\nheap.quota~mistyped"), "the camera's covers a heap: " + text);
+        assertTrue(text.contains("\n  no heap listed now is of type secur (heap:list shows them): it limits nothing "
+                + "until one is\n"), text);
+        assertEquals(List.of(HeapId.SECURE.toString()), row.get("heaps_covered"));
         assertTrue(text.endsWith("  its last update was refused: max.bytes=16M is not a whole number of bytes; "
                 + "no quota is in force for it"), text);
         assertTrue(Json.write(Map.of("quotas", withQuota.quotas())).contains(

@@ -158,7 +158,7 @@ final class BundleUpdateCheck {
     }
 
     /** The bundle's own entries (not an attached fragment's) as a jar, its manifest first. */
-    static byte[] jarOf(Bundle bundle) throws IOException {
+    private static byte[] jarOf(Bundle bundle) throws IOException {
         java.net.URL manifestEntry = bundle.getEntry(JarFile.MANIFEST_NAME);
         if (manifestEntry == null) {
             throw new IOException("it has no " + JarFile.MANIFEST_NAME);

@@ -8,14 +8,22 @@ import java.util.List;
  * -1 is no limit. {@code limitedBundles}: the bundles that have used the allocator and match, each limited on its
  * own. {@code refusal} is null while the configuration's last update is in force; otherwise it says why that update
  * was refused, and the limits shown are those still in force from before, or none ({@code bundles} null) when
- * there were none.
+ * there were none. {@code heapsCovered}: the heaps listed now (TYPE#ID) that it applies to, so a heap type that
+ * names none (a typo, a heap not deployed yet) shows as limiting nothing (since 1.4).
  *
  * @since 1.2
  */
 public record QuotaStatus(String pid, String bundles, String heapType, long maxBytes, long maxBuffers,
-        List<String> limitedBundles, String refusal) {
+        List<String> limitedBundles, String refusal, List<String> heapsCovered) {
     public QuotaStatus {
         limitedBundles = List.copyOf(limitedBundles);
+        heapsCovered = List.copyOf(heapsCovered);
+    }
+
+    /** The 1.2 constructor, kept for binary compatibility: no heap listed as covered. */
+    public QuotaStatus(String pid, String bundles, String heapType, long maxBytes, long maxBuffers,
+            List<String> limitedBundles, String refusal) {
+        this(pid, bundles, heapType, maxBytes, maxBuffers, limitedBundles, refusal, List.of());
     }
 
     /** True when the configuration's last update is in force. */
