@@ -125,6 +125,25 @@ class PlatformJarTest {
         assertTrue(run.out().contains("heap:info [--koid] [--json] ID-or-KOID"), run.out());
     }
 
+    /** A script that is not a readable file, or two, is refused before the platform starts: it started, then stopped. */
+    @Test
+    void thePlatformScriptRefusesAScriptItCannotReadBeforeStarting() throws Exception {
+        Path script = Path.of("..", "platform").toAbsolutePath().normalize();
+        String[][] refusals = {{workDir.resolve("missing.txt").toString(), "is not a readable file"},
+            {workDir.toString(), "is not a readable file"}, {"a.txt", "b.txt", "usage: ./platform [SCRIPT]"}};
+        for (String[] refusal : refusals) {
+            List<String> command = new java.util.ArrayList<>(List.of("bash", script.toString()));
+            command.addAll(List.of(refusal).subList(0, refusal.length - 1));
+            Process refused = new ProcessBuilder(command).start();
+            refused.getOutputStream().close();
+            awaitExit(refused);
+            String err = new String(refused.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertEquals(2, refused.exitValue(), err);
+            assertTrue(err.contains(refusal[refusal.length - 1]), err);
+            assertFalse(err.contains("Jetty") || err.contains("registered"), "nothing started: " + err);
+        }
+    }
+
     /**
      * ./platform checks HEAP_LOG_LEVEL, the level holds from the first line (before the log bridge is up), a run
      * leaves nothing in the temporary directory, and at INFO third parties print only what is above their WARN.
