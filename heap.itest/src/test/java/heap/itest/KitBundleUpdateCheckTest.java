@@ -39,7 +39,7 @@ class KitBundleUpdateCheckTest extends FrameworkTestSupport {
         }
     }
 
-    /** An embedded launcher installs from a stream, which cannot be reread: the kit updates from the bundle's entries. */
+    /** An embedded launcher installs from a stream, which cannot be reread: the kit updates from the entries. */
     @Test
     void aHeapInstalledFromAStreamIsUpdatedFromItsOwnEntries() throws Throwable {
         Bundle bundle;

@@ -101,7 +101,7 @@ class OperatorViewTest extends FrameworkTestSupport {
                         "max.buffers", 4L)));
                 awaitTrue("the mistyped quota in force", () -> "secur".equals(allocator().quotas().get(0).heapType()));
                 assertTrue(get("/system/console/heaps/content.part", "admin", PASSWORD).body().contains(
-                        "<td>secur (no such heap listed: limits nothing)</td>"), "a heap type no heap has is pointed out");
+                        "<td>secur (no such heap listed: limits nothing)</td>"), "a heap type no heap has is shown");
             } finally {
                 quota.delete();
             }

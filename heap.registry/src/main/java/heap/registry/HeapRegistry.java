@@ -189,6 +189,8 @@ public class HeapRegistry implements BufferAllocator {
     private volatile long heapsExpectedSinceNanos = System.nanoTime();
     private volatile Limits limits;
     private volatile boolean stopped;
+    /** INFO; DEBUG once the framework is stopping, when every heap leaves with it and that is no operator's event. */
+    private volatile Level departures = Level.INFO;
 
     /** What operators watch (JMX): heaps bound, changing state, gone. */
     public interface Events {
@@ -326,8 +328,16 @@ public class HeapRegistry implements BufferAllocator {
                 + " outstanding");
         heapsExpectedSinceNanos = System.nanoTime();
         closeBinding(entry);
-        LOG.log(Level.INFO, entry + " went away with " + buffers(outstanding) + " outstanding");
+        LOG.log(departures, entry + " went away with " + buffers(outstanding) + " outstanding");
         removeIfDrained(entry, 0);
+    }
+
+    /**
+     * The framework is stopping: heaps going away from now on leave with it, so their departure and drain are logged
+     * at DEBUG (at INFO they were a few lines at every exit, or none, as the bundles' stop order fell).
+     */
+    public void frameworkStopping() {
+        departures = Level.DEBUG;
     }
 
     /** Stops serving: every binding closes; buffers handed out stay valid until their clients close them. */
@@ -1085,7 +1095,7 @@ public class HeapRegistry implements BufferAllocator {
         if (entries.remove(entry)) {
             routingChanged();
             events.gone(entry.id, entry.serviceId);
-            LOG.log(Level.INFO, entry + " drained: every buffer it gave out is deleted or lost");
+            LOG.log(departures, entry + " drained: every buffer it gave out is deleted or lost");
             for (RegistryCollection collection : liveCollections()) {
                 if (collection.heap == entry && collection.onlyLostLeft()
                         && collection.payer.collections.remove(collection)) {

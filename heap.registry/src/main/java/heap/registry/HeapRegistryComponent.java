@@ -71,10 +71,12 @@ public class HeapRegistryComponent extends HeapRegistry {
     private final ServiceRegistration<ManagedServiceFactory> quotaRegistration;
 
     private final JmxExport jmx;
+    private final Bundle systemBundle;
 
     @Activate
     public HeapRegistryComponent(Config config, BundleContext context) {
         super(limits(config));
+        systemBundle = context.getBundle(Constants.SYSTEM_BUNDLE_ID);
         setLeakDetection(config);
         jmx = new JmxExport(this, java.lang.management.ManagementFactory.getPlatformMBeanServer());
         setEvents(jmx);
@@ -111,6 +113,9 @@ public class HeapRegistryComponent extends HeapRegistry {
     }
 
     void unbindHeap(Map<String, Object> properties) {
+        if (systemBundle.getState() == Bundle.STOPPING) {
+            frameworkStopping();
+        }
         removeHeap(((Number) properties.get("service.id")).longValue());
     }
 

@@ -86,8 +86,8 @@ final class Quota {
             return null;
         }
         return this + " allows " + (bytesOver ? maxBytes + " bytes" : HeapRegistry.buffers(maxBuffers))
-                + ": the bundle holds " + heldBytes + " bytes in " + HeapRegistry.buffers(heldBuffers) + " and asked for "
-                + bytes + " bytes in " + buffers + " more";
+                + ": the bundle holds " + heldBytes + " bytes in " + HeapRegistry.buffers(heldBuffers)
+                + " and asked for " + bytes + " bytes in " + buffers + " more";
     }
 
     @Override

@@ -322,34 +322,32 @@ class HeapRegistryTest extends RegistryTestSupport {
         assertTrue(refused.getMessage().contains(HeapId.SYSTEM_RAM.toString()), refused.getMessage());
     }
 
+    /** At an operator's exit every heap leaves with the framework: that is not logged at INFO, a line or two each. */
+    @Test
+    void heapsLeavingWithTheStoppingFrameworkAreNotAnOperatorsEvent() {
+        FakeHeap before = add(HeapId.SYSTEM_RAM, ALL_DOMAINS, Fault.NONE);
+        List<String> running = messages(loggedDuring(() -> registry.removeHeap(before)));
+        assertTrue(running.stream().anyMatch(line -> line.contains("went away with 0 buffers outstanding")),
+                running.toString());
+        assertTrue(running.stream().anyMatch(line -> line.contains("drained")), running.toString());
+        FakeHeap last = add(HeapId.SYSTEM_RAM, ALL_DOMAINS, Fault.NONE);
+        registry.frameworkStopping();
+        assertEquals(List.of(), messages(loggedDuring(() -> registry.removeHeap(last))));
+    }
+
+    private static List<String> messages(List<java.util.logging.LogRecord> records) {
+        return records.stream().map(java.util.logging.LogRecord::getMessage).toList();
+    }
+
     @Test
     void aSecondHeapWithTheSameIdTakesOverWhileTheFirstDeletesItsOwnBuffers() {
         FakeHeap first = add(HeapId.SYSTEM_RAM, ALL_DOMAINS, Fault.NONE);
         BufferCollection early = allocate(1, PAGE);
-        List<String> warnings = new java.util.concurrent.CopyOnWriteArrayList<>();
-        java.util.logging.Handler capture = new java.util.logging.Handler() {
-            @Override
-            public void publish(java.util.logging.LogRecord record) {
-                if (record.getLevel() == java.util.logging.Level.WARNING) {
-                    warnings.add(record.getMessage());
-                }
-            }
-
-            @Override
-            public void flush() {
-            }
-
-            @Override
-            public void close() {
-            }
-        };
-        java.util.logging.Logger.getLogger("heap.registry").addHandler(capture);
-        FakeHeap second;
-        try {
-            second = add(HeapId.SYSTEM_RAM, ALL_DOMAINS, Fault.NONE);
-        } finally {
-            java.util.logging.Logger.getLogger("heap.registry").removeHandler(capture);
-        }
+        FakeHeap[] added = new FakeHeap[1];
+        List<String> warnings = loggedDuring(() -> added[0] = add(HeapId.SYSTEM_RAM, ALL_DOMAINS, Fault.NONE)).stream()
+                .filter(record -> record.getLevel() == java.util.logging.Level.WARNING)
+                .map(java.util.logging.LogRecord::getMessage).toList();
+        FakeHeap second = added[0];
         long serving = status(second).serviceId();
         assertTrue(warnings.stream().anyMatch(line -> line.startsWith("heap " + HeapId.SYSTEM_RAM + ": 2 services are "
                 + "registered under this id") && line.contains("service " + serving + " takes new buffers")

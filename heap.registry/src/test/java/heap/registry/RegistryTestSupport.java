@@ -77,4 +77,31 @@ abstract class RegistryTestSupport {
         }
         registry.stop();
     }
+
+    /** What the registry logged at INFO and above (to java.util.logging, in unit tests) during {@code action}. */
+    static List<java.util.logging.LogRecord> loggedDuring(Runnable action) {
+        List<java.util.logging.LogRecord> records = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.logging.Handler capture = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord record) {
+                records.add(record);
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        java.util.logging.Logger logger = java.util.logging.Logger.getLogger("heap.registry");
+        logger.addHandler(capture);
+        try {
+            action.run();
+        } finally {
+            logger.removeHandler(capture);
+        }
+        return List.copyOf(records);
+    }
 }
