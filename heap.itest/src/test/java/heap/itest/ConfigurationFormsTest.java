@@ -88,7 +88,7 @@ class ConfigurationFormsTest extends FrameworkTestSupport {
     }
 
     @Test
-    void everyHeapsFormHasItsHeapIdAndQuotasHaveAFactoryForm() {
+    void everyHeapsFormHasItsHeapIdQuotasHaveAFactoryFormAndLeakDetectionIsAChoice() {
         for (String heap : List.of("heap.system-ram", "heap.contiguous", "heap.secure")) {
             assertTrue(ids(information(heap).getObjectClassDefinition(PIDS.get(heap), null)).contains("heap.id"),
                     heap + " describes heap.id, how instances are told apart");
@@ -98,6 +98,11 @@ class ConfigurationFormsTest extends FrameworkTestSupport {
         ObjectClassDefinition quota = registry.getObjectClassDefinition("heap.quota", null);
         assertEquals(Set.of("bundle", "heap.type", "max.bytes", "max.buffers"), ids(quota));
         assertEquals(Set.of("bundle"), ids(quota.getAttributeDefinitions(ObjectClassDefinition.REQUIRED)));
+        AttributeDefinition leakDetection = Arrays.stream(registry.getObjectClassDefinition("heap.registry", null)
+                .getAttributeDefinitions(ObjectClassDefinition.ALL)).filter(key -> key.getID().equals("leak.detection"))
+                .findFirst().orElseThrow();
+        assertEquals(List.of("", "off", "sampled", "paranoid"), List.of(leakDetection.getOptionValues()),
+                "a choice of the levels the check takes, not a text field");
     }
 
     /** The Web Console posts a form's fields, the empty ones too: they are absent, so the quota limits every heap. */

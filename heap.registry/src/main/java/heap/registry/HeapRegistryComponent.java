@@ -26,6 +26,7 @@ import heap.api.spi.Vmos;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+import org.osgi.service.metatype.annotations.Option;
 
 /**
  * The registry, bound to every {@link Heap} service as they come and go. It offers {@link BufferAllocator} as a
@@ -63,7 +64,10 @@ public class HeapRegistryComponent extends HeapRegistry {
 
         @AttributeDefinition(description = "What the garbage collector watches for leaks: off, sampled (one handle or "
                 + "collection in 128, every confined mapping) or paranoid (everything); empty = the system property "
-                + "heap.leak.detection, else sampled")
+                + "heap.leak.detection, else sampled", options = {
+                    @Option(label = "as started (heap.leak.detection, else sampled)", value = ""),
+                    @Option(label = "off", value = "off"), @Option(label = "sampled", value = "sampled"),
+                    @Option(label = "paranoid", value = "paranoid")})
         String leak_detection() default "";
     }
 

@@ -18,6 +18,7 @@ import org.osgi.service.log.LoggerFactory;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+import org.osgi.service.metatype.annotations.Option;
 
 /**
  * Console logging through the framework's log service: records of {@code System.Logger} / java.util.logging — the
@@ -32,11 +33,19 @@ public class ConsoleLog implements LogListener {
 
     @ObjectClassDefinition(name = "Heap console log")
     public @interface Config {
+        // Options: the Web Console draws a choice, not a text field a typo can get past.
         @AttributeDefinition(description = "Lowest level printed for the heap.* loggers: ERROR, WARN, INFO, DEBUG, "
-                + "TRACE; unset, the level the platform started with (HEAP_LOG_LEVEL), else INFO")
+                + "TRACE; unset, the level the platform started with (HEAP_LOG_LEVEL), else INFO", options = {
+                    @Option(label = "as started (HEAP_LOG_LEVEL, else INFO)", value = ""),
+                    @Option(label = "ERROR", value = "ERROR"), @Option(label = "WARN", value = "WARN"),
+                    @Option(label = "INFO", value = "INFO"), @Option(label = "DEBUG", value = "DEBUG"),
+                    @Option(label = "TRACE", value = "TRACE")})
         String level() default "";
 
-        @AttributeDefinition(description = "Lowest level printed for everything else (framework, bundles)")
+        @AttributeDefinition(description = "Lowest level printed for everything else (framework, bundles)", options = {
+            @Option(label = "ERROR", value = "ERROR"), @Option(label = "WARN", value = "WARN"),
+            @Option(label = "INFO", value = "INFO"), @Option(label = "DEBUG", value = "DEBUG"),
+            @Option(label = "TRACE", value = "TRACE")})
         String framework_level() default "WARN";
     }
 
