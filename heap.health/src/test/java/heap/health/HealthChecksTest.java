@@ -33,10 +33,11 @@ class HealthChecksTest {
     private static final class Figures implements BufferAllocator {
         List<HeapStatus> heaps = List.of();
         List<OwnerStatus> owners = List.of();
+        List<heap.api.allocator.QuotaStatus> quotas = List.of();
 
         @Override public List<HeapStatus> heaps() { return heaps; }
         @Override public List<OwnerStatus> owners() { return owners; }
-        @Override public List<heap.api.allocator.QuotaStatus> quotas() { return List.of(); }
+        @Override public List<heap.api.allocator.QuotaStatus> quotas() { return quotas; }
         @Override public BufferCollection allocate(AllocationRequest request) { throw new UnsupportedOperationException(); }
         @Override public VmoInfo getVmoInfo(Vmo vmo) { throw new UnsupportedOperationException(); }
         @Override public CompletionStage<Void> attachLifetimeTracking(BufferCollection c, int n) { throw new UnsupportedOperationException(); }
@@ -78,6 +79,33 @@ class HealthChecksTest {
         assertTrue(critical.iterator().next().getMessage().contains("heap.contiguous 1.0) is quarantined: OnRegister twice"));
         figures.heaps = List.of(heap(HeapState.ACTIVE, 0, 0, 1));
         assertEquals(Result.Status.OK, check.execute().getStatus());
+    }
+
+    /** A quota that limits less than its configuration says warns: its heap type names no heap, or it was refused. */
+    @Test
+    void aQuotaOnAHeapTypeNoHeapHasOrARefusedUpdateWarns() {
+        Figures figures = new Figures();
+        QuotasCheck check = new QuotasCheck(figures);
+        assertEquals("no quota is configured", check.execute().iterator().next().getMessage());
+        var secure = new heap.api.allocator.QuotaStatus("heap.quota~ok", "a.*", "secure", -1, 4, List.of(), null,
+                List.of(HeapId.SECURE.toString()));
+        var everyHeap = new heap.api.allocator.QuotaStatus("heap.quota~all", "b.*", null, -1, 4, List.of(), null,
+                List.of());
+        figures.quotas = List.of(secure, everyHeap);
+        assertEquals("2 quotas in force", check.execute().iterator().next().getMessage(),
+                "a quota on every heap covers whatever is listed");
+        var typo = new heap.api.allocator.QuotaStatus("heap.quota~typo", "a.*", "secur", -1, 4, List.of(), null,
+                List.of());
+        var refused = new heap.api.allocator.QuotaStatus("heap.quota~bad", null, null, -1, -1, List.of(),
+                "max.bytes=lots is not a whole number of bytes", List.of());
+        figures.quotas = List.of(secure, typo, refused);
+        Result result = check.execute();
+        assertEquals(Result.Status.WARN, result.getStatus());
+        List<String> messages = new ArrayList<>();
+        result.iterator().forEachRemaining(entry -> messages.add(entry.getMessage()));
+        assertEquals(List.of("quota heap.quota~typo limits nothing: no heap listed is of type secur",
+                "quota heap.quota~bad: its last update was refused (max.bytes=lots is not a whole number of bytes); "
+                        + "no limit is in force for it"), messages);
     }
 
     @Test

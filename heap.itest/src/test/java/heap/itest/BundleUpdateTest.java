@@ -31,7 +31,8 @@ import org.osgi.framework.wiring.FrameworkWiring;
  * bundles.
  */
 class BundleUpdateTest extends FrameworkTestSupport {
-    private static final int HEAP_CHECKS = 6; // registry, quarantined, held back, lost, pool occupancy, guard corruption
+    // registry, quarantined, held back, lost, pool occupancy, guard corruption, quotas
+    private static final int HEAP_CHECKS = 7;
 
     @Test
     void anUpdatedRegistryServesAndLeavesNothingThatKeepsItsOldClasses() throws Exception {

@@ -102,9 +102,13 @@ class OperatorViewTest extends FrameworkTestSupport {
                 awaitTrue("the mistyped quota in force", () -> "secur".equals(allocator().quotas().get(0).heapType()));
                 assertTrue(get("/system/console/heaps/content.part", "admin", PASSWORD).body().contains(
                         "<td>secur (no such heap listed: limits nothing)</td>"), "a heap type no heap has is shown");
+                // Awaited: the health check executor keeps a result for a moment.
+                awaitTrue("the Quotas check warns of a quota that limits nothing",
+                        () -> overall() == Result.Status.WARN);
             } finally {
                 quota.delete();
             }
+            awaitTrue("healthy again once the quota is gone", () -> overall() == Result.Status.OK);
             List<String> rects = buffersOfCollection(content, collection.id());
             assertEquals(3, rects.size(), "one rect per allocated region of the collection:\n" + content);
             for (String rect : rects) {
