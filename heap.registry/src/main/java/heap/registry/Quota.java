@@ -19,6 +19,8 @@ final class Quota {
     private final long maxBytes;
     private final long maxBuffers;
     private final Pattern bundles;
+    /** A heap type given as its last part alone ({@code system-ram}), as types write it; else null. */
+    private final String lastPart;
 
     Quota(String pid, String bundleGlob, Optional<String> heapType, long maxBytes, long maxBuffers) {
         if (!GLOB.matcher(bundleGlob).matches()) {
@@ -39,6 +41,8 @@ final class Quota {
         this.heapType = heapType;
         this.maxBytes = maxBytes;
         this.maxBuffers = maxBuffers;
+        this.lastPart = heapType.filter(type -> type.indexOf('.') < 0).map(type -> type.replace('-', '_'))
+                .orElse(null);
         this.bundles = Pattern.compile(bundleGlob.replace(".", "\\.").replace("*", ".*").replace("?", "."));
     }
 
@@ -62,10 +66,13 @@ final class Quota {
         if (heapType.isEmpty()) {
             return true;
         }
-        String wanted = heapType.get();
         String type = heap.heapType();
-        return wanted.equals(type) || wanted.indexOf('.') < 0
-                && type.substring(type.lastIndexOf('.') + 1).equalsIgnoreCase(wanted.replace('-', '_'));
+        if (lastPart == null) {
+            return heapType.get().equals(type);
+        }
+        int start = type.lastIndexOf('.') + 1; // compared in place: this runs on every allocation a quota applies to
+        return type.length() - start == lastPart.length()
+                && type.regionMatches(true, start, lastPart, 0, lastPart.length());
     }
 
     boolean matchesBundle(String symbolicName) {
