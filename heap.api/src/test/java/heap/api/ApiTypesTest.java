@@ -172,4 +172,17 @@ class ApiTypesTest {
         assertEquals(Status.NOT_FOUND, new StatusException(Status.NOT_FOUND, "x").status());
         assertTrue(new SysmemException(SysmemError.NOT_FOUND, "no heap").getMessage().startsWith("NOT_FOUND: "));
     }
+
+    /** A quota limits nothing while in force on a heap type no heap listed has; on every heap, or refused, it does not. */
+    @Test
+    void aQuotaLimitsNothingOnlyWhileInForceOnAHeapTypeNoListedHeapHas() {
+        assertTrue(new heap.api.allocator.QuotaStatus("q", "a.*", "secur", -1, 1, List.of(), null, List.of())
+                .limitsNothing());
+        assertFalse(new heap.api.allocator.QuotaStatus("q", "a.*", "secure", -1, 1, List.of(), null,
+                List.of(HeapId.SECURE.toString())).limitsNothing(), "it covers a heap");
+        assertFalse(new heap.api.allocator.QuotaStatus("q", "a.*", null, -1, 1, List.of(), null, List.of())
+                .limitsNothing(), "on every heap, whatever is listed");
+        assertFalse(new heap.api.allocator.QuotaStatus("q", null, null, -1, -1, List.of(), "refused", List.of())
+                .limitsNothing(), "refused with nothing in force: no limits to speak of");
+    }
 }

@@ -28,7 +28,7 @@ public class QuotasCheck implements HealthCheck {
         List<QuotaStatus> quotas = allocator.quotas();
         List<String> problems = new ArrayList<>();
         for (QuotaStatus quota : quotas) {
-            if (quota.bundles() != null && quota.heapType() != null && quota.heapsCovered().isEmpty()) {
+            if (quota.limitsNothing()) {
                 problems.add("quota " + quota.pid() + " limits nothing: no heap listed is of type " + quota.heapType());
             }
             if (!quota.inForce()) {

@@ -154,7 +154,7 @@ final class HeapsPage {
             boolean none = quota.bundles() == null;
             row(html, "data-quota=\"" + Html.escape(quota.pid()) + "\"", quota.pid(), none ? "-" : quota.bundles(),
                     none ? "-" : quota.heapType() == null ? "every heap" : quota.heapType()
-                            + (quota.heapsCovered().isEmpty() ? " (no such heap listed: limits nothing)" : ""),
+                            + (quota.limitsNothing() ? " (no such heap listed: limits nothing)" : ""),
                     quota.maxBytes() < 0 ? "-" : Html.bytes(quota.maxBytes()),
                     quota.maxBuffers() < 0 ? "-" : quota.maxBuffers(), String.join(", ", quota.limitedBundles()),
                     quota.inForce() ? "in force" : "refused: " + quota.refusal());

@@ -26,6 +26,14 @@ public record QuotaStatus(String pid, String bundles, String heapType, long maxB
         this(pid, bundles, heapType, maxBytes, maxBuffers, limitedBundles, refusal, List.of());
     }
 
+    /**
+     * True when limits are in force on a heap type that no heap listed now has: the quota limits nothing until one
+     * registers (a typo, a heap not deployed yet). @since 1.4
+     */
+    public boolean limitsNothing() {
+        return bundles != null && heapType != null && heapsCovered.isEmpty();
+    }
+
     /** True when the configuration's last update is in force. */
     public boolean inForce() {
         return refusal == null;
