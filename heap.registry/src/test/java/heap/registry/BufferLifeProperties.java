@@ -1,6 +1,7 @@
 package heap.registry;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import heap.api.BufferMemoryConstraints;
@@ -62,11 +63,17 @@ class BufferLifeProperties {
         private int nextTag = 1;
 
         void play(List<Op> ops, Random random) throws Exception {
+            // Its sleeps would fail on an interrupt leaked by a test before it: name that, not a sleep, as the cause.
+            assertFalse(Thread.interrupted(), "this try's thread came in interrupted, by a test that ran before it");
             registry.addHeap(pool, Map.of(Heap.HEAP_TYPE, HeapId.CONTIGUOUS_SYSTEM_RAM.heapType(), "service.id", 1L),
                     "property pool");
             try {
-                for (Op op : ops) {
-                    apply(op, random);
+                for (int i = 0; i < ops.size(); i++) {
+                    try {
+                        apply(ops.get(i), random);
+                    } catch (InterruptedException e) {
+                        throw new AssertionError("interrupted at op " + i + " (" + ops.get(i) + ") of " + ops, e);
+                    }
                 }
                 checkKeptSegments();
                 collections.forEach(BufferCollection::close);
