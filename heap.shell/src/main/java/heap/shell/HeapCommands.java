@@ -111,7 +111,7 @@ public class HeapCommands {
         return run(json, shell::list, Text::heaps);
     }
 
-    @Descriptor("allocates a collection; sizes like 4096, 64k, 8M; buffers stay allocated until heap:free")
+    @Descriptor("allocates a collection; sizes like 4096, 64k, 8M, 1G, 8.0MiB; buffers stay allocated until heap:free")
     public String alloc(@Descriptor("how many buffers (default 1)") @Parameter(names = "--count", absentValue = "1") int count,
             @Descriptor("physically contiguous (the contiguous pool serves it)")
             @Parameter(names = "--contiguous", presentValue = "true", absentValue = "false") boolean contiguous,

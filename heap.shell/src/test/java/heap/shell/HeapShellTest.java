@@ -33,12 +33,21 @@ class HeapShellTest {
     }
 
     @Test
-    void sizesAcceptBinarySuffixesAndRejectAnythingElseByName() {
+    void sizesAcceptBinarySuffixesAndTheShellsOwnFormAndRejectAnythingElseByName() {
         assertEquals(4096, SizeArgument.parse("4096"));
         assertEquals(64 << 10, SizeArgument.parse("64k"));
         assertEquals(8L << 20, SizeArgument.parse("8M"));
         assertEquals(1L << 30, SizeArgument.parse("1g"));
-        for (String bad : new String[] {"", "8X", "-1", "0", "k", "99999999999G"}) {
+        assertEquals(2L << 40, SizeArgument.parse("2T"));
+        // As heap:list and heap:alloc print sizes, so a printed size can be typed back
+        assertEquals(8L << 20, SizeArgument.parse("8.0 MiB"));
+        assertEquals(4096, SizeArgument.parse("4 KiB"));
+        assertEquals(4096, SizeArgument.parse("4096 B"));
+        assertEquals(1536, SizeArgument.parse("1.5k"));
+        assertEquals(4096, SizeArgument.parse("4kb"));
+        StatusException fraction = assertThrows(StatusException.class, () -> SizeArgument.parse("0.3k"));
+        assertTrue(fraction.getMessage().contains("'0.3k' is not a whole number of bytes (307.2)"), fraction.getMessage());
+        for (String bad : new String[] {"", "8X", "-1", "0", "0.0M", "k", "1.M", "4 KiBB", "99999999999G", "8388608T"}) {
             StatusException e = assertThrows(StatusException.class, () -> SizeArgument.parse(bad), bad);
             assertEquals(Status.INVALID_ARGS, e.status());
             assertTrue(e.getMessage().contains("'" + bad + "'"), e.getMessage());
