@@ -437,6 +437,83 @@ class PlatformJarTest {
         assertEquals(0, process.exitValue());
     }
 
+    /**
+     * A new build of a heap the platform runs, copied into deploy/, is a hot swap: it installs beside the built-in
+     * one and takes new buffers while the built-in drains; removed again, the built-in (still installed) serves.
+     */
+    @Test
+    void aNewBuildOfABuiltInHeapCopiedIntoDeployTakesNewBuffersWhileTheBuiltInDrainsAndRemovingItHandsBack() throws Exception {
+        Path deployed = Files.createDirectories(workDir.resolve("deploy")).resolve("heap.secure.jar");
+        Path staged = withBundleVersion(JAR, "jar/heap.secure-1.0.0-SNAPSHOT.jar", "1.0.0.zz-newer",
+                workDir.resolve("heap.secure.jar"));
+        Path out = workDir.resolve("out.txt");
+        Process process = new ProcessBuilder(javaCommand()).directory(workDir.toFile()).redirectOutput(out.toFile())
+                .redirectError(workDir.resolve("err.txt").toFile()).start();
+        Pattern builtInActive = Pattern.compile("HEAP_TYPE\\.SECURE +0 active +heap\\.secure 1\\.0\\.0\\.\\d+ ");
+        try (var stdin = process.getOutputStream()) {
+            send(stdin, "heap:alloc 4k --secure");
+            awaitOutput(out, 1, "collection 1:");
+            Files.move(staged, deployed, StandardCopyOption.ATOMIC_MOVE); // whole: FileInstall polls
+            int listings = awaitListing(stdin, out, 0, Pattern.compile(
+                    "SECURE +0 draining +heap\\.secure 1\\.0\\.0\\.\\d+ .* 1 +4\\.0 KiB.*replaced by a newer instance"));
+            String swapped = lastListing(out);
+            assertTrue(Pattern.compile("SECURE +0 active +heap\\.secure 1\\.0\\.0\\.zz-newer .* 0 +0 B").matcher(swapped).find(),
+                    "the new build is active beside the draining built-in, which keeps its buffer\n" + swapped);
+
+            send(stdin, "heap:alloc 4k --secure --json");
+            awaitOutput(out, 1, "{\"collection\":");
+            Matcher second = Pattern.compile("\\{\"collection\":(\\d+)").matcher(Files.readString(out));
+            assertTrue(second.find());
+            listings = awaitListing(stdin, out, listings,
+                    Pattern.compile("SECURE +0 active +heap\\.secure 1\\.0\\.0\\.zz-newer .* 1 +4\\.0 KiB"));
+
+            Files.delete(deployed);
+            awaitListing(stdin, out, listings, builtInActive);
+            send(stdin, "heap:free " + second.group(1)); // the new build's buffer: its heap drains and leaves
+            send(stdin, "heap:alloc 4k --secure");
+            send(stdin, "heap:list");
+        }
+        awaitExit(process);
+        String last = lastListing(out);
+        assertFalse(last.contains("zz-newer"), "the new build left once its jar was removed and its buffer freed\n" + last);
+        assertTrue(Pattern.compile(builtInActive.pattern() + ".* 2 +8\\.0 KiB").matcher(last).find(),
+                "the built-in serves again: its first buffer and the one allocated after the removal\n" + last);
+        assertEquals(0, process.exitValue());
+    }
+
+    /** Lists the heaps until a listing matches {@code expected}; returns how many listings were asked for. */
+    private static int awaitListing(java.io.OutputStream stdin, Path out, int listings, Pattern expected) throws Exception {
+        long deadline = System.nanoTime() + 20_000_000_000L;
+        do {
+            assertTrue(System.nanoTime() < deadline, "no heap:list matched " + expected + "\n" + Files.readString(out));
+            send(stdin, "heap:list");
+            awaitOutput(out, ++listings, "HEAP ");
+            Thread.sleep(100);
+        } while (!expected.matcher(lastListing(out)).find());
+        return listings;
+    }
+
+    private static String lastListing(Path out) throws IOException {
+        String output = Files.readString(out);
+        return output.substring(output.lastIndexOf("HEAP "));
+    }
+
+    /** The bundle at {@code entry} of {@code platformJar}, as a build stamped with {@code version} would make it. */
+    private static Path withBundleVersion(Path platformJar, String entry, String version, Path to) throws IOException {
+        try (var platform = new java.util.jar.JarFile(platformJar.toFile());
+                var bundle = new java.util.jar.JarInputStream(platform.getInputStream(platform.getJarEntry(entry)))) {
+            java.util.jar.Manifest manifest = bundle.getManifest();
+            manifest.getMainAttributes().putValue("Bundle-Version", version);
+            try (var copy = new java.util.jar.JarOutputStream(Files.newOutputStream(to), manifest)) {
+                for (var next = bundle.getNextJarEntry(); next != null; next = bundle.getNextJarEntry()) {
+                    copy.putNextEntry(new java.util.jar.JarEntry(next.getName()));
+                    bundle.transferTo(copy);
+                }
+            }
+        }
+        return to;
+    }
+
     private static void awaitExit(Process process) throws InterruptedException {
         if (!process.waitFor(60, TimeUnit.SECONDS)) {
             process.destroyForcibly();
