@@ -89,10 +89,22 @@ final class HeapShell {
     Map<String, Object> alloc(long size, int count, boolean contiguous, boolean secure, boolean cpu, String heap) {
         BufferMemoryConstraints.Builder constraints = BufferMemoryConstraints.builder().minSizeBytes(size)
                 .physicallyContiguousRequired(contiguous).secureRequired(secure);
-        if (heap != null && !heap.isBlank()) {
-            constraints.permittedHeaps(permittedHeap(heap));
+        HeapId permitted = heap == null || heap.isBlank() ? null : permittedHeap(heap);
+        if (permitted != null) {
+            constraints.permittedHeaps(permitted);
         }
-        BufferCollection collection = allocator.allocate(AllocationRequest.of(count, constraints.build(), cpu));
+        BufferCollection collection;
+        try {
+            collection = allocator.allocate(AllocationRequest.of(count, constraints.build(), cpu));
+        } catch (SysmemException e) {
+            if (e.error() == SysmemError.CONSTRAINTS_INTERSECTION_EMPTY && permitted != null
+                    && allocator.heaps().stream().noneMatch(status -> status.id().equals(permitted))) {
+                String withoutErrorName = e.getMessage().substring((e.error() + ": ").length());
+                throw new SysmemException(e.error(), withoutErrorName + "; no heap " + permitted
+                        + " is listed (heap:list shows them)", e);
+            }
+            throw e;
+        }
         held.put(collection.id(), collection);
         return describe(collection);
     }

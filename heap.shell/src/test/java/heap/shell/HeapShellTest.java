@@ -1,6 +1,7 @@
 package heap.shell;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -324,7 +325,14 @@ class HeapShellTest {
     @Test
     void errorsLeaveNothingAllocated() {
         assertThrows(SysmemException.class, () -> shell.alloc(1 << 20, 1, false, true, true, ""));
-        assertThrows(SysmemException.class, () -> shell.alloc(1 << 20, 1, false, false, false, "no.such.heap"));
+        SysmemException unknown = assertThrows(SysmemException.class,
+                () -> shell.alloc(1 << 20, 1, false, false, false, "no.such.heap"));
+        assertEquals(SysmemError.CONSTRAINTS_INTERSECTION_EMPTY, unknown.error());
+        assertTrue(unknown.getMessage().endsWith("; no heap no.such.heap#0 is listed (heap:list shows them)"),
+                unknown.getMessage());
+        SysmemException unfit = assertThrows(SysmemException.class,
+                () -> shell.alloc(1 << 20, 1, false, false, true, "secure"));
+        assertFalse(unfit.getMessage().contains("is listed"), "a listed heap that does not fit: " + unfit.getMessage());
         assertThrows(StatusException.class, () -> shell.alloc(4096, 1, false, false, false, "x#notanumber"));
         assertThrows(SysmemException.class, () -> shell.stats("no.such.heap"));
         assertThrows(StatusException.class, () -> shell.info("abc"));
