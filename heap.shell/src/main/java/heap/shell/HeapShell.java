@@ -166,6 +166,7 @@ final class HeapShell {
             row.put("max_buffers", quota.maxBuffers());
             row.put("limited_bundles", quota.limitedBundles());
             row.put("heaps_covered", quota.heapsCovered());
+            row.put("limits_nothing", quota.limitsNothing());
             row.put("refusal", quota.refusal());
             rows.add(row);
         }

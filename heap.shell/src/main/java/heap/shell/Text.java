@@ -106,7 +106,7 @@ final class Text {
                     none ? "-" : row.get("heap_type") == null ? "(every heap)" : row.get("heap_type"),
                     limit(row.get("max_bytes")), limit(row.get("max_buffers")), none ? "-" : limited.isEmpty()
                             ? "(no bundle yet)" : String.join(", ", limited.stream().map(String::valueOf).toList())));
-            if (!none && row.get("heap_type") != null && ((List<?>) row.get("heaps_covered")).isEmpty()) {
+            if (Boolean.TRUE.equals(row.get("limits_nothing"))) {
                 out.append("  no heap listed now is of type ").append(row.get("heap_type"))
                         .append(" (heap:list shows them): it limits nothing until one is\n");
             }

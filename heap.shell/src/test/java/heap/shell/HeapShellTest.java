@@ -119,6 +119,8 @@ class HeapShellTest {
         assertTrue(text.contains("\n  no heap listed now is of type secur (heap:list shows them): it limits nothing "
                 + "until one is\n"), text);
         assertEquals(List.of(HeapId.SECURE.toString()), row.get("heaps_covered"));
+        assertEquals(List.of(false, true, false), withQuota.quotas().stream().map(r -> r.get("limits_nothing")).toList(),
+                "--json says which quota limits nothing, as the text does");
         assertTrue(text.endsWith("  its last update was refused: max.bytes=16M is not a whole number of bytes; "
                 + "no quota is in force for it"), text);
         assertTrue(Json.write(Map.of("quotas", withQuota.quotas())).contains(
