@@ -438,6 +438,42 @@ class PlatformJarTest {
     }
 
     /**
+     * A service manager's stop: SIGTERM to ./platform reaches java, which stops the framework as at end of input
+     * (heaps give their memory back, logged), exits 143 as a process killed by SIGTERM would, and leaves no java
+     * process and no temporary files behind.
+     */
+    @Test
+    void sigtermToThePlatformScriptStopsTheFrameworkCleanlyAndExits143() throws Exception {
+        Path script = Path.of("..", "platform").toAbsolutePath().normalize();
+        Path out = workDir.resolve("term-out.txt");
+        Path err = workDir.resolve("term-err.txt");
+        Path tmp = Files.createDirectories(workDir.resolve("term-tmp"));
+        ProcessBuilder builder = new ProcessBuilder("bash", script.toString()).directory(workDir.toFile())
+                .redirectOutput(out.toFile()).redirectError(err.toFile());
+        builder.environment().put("DEPLOY_DIR", Files.createDirectories(workDir.resolve("deploy")).toString());
+        builder.environment().put("TMPDIR", tmp.toString());
+        Process platform = builder.start();
+        List<ProcessHandle> java;
+        try (var stdin = platform.getOutputStream()) {
+            send(stdin, "heap:alloc 64k");
+            awaitOutput(out, 1, "collection 1:");
+            java = platform.descendants().filter(child -> child.info().command().orElse("").endsWith("java")).toList();
+            assertEquals(1, java.size(), "one java under the script");
+            platform.destroy(); // SIGTERM, to the script; stdin stays open: no end of input
+            awaitExit(platform);
+        }
+        String log = Files.readString(err);
+        assertEquals(143, platform.exitValue(), log);
+        assertTrue(log.contains("INFO [heap.shell] SIGTERM: stopping the platform (exit status 143)"), log);
+        assertTrue(Pattern.compile("INFO \\[heap\\.contiguous\\] heap contiguous: pool of \\d+ bytes released").matcher(log).find(),
+                "the heaps stopped and gave their memory back:\n" + log);
+        assertFalse(java.get(0).isAlive(), "java ended with the script");
+        try (var left = Files.list(tmp)) {
+            assertEquals(List.of(), left.toList(), "the run's unpacked launcher and framework cache are gone");
+        }
+    }
+
+    /**
      * A new build of a heap the platform runs, copied into deploy/, is a hot swap: it installs beside the built-in
      * one and takes new buffers while the built-in drains; removed again, the built-in (still installed) serves.
      */

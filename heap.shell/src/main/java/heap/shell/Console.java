@@ -33,6 +33,8 @@ import org.osgi.service.component.runtime.ServiceComponentRuntime;
 @Component(immediate = true, service = {})
 public class Console {
     private static final String MARKER = "(heap.console=running)";
+    private static final System.Logger LOG = System.getLogger("heap.shell");
+    private static final long STOP_BOUND_MILLIS = 20_000;
 
     /** This bundle's view of the registry, when there is one: the console opens without it. */
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
@@ -44,6 +46,8 @@ public class Console {
             BundleContext context) {
         if (Boolean.parseBoolean(context.getProperty("heap.console")) && claimTheConsole(context)) {
             ScriptExit.install();
+            Interrupts.on("TERM", () -> stopOnSignal(context, "SIGTERM", 128 + 15));
+            Interrupts.on("HUP", () -> stopOnSignal(context, "SIGHUP", 128 + 1));
             Thread.ofPlatform().daemon().name("heap-console").start(() -> {
                 StartUp startUp = new StartUp(context, components, () -> allocator);
                 startUp.await();
@@ -166,12 +170,35 @@ public class Console {
         }
     }
 
+    /**
+     * A service manager's stop (SIGTERM; SIGHUP when the terminal goes): the framework stops as at end of input, so
+     * bundles deactivate and heaps give their memory back, instead of the JVM exiting under them. Bounded, and a
+     * second signal leaves at once.
+     */
+    private static void stopOnSignal(BundleContext context, String signal, int status) {
+        if (!ScriptExit.signalled(status)) {
+            ERR.println(signal + " again: leaving without waiting for the platform to stop");
+            Runtime.getRuntime().halt(status);
+        }
+        LOG.log(System.Logger.Level.INFO, signal + ": stopping the platform (exit status " + status + ")");
+        Thread.ofPlatform().daemon().name("heap-console-stop-bound").start(() -> {
+            try {
+                Thread.sleep(STOP_BOUND_MILLIS);
+            } catch (InterruptedException e) {
+                return;
+            }
+            ERR.println("the platform did not stop within " + STOP_BOUND_MILLIS / 1000 + " s of " + signal + ": leaving");
+            Runtime.getRuntime().halt(status);
+        });
+        stopFramework(context);
+    }
+
     private static void stopFramework(BundleContext context) {
         try {
             Bundle framework = context.getBundle(0);
             framework.stop();
         } catch (BundleException | IllegalStateException e) {
-            Runtime.getRuntime().exit(ScriptExit.failures() > 0 ? 1 : 0);
+            Runtime.getRuntime().exit(ScriptExit.status());
         }
     }
 }
