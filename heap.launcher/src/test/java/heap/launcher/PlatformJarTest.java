@@ -438,6 +438,27 @@ class PlatformJarTest {
     }
 
     /**
+     * The console outlives an update of its own bundle: the old revision's thread still reads the input, and its end
+     * still stops the platform cleanly (it hung: the old revision could not load a class it had not used yet).
+     */
+    @Test
+    void afterAnUpdateOfTheShellEndOfInputStillStopsThePlatformCleanly() throws Exception {
+        Path jar;
+        try (var built = Files.list(Path.of("..", "heap.shell", "target"))) {
+            jar = built.filter(file -> file.getFileName().toString().matches("heap\\.shell-.*(?<!-sources)\\.jar"))
+                    .findFirst().orElseThrow().toAbsolutePath();
+        }
+        Run run = run("""
+                update 6 %s
+                heap:list
+                """.formatted(jar.toUri())); // bundle 6 is heap.shell, by platform.bndrun's order
+        assertTrue(run.out().contains("fuchsia.sysmem.heap.HEAP_TYPE.SYSTEM_RAM"), run.out() + run.err());
+        assertTrue(Pattern.compile("heap contiguous: pool of \\d+ bytes released").matcher(run.err()).find(),
+                "the framework stopped at end of input:\n" + run.err());
+        assertEquals(0, run.exitCode(), run.err());
+    }
+
+    /**
      * A service manager's stop: SIGTERM to ./platform reaches java, which stops the framework as at end of input
      * (heaps give their memory back, logged), exits 143 as a process killed by SIGTERM would, and leaves no java
      * process and no temporary files behind.
@@ -459,7 +480,10 @@ class PlatformJarTest {
             awaitOutput(out, 1, "collection 1:");
             java = platform.descendants().filter(child -> child.info().command().orElse("").endsWith("java")).toList();
             assertEquals(1, java.size(), "one java under the script");
-            platform.destroy(); // SIGTERM, to the script; stdin stays open: no end of input
+            // SIGTERM to java and to the script at once, as a service manager stopping a control group sends it: the
+            // script passes its copy on, and the second changes nothing. stdin stays open: no end of input.
+            java.get(0).destroy();
+            platform.destroy();
             awaitExit(platform);
         }
         String log = Files.readString(err);

@@ -46,13 +46,19 @@ public class Console {
             BundleContext context) {
         if (Boolean.parseBoolean(context.getProperty("heap.console")) && claimTheConsole(context)) {
             ScriptExit.install();
-            Interrupts.on("TERM", () -> stopOnSignal(context, "SIGTERM", 128 + 15));
-            Interrupts.on("HUP", () -> stopOnSignal(context, "SIGHUP", 128 + 1));
+            // The console outlives an update of this bundle: its thread and signal handlers run this revision's code
+            // after the revision's loader can load nothing more, so everything is loaded now, and they hold the
+            // system bundle, not this bundle's context, which the update invalidates.
+            heap.api.spi.BundleClasses.loadAll(context.getBundle());
+            Bundle framework = context.getBundle(0);
+            Interrupts.on("TERM", () -> stopOnSignal(framework, "SIGTERM", 128 + 15));
+            Interrupts.on("HUP", () -> stopOnSignal(framework, "SIGHUP", 128 + 1));
             Thread.ofPlatform().daemon().name("heap-console").start(() -> {
                 StartUp startUp = new StartUp(context, components, () -> allocator);
                 startUp.await();
                 startUp.report(ERR);
                 run(processor, context);
+                stopFramework(framework);
             });
         }
     }
@@ -128,7 +134,6 @@ public class Console {
         }
         OUT.flush();
         LateStdout.toStderr();
-        stopFramework(context);
     }
 
     private static void execute(CommandSession session, String line, BundleContext context) {
@@ -172,13 +177,13 @@ public class Console {
 
     /**
      * A service manager's stop (SIGTERM; SIGHUP when the terminal goes): the framework stops as at end of input, so
-     * bundles deactivate and heaps give their memory back, instead of the JVM exiting under them. Bounded, and a
-     * second signal leaves at once.
+     * bundles deactivate and heaps give their memory back, instead of the JVM exiting under them. Bounded. A signal
+     * during the stop changes nothing: a service manager signals java and the script at once, and the script passes
+     * its copy on.
      */
-    private static void stopOnSignal(BundleContext context, String signal, int status) {
+    private static void stopOnSignal(Bundle framework, String signal, int status) {
         if (!ScriptExit.signalled(status)) {
-            ERR.println(signal + " again: leaving without waiting for the platform to stop");
-            Runtime.getRuntime().halt(status);
+            return;
         }
         LOG.log(System.Logger.Level.INFO, signal + ": stopping the platform (exit status " + status + ")");
         Thread.ofPlatform().daemon().name("heap-console-stop-bound").start(() -> {
@@ -190,12 +195,11 @@ public class Console {
             ERR.println("the platform did not stop within " + STOP_BOUND_MILLIS / 1000 + " s of " + signal + ": leaving");
             Runtime.getRuntime().halt(status);
         });
-        stopFramework(context);
+        stopFramework(framework);
     }
 
-    private static void stopFramework(BundleContext context) {
+    private static void stopFramework(Bundle framework) {
         try {
-            Bundle framework = context.getBundle(0);
             framework.stop();
         } catch (BundleException | IllegalStateException e) {
             Runtime.getRuntime().exit(ScriptExit.status());
