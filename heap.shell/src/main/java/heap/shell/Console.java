@@ -26,7 +26,7 @@ import org.osgi.service.component.runtime.ServiceComponentRuntime;
 /**
  * The platform's console: once the heaps have registered, reads command lines from stdin (a terminal, a pipe or a
  * script) and runs each in a Gogo session. At end of input it stops the framework; the process then exits 0, or 1
- * if any command failed. Enabled by the framework property {@code heap.console=true} (the launcher sets it). It
+ * if any command failed. SIGTERM and SIGHUP stop the framework the same way (exit 143, 129). Enabled by the framework property {@code heap.console=true} (the launcher sets it). It
  * needs no registry: when the registry or a heap could not start, it says why and opens anyway, so an operator can
  * look ({@code scr:info}, {@code lb}) instead of waiting at no prompt.
  */
