@@ -461,34 +461,46 @@ class PlatformJarTest {
     /**
      * A service manager's stop: SIGTERM to ./platform reaches java, which stops the framework as at end of input
      * (heaps give their memory back, logged), exits 143 as a process killed by SIGTERM would, and leaves no java
-     * process and no temporary files behind.
+     * process and no temporary files behind. SIGTERM goes to java and to the script at once, as a service manager
+     * stopping a control group sends it: the script passes its copy on, and the second changes nothing.
      */
     @Test
     void sigtermToThePlatformScriptStopsTheFrameworkCleanlyAndExits143() throws Exception {
+        stopsCleanlyOn("TERM", true, 143);
+    }
+
+    /** The terminal going away (SIGHUP, to the script alone) stops it the same way, with status 129. */
+    @Test
+    void sighupToThePlatformScriptStopsTheFrameworkCleanlyAndExits129() throws Exception {
+        stopsCleanlyOn("HUP", false, 129);
+    }
+
+    private void stopsCleanlyOn(String signal, boolean toJavaToo, int status) throws Exception {
         Path script = Path.of("..", "platform").toAbsolutePath().normalize();
-        Path out = workDir.resolve("term-out.txt");
-        Path err = workDir.resolve("term-err.txt");
-        Path tmp = Files.createDirectories(workDir.resolve("term-tmp"));
+        Path out = workDir.resolve("signal-out.txt");
+        Path err = workDir.resolve("signal-err.txt");
+        Path tmp = Files.createDirectories(workDir.resolve("signal-tmp"));
         ProcessBuilder builder = new ProcessBuilder("bash", script.toString()).directory(workDir.toFile())
                 .redirectOutput(out.toFile()).redirectError(err.toFile());
         builder.environment().put("DEPLOY_DIR", Files.createDirectories(workDir.resolve("deploy")).toString());
         builder.environment().put("TMPDIR", tmp.toString());
         Process platform = builder.start();
         List<ProcessHandle> java;
-        try (var stdin = platform.getOutputStream()) {
+        try (var stdin = platform.getOutputStream()) { // open until the end: no end of input
             send(stdin, "heap:alloc 64k");
             awaitOutput(out, 1, "collection 1:");
             java = platform.descendants().filter(child -> child.info().command().orElse("").endsWith("java")).toList();
             assertEquals(1, java.size(), "one java under the script");
-            // SIGTERM to java and to the script at once, as a service manager stopping a control group sends it: the
-            // script passes its copy on, and the second changes nothing. stdin stays open: no end of input.
-            java.get(0).destroy();
-            platform.destroy();
+            List<String> kill = new java.util.ArrayList<>(List.of("kill", "-s", signal, Long.toString(platform.pid())));
+            if (toJavaToo) {
+                kill.add(Long.toString(java.get(0).pid()));
+            }
+            assertEquals(0, new ProcessBuilder(kill).inheritIO().start().waitFor());
             awaitExit(platform);
         }
         String log = Files.readString(err);
-        assertEquals(143, platform.exitValue(), log);
-        assertTrue(log.contains("INFO [heap.shell] SIGTERM: stopping the platform (exit status 143)"), log);
+        assertEquals(status, platform.exitValue(), log);
+        assertTrue(log.contains("INFO [heap.shell] SIG" + signal + ": stopping the platform (exit status " + status + ")"), log);
         assertTrue(Pattern.compile("INFO \\[heap\\.contiguous\\] heap contiguous: pool of \\d+ bytes released").matcher(log).find(),
                 "the heaps stopped and gave their memory back:\n" + log);
         assertFalse(java.get(0).isAlive(), "java ended with the script");
