@@ -132,7 +132,8 @@ class PlatformJarTest {
     void thePlatformScriptRefusesAScriptItCannotReadBeforeStarting() throws Exception {
         Path script = Path.of("..", "platform").toAbsolutePath().normalize();
         String[][] refusals = {{workDir.resolve("missing.txt").toString(), "is not a readable file"},
-            {workDir.toString(), "is not a readable file"}, {"a.txt", "b.txt", "usage: ./platform [SCRIPT]"}};
+            {workDir.toString(), "is not a readable file"}, {"a.txt", "b.txt", "usage: ./platform [SCRIPT | --serve]"},
+            {"--serve", "a.txt", "usage: ./platform --serve (no script with it)"}};
         for (String[] refusal : refusals) {
             List<String> command = new java.util.ArrayList<>(List.of("bash", script.toString()));
             command.addAll(List.of(refusal).subList(0, refusal.length - 1));
@@ -507,6 +508,51 @@ class PlatformJarTest {
         try (var left = Files.list(tmp)) {
             assertEquals(List.of(), left.toList(), "the run's unpacked launcher and framework cache are gone");
         }
+    }
+
+    /**
+     * Run as a service (stdin at /dev/null: systemd's default, `docker run` without -i), the platform does not stop
+     * at the end of that empty input: it serves without a console, over HTTP, until SIGTERM stops it cleanly.
+     */
+    @Test
+    void withStdinAtDevNullThePlatformServesWithoutAConsoleUntilSigterm() throws Exception {
+        String log = servesUntilSigterm(List.of(), ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        assertTrue(log.contains("note: stdin is /dev/null: serving without a console until SIGTERM (as ./platform --serve)"), log);
+    }
+
+    /** {@code --serve} ignores stdin: its end (a closed pipe here) stops nothing. */
+    @Test
+    void withServeThePlatformIgnoresTheEndOfInputAndServesUntilSigterm() throws Exception {
+        String log = servesUntilSigterm(List.of("--serve"), ProcessBuilder.Redirect.PIPE);
+        assertFalse(log.contains("note: stdin is /dev/null"), log);
+    }
+
+    /** Starts ./platform with {@code args}; checks it serves /metrics and still runs after its input ended; stops it. */
+    private String servesUntilSigterm(List<String> args, ProcessBuilder.Redirect stdin) throws Exception {
+        Path script = Path.of("..", "platform").toAbsolutePath().normalize();
+        Path err = workDir.resolve("serve-err.txt");
+        List<String> command = new java.util.ArrayList<>(List.of("bash", script.toString()));
+        command.addAll(args);
+        ProcessBuilder builder = new ProcessBuilder(command).directory(workDir.toFile()).redirectInput(stdin)
+                .redirectOutput(workDir.resolve("serve-out.txt").toFile()).redirectError(err.toFile());
+        builder.environment().put("DEPLOY_DIR", Files.createDirectories(workDir.resolve("deploy")).toString());
+        Process platform = builder.start();
+        platform.getOutputStream().close(); // a pipe's end, for the PIPE case
+        awaitOutput(err, 1, "INFO [heap.shell] serving without a console");
+        Matcher port = Pattern.compile("Started Jetty \\S+ at port\\(s\\) HTTP:(\\d+)").matcher(Files.readString(err));
+        assertTrue(port.find(), Files.readString(err));
+        var metrics = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create("http://127.0.0.1:" + port.group(1) + "/metrics")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertTrue(metrics.body().contains("heap_up{heap=\"fuchsia.sysmem.heap.HEAP_TYPE.SYSTEM_RAM\""), metrics.body());
+        Thread.sleep(1000);
+        assertTrue(platform.isAlive(), "still serving:\n" + Files.readString(err));
+        assertEquals(0, new ProcessBuilder("kill", "-s", "TERM", Long.toString(platform.pid())).start().waitFor());
+        awaitExit(platform);
+        String log = Files.readString(err);
+        assertEquals(143, platform.exitValue(), log);
+        assertTrue(Pattern.compile("heap contiguous: pool of \\d+ bytes released").matcher(log).find(), log);
+        return log;
     }
 
     /**

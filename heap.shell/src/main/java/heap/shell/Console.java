@@ -26,7 +26,8 @@ import org.osgi.service.component.runtime.ServiceComponentRuntime;
 /**
  * The platform's console: once the heaps have registered, reads command lines from stdin (a terminal, a pipe or a
  * script) and runs each in a Gogo session. At end of input it stops the framework; the process then exits 0, or 1
- * if any command failed. SIGTERM and SIGHUP stop the framework the same way (exit 143, 129). Enabled by the framework property {@code heap.console=true} (the launcher sets it). It
+ * if any command failed. SIGTERM and SIGHUP stop the framework the same way (exit 143, 129). With
+ * {@code heap.console=serve} there is no console: the platform runs until such a signal (a service). Enabled by the framework property {@code heap.console=true} (the launcher sets it). It
  * needs no registry: when the registry or a heap could not start, it says why and opens anyway, so an operator can
  * look ({@code scr:info}, {@code lb}) instead of waiting at no prompt.
  */
@@ -44,7 +45,9 @@ public class Console {
     @Activate
     public Console(@Reference CommandProcessor processor, @Reference ServiceComponentRuntime components,
             BundleContext context) {
-        if (Boolean.parseBoolean(context.getProperty("heap.console")) && claimTheConsole(context)) {
+        String mode = context.getProperty("heap.console"); // true: a console on stdin; serve: none, run until a signal
+        boolean serve = "serve".equals(mode);
+        if ((serve || Boolean.parseBoolean(mode)) && claimTheConsole(context)) {
             ScriptExit.install();
             // The console outlives an update of this bundle: its thread and signal handlers run this revision's code
             // after the revision's loader can load nothing more, so everything is loaded now, and they hold the
@@ -57,6 +60,11 @@ public class Console {
                 StartUp startUp = new StartUp(context, components, () -> allocator);
                 startUp.await();
                 startUp.report(ERR);
+                if (serve) {
+                    LOG.log(System.Logger.Level.INFO, "serving without a console: the Web Console, /metrics and JMX "
+                            + "show the platform; SIGTERM stops it");
+                    return;
+                }
                 run(processor, context);
                 stopFramework(framework);
             });
