@@ -336,11 +336,7 @@ class PlatformJarTest {
      */
     @Test
     void aPlainUpdateOfABundleFromInsidePlatformJarSaysToGiveTheJarAndAnUpdateWithTheJarWorks() throws Exception {
-        Path jar;
-        try (var built = Files.list(Path.of("..", "heap.system-ram", "target"))) {
-            jar = built.filter(file -> file.getFileName().toString().matches("heap\\.system-ram-.*(?<!-sources)\\.jar"))
-                    .findFirst().orElseThrow().toAbsolutePath();
-        }
+        Path jar = builtJar("heap.system-ram");
         Run run = run("""
                 update 7
                 update 7 %s
@@ -444,11 +440,7 @@ class PlatformJarTest {
      */
     @Test
     void afterAnUpdateOfTheShellEndOfInputStillStopsThePlatformCleanly() throws Exception {
-        Path jar;
-        try (var built = Files.list(Path.of("..", "heap.shell", "target"))) {
-            jar = built.filter(file -> file.getFileName().toString().matches("heap\\.shell-.*(?<!-sources)\\.jar"))
-                    .findFirst().orElseThrow().toAbsolutePath();
-        }
+        Path jar = builtJar("heap.shell");
         Run run = run("""
                 update 6 %s
                 heap:list
@@ -630,6 +622,14 @@ class PlatformJarTest {
             }
         }
         return to;
+    }
+
+    /** The bundle jar the build made in module {@code module}'s target/. */
+    private static Path builtJar(String module) throws IOException {
+        try (var built = Files.list(Path.of("..", module, "target"))) {
+            return built.filter(file -> file.getFileName().toString().matches(Pattern.quote(module) + "-.*(?<!-sources)\\.jar"))
+                    .findFirst().orElseThrow().toAbsolutePath();
+        }
     }
 
     private static void awaitExit(Process process) throws InterruptedException {
