@@ -180,12 +180,18 @@ class OperatorViewTest extends FrameworkTestSupport {
             assertEquals(503, get("/system/console/heaps/heap/" + HeapId.SYSTEM_RAM_TYPE + "/0.json", "admin", PASSWORD)
                     .statusCode());
             awaitTrue("the heap checks CRITICAL", () -> overall() == Result.Status.CRITICAL);
+            awaitTrue("/health answers 503 for a probe", () -> status("/health", null, null) == 503);
+            String health = get("/health", null, null).body();
+            assertTrue(health.startsWith("{\"status\":\"CRITICAL\",\"checks\":[") && health.contains(
+                    "{\"name\":\"Heap registry\",\"status\":\"CRITICAL\""), health);
         } finally {
             registry.start();
         }
         awaitActive(HeapId.SYSTEM_RAM);
         awaitTrue("the heap checks OK again", () -> overall() == Result.Status.OK);
         awaitTrue("/metrics is back", () -> status("/metrics", null, null) == 200);
+        awaitTrue("/health answers 200 again", () -> status("/health", null, null) == 200);
+        assertTrue(get("/health", null, null).body().startsWith("{\"status\":\"OK\""));
         assertTrue(get("/system/console/heaps/content.part", "admin", PASSWORD).body().contains("id=\"heaps\""));
     }
 
@@ -251,6 +257,9 @@ class OperatorViewTest extends FrameworkTestSupport {
                     .build(), true));
             try {
                 awaitTrue("WARN above 90% of the pool", () -> overall() == Result.Status.WARN);
+                awaitTrue("/health says WARN and still answers 200: a warning is no reason to restart",
+                        () -> get("/health", null, null).body().startsWith("{\"status\":\"WARN\""));
+                assertEquals(200, status("/health", null, null));
             } finally {
                 full.close();
             }

@@ -537,6 +537,11 @@ class PlatformJarTest {
                 java.net.URI.create("http://127.0.0.1:" + port.group(1) + "/metrics")).build(),
                 java.net.http.HttpResponse.BodyHandlers.ofString());
         assertTrue(metrics.body().contains("heap_up{heap=\"fuchsia.sysmem.heap.HEAP_TYPE.SYSTEM_RAM\""), metrics.body());
+        var health = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create("http://127.0.0.1:" + port.group(1) + "/health")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, health.statusCode(), health.body());
+        assertTrue(health.body().startsWith("{\"status\":\"OK\",\"checks\":[{\"name\":"), "a probe's answer: " + health.body());
         Thread.sleep(1000);
         assertTrue(platform.isAlive(), "still serving:\n" + Files.readString(err));
         assertEquals(0, new ProcessBuilder("kill", "-s", "TERM", Long.toString(platform.pid())).start().waitFor());

@@ -225,7 +225,7 @@ final class HeapsPage {
         return json.append("}}").toString();
     }
 
-    private static String quote(String text) {
+    static String quote(String text) {
         StringBuilder out = new StringBuilder("\"");
         for (char c : String.valueOf(text).toCharArray()) {
             switch (c) {

@@ -9,14 +9,10 @@ import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import org.apache.felix.hc.api.ResultLog;
-import org.apache.felix.hc.api.execution.HealthCheckExecutionResult;
 import org.apache.felix.hc.api.execution.HealthCheckExecutor;
-import org.apache.felix.hc.api.execution.HealthCheckSelector;
 import org.osgi.framework.Constants;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
@@ -119,18 +115,6 @@ public class HeapsPlugin extends HttpServlet {
     }
 
     private List<HeapsPage.Health> health() {
-        HealthCheckExecutor executor = healthChecks;
-        List<HeapsPage.Health> rows = new ArrayList<>();
-        if (executor != null) {
-            for (HealthCheckExecutionResult result : executor.execute(HealthCheckSelector.tags("heap"))) {
-                StringBuilder message = new StringBuilder();
-                for (ResultLog.Entry entry : result.getHealthCheckResult()) {
-                    message.append(message.isEmpty() ? "" : "; ").append(entry.getMessage());
-                }
-                rows.add(new HeapsPage.Health(result.getHealthCheckMetadata().getName(),
-                        result.getHealthCheckResult().getStatus().name(), message.toString()));
-            }
-        }
-        return rows;
+        return HeapHealthChecks.run(healthChecks).rows();
     }
 }
