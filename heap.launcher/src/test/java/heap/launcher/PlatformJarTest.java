@@ -509,14 +509,15 @@ class PlatformJarTest {
     @Test
     void withStdinAtDevNullThePlatformServesWithoutAConsoleUntilSigterm() throws Exception {
         String log = servesUntilSigterm(List.of(), ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
-        assertTrue(log.contains("note: stdin is /dev/null: serving without a console until SIGTERM (as ./platform --serve)"), log);
+        assertTrue(log.contains("INFO [heap.shell] stdin is /dev/null: serving without a console until SIGTERM "
+                + "(as ./platform --serve, heap.console=serve)"), log);
     }
 
     /** {@code --serve} ignores stdin: its end (a closed pipe here) stops nothing. */
     @Test
     void withServeThePlatformIgnoresTheEndOfInputAndServesUntilSigterm() throws Exception {
         String log = servesUntilSigterm(List.of("--serve"), ProcessBuilder.Redirect.PIPE);
-        assertFalse(log.contains("note: stdin is /dev/null"), log);
+        assertFalse(log.contains("stdin is /dev/null"), log);
     }
 
     /** Starts ./platform with {@code args}; checks it serves /metrics and still runs after its input ended; stops it. */

@@ -27,7 +27,8 @@ import org.osgi.service.component.runtime.ServiceComponentRuntime;
  * The platform's console: once the heaps have registered, reads command lines from stdin (a terminal, a pipe or a
  * script) and runs each in a Gogo session. At end of input it stops the framework; the process then exits 0, or 1
  * if any command failed. SIGTERM and SIGHUP stop the framework the same way (exit 143, 129). With
- * {@code heap.console=serve} there is no console: the platform runs until such a signal (a service). Enabled by the framework property {@code heap.console=true} (the launcher sets it). It
+ * {@code heap.console=serve}, or stdin at /dev/null, there is no console: the platform runs until such a signal (a
+ * service). Enabled by the framework property {@code heap.console=true} (the launcher sets it). It
  * needs no registry: when the registry or a heap could not start, it says why and opens anyway, so an operator can
  * look ({@code scr:info}, {@code lb}) instead of waiting at no prompt.
  */
@@ -46,8 +47,13 @@ public class Console {
     public Console(@Reference CommandProcessor processor, @Reference ServiceComponentRuntime components,
             BundleContext context) {
         String mode = context.getProperty("heap.console"); // true: a console on stdin; serve: none, run until a signal
-        boolean serve = "serve".equals(mode);
+        boolean nothingToRead = Boolean.parseBoolean(mode) && stdinIsDevNull();
+        boolean serve = "serve".equals(mode) || nothingToRead;
         if ((serve || Boolean.parseBoolean(mode)) && claimTheConsole(context)) {
+            if (nothingToRead) {
+                LOG.log(System.Logger.Level.INFO, "stdin is /dev/null: serving without a console until SIGTERM "
+                        + "(as ./platform --serve, heap.console=serve)");
+            }
             ScriptExit.install();
             // The console outlives an update of this bundle: its thread and signal handlers run this revision's code
             // after the revision's loader can load nothing more, so everything is loaded now, and they hold the
@@ -68,6 +74,18 @@ public class Console {
                 run(processor, context);
                 stopFramework(framework);
             });
+        }
+    }
+
+    /**
+     * A service manager's stdin (systemd's default, {@code docker run} without -i, nohup): a console there would read
+     * its end at once and stop the platform it was started to run.
+     */
+    private static boolean stdinIsDevNull() {
+        try {
+            return java.nio.file.Files.isSameFile(java.nio.file.Path.of("/proc/self/fd/0"), java.nio.file.Path.of("/dev/null"));
+        } catch (IOException | RuntimeException e) {
+            return false;
         }
     }
 
