@@ -497,11 +497,7 @@ class PlatformJarTest {
             awaitOutput(out, 1, "collection 1:");
             java = platform.descendants().filter(child -> child.info().command().orElse("").endsWith("java")).toList();
             assertEquals(1, java.size(), "one java under the script");
-            List<String> kill = new java.util.ArrayList<>(List.of("kill", "-s", signal, Long.toString(platform.pid())));
-            if (toJavaToo) {
-                kill.add(Long.toString(java.get(0).pid()));
-            }
-            assertEquals(0, new ProcessBuilder(kill).inheritIO().start().waitFor());
+            signal(signal, platform.pid(), toJavaToo ? java.get(0).pid() : platform.pid());
             awaitExit(platform);
         }
         String log = Files.readString(err);
@@ -558,7 +554,7 @@ class PlatformJarTest {
         assertTrue(health.body().startsWith("{\"status\":\"OK\",\"checks\":[{\"name\":"), "a probe's answer: " + health.body());
         Thread.sleep(1000);
         assertTrue(platform.isAlive(), "still serving:\n" + Files.readString(err));
-        assertEquals(0, new ProcessBuilder("kill", "-s", "TERM", Long.toString(platform.pid())).start().waitFor());
+        signal("TERM", platform.pid());
         awaitExit(platform);
         String log = Files.readString(err);
         assertEquals(143, platform.exitValue(), log);
@@ -641,6 +637,12 @@ class PlatformJarTest {
             }
         }
         return to;
+    }
+
+    /** Sends SIG{@code name} to each process, with bash's own kill (a machine need not have procps's). */
+    private static void signal(String name, long... pids) throws Exception {
+        String targets = String.join(" ", java.util.Arrays.stream(pids).distinct().mapToObj(Long::toString).toList());
+        assertEquals(0, new ProcessBuilder("bash", "-c", "kill -s " + name + " " + targets).inheritIO().start().waitFor());
     }
 
     /** The bundle jar the build made in module {@code module}'s target/. */
