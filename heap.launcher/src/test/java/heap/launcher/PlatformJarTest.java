@@ -306,6 +306,22 @@ class PlatformJarTest {
         assertEquals(1, run.exitCode());
     }
 
+    /** With the shell's own bundle stopped, the heap commands are gone too: the console names that, not the registry. */
+    @Test
+    void aHeapCommandWhileTheShellsBundleIsStoppedSaysToStartIt() throws Exception {
+        Run run = run("""
+                stop 6
+                heap:list
+                start 6
+                heap:list
+                """); // bundle 6 is heap.shell, by platform.bndrun's order
+        assertTrue(run.err().contains("error: heap:list is not there while the shell's bundle (heap.shell, 6) is not "
+                + "active; start 6 brings it back"), run.err());
+        assertFalse(run.err().contains("registry (heap.registry) is not running"), run.err());
+        assertTrue(run.out().contains("fuchsia.sysmem.heap.HEAP_TYPE.SYSTEM_RAM"), "back once started: " + run.out());
+        assertEquals(1, run.exitCode());
+    }
+
     /** With 127.0.0.1:8080 taken (another platform, say), ./platform's HTTP takes a free port and says which. */
     @Test
     void withPort8080TakenThePlatformScriptServesHttpOnAFreePortAndNamesIt() throws Exception {

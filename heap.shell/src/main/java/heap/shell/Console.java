@@ -71,7 +71,7 @@ public class Console {
                             + "show the platform; SIGTERM stops it");
                     return;
                 }
-                run(processor, context);
+                run(processor, context, context.getBundle());
                 stopFramework(framework);
             });
         }
@@ -117,7 +117,7 @@ public class Console {
     /** The console thread while it runs a command: Ctrl-C interrupts it (a waiting allocation gives up). */
     private static volatile Thread runningCommand;
 
-    private static void run(CommandProcessor processor, BundleContext context) {
+    private static void run(CommandProcessor processor, BundleContext context, Bundle shell) {
         boolean interactive = System.console() != null && System.console().isTerminal();
         if (interactive) {
             ScriptExit.interactive(); // a person at a terminal: failed commands do not make the exit status
@@ -147,7 +147,7 @@ public class Console {
                 if (!line.isBlank() && !line.stripLeading().startsWith("#")) {
                     runningCommand = Thread.currentThread();
                     try {
-                        execute(session, line, context);
+                        execute(session, line, context, shell);
                     } finally {
                         runningCommand = null;
                         Thread.interrupted(); // a Ctrl-C that came as the command ended must not hit the next one
@@ -162,7 +162,7 @@ public class Console {
         LateStdout.toStderr();
     }
 
-    private static void execute(CommandSession session, String line, BundleContext context) {
+    private static void execute(CommandSession session, String line, BundleContext context, Bundle shell) {
         String heapCommand = Usage.commandOf(line);
         if (heapCommand != null && Usage.wantsHelp(line)) {
             OUT.println("usage: " + Usage.COMMANDS.get(heapCommand).usage());
@@ -185,10 +185,13 @@ public class Console {
             String message = cause.getMessage() == null ? cause.toString() : cause.getMessage();
             String code = null; // set where a heap command never ran: its --json error document is written here
             if (heapCommand != null && message.startsWith("Command not found")) {
-                // The heap commands come and go with the registry they need
+                // The heap commands come and go with this bundle, and with the registry they need
                 code = "BAD_STATE";
-                message = "heap:" + heapCommand + " is not there while the registry (heap.registry) is not running;"
-                        + " lb and scr:info heap.registry.HeapRegistryComponent say why";
+                message = shell.getState() != Bundle.ACTIVE
+                        ? "heap:" + heapCommand + " is not there while the shell's bundle (heap.shell, "
+                                + shell.getBundleId() + ") is not active; start " + shell.getBundleId() + " brings it back"
+                        : "heap:" + heapCommand + " is not there while the registry (heap.registry) is not running;"
+                                + " lb and scr:info heap.registry.HeapRegistryComponent say why";
             } else if (heapCommand != null && message.startsWith("Cannot coerce")) {
                 code = "INVALID_ARGS";
                 message = Usage.explain(line); // Gogo found no parameters to fit: say which argument and how
