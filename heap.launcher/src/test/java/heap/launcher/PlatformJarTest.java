@@ -306,9 +306,12 @@ class PlatformJarTest {
         assertEquals(1, run.exitCode());
     }
 
-    /** With the shell's own bundle stopped, the heap commands are gone too: the console names that, not the registry. */
+    /**
+     * With the shell's own bundle stopped or uninstalled, the heap commands are gone too: the console names that, not
+     * the registry, and still stops the platform at end of input.
+     */
     @Test
-    void aHeapCommandWhileTheShellsBundleIsStoppedSaysToStartIt() throws Exception {
+    void aHeapCommandWhileTheShellsBundleIsStoppedOrUninstalledSaysSo() throws Exception {
         Run run = run("""
                 stop 6
                 heap:list
@@ -320,6 +323,15 @@ class PlatformJarTest {
         assertFalse(run.err().contains("registry (heap.registry) is not running"), run.err());
         assertTrue(run.out().contains("fuchsia.sysmem.heap.HEAP_TYPE.SYSTEM_RAM"), "back once started: " + run.out());
         assertEquals(1, run.exitCode());
+
+        Run uninstalled = run("""
+                uninstall 6
+                heap:list
+                """);
+        assertTrue(uninstalled.err().contains("error: heap:list is not there while the shell's bundle (heap.shell) is "
+                + "uninstalled; install it again to bring them back"), uninstalled.err());
+        assertTrue(Pattern.compile("heap contiguous: pool of \\d+ bytes released").matcher(uninstalled.err()).find(),
+                "the console still stops the platform at end of input:\n" + uninstalled.err());
     }
 
     /** With 127.0.0.1:8080 taken (another platform, say), ./platform's HTTP takes a free port and says which. */

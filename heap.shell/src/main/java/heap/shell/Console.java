@@ -187,11 +187,13 @@ public class Console {
             if (heapCommand != null && message.startsWith("Command not found")) {
                 // The heap commands come and go with this bundle, and with the registry they need
                 code = "BAD_STATE";
-                message = shell.getState() != Bundle.ACTIVE
-                        ? "heap:" + heapCommand + " is not there while the shell's bundle (heap.shell, "
-                                + shell.getBundleId() + ") is not active; start " + shell.getBundleId() + " brings it back"
-                        : "heap:" + heapCommand + " is not there while the registry (heap.registry) is not running;"
-                                + " lb and scr:info heap.registry.HeapRegistryComponent say why";
+                message = "heap:" + heapCommand + " is not there while " + (shell.getState() == Bundle.UNINSTALLED
+                        ? "the shell's bundle (heap.shell) is uninstalled; install it again to bring them back"
+                        : shell.getState() != Bundle.ACTIVE
+                        ? "the shell's bundle (heap.shell, " + shell.getBundleId() + ") is not active; start "
+                                + shell.getBundleId() + " brings it back"
+                        : "the registry (heap.registry) is not running; lb and scr:info "
+                                + "heap.registry.HeapRegistryComponent say why");
             } else if (heapCommand != null && message.startsWith("Cannot coerce")) {
                 code = "INVALID_ARGS";
                 message = Usage.explain(line); // Gogo found no parameters to fit: say which argument and how
