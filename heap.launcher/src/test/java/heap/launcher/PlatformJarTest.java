@@ -293,16 +293,20 @@ class PlatformJarTest {
     @Test
     void aHeapCommandWhileTheRegistryIsStoppedSaysTheRegistryIsNotRunning() throws Exception {
         Run run = run("""
+                heap:alloc 4k
                 stop 4
                 heap:list
                 heap:list --json
                 start 4
+                heap:free 1
                 heap:alloc 4k --json
                 """); // bundle 4 is heap.registry, by platform.bndrun's order (Gogo's start takes no name)
         assertTrue(run.err().contains("error: heap:list is not there while the registry (heap.registry) is not running"),
                 run.err());
         assertTrue(run.out().contains("{\"error\":\"BAD_STATE\",\"message\":\"heap:list is not there"), run.out());
         assertTrue(run.out().contains("\"collection\":"), "the commands are back with the registry: " + run.out());
+        assertTrue(run.err().contains("error: NOT_FOUND: no collection 1 is held by this shell (heap:collections lists "
+                + "them; what it held went back if the registry stopped since)"), "the registry's stop took it: " + run.err());
         assertEquals(1, run.exitCode());
     }
 

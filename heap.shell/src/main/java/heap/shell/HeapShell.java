@@ -112,8 +112,8 @@ final class HeapShell {
     Map<String, Object> free(long id) {
         BufferCollection collection = held.remove(id);
         if (collection == null) {
-            throw new SysmemException(SysmemError.NOT_FOUND, "no collection " + id + " was allocated by this shell"
-                    + " (heap:collections lists them)");
+            throw new SysmemException(SysmemError.NOT_FOUND, "no collection " + id + " is held by this shell"
+                    + " (heap:collections lists them; what it held went back if the registry stopped since)");
         }
         collection.close();
         return Map.of("freed", id, "buffers", collection.buffers().size());
