@@ -21,6 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
 class PlatformJarTest {
     private static final Path JAR = Path.of(System.getProperty("platform.jar", "target/platform.jar"));
     private static final Path EXAMPLE = Path.of(System.getProperty("example.jar", "../heap.example/target/heap.example.jar"));
+    private static final Path SCRIPT = Path.of("..", "platform").toAbsolutePath().normalize();
 
     @TempDir
     Path workDir;
@@ -130,12 +131,11 @@ class PlatformJarTest {
     /** A script that is not a readable file, or two, is refused before the platform starts (it used to start). */
     @Test
     void thePlatformScriptRefusesAScriptItCannotReadBeforeStarting() throws Exception {
-        Path script = Path.of("..", "platform").toAbsolutePath().normalize();
         String[][] refusals = {{workDir.resolve("missing.txt").toString(), "is not a readable file"},
             {workDir.toString(), "is not a readable file"}, {"a.txt", "b.txt", "usage: ./platform [SCRIPT | --serve]"},
             {"--serve", "a.txt", "usage: ./platform --serve (no script with it)"}};
         for (String[] refusal : refusals) {
-            List<String> command = new java.util.ArrayList<>(List.of("bash", script.toString()));
+            List<String> command = new java.util.ArrayList<>(List.of("bash", SCRIPT.toString()));
             command.addAll(List.of(refusal).subList(0, refusal.length - 1));
             Process refused = new ProcessBuilder(command).start();
             refused.getOutputStream().close();
@@ -153,8 +153,7 @@ class PlatformJarTest {
      */
     @Test
     void thePlatformScriptRefusesABadLogLevelObeysAGoodOneFromTheFirstLineKeepsThirdPartiesAtWarnAndLeavesNoTemporaryFiles() throws Exception {
-        Path script = Path.of("..", "platform").toAbsolutePath().normalize();
-        ProcessBuilder bogus = new ProcessBuilder("bash", script.toString()).redirectInput(ProcessBuilder.Redirect.PIPE);
+        ProcessBuilder bogus = new ProcessBuilder("bash", SCRIPT.toString()).redirectInput(ProcessBuilder.Redirect.PIPE);
         bogus.environment().put("HEAP_LOG_LEVEL", "bogus");
         Process refused = bogus.start();
         refused.getOutputStream().close();
@@ -165,10 +164,8 @@ class PlatformJarTest {
 
         Path out = workDir.resolve("warn-out.txt");
         Path err = workDir.resolve("warn-err.txt");
-        ProcessBuilder warn = new ProcessBuilder("bash", script.toString()).directory(workDir.toFile())
-                .redirectOutput(out.toFile()).redirectError(err.toFile());
+        ProcessBuilder warn = platformScript(out, err);
         warn.environment().put("HEAP_LOG_LEVEL", "warn");
-        warn.environment().put("DEPLOY_DIR", workDir.resolve("deploy").toString());
         Path tmp = Files.createDirectories(workDir.resolve("script-tmp"));
         warn.environment().put("TMPDIR", tmp.toString());
         Process quiet = warn.start();
@@ -192,10 +189,7 @@ class PlatformJarTest {
 
         // HEAP_LOG_LEVEL unset (INFO), and a level in deploy/heap.log.cfg, which wins over the script's: it did not.
         Files.writeString(workDir.resolve("deploy").resolve("heap.log.cfg"), "level=DEBUG\n");
-        ProcessBuilder info = new ProcessBuilder("bash", script.toString()).directory(workDir.toFile())
-                .redirectOutput(out.toFile()).redirectError(err.toFile());
-        info.environment().put("DEPLOY_DIR", workDir.resolve("deploy").toString());
-        Process atInfo = info.start();
+        Process atInfo = platformScript(out, err).start();
         try (var stdin = atInfo.getOutputStream()) {
             send(stdin, "heap:alloc 4k");
             send(stdin, "heap:free 1");
@@ -225,7 +219,7 @@ class PlatformJarTest {
      */
     @Test
     void atATerminalThroughThePlatformScriptCtrlCStillReachesTheConsole() throws Exception {
-        atATerminal("exec bash '" + Path.of("..", "platform").toAbsolutePath().normalize() + "'");
+        atATerminal("exec bash '" + SCRIPT + "'");
     }
 
     private void atATerminal(String command) throws Exception {
@@ -341,7 +335,6 @@ class PlatformJarTest {
     /** With 127.0.0.1:8080 taken (another platform, say), ./platform's HTTP takes a free port and says which. */
     @Test
     void withPort8080TakenThePlatformScriptServesHttpOnAFreePortAndNamesIt() throws Exception {
-        Path script = Path.of("..", "platform").toAbsolutePath().normalize();
         java.net.ServerSocket taken = null;
         try {
             taken = new java.net.ServerSocket(8080, 50, java.net.InetAddress.getLoopbackAddress());
@@ -351,10 +344,7 @@ class PlatformJarTest {
         try {
             Path out = workDir.resolve("taken-out.txt");
             Path err = workDir.resolve("taken-err.txt");
-            ProcessBuilder builder = new ProcessBuilder("bash", script.toString()).directory(workDir.toFile())
-                    .redirectOutput(out.toFile()).redirectError(err.toFile());
-            builder.environment().put("DEPLOY_DIR", Files.createDirectories(workDir.resolve("deploy")).toString());
-            Process platform = builder.start();
+            Process platform = platformScript(out, err).start();
             try (var stdin = platform.getOutputStream()) {
                 send(stdin, "heap:list");
             }
@@ -514,13 +504,10 @@ class PlatformJarTest {
     }
 
     private void stopsCleanlyOn(String signal, boolean toJavaToo, int status) throws Exception {
-        Path script = Path.of("..", "platform").toAbsolutePath().normalize();
         Path out = workDir.resolve("signal-out.txt");
         Path err = workDir.resolve("signal-err.txt");
         Path tmp = Files.createDirectories(workDir.resolve("signal-tmp"));
-        ProcessBuilder builder = new ProcessBuilder("bash", script.toString()).directory(workDir.toFile())
-                .redirectOutput(out.toFile()).redirectError(err.toFile());
-        builder.environment().put("DEPLOY_DIR", Files.createDirectories(workDir.resolve("deploy")).toString());
+        ProcessBuilder builder = platformScript(out, err);
         builder.environment().put("TMPDIR", tmp.toString());
         Process platform = builder.start();
         List<ProcessHandle> java;
@@ -563,14 +550,9 @@ class PlatformJarTest {
 
     /** Starts ./platform with {@code args}; checks it serves /metrics and still runs after its input ended; stops it. */
     private String servesUntilSigterm(List<String> args, ProcessBuilder.Redirect stdin) throws Exception {
-        Path script = Path.of("..", "platform").toAbsolutePath().normalize();
         Path err = workDir.resolve("serve-err.txt");
-        List<String> command = new java.util.ArrayList<>(List.of("bash", script.toString()));
-        command.addAll(args);
-        ProcessBuilder builder = new ProcessBuilder(command).directory(workDir.toFile()).redirectInput(stdin)
-                .redirectOutput(workDir.resolve("serve-out.txt").toFile()).redirectError(err.toFile());
-        builder.environment().put("DEPLOY_DIR", Files.createDirectories(workDir.resolve("deploy")).toString());
-        Process platform = builder.start();
+        Process platform = platformScript(workDir.resolve("serve-out.txt"), err, args.toArray(String[]::new))
+                .redirectInput(stdin).start();
         platform.getOutputStream().close(); // a pipe's end, for the PIPE case
         awaitOutput(err, 1, "INFO [heap.shell] serving without a console");
         Matcher port = Pattern.compile("Started Jetty \\S+ at port\\(s\\) HTTP:(\\d+)").matcher(Files.readString(err));
@@ -669,6 +651,16 @@ class PlatformJarTest {
             }
         }
         return to;
+    }
+
+    /** ./platform with {@code args}, run in the test's directory with its deploy/ there, writing to out and err. */
+    private ProcessBuilder platformScript(Path out, Path err, String... args) throws IOException {
+        List<String> command = new java.util.ArrayList<>(List.of("bash", SCRIPT.toString()));
+        command.addAll(List.of(args));
+        ProcessBuilder builder = new ProcessBuilder(command).directory(workDir.toFile()).redirectOutput(out.toFile())
+                .redirectError(err.toFile());
+        builder.environment().put("DEPLOY_DIR", Files.createDirectories(workDir.resolve("deploy")).toString());
+        return builder;
     }
 
     /** Sends SIG{@code name} to each process, with bash's own kill (a machine need not have procps's). */
