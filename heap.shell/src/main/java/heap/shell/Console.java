@@ -47,9 +47,10 @@ public class Console {
     public Console(@Reference CommandProcessor processor, @Reference ServiceComponentRuntime components,
             BundleContext context) {
         String mode = context.getProperty("heap.console"); // true: a console on stdin; serve: none, run until a signal
-        boolean nothingToRead = Boolean.parseBoolean(mode) && stdinIsDevNull();
+        boolean console = Boolean.parseBoolean(mode);
+        boolean nothingToRead = console && stdinIsDevNull();
         boolean serve = "serve".equals(mode) || nothingToRead;
-        if ((serve || Boolean.parseBoolean(mode)) && claimTheConsole(context)) {
+        if ((console || serve) && claimTheConsole(context)) {
             if (nothingToRead) {
                 LOG.log(System.Logger.Level.INFO, "stdin is /dev/null: serving without a console until SIGTERM "
                         + "(as ./platform --serve, heap.console=serve)");

@@ -188,7 +188,7 @@ public class HeapCommands {
             String message = e.getMessage();
             int colon = message.indexOf(": ");
             if (json) {
-                return Json.write(errorDocument(message.substring(0, Math.max(colon, 0)), message.substring(colon + 2)));
+                return Json.write(errorDocument(message.substring(0, Math.max(colon, 0)), HeapShell.detail(message)));
             }
             System.err.println("error: " + message);
             return null;

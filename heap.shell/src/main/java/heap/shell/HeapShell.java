@@ -99,14 +99,18 @@ final class HeapShell {
         } catch (SysmemException e) {
             if (e.error() == SysmemError.CONSTRAINTS_INTERSECTION_EMPTY && permitted != null
                     && allocator.heaps().stream().noneMatch(status -> status.id().equals(permitted))) {
-                String withoutErrorName = e.getMessage().substring((e.error() + ": ").length());
-                throw new SysmemException(e.error(), withoutErrorName + "; no heap " + permitted
+                throw new SysmemException(e.error(), detail(e.getMessage()) + "; no heap " + permitted
                         + " is listed (heap:list shows them)", e);
             }
             throw e;
         }
         held.put(collection.id(), collection);
         return describe(collection);
+    }
+
+    /** A SysmemException's or StatusException's message ("CODE: detail") without its code. */
+    static String detail(String message) {
+        return message.substring(message.indexOf(": ") + 2);
     }
 
     Map<String, Object> free(long id) {
