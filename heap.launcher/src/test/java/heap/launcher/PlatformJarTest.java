@@ -577,6 +577,82 @@ class PlatformJarTest {
     }
 
     /**
+     * A platform run as a service takes command lines from {@code ./platform --attach} (piped, or a script), output
+     * on the client's stdout and errors on its stderr as at the console; collections stay held by the shell between
+     * clients; the socket goes with the platform, and an attach then says no platform answers.
+     */
+    @Test
+    void aServingPlatformRunsTheCommandsOfAttachedClientsAndItsSocketGoesWithIt() throws Exception {
+        Path err = workDir.resolve("serve-err.txt");
+        Process platform = platformScript(workDir.resolve("serve-out.txt"), err, "--serve").start();
+        awaitOutput(err, 1, "INFO [heap.shell] serving without a console");
+        Path socket = workDir.resolve(".heap-console.sock");
+        assertTrue(Files.readString(err).contains("INFO [heap.shell] commands from other processes: ./platform --attach "
+                + "connects to " + socket), Files.readString(err));
+
+        Path out = workDir.resolve("attach-out.txt");
+        Path attachErr = workDir.resolve("attach-err.txt");
+        Process piped = platformScript(out, attachErr, "--attach").start();
+        try (var stdin = piped.getOutputStream()) {
+            send(stdin, "heap:alloc 64k");
+            send(stdin, "heap:free 99");
+            send(stdin, "heap:collections --json");
+        }
+        awaitExit(piped);
+        assertEquals(1, piped.exitValue(), "a line failed: " + Files.readString(attachErr));
+        assertTrue(Files.readString(out).startsWith("collection 1: 1 x 64.0 KiB on fuchsia.sysmem.heap.HEAP_TYPE.SYSTEM_RAM#0"),
+                Files.readString(out));
+        assertTrue(Files.readString(out).contains("\"held_by_shell\":true"), Files.readString(out));
+        assertTrue(Files.readString(attachErr).startsWith("error: NOT_FOUND: no collection 99"), Files.readString(attachErr));
+
+        Path script = Files.writeString(workDir.resolve("free.txt"), "heap:free 1\n");
+        Process fromScript = platformScript(out, attachErr, "--attach", script.toString()).start();
+        awaitExit(fromScript);
+        assertEquals(0, fromScript.exitValue(), Files.readString(attachErr));
+        assertEquals("freed collection 1\n", Files.readString(out), "the collection the first client left");
+
+        signal("TERM", platform.pid());
+        awaitExit(platform);
+        String log = Files.readString(err);
+        assertTrue(log.contains("INFO [heap.shell] console 1 detached: 3 commands, 1 failed"), log);
+        assertFalse(Files.exists(socket), "removed as the platform stopped");
+        Process late = platformScript(out, attachErr, "--attach").start();
+        late.getOutputStream().close();
+        awaitExit(late);
+        assertEquals(2, late.exitValue());
+        assertTrue(Files.readString(attachErr).startsWith("error: no platform answers at " + socket), Files.readString(attachErr));
+    }
+
+    /** At a terminal, {@code ./platform --attach} prompts as the console does, and exit leaves with status 0. */
+    @Test
+    void atATerminalAttachPromptsAndExitLeavesTheServingPlatformRunning() throws Exception {
+        Path script = Path.of("/usr/bin/script");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(script), "util-linux's script is not installed");
+        Path err = workDir.resolve("serve-err.txt");
+        Process platform = platformScript(workDir.resolve("serve-out.txt"), err, "--serve").start();
+        awaitOutput(err, 1, "INFO [heap.shell] serving without a console");
+        Path out = workDir.resolve("tty.txt");
+        ProcessBuilder builder = new ProcessBuilder(script.toString(), "-qfec", "exec bash '" + SCRIPT + "' --attach",
+                "/dev/null").directory(workDir.toFile()).redirectOutput(out.toFile()).redirectErrorStream(true);
+        builder.environment().put("SHELL", "/bin/sh");
+        builder.environment().put("DEPLOY_DIR", workDir.resolve("deploy").toString());
+        Process attached = builder.start();
+        try (var stdin = attached.getOutputStream()) {
+            awaitOutput(out, 1, "heap> ");
+            send(stdin, "heap:free 99");
+            awaitOutput(out, 1, "no collection 99");
+            awaitOutput(out, 2, "heap> ");
+            send(stdin, "exit");
+            awaitExit(attached);
+        }
+        assertEquals(0, attached.exitValue(), Files.readString(out));
+        assertTrue(platform.isAlive(), "exit leaves the attached session, not the platform");
+        signal("TERM", platform.pid());
+        awaitExit(platform);
+        assertTrue(Files.readString(err).contains("INFO [heap.shell] console 1 attached (interactive)"), Files.readString(err));
+    }
+
+    /**
      * A new build of a heap the platform runs, copied into deploy/, is a hot swap: it installs beside the built-in
      * one and takes new buffers while the built-in drains; removed again, the built-in (still installed) serves.
      */

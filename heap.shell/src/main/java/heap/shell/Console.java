@@ -11,7 +11,6 @@ import java.io.InputStreamReader;
 import java.io.PrintStream;
 import org.apache.felix.service.command.CommandProcessor;
 import org.apache.felix.service.command.CommandSession;
-import org.apache.felix.service.command.Converter;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.BundleException;
@@ -72,7 +71,7 @@ public class Console {
                             + "show the platform; SIGTERM stops it");
                     return;
                 }
-                run(processor, context, context.getBundle());
+                run(processor, context);
                 stopFramework(framework);
             });
         }
@@ -118,7 +117,8 @@ public class Console {
     /** The console thread while it runs a command: Ctrl-C interrupts it (a waiting allocation gives up). */
     private static volatile Thread runningCommand;
 
-    private static void run(CommandProcessor processor, BundleContext context, Bundle shell) {
+    private static void run(CommandProcessor processor, BundleContext context) {
+        CommandLines lines = new CommandLines(context);
         boolean interactive = System.console() != null && System.console().isTerminal();
         if (interactive) {
             ScriptExit.interactive(); // a person at a terminal: failed commands do not make the exit status
@@ -145,10 +145,12 @@ public class Console {
                 if (line == null || line.strip().equals("exit")) {
                     break;
                 }
-                if (!line.isBlank() && !line.stripLeading().startsWith("#")) {
+                if (!CommandLines.isEmpty(line)) {
                     runningCommand = Thread.currentThread();
                     try {
-                        execute(session, line, context, shell);
+                        if (!lines.run(session, line, OUT, ERR)) {
+                            ScriptExit.failed();
+                        }
                     } finally {
                         runningCommand = null;
                         Thread.interrupted(); // a Ctrl-C that came as the command ended must not hit the next one
@@ -161,50 +163,6 @@ public class Console {
         }
         OUT.flush();
         LateStdout.toStderr();
-    }
-
-    private static void execute(CommandSession session, String line, BundleContext context, Bundle shell) {
-        String heapCommand = Usage.commandOf(line);
-        if (heapCommand != null && Usage.wantsHelp(line)) {
-            OUT.println("usage: " + Usage.COMMANDS.get(heapCommand).usage());
-            return;
-        }
-        String plainUpdate = PlainUpdate.refusal(line, context);
-        if (plainUpdate != null) {
-            ScriptExit.failed();
-            ERR.println("error: " + plainUpdate);
-            return;
-        }
-        try {
-            Object result = session.execute(line);
-            if (result != null) {
-                OUT.println(session.format(result, Converter.INSPECT));
-            }
-        } catch (Exception e) {
-            ScriptExit.failed();
-            Throwable cause = e instanceof java.lang.reflect.InvocationTargetException && e.getCause() != null ? e.getCause() : e;
-            String message = cause.getMessage() == null ? cause.toString() : cause.getMessage();
-            String code = null; // set where a heap command never ran: its --json error document is written here
-            if (heapCommand != null && message.startsWith("Command not found")) {
-                // The heap commands come and go with this bundle, and with the registry they need
-                code = "BAD_STATE";
-                message = "heap:" + heapCommand + " is not there while " + (shell.getState() == Bundle.UNINSTALLED
-                        ? "the shell's bundle (heap.shell) is uninstalled; install it again to bring them back"
-                        : shell.getState() != Bundle.ACTIVE
-                        ? "the shell's bundle (heap.shell, " + shell.getBundleId() + ") is not active; start "
-                                + shell.getBundleId() + " brings it back"
-                        : "the registry (heap.registry) is not running; lb and scr:info "
-                                + "heap.registry.HeapRegistryComponent say why");
-            } else if (heapCommand != null && message.startsWith("Cannot coerce")) {
-                code = "INVALID_ARGS";
-                message = Usage.explain(line); // Gogo found no parameters to fit: say which argument and how
-            }
-            if (code != null && line.contains("--json")) {
-                OUT.println(Json.write(HeapCommands.errorDocument(code, message)));
-            } else {
-                ERR.println("error: " + message);
-            }
-        }
     }
 
     /**

@@ -184,14 +184,10 @@ public class HeapCommands {
             T result = command.get();
             return json ? Json.write(result) : text.apply(result);
         } catch (SysmemException | StatusException e) {
-            ScriptExit.failed();
             String message = e.getMessage();
             int colon = message.indexOf(": ");
-            if (json) {
-                return Json.write(errorDocument(message.substring(0, Math.max(colon, 0)), HeapShell.detail(message)));
-            }
-            System.err.println("error: " + message);
-            return null;
+            throw new CommandFailure(message, json
+                    ? Json.write(errorDocument(message.substring(0, Math.max(colon, 0)), HeapShell.detail(message))) : null);
         }
     }
 }

@@ -1,0 +1,77 @@
+package heap.shell;
+
+import java.io.PrintStream;
+import java.lang.reflect.InvocationTargetException;
+import org.apache.felix.service.command.CommandSession;
+import org.apache.felix.service.command.Converter;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+
+/**
+ * Runs one command line in a Gogo session, for the console and for an attached client alike: a heap command's
+ * {@code --help}, refusals that explain themselves ({@link PlainUpdate}), and errors as one line, never a stack trace.
+ */
+final class CommandLines {
+    private final BundleContext context;
+    private final Bundle shell;
+
+    CommandLines(BundleContext context) {
+        this.context = context;
+        this.shell = context.getBundle();
+    }
+
+    /** True for a comment or a blank line, which run nothing. */
+    static boolean isEmpty(String line) {
+        return line.isBlank() || line.stripLeading().startsWith("#");
+    }
+
+    /** Runs {@code line}, its output on {@code out} and its errors on {@code err}; false if it failed. */
+    boolean run(CommandSession session, String line, PrintStream out, PrintStream err) {
+        String heapCommand = Usage.commandOf(line);
+        if (heapCommand != null && Usage.wantsHelp(line)) {
+            out.println("usage: " + Usage.COMMANDS.get(heapCommand).usage());
+            return true;
+        }
+        String plainUpdate = PlainUpdate.refusal(line, context);
+        if (plainUpdate != null) {
+            err.println("error: " + plainUpdate);
+            return false;
+        }
+        try {
+            Object result = session.execute(line);
+            if (result != null) {
+                out.println(session.format(result, Converter.INSPECT));
+            }
+            return true;
+        } catch (Exception e) {
+            Throwable cause = e instanceof InvocationTargetException && e.getCause() != null ? e.getCause() : e;
+            if (cause instanceof CommandFailure failure) {
+                (failure.document != null ? out : err).println(failure.document != null ? failure.document
+                        : "error: " + failure.getMessage());
+                return false;
+            }
+            String message = cause.getMessage() == null ? cause.toString() : cause.getMessage();
+            String code = null; // set where a heap command never ran: its --json error document is written here
+            if (heapCommand != null && message.startsWith("Command not found")) {
+                // The heap commands come and go with this bundle, and with the registry they need
+                code = "BAD_STATE";
+                message = "heap:" + heapCommand + " is not there while " + (shell.getState() == Bundle.UNINSTALLED
+                        ? "the shell's bundle (heap.shell) is uninstalled; install it again to bring them back"
+                        : shell.getState() != Bundle.ACTIVE
+                        ? "the shell's bundle (heap.shell, " + shell.getBundleId() + ") is not active; start "
+                                + shell.getBundleId() + " brings it back"
+                        : "the registry (heap.registry) is not running; lb and scr:info "
+                                + "heap.registry.HeapRegistryComponent say why");
+            } else if (heapCommand != null && message.startsWith("Cannot coerce")) {
+                code = "INVALID_ARGS";
+                message = Usage.explain(line); // Gogo found no parameters to fit: say which argument and how
+            }
+            if (code != null && line.contains("--json")) {
+                out.println(Json.write(HeapCommands.errorDocument(code, message)));
+            } else {
+                err.println("error: " + message);
+            }
+            return false;
+        }
+    }
+}
