@@ -128,12 +128,18 @@ class PlatformJarTest {
         assertTrue(run.out().contains("heap:info [--koid] [--json] ID-or-KOID"), run.out());
     }
 
-    /** A script that is not a readable file, or two, is refused before the platform starts (it used to start). */
+    /**
+     * A script that is not a readable file, or two, or an option it does not know, is refused before the platform
+     * starts (it used to start; --server was taken for a script's name).
+     */
     @Test
-    void thePlatformScriptRefusesAScriptItCannotReadBeforeStarting() throws Exception {
+    void thePlatformScriptRefusesAScriptItCannotReadOrAnUnknownOptionBeforeStarting() throws Exception {
         String[][] refusals = {{workDir.resolve("missing.txt").toString(), "is not a readable file"},
-            {workDir.toString(), "is not a readable file"}, {"a.txt", "b.txt", "usage: ./platform [SCRIPT | --serve]"},
-            {"--serve", "a.txt", "usage: ./platform --serve (no script with it)"}};
+            {workDir.toString(), "is not a readable file"},
+            {"a.txt", "b.txt", "usage: ./platform [SCRIPT | --serve | --attach [SCRIPT]] (one script; got 2 arguments)"},
+            {"--serve", "a.txt", "usage: ./platform --serve (no script with it)"},
+            {"--attach", "a.txt", "b.txt", "usage: ./platform --attach [SCRIPT] (one script; got 2 arguments)"},
+            {"--server", "error: unknown option --server\nusage: ./platform [SCRIPT]"}};
         for (String[] refusal : refusals) {
             List<String> command = new java.util.ArrayList<>(List.of("bash", SCRIPT.toString()));
             command.addAll(List.of(refusal).subList(0, refusal.length - 1));
@@ -144,6 +150,18 @@ class PlatformJarTest {
             assertEquals(2, refused.exitValue(), err);
             assertTrue(err.contains(refusal[refusal.length - 1]), err);
             assertFalse(err.contains("Jetty") || err.contains("registered"), "nothing started: " + err);
+        }
+    }
+
+    @Test
+    void helpPrintsTheWaysToRunThePlatformOnStdoutAndExitsZero() throws Exception {
+        Process help = new ProcessBuilder("bash", SCRIPT.toString(), "--help").start();
+        awaitExit(help);
+        String out = new String(help.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, help.exitValue(), out);
+        for (String form : List.of("./platform [SCRIPT]", "./platform --serve", "./platform --attach [SCRIPT]", "DEPLOY_DIR",
+                "HEAP_LOG_LEVEL", "HEAP_CONSOLE_SOCKET")) {
+            assertTrue(out.contains(form), form + " in\n" + out);
         }
     }
 
@@ -589,6 +607,8 @@ class PlatformJarTest {
         Path socket = workDir.resolve(".heap-console.sock");
         assertTrue(Files.readString(err).contains("INFO [heap.shell] commands from other processes: ./platform --attach "
                 + "connects to " + socket), Files.readString(err));
+        assertTrue(Files.readString(err).contains("serving without a console: the Web Console, /metrics and JMX show the "
+                + "platform, ./platform --attach runs commands in it; SIGTERM stops it"), Files.readString(err));
 
         Path out = workDir.resolve("attach-out.txt");
         Path attachErr = workDir.resolve("attach-err.txt");

@@ -49,6 +49,7 @@ public class Console {
         boolean console = Boolean.parseBoolean(mode);
         boolean nothingToRead = console && stdinIsDevNull();
         boolean serve = "serve".equals(mode) || nothingToRead;
+        boolean attachable = context.getProperty(ConsoleSocket.PROPERTY) != null;
         if ((console || serve) && claimTheConsole(context)) {
             if (nothingToRead) {
                 LOG.log(System.Logger.Level.INFO, "stdin is /dev/null: serving without a console until SIGTERM "
@@ -68,7 +69,8 @@ public class Console {
                 startUp.report(ERR);
                 if (serve) {
                     LOG.log(System.Logger.Level.INFO, "serving without a console: the Web Console, /metrics and JMX "
-                            + "show the platform; SIGTERM stops it");
+                            + "show the platform" + (attachable ? ", ./platform --attach runs commands in it" : "")
+                            + "; SIGTERM stops it");
                     return;
                 }
                 run(processor, context);
