@@ -15,7 +15,9 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.LongPredicate;
 import org.osgi.framework.ServiceReference;
+import org.osgi.service.cm.ConfigurationEvent;
 import org.osgi.service.cm.ConfigurationPlugin;
+import org.osgi.service.cm.SynchronousConfigurationListener;
 
 /**
  * Checks every configuration of the platform's PIDs before a component sees it (a ConfigAdmin plugin, which SCR
@@ -23,8 +25,9 @@ import org.osgi.service.cm.ConfigurationPlugin;
  * valid range, and the component gets its previous valid value (or its default) instead, so it keeps running; a key
  * no component knows gets one warning. A factory configuration of a PID (one heap instance per file) is checked by
  * the rules of that PID. Numbers may be written in hexadecimal ({@code 0x40000000}); the component gets the number.
+ * A configuration deleted takes its previous values with it: one made again under its PID starts from the defaults.
  */
-final class ConfigurationGuard implements ConfigurationPlugin {
+final class ConfigurationGuard implements ConfigurationPlugin, SynchronousConfigurationListener {
     /** One key's rule: what it accepts, in words for the log line. */
     record Rule(String valid, java.util.function.Predicate<Object> accepts) {
     }
@@ -88,6 +91,7 @@ final class ConfigurationGuard implements ConfigurationPlugin {
             return;
         }
         Map<String, Object> good = lastGood.computeIfAbsent(pid.toString(), p -> new HashMap<>());
+        good.keySet().retainAll(Collections.list(properties.keys())); // a key taken out is back at its default
         List<String> unknown = new ArrayList<>();
         for (String key : Collections.list(properties.keys())) {
             Rule rule = rules.get(key);
@@ -119,6 +123,15 @@ final class ConfigurationGuard implements ConfigurationPlugin {
         if (!unknown.isEmpty() && reported.add(pid + " unknown " + unknown)) {
             HeapRegistry.LOG.log(Level.WARNING, "configuration " + pid + ": unknown key(s) " + unknown
                     + " ignored; known keys: " + rules.keySet());
+        }
+    }
+
+    /** Synchronous, so a configuration deleted and made again at once is checked as new. */
+    @Override
+    public synchronized void configurationEvent(ConfigurationEvent event) {
+        if (event.getType() == ConfigurationEvent.CM_DELETED) {
+            lastGood.remove(event.getPid());
+            reported.removeIf(line -> line.startsWith(event.getPid() + " "));
         }
     }
 

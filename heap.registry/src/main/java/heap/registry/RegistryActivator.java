@@ -6,6 +6,7 @@ import org.osgi.framework.BundleActivator;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.Constants;
 import org.osgi.service.cm.ConfigurationPlugin;
+import org.osgi.service.cm.SynchronousConfigurationListener;
 
 /**
  * Puts the platform's configuration checks ({@link ConfigurationGuard}) in place as this bundle starts, before SCR
@@ -18,7 +19,8 @@ public final class RegistryActivator implements BundleActivator {
     public void start(BundleContext context) {
         Hashtable<String, Object> properties = new Hashtable<>();
         properties.put(ConfigurationPlugin.CM_RANKING, 0);
-        context.registerService(ConfigurationPlugin.class, new ConfigurationGuard(), properties);
+        context.registerService(new String[] {ConfigurationPlugin.class.getName(),
+            SynchronousConfigurationListener.class.getName()}, new ConfigurationGuard(), properties);
     }
 
     @Override

@@ -40,6 +40,39 @@ class ConfigurationGuardTest {
         assertEquals("0", textual.get("pool.size.bytes"), "valid text stays as given (0 = the default pool)");
     }
 
+    /** Found when a test deleted a factory configuration and another made one of that name: it got the old value. */
+    @Test
+    void aConfigurationDeletedAndMadeAgainOrAKeyTakenOutStartsFromTheDefault() {
+        guard.modifyConfiguration(null, contiguous(64L << 20));
+        guard.configurationEvent(deleted("heap.contiguous"));
+        Hashtable<String, Object> remade = contiguous("banana");
+        guard.modifyConfiguration(null, remade);
+        assertFalse(remade.containsKey("pool.size.bytes"), "the deleted configuration's value came back: " + remade);
+
+        guard.modifyConfiguration(null, contiguous(64L << 20));
+        Hashtable<String, Object> without = contiguous(0L);
+        without.remove("pool.size.bytes");
+        guard.modifyConfiguration(null, without);
+        Hashtable<String, Object> badAgain = contiguous("banana");
+        guard.modifyConfiguration(null, badAgain);
+        assertFalse(badAgain.containsKey("pool.size.bytes"), "the key was taken out in between: " + badAgain);
+
+        guard.modifyConfiguration(null, contiguous(64L << 20));
+        guard.configurationEvent(deleted("heap.secure"));
+        Hashtable<String, Object> other = contiguous("banana");
+        guard.modifyConfiguration(null, other);
+        assertEquals(64L << 20, other.get("pool.size.bytes"), "another PID's deletion changes nothing here");
+    }
+
+    private static org.osgi.service.cm.ConfigurationEvent deleted(String pid) {
+        @SuppressWarnings("unchecked")
+        org.osgi.framework.ServiceReference<org.osgi.service.cm.ConfigurationAdmin> admin =
+                (org.osgi.framework.ServiceReference<org.osgi.service.cm.ConfigurationAdmin>) java.lang.reflect.Proxy
+                        .newProxyInstance(ConfigurationGuardTest.class.getClassLoader(),
+                                new Class<?>[] {org.osgi.framework.ServiceReference.class}, (proxy, method, args) -> null);
+        return new org.osgi.service.cm.ConfigurationEvent(admin, org.osgi.service.cm.ConfigurationEvent.CM_DELETED, null, pid);
+    }
+
     @Test
     void everyPlatformPidHasRulesAndOtherPidsAreUntouched() {
         assertTrue(ConfigurationGuard.RULES.keySet().containsAll(java.util.Set.of("heap.systemram", "heap.contiguous",
