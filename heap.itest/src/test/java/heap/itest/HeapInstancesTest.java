@@ -13,6 +13,10 @@ import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.osgi.service.cm.Configuration;
+import org.osgi.service.component.runtime.ServiceComponentRuntime;
+import org.osgi.service.component.runtime.dto.ComponentConfigurationDTO;
+import org.osgi.service.component.runtime.dto.ComponentDescriptionDTO;
+import org.osgi.test.common.annotation.InjectService;
 
 /**
  * Several instances of one heap: one per factory configuration (deploy/heap.secure-NAME.cfg), each numbered by its
@@ -20,6 +24,9 @@ import org.osgi.service.cm.Configuration;
  * memory to a device, so no two live buffers of any instances ever report the same one.
  */
 class HeapInstancesTest extends FrameworkTestSupport {
+    @InjectService(timeout = 15_000)
+    ServiceComponentRuntime components;
+
     private static final HeapId SECURE_1 = new HeapId(HeapId.SECURE.heapType(), 1);
     private static final HeapId SECURE_2 = new HeapId(HeapId.SECURE.heapType(), 2);
 
@@ -99,5 +106,68 @@ class HeapInstancesTest extends FrameworkTestSupport {
         }
         awaitTrue("the old range is given back once its last buffer is gone",
                 () -> oldMetrics.metrics().get("protected_range_released") == 1);
+    }
+
+    /** A board's carve-out configured for two instances: their buffers would share physical addresses. */
+    @Test
+    void aSecondInstanceConfiguredOverTheFirstsProtectedRangeFailsToActivateNamingItAndTheFirstServesOn() throws Exception {
+        configurationAdmin().getFactoryConfiguration("heap.secure", "a", "?").update(properties("heap.id", "1",
+                "capacity.bytes", "16777216", "protected.range.base", "1073741824"));
+        awaitActive(SECURE_1);
+        configurationAdmin().getFactoryConfiguration("heap.secure", "b", "?").update(properties("heap.id", "2",
+                "capacity.bytes", "16777216", "protected.range.base", "1082130432")); // 8 MiB in: overlaps
+        String failure = awaitValue("secure#2's activation failure", () -> activationFailure(2));
+        assertTrue(failure.contains("the range [0x40800000, 0x41800000) of heap secure#2 overlaps [0x40000000, "
+                + "0x41000000), which heap secure#1 holds: give each heap a range of its own"), failure);
+        assertTrue(allocator().heaps().stream().noneMatch(status -> status.id().equals(SECURE_2)), "no secure#2 listed");
+        try (BufferCollection onFirst = allocator().allocate(request(1, size(PAGE).secureRequired(true)
+                .permittedHeaps(SECURE_1).build(), false))) {
+            assertEquals(0x4000_0000L, onlyAddress(onFirst));
+        }
+    }
+
+    /**
+     * The same carve-out across a new configuration of one heap: the new instance starts over the range the old one
+     * drains in, and skips the addresses the old one's live buffer has until that buffer goes.
+     */
+    @Test
+    void aNewConfigurationOverTheSameConfiguredRangeSkipsTheAddressesTheOldInstancesBuffersStillHave() throws Exception {
+        configurationAdmin().getConfiguration("heap.secure", "?").update(properties("protected.range.base", 0x4000_0000L,
+                "capacity.bytes", 16L << 20));
+        awaitTrue("the secure heap over the configured range", () -> allocator().heaps().stream().anyMatch(status ->
+                status.id().equals(HeapId.SECURE) && status.state() == heap.api.allocator.HeapState.ACTIVE
+                        && Long.valueOf(0x4000_0000L).equals(status.metrics().get("protected_range_base"))));
+        HeapMetrics oldMetrics = heapMetrics(HeapId.SECURE.heapType());
+        BufferCollection held = allocator().allocate(request(1, size(PAGE).secureRequired(true).build(), false));
+        assertEquals(0x4000_0000L, onlyAddress(held));
+        configurationAdmin().getConfiguration("heap.secure", "?").update(properties("protected.range.base", 0x4000_0000L,
+                "capacity.bytes", 32L << 20));
+        awaitTrue("the secure heap restarted with 32 MiB over the same range", () -> allocator().heaps().stream()
+                .anyMatch(status -> status.id().equals(HeapId.SECURE) && status.state() == heap.api.allocator.HeapState.ACTIVE
+                        && Long.valueOf(32L << 20).equals(status.metrics().get(HeapMetrics.CAPACITY))));
+        HeapMetrics newMetrics = heapMetrics(HeapId.SECURE.heapType());
+        try (BufferCollection fresh = allocator().allocate(request(1, size(PAGE).secureRequired(true).build(), false))) {
+            assertTrue(onlyAddress(fresh) != onlyAddress(held), "0x" + Long.toHexString(onlyAddress(fresh))
+                    + " is the old instance's live buffer's address");
+            assertEquals(PAGE, newMetrics.metrics().get("protected_range_parked_bytes"), "the old buffer's page, skipped");
+        }
+        held.close();
+        awaitTrue("the old instance drained and ended its claim", () -> oldMetrics.metrics().get("protected_range_released") == 1);
+        assertEquals(0, newMetrics.metrics().get("protected_range_parked_bytes"), "the skipped page is free again");
+    }
+
+    /** SCR's reason the secure heap instance configured with {@code heapId} failed to activate, or null. */
+    private String activationFailure(long heapId) {
+        for (ComponentDescriptionDTO description : components.getComponentDescriptionDTOs()) {
+            if (description.name.equals("heap.secure.SecureHeapComponent")) {
+                for (ComponentConfigurationDTO configuration : components.getComponentConfigurationDTOs(description)) {
+                    if (configuration.state == ComponentConfigurationDTO.FAILED_ACTIVATION
+                            && String.valueOf(heapId).equals(String.valueOf(configuration.properties.get("heap.id")))) {
+                        return configuration.failure;
+                    }
+                }
+            }
+        }
+        return null;
     }
 }

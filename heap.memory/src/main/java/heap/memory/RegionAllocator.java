@@ -188,6 +188,30 @@ public final class RegionAllocator {
         addFree(freedStart, freedEnd - freedStart);
     }
 
+    /**
+     * True if any byte of {@code [offset, offset + size)} is in an allocated region; bytes outside {@code [0,
+     * capacity)} count as free. Costs the length of the blocks it crosses: for a heap's successor sharing its range
+     * while it drains, not for every allocation.
+     */
+    public synchronized boolean anyAllocated(long offset, long size) {
+        long from = Math.max(0, offset);
+        long to = Math.min(capacity, offset + size);
+        if (from >= to) {
+            return false;
+        }
+        int block = (int) (from / unit);
+        while (blockUnits[block] == 0) { // inside a block: back to its start (unit 0 always starts one)
+            block--;
+        }
+        int last = (int) ((to - 1) / unit);
+        for (; block <= last; block += Math.abs(blockUnits[block])) {
+            if (blockUnits[block] < 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     public long capacity() {
         return capacity;
     }

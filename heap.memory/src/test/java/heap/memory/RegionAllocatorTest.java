@@ -30,6 +30,25 @@ class RegionAllocatorTest {
         assertEquals(List.of(a, b).size(), 2);
     }
 
+    /** What a secure heap's successor asks of its draining predecessor's allocator: does a live region have a byte here. */
+    @Test
+    void anyAllocatedFindsALiveRegionAnywhereInARangeAndNothingInFreeOrOutsideParts() {
+        RegionAllocator allocator = new RegionAllocator(64 * UNIT, UNIT, UNIT);
+        long first = allocator.allocate(8 * UNIT, 0);
+        long second = allocator.allocate(8 * UNIT, 0);
+        allocator.allocate(8 * UNIT, 0);
+        allocator.free(second, 8 * UNIT); // [8, 16) free between two live regions
+        assertTrue(allocator.anyAllocated(first + 3 * UNIT, UNIT), "inside a live region, not at its start");
+        assertTrue(!allocator.anyAllocated(second + UNIT, 6 * UNIT), "inside the free gap");
+        assertTrue(!allocator.anyAllocated(second, 8 * UNIT), "exactly the free gap");
+        assertTrue(allocator.anyAllocated(second + 7 * UNIT, 2 * UNIT), "the gap's last unit and the next live region's first");
+        assertTrue(allocator.anyAllocated(second - UNIT, UNIT), "the live region's last unit before the gap");
+        assertTrue(!allocator.anyAllocated(24 * UNIT, 40 * UNIT), "the free tail");
+        assertTrue(!allocator.anyAllocated(64 * UNIT, 8 * UNIT), "beyond the capacity counts as free");
+        assertTrue(allocator.anyAllocated(-4 * UNIT, 5 * UNIT), "before 0 counts as free, unit 0 is live");
+        assertTrue(!allocator.anyAllocated(-4 * UNIT, 4 * UNIT), "wholly before the range");
+    }
+
     @Test
     void alignmentAboveTheMaximumIsNotSupported() {
         RegionAllocator allocator = new RegionAllocator(64 * UNIT, UNIT, 16 * UNIT);

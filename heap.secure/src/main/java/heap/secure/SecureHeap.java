@@ -6,9 +6,12 @@ import heap.api.SingleBufferSettings;
 import heap.api.Sizes;
 import heap.api.Status;
 import heap.api.StatusException;
+import heap.api.spi.PhysicalRanges;
 import heap.memory.AbstractHeap;
 import heap.memory.NativeMemory;
 import heap.memory.RegionAllocator;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 
@@ -21,7 +24,10 @@ import java.util.OptionalLong;
  * <p>The range's addresses are the buffers' physical addresses, so two live buffers must never share one. By default
  * the range is address space reserved from the kernel with no access at all: no other heap instance — a second
  * instance, the one a new configuration starts, the one of an updated bundle — can get those numbers until this
- * instance has drained and given them back. A configured base is used as given (a board's fixed carve-out).
+ * instance has drained and given them back. A configured base (a board's fixed carve-out) is claimed in a table of
+ * {@link PhysicalRanges} (the component uses the JVM's): a range overlapping another heap's is refused, and an
+ * instance that replaces a draining one of the same heap over the same range skips the addresses the predecessor's
+ * live buffers still have ("parked" until the predecessor has drained).
  */
 public class SecureHeap extends AbstractHeap {
     static final HeapProperties PROPERTIES = new HeapProperties(CoherencyDomainSupport.INACCESSIBLE_ONLY, false, false);
@@ -32,19 +38,26 @@ public class SecureHeap extends AbstractHeap {
     private final long rangeBase;
     private final long reservation; // the kernel's reservation behind a RESERVED_RANGE range; 0 for a configured base
     private final long reservationBytes;
+    private final PhysicalRanges.Claim claim;
+    /** Regions taken from the range only because a predecessor's live buffer has them: {offset, size}, never handed out. */
+    private final List<long[]> parked = new ArrayList<>(); // guarded by itself
+    private volatile long parkedBytes;
     private volatile boolean accepting = true;
-    private boolean released; // guarded by this: the reservation went back to the kernel
+    private boolean released; // guarded by this: the range was given back (the reservation to the kernel, the claim)
 
     public SecureHeap(long capacityBytes, long maxAlignment, long rangeBase) {
-        this("secure", capacityBytes, maxAlignment, rangeBase);
+        this("secure", capacityBytes, maxAlignment, rangeBase, new PhysicalRanges());
     }
 
     /**
      * A range of {@code capacityBytes} at {@code rangeBase}, or reserved from the kernel when it is
      * {@link #RESERVED_RANGE}. Alignments above {@code maxAlignment} — or above the alignment of a configured base,
-     * which no buffer's address could then have — are NOT_SUPPORTED.
+     * which no buffer's address could then have — are NOT_SUPPORTED. The range is claimed in {@code ranges} as heap
+     * {@code name}.
+     *
+     * @throws IllegalStateException when the range overlaps one claimed there (nothing stays reserved)
      */
-    public SecureHeap(String name, long capacityBytes, long maxAlignment, long rangeBase) {
+    public SecureHeap(String name, long capacityBytes, long maxAlignment, long rangeBase, PhysicalRanges ranges) {
         super(name, PROPERTIES);
         if (capacityBytes <= 0 || !Sizes.isPageAligned(capacityBytes)) {
             throw new IllegalArgumentException("capacity_bytes " + capacityBytes + " is not a positive multiple of "
@@ -66,6 +79,19 @@ public class SecureHeap extends AbstractHeap {
             this.range = new RegionAllocator(capacityBytes, Sizes.PAGE_SIZE,
                     Math.min(maxAlignment, Long.lowestOneBit(rangeBase)));
         }
+        try {
+            this.claim = ranges.claim(this.rangeBase, capacityBytes, name, this::occupied);
+        } catch (RuntimeException e) {
+            if (reservation != 0) {
+                NativeMemory.unreserve(reservation, reservationBytes);
+            }
+            throw e;
+        }
+    }
+
+    /** For a successor over this range: whether a live buffer of this heap (or a region it parked) has those bytes. */
+    private boolean occupied(long address, long size) {
+        return range.anyAllocated(address - rangeBase, size);
     }
 
     /** The address of the range's first byte: what a buffer at offset 0 reports as its physical address. */
@@ -78,7 +104,7 @@ public class SecureHeap extends AbstractHeap {
         if (!accepting) {
             throw new StatusException(Status.BAD_STATE, "the secure heap is shutting down");
         }
-        long offset = range.allocate(size, settings.bufferSettings().minPhysicalBaseAlignment());
+        long offset = allocateUnheld(size, settings.bufferSettings().minPhysicalBaseAlignment());
         if (offset < 0) {
             throw new StatusException(Status.NO_MEMORY, "no free protected range of " + size + " bytes ("
                     + (range.capacity() - range.used()) + " of " + range.capacity() + " bytes free, largest free range "
@@ -86,10 +112,42 @@ public class SecureHeap extends AbstractHeap {
         }
         if (!accepting) { // closed meanwhile: its range may be given back already, so no address of it goes out
             range.free(offset, size);
+            unpark();
             releaseIfDrained();
             throw new StatusException(Status.BAD_STATE, "the secure heap is shutting down");
         }
         return new ProtectedRange(rangeBase + offset, size);
+    }
+
+    /** A region of the range no predecessor's live buffer has, or -1. Once predecessors have ended: one volatile read. */
+    private long allocateUnheld(long size, long alignment) {
+        if (claim.predecessorsEnded()) {
+            if (parkedBytes != 0) {
+                unpark();
+            }
+            return range.allocate(size, alignment);
+        }
+        synchronized (parked) {
+            while (true) {
+                long offset = range.allocate(size, alignment);
+                if (offset < 0 || !claim.heldByPredecessor(rangeBase + offset, size)) {
+                    return offset;
+                }
+                parked.add(new long[] {offset, size});
+                parkedBytes += size;
+            }
+        }
+    }
+
+    /** Gives parked regions back to the range: every predecessor has drained, or this heap is closing. */
+    private void unpark() {
+        synchronized (parked) {
+            for (long[] region : parked) {
+                range.free(region[0], region[1]);
+            }
+            parked.clear();
+            parkedBytes = 0;
+        }
     }
 
     /** One buffer's part of the protected range: its offset there is its physical address less the range's base. */
@@ -114,16 +172,21 @@ public class SecureHeap extends AbstractHeap {
      */
     public void close() {
         accepting = false;
+        claim.draining(); // after accepting: a successor's claim sees a heap that hands out nothing more
+        unpark();
         releaseIfDrained();
     }
 
     // Runs after each free once closed, and after close: a free and a close racing each read what the other wrote
     // (accepting is volatile, the range's count is read under the range's lock), so one of them sees the range empty.
     private synchronized void releaseIfDrained() {
-        if (reservation == 0 || released || range.used() != 0) {
+        if (released || range.used() != 0) {
             return;
         }
-        NativeMemory.unreserve(reservation, reservationBytes);
+        if (reservation != 0) {
+            NativeMemory.unreserve(reservation, reservationBytes);
+        }
+        claim.close();
         released = true;
         log().log(System.Logger.Level.INFO, () -> "heap " + name() + ": protected range of " + range.capacity()
                 + " bytes at 0x" + Long.toHexString(rangeBase) + " released");
@@ -134,10 +197,12 @@ public class SecureHeap extends AbstractHeap {
         metrics.put(CAPACITY, range.capacity());
         metrics.putAll(range.metrics());
         metrics.put("protected_range_base", rangeBase);
-        if (reservation != 0) {
-            synchronized (this) {
-                metrics.put("protected_range_released", released ? 1L : 0L);
-            }
+        if (parkedBytes != 0 && claim.predecessorsEnded()) {
+            unpark();
+        }
+        metrics.put("protected_range_parked_bytes", parkedBytes); // a predecessor's live buffers have them
+        synchronized (this) {
+            metrics.put("protected_range_released", released ? 1L : 0L);
         }
     }
 }

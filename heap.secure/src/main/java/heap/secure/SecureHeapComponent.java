@@ -3,6 +3,7 @@ package heap.secure;
 import heap.api.Heap;
 import heap.api.HeapMetrics;
 import heap.api.spi.BundleClasses;
+import heap.api.spi.PhysicalRanges;
 import java.util.Map;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
@@ -33,14 +34,15 @@ public class SecureHeapComponent extends SecureHeap {
         long max_alignment_bytes() default 1L << 20;
 
         @AttributeDefinition(description = "Address of the protected range's first byte, as buffer info reports it; "
-                + "0 = address space reserved from the kernel, unique in the process")
+                + "0 = address space reserved from the kernel, unique in the process; a range overlapping another "
+                + "heap's is refused")
         long protected_range_base() default RESERVED_RANGE;
     }
 
     @Activate
     public SecureHeapComponent(Config config, BundleContext context, Map<String, Object> properties) {
         super(instanceName("secure", properties), config.capacity_bytes(), config.max_alignment_bytes(),
-                config.protected_range_base());
+                config.protected_range_base(), PhysicalRanges.PROCESS); // the JVM's claims: no two heaps share an address
         BundleClasses.loadAll(context.getBundle()); // this instance drains with them after an update
         log().log(System.Logger.Level.INFO, () -> "heap " + name() + ": protected range of " + config.capacity_bytes()
                 + " bytes at 0x" + Long.toHexString(rangeBase()) + (config.protected_range_base() == RESERVED_RANGE

@@ -11,6 +11,7 @@ import heap.api.HeapMetrics;
 import heap.api.SingleBufferSettings;
 import heap.api.Status;
 import heap.api.StatusException;
+import heap.api.spi.PhysicalRanges;
 import heap.api.vmo.Vmo;
 import heap.tck.HeapConformance;
 import heap.tck.HeapUnderTest;
@@ -149,12 +150,83 @@ class SecureHeapTest {
         long base = 0x4001_0000L; // aligned to 64 KiB, not to 1 MiB
         SecureHeap heap = new SecureHeap(8 * MIB, MIB, base);
         assertEquals(base, heap.rangeBase());
-        assertEquals(null, heap.metrics().get("protected_range_released"), "nothing was reserved");
+        assertEquals(0, heap.metrics().get("protected_range_released"), "claimed until closed and drained");
         Vmo aligned = heap.allocateVmo(PAGE, aligned(PAGE, 64 * 1024), 9, 0);
         assertEquals(0, aligned.physicalAddress().orElseThrow() % (64 * 1024));
         StatusException above = assertThrows(StatusException.class, () -> heap.allocateVmo(PAGE, aligned(PAGE, MIB), 9, 1));
         assertEquals(Status.NOT_SUPPORTED, above.status(), "no address in the range is aligned to 1 MiB: " + above.getMessage());
         aligned.close();
+    }
+
+    /** Two heaps over one range would give two tenants' live buffers one physical address: the second is refused. */
+    @Test
+    void aRangeOverlappingAnotherHeapsClaimIsRefusedNamingItAndKeepsNothing() {
+        PhysicalRanges ranges = new PhysicalRanges();
+        SecureHeap first = new SecureHeap("secure#1", 8 * MIB, MIB, BASE, ranges);
+        IllegalStateException overlap = assertThrows(IllegalStateException.class,
+                () -> new SecureHeap("secure#2", 8 * MIB, MIB, BASE + 4 * MIB, ranges));
+        assertEquals("the range [0x40400000, 0x40c00000) of heap secure#2 overlaps [0x40000000, 0x40800000), which heap "
+                + "secure#1 holds: give each heap a range of its own", overlap.getMessage());
+        IllegalStateException twin = assertThrows(IllegalStateException.class,
+                () -> new SecureHeap("secure#1", 8 * MIB, MIB, BASE, ranges));
+        assertTrue(twin.getMessage().endsWith("which heap secure#1 holds (another active instance of it): give each heap "
+                + "a range of its own"), twin.getMessage());
+        SecureHeap reserved = new SecureHeap("secure#3", 8 * MIB, MIB, SecureHeap.RESERVED_RANGE, ranges);
+        assertThrows(IllegalStateException.class, () -> new SecureHeap("secure#4", 8 * MIB, MIB, reserved.rangeBase(), ranges),
+                "a range reserved from the kernel is claimed too");
+        assertEquals(2, ranges.size(), "the refused heaps claimed nothing");
+        new SecureHeap("secure#2", 8 * MIB, MIB, BASE + 8 * MIB, ranges).close(); // beside it: fine, and gone once closed
+        first.close();
+        reserved.close();
+        assertEquals(0, ranges.size(), "closed and drained: nothing claimed");
+    }
+
+    /**
+     * A new instance of the same heap over the same range (a new configuration, an updated bundle) starts while the
+     * old one drains, and hands out none of the addresses the old one's live buffers still have; once the old one
+     * has drained, those addresses are its to give.
+     */
+    @Test
+    void aReplacementSkipsTheAddressesItsDrainingPredecessorsBuffersStillHaveUntilItHasDrained() {
+        PhysicalRanges ranges = new PhysicalRanges();
+        SecureHeap old = new SecureHeap("secure", 8 * MIB, MIB, BASE, ranges);
+        Vmo kept = old.allocateVmo(PAGE, settings(PAGE), 1, 0);
+        Vmo alsoKept = old.allocateVmo(2 * PAGE, settings(2 * PAGE), 2, 0);
+        old.close();
+        SecureHeap replacement = new SecureHeap("secure", 8 * MIB, MIB, BASE, ranges);
+        Vmo fresh = replacement.allocateVmo(PAGE, settings(PAGE), 3, 0);
+        long oldStart = kept.physicalAddress().orElseThrow();
+        long oldEnd = alsoKept.physicalAddress().orElseThrow() + 2 * PAGE;
+        long address = fresh.physicalAddress().orElseThrow();
+        assertTrue(address >= oldEnd || address + PAGE <= oldStart, "0x" + Long.toHexString(address)
+                + " is in a predecessor's live buffer [0x" + Long.toHexString(oldStart) + ", 0x" + Long.toHexString(oldEnd) + ")");
+        assertTrue(replacement.metrics().get("protected_range_parked_bytes") > 0, "what it skipped is parked, not lost");
+
+        kept.close();
+        alsoKept.close();
+        assertEquals(1, old.metrics().get("protected_range_released"), "the predecessor drained and ended its claim");
+        assertEquals(0, replacement.metrics().get("protected_range_parked_bytes"), "parked addresses are free again");
+        Vmo atTheStart = replacement.allocateVmo(PAGE, settings(PAGE), 4, 0);
+        assertEquals(BASE, atTheStart.physicalAddress().orElseThrow(), "the predecessor's first address, now free");
+        fresh.close();
+        atTheStart.close();
+        replacement.close();
+        assertEquals(0, ranges.size());
+    }
+
+    @Test
+    void aReplacementClosedWhileItsPredecessorStillDrainsDrainsToo() {
+        PhysicalRanges ranges = new PhysicalRanges();
+        SecureHeap old = new SecureHeap("secure", 8 * MIB, MIB, BASE, ranges);
+        Vmo kept = old.allocateVmo(PAGE, settings(PAGE), 1, 0);
+        old.close();
+        SecureHeap replacement = new SecureHeap("secure", 8 * MIB, MIB, BASE, ranges);
+        replacement.allocateVmo(PAGE, settings(PAGE), 2, 0).close(); // parks the predecessor's page on the way
+        replacement.close();
+        assertEquals(1, replacement.metrics().get("protected_range_released"), "parked regions do not keep it from draining");
+        assertEquals(1, ranges.size(), "the predecessor still holds its buffer's address");
+        kept.close();
+        assertEquals(0, ranges.size());
     }
 
     @Test
