@@ -5,13 +5,20 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The attach client's own errors, with no platform to talk to. */
+/** The attach client's own errors: no platform to talk to, or one that breaks off or speaks another protocol. */
 class AttachTest {
     @TempDir
     Path dir;
@@ -38,5 +45,42 @@ class AttachTest {
     void aScriptItCannotReadIsRefusedBeforeConnecting() {
         assertEquals(2, attach(dir.resolve(".heap-console.sock"), dir));
         assertEquals("error: script " + dir + " is not a readable file\n", err.toString(StandardCharsets.UTF_8));
+    }
+
+    /** A platform that stops mid-session (stop 0 from another client, SIGTERM) ends the connection without an end frame. */
+    @Test
+    void aPlatformThatGoesAwayMidSessionIsNamedAndTheStatusIsOne() throws Exception {
+        Path socket = dir.resolve("s.sock");
+        try (ServerSocketChannel platform = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+            platform.bind(UnixDomainSocketAddress.of(socket));
+            Thread.ofPlatform().start(() -> answer(platform, new byte[] {'O', 0, 0, 0, 3, 'o', 'k', '\n'}));
+            assertEquals(1, attach(socket, null));
+        }
+        assertEquals("ok\n", out.toString(StandardCharsets.UTF_8), "what came before is shown");
+        assertEquals("error: the platform ended the connection before the session's end (it stopped?)\n",
+                err.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void aFrameItDoesNotKnowEndsTheSessionNamingIt() throws Exception {
+        Path socket = dir.resolve("s.sock");
+        try (ServerSocketChannel platform = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+            platform.bind(UnixDomainSocketAddress.of(socket));
+            Thread.ofPlatform().start(() -> answer(platform, new byte[] {'Z', 0, 0, 0, 0}));
+            assertEquals(1, attach(socket, null));
+        }
+        String message = err.toString(StandardCharsets.UTF_8);
+        assertTrue(message.startsWith("error: the platform at " + socket + " went away: unknown frame type 90 "
+                + "(a platform of another version?)"), message);
+    }
+
+    /** Accepts one client, reads its hello, sends {@code bytes} and hangs up. */
+    private static void answer(ServerSocketChannel platform, byte[] bytes) {
+        try (SocketChannel client = platform.accept()) {
+            client.read(ByteBuffer.allocate(64));
+            client.write(ByteBuffer.wrap(bytes));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 }

@@ -165,6 +165,18 @@ class ConsoleSocketTest {
         assertEquals("keep me", Files.readString(notASocket));
     }
 
+    /** A path the kernel cannot bind (a Unix socket's path has at most 107 bytes): no socket, and the shell runs on. */
+    @Test
+    void aPathNoSocketCanHaveLeavesNothingBehindAndClosesCleanly() throws Exception {
+        Path tooLong = dir.resolve("x".repeat(120) + ".sock");
+        ConsoleSocket console = open(tooLong);
+        assertFalse(Files.exists(tooLong), "bound through a shorter path, it was there and no client could connect");
+        console.close();
+        try (var left = Files.list(dir)) {
+            assertEquals(List.of(), left.toList(), "neither the socket nor the private directory it was to be bound in");
+        }
+    }
+
     @Test
     void withoutThePropertyThereIsNoSocket() throws Exception {
         sockets.add(new ConsoleSocket(processor, context(null)));
