@@ -169,7 +169,32 @@ final class Routing {
                 }
             }
         }
-        throw new NoHeapFits("no heap fits (" + aggregate.describe() + ")");
+        throw new NoHeapFits("no heap fits (" + aggregate.describe() + ")" + whyNone(heaps, aggregate));
+    }
+
+    /**
+     * Why no heap fit, once the constraints are known to be consistent: the permitted heaps are not there (none
+     * registered, or none taking new buffers: draining, quarantined), the pool contiguity needs is not, or the heaps
+     * there share no coherency domain with the request. Not on the allocation path: only when routing failed.
+     */
+    private static <T> String whyNone(List<Candidate<T>> heaps, Aggregate aggregate) {
+        List<HeapId> there = heaps.stream().map(Candidate::id).toList();
+        List<HeapId> absent = aggregate.permitted().orElse(List.of()).stream().filter(id -> !there.contains(id)).toList();
+        if (aggregate.permitted().isPresent() && absent.size() == aggregate.permitted().get().size()) {
+            return ": no permitted heap is registered and taking new buffers (" + join(absent) + ")";
+        }
+        boolean poolThere = there.stream().anyMatch(id -> id.heapType().equals(HeapId.CONTIGUOUS_SYSTEM_RAM.heapType()));
+        if (aggregate.contiguous() && aggregate.permits(HeapId.SYSTEM_RAM) && !poolThere) {
+            return ": contiguous SYSTEM_RAM comes from the contiguous pool (" + HeapId.CONTIGUOUS_SYSTEM_RAM.heapType()
+                    + "), and none is registered and taking new buffers";
+        }
+        return ": the " + (aggregate.permitted().isPresent() ? "permitted " : "") + "heaps taking new buffers support "
+                + "none of the domains " + aggregate.domains() + (absent.isEmpty() ? ""
+                : " (" + join(absent) + " not registered or not taking new buffers)");
+    }
+
+    private static String join(List<HeapId> ids) {
+        return String.join(", ", ids.stream().map(HeapId::toString).toList());
     }
 
     /**

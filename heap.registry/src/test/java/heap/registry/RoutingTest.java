@@ -171,6 +171,25 @@ class RoutingTest extends RegistryTestSupport {
                 .permittedHeaps(OTHER).cpuDomainSupported(true).ramDomainSupported(false).build(), true));
     }
 
+    /** Every client, not only the shell, hears why no heap fit: what is not there, or what the heaps there lack. */
+    @Test
+    void noHeapFitsSaysWhichPermittedHeapIsNotThereOrWhatTheHeapsThereLack() {
+        HeapId absent = new HeapId("absent", 0);
+        assertTrue(assertError(SysmemError.CONSTRAINTS_INTERSECTION_EMPTY, () -> allocate(size(PAGE)
+                .permittedHeaps(absent, new HeapId("absent", 2)).build(), false)).getMessage()
+                .endsWith("): no permitted heap is registered and taking new buffers (absent#0, absent#2)"));
+        String lacking = assertError(SysmemError.CONSTRAINTS_INTERSECTION_EMPTY, () -> allocate(size(PAGE)
+                .permittedHeaps(SECURE_A, absent).cpuDomainSupported(true).ramDomainSupported(false)
+                .inaccessibleDomainSupported(false).build(), true)).getMessage();
+        assertTrue(lacking.endsWith("): the permitted heaps taking new buffers support none of the domains [CPU] "
+                + "(absent#0 not registered or not taking new buffers)"), lacking);
+        registry.removeHeap(contiguous);
+        String noPool = assertError(SysmemError.CONSTRAINTS_INTERSECTION_EMPTY, () -> allocate(size(PAGE)
+                .physicallyContiguousRequired(true).build(), false)).getMessage();
+        assertTrue(noPool.endsWith("): contiguous SYSTEM_RAM comes from the contiguous pool "
+                + "(heap.platform.HEAP_TYPE.CONTIGUOUS_SYSTEM_RAM), and none is registered and taking new buffers"), noPool);
+    }
+
     @Test
     void participantsAreAggregatedLargestMinSmallestMaxAndAllFlags() {
         AllocationRequest twoParticipants = new AllocationRequest(2, List.of(
