@@ -8,6 +8,7 @@ import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.io.PrintStream;
+import java.lang.reflect.Proxy;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.Channels;
 import java.nio.channels.SocketChannel;
@@ -18,15 +19,30 @@ import java.nio.file.Path;
 /**
  * {@code ./platform --attach [SCRIPT]}: runs command lines in a platform that is already running (a service, say),
  * through the Unix socket its shell listens on (heap.shell's {@code ConsoleSocket}). Lines come from SCRIPT or
- * stdin; output goes to stdout, errors to stderr, as at the platform's own console. Exit status: 0, 1 when a line of
- * a script failed (or the platform went away), 2 when no platform answers. Runs as a source file, with the JDK
- * alone: {@code java Attach.java SOCKET [SCRIPT]}.
+ * stdin; output goes to stdout, errors to stderr, as at the platform's own console, and at a terminal Ctrl-C
+ * interrupts the command running (or drops the line being typed). Exit status: 0, 1 when a line of a script failed
+ * (or the platform went away), 2 when no platform answers. Runs as a source file, with the JDK alone:
+ * {@code java Attach.java SOCKET [SCRIPT]}.
  */
 public final class Attach {
     /** The wire format of heap.shell's {@code AttachedConsole}, which documents it. */
     static final String HELLO = "heap-attach 1 ";
+    static final String INTERRUPT = "\u0003";
 
-    private Attach() {
+    private final SocketChannel channel;
+    private final OutputStream toPlatform;
+    private final PrintStream out;
+    private final PrintStream err;
+    private final boolean interactive;
+    /** From sending a line until the platform asks for the next: a Ctrl-C then interrupts the command. */
+    private volatile boolean commandRunning;
+
+    private Attach(SocketChannel channel, PrintStream out, PrintStream err, boolean interactive) {
+        this.channel = channel;
+        this.toPlatform = Channels.newOutputStream(channel);
+        this.out = out;
+        this.err = err;
+        this.interactive = interactive;
     }
 
     public static void main(String[] args) {
@@ -53,28 +69,34 @@ public final class Attach {
                     + "./platform --serve, with the same DEPLOY_DIR (or HEAP_CONSOLE_SOCKET) as this command");
             return 2;
         }
-        boolean interactive = script == null && terminal;
+        Attach attach = new Attach(channel, out, err, script == null && terminal);
         try (channel) {
-            OutputStream toPlatform = Channels.newOutputStream(channel);
-            toPlatform.write((HELLO + (interactive ? "interactive" : "script") + "\n").getBytes(StandardCharsets.UTF_8));
-            toPlatform.flush();
+            attach.write(HELLO + (attach.interactive ? "interactive" : "script"));
+            if (attach.interactive) {
+                onCtrlC(attach::ctrlC);
+            }
             InputStream lines = script == null ? stdin : Files.newInputStream(script);
-            Thread sender = Thread.ofPlatform().daemon().name("attach-input").start(() -> send(lines, channel, toPlatform));
-            int status = receive(new DataInputStream(Channels.newInputStream(channel)), out, err, interactive);
-            sender.interrupt();
-            return status;
+            Thread.ofPlatform().daemon().name("attach-input").start(() -> attach.send(lines));
+            return attach.receive(new DataInputStream(Channels.newInputStream(channel)));
         } catch (IOException e) {
             err.println("error: the platform at " + socket + " went away: " + e.getMessage());
             return 1;
         }
     }
 
+    private void write(String line) throws IOException {
+        synchronized (toPlatform) {
+            toPlatform.write((line + "\n").getBytes(StandardCharsets.UTF_8));
+            toPlatform.flush();
+        }
+    }
+
     /** Copies lines to the platform, then ends the connection's output: the platform's cue that input has ended. */
-    private static void send(InputStream lines, SocketChannel channel, OutputStream toPlatform) {
+    private void send(InputStream lines) {
         try (BufferedReader reader = new BufferedReader(new InputStreamReader(lines, StandardCharsets.UTF_8))) {
             for (String line = reader.readLine(); line != null; line = reader.readLine()) {
-                toPlatform.write((line + "\n").getBytes(StandardCharsets.UTF_8));
-                toPlatform.flush();
+                commandRunning = true;
+                write(line);
             }
             channel.shutdownOutput();
         } catch (IOException e) {
@@ -82,8 +104,21 @@ public final class Attach {
         }
     }
 
-    private static int receive(DataInputStream frames, PrintStream out, PrintStream err, boolean interactive)
-            throws IOException {
+    /** As at the console: interrupts the command running, or drops the line being typed and prompts again. */
+    private void ctrlC() {
+        try {
+            if (commandRunning) {
+                write(INTERRUPT);
+            } else {
+                out.print("^C\nheap> ");
+                out.flush();
+            }
+        } catch (IOException e) {
+            // the platform went: the receiver says so
+        }
+    }
+
+    private int receive(DataInputStream frames) throws IOException {
         while (true) {
             int type;
             byte[] bytes;
@@ -100,6 +135,7 @@ public final class Attach {
                 case 'O' -> out.write(bytes, 0, bytes.length);
                 case 'E' -> err.write(bytes, 0, bytes.length);
                 case 'P' -> {
+                    commandRunning = false;
                     if (interactive) {
                         out.print("heap> ");
                     }
@@ -113,6 +149,31 @@ public final class Attach {
             }
             out.flush();
             err.flush();
+        }
+    }
+
+    /**
+     * Runs {@code action} on SIGINT instead of ending the process. {@code sun.misc.Signal} is reached by reflection:
+     * compiled from source at each attach, a direct use would print javac's warning about it each time.
+     */
+    private static void onCtrlC(Runnable action) {
+        try {
+            Class<?> signalClass = Class.forName("sun.misc.Signal");
+            Class<?> handlerClass = Class.forName("sun.misc.SignalHandler");
+            Object handler = Proxy.newProxyInstance(Attach.class.getClassLoader(), new Class<?>[] {handlerClass},
+                    (proxy, method, args) -> switch (method.getName()) {
+                        case "handle" -> {
+                            action.run();
+                            yield null;
+                        }
+                        case "hashCode" -> System.identityHashCode(proxy);
+                        case "equals" -> proxy == args[0];
+                        default -> "attach Ctrl-C";
+                    });
+            signalClass.getMethod("handle", signalClass, handlerClass)
+                    .invoke(null, signalClass.getConstructor(String.class).newInstance("INT"), handler);
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            // no signal support: Ctrl-C ends the client, as it would anyway
         }
     }
 }

@@ -227,7 +227,7 @@ class PlatformJarTest {
     void atATerminalCtrlCCancelsTheLineAndAFailedCommandDoesNotMakeTheExitStatus() throws Exception {
         // script runs the command with $SHELL -c; dash (/bin/sh) stays as java's parent and dies of the Ctrl-C, so
         // script would report 130 for it: exec makes java the pty's only process, whatever the shell.
-        atATerminal("exec " + String.join(" ", javaCommand().stream().map(arg -> "'" + arg + "'").toList()));
+        ctrlCAtThePrompt("exec " + String.join(" ", javaCommand().stream().map(arg -> "'" + arg + "'").toList()));
     }
 
     /**
@@ -237,19 +237,12 @@ class PlatformJarTest {
      */
     @Test
     void atATerminalThroughThePlatformScriptCtrlCStillReachesTheConsole() throws Exception {
-        atATerminal("exec bash '" + SCRIPT + "'");
+        ctrlCAtThePrompt("exec bash '" + SCRIPT + "'");
     }
 
-    private void atATerminal(String command) throws Exception {
-        Path script = Path.of("/usr/bin/script");
-        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(script),
-                "util-linux's script is not installed: no pty to test the terminal console with");
+    private void ctrlCAtThePrompt(String command) throws Exception {
         Path out = workDir.resolve("tty.txt");
-        ProcessBuilder builder = new ProcessBuilder(script.toString(), "-qfec", command, "/dev/null")
-                .directory(workDir.toFile()).redirectOutput(out.toFile()).redirectErrorStream(true);
-        builder.environment().put("SHELL", "/bin/sh");
-        builder.environment().put("DEPLOY_DIR", Files.createDirectories(workDir.resolve("deploy")).toString());
-        Process process = builder.start();
+        Process process = atATerminal(command, out);
         try (var stdin = process.getOutputStream()) {
             awaitOutput(out, 1, "heap> ");
             stdin.write(new byte[] {3}); // Ctrl-C at the prompt
@@ -643,25 +636,24 @@ class PlatformJarTest {
         assertTrue(Files.readString(attachErr).startsWith("error: no platform answers at " + socket), Files.readString(attachErr));
     }
 
-    /** At a terminal, {@code ./platform --attach} prompts as the console does, and exit leaves with status 0. */
+    /**
+     * At a terminal, {@code ./platform --attach} prompts as the console does, Ctrl-C at the prompt drops the line
+     * (and does not end the client), Ctrl-C while a command waits interrupts it there, and exit leaves with status 0.
+     */
     @Test
-    void atATerminalAttachPromptsAndExitLeavesTheServingPlatformRunning() throws Exception {
-        Path script = Path.of("/usr/bin/script");
-        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(script), "util-linux's script is not installed");
+    void atATerminalAttachPromptsCtrlCInterruptsAWaitingCommandAndExitLeavesTheServingPlatformRunning() throws Exception {
         Path err = workDir.resolve("serve-err.txt");
+        waitingLong();
         Process platform = platformScript(workDir.resolve("serve-out.txt"), err, "--serve").start();
         awaitOutput(err, 1, "INFO [heap.shell] serving without a console");
         Path out = workDir.resolve("tty.txt");
-        ProcessBuilder builder = new ProcessBuilder(script.toString(), "-qfec", "exec bash '" + SCRIPT + "' --attach",
-                "/dev/null").directory(workDir.toFile()).redirectOutput(out.toFile()).redirectErrorStream(true);
-        builder.environment().put("SHELL", "/bin/sh");
-        builder.environment().put("DEPLOY_DIR", workDir.resolve("deploy").toString());
-        Process attached = builder.start();
+        Process attached = atATerminal("exec bash '" + SCRIPT + "' --attach", out);
         try (var stdin = attached.getOutputStream()) {
             awaitOutput(out, 1, "heap> ");
-            send(stdin, "heap:free 99");
-            awaitOutput(out, 1, "no collection 99");
+            stdin.write(new byte[] {3}); // Ctrl-C at the prompt: the line dropped, as at the console, still attached
+            stdin.flush();
             awaitOutput(out, 2, "heap> ");
+            interruptAWaitingAllocation(stdin, out, 2);
             send(stdin, "exit");
             awaitExit(attached);
         }
@@ -670,6 +662,63 @@ class PlatformJarTest {
         signal("TERM", platform.pid());
         awaitExit(platform);
         assertTrue(Files.readString(err).contains("INFO [heap.shell] console 1 attached (interactive)"), Files.readString(err));
+    }
+
+    /**
+     * Ctrl-C while a command waits interrupts the command itself. Gogo runs each command in a thread of its own, and
+     * the console used to interrupt only its own thread: it said the line failed while the allocation waited on.
+     */
+    @Test
+    void atATerminalCtrlCInterruptsAWaitingAllocationWhichGivesUp() throws Exception {
+        waitingLong();
+        Path out = workDir.resolve("tty.txt");
+        Process console = atATerminal("exec bash '" + SCRIPT + "'", out);
+        try (var stdin = console.getOutputStream()) {
+            awaitOutput(out, 1, "heap> ");
+            interruptAWaitingAllocation(stdin, out, 1);
+            send(stdin, "exit");
+            awaitExit(console);
+        }
+        assertEquals(0, console.exitValue(), Files.readString(out));
+    }
+
+    /** An allocation that no heap fits waits 60 s for one to register (replacement.grace.ms), not 2. */
+    private void waitingLong() throws IOException {
+        Files.writeString(Files.createDirectories(workDir.resolve("deploy")).resolve("heap.registry.cfg"),
+                "replacement.grace.ms=60000\n");
+    }
+
+    /**
+     * With the secure heap stopped, a secure allocation waits for one to come back; Ctrl-C must end it, there and
+     * then, and it must not allocate later (once the heap is back) for no one.
+     */
+    private static void interruptAWaitingAllocation(java.io.OutputStream stdin, Path out, int promptsBefore) throws Exception {
+        send(stdin, "stop 5");
+        awaitOutput(out, promptsBefore + 1, "heap> ");
+        send(stdin, "heap:alloc 4k --secure");
+        Thread.sleep(1000); // waiting for a secure heap
+        long pressed = System.nanoTime();
+        stdin.write(new byte[] {3});
+        stdin.flush();
+        awaitOutput(out, 1, "error: interrupted");
+        assertTrue(System.nanoTime() - pressed < 10_000_000_000L, "within seconds, not the 60 s wait");
+        send(stdin, "start 5");
+        awaitOutput(out, promptsBefore + 3, "heap> ");
+        Thread.sleep(1000);
+        send(stdin, "heap:collections --json");
+        awaitOutput(out, 1, "heap:collections --json\r\n[]"); // the pty's echo, then no collection at all
+    }
+
+    /** {@code command} at a terminal (a pty from util-linux's script), its output and echo in {@code out}. */
+    private Process atATerminal(String command, Path out) throws IOException {
+        Path script = Path.of("/usr/bin/script");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(script),
+                "util-linux's script is not installed: no pty to test the terminal console with");
+        ProcessBuilder builder = new ProcessBuilder(script.toString(), "-qfec", command, "/dev/null")
+                .directory(workDir.toFile()).redirectOutput(out.toFile()).redirectErrorStream(true);
+        builder.environment().put("SHELL", "/bin/sh");
+        builder.environment().put("DEPLOY_DIR", Files.createDirectories(workDir.resolve("deploy")).toString());
+        return builder.start();
     }
 
     /**

@@ -10,6 +10,9 @@ import java.io.PrintStream;
 import java.nio.channels.Channels;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
+import java.util.Optional;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
 import org.apache.felix.service.command.CommandProcessor;
 import org.apache.felix.service.command.CommandSession;
 
@@ -18,10 +21,12 @@ import org.apache.felix.service.command.CommandSession;
  * its lines. The client sends a hello line ({@code heap-attach 1 script} or {@code ... interactive}), then command
  * lines, and ends its output at end of input. This side answers in frames, each a type byte, a length and that many
  * bytes: {@code O} for stdout, {@code E} for stderr, {@code P} when it waits for the next line (an interactive
- * client prompts), and {@code X} last, with the exit status (4 bytes): 0, or 1 when a script's line failed.
+ * client prompts), and {@code X} last, with the exit status (4 bytes): 0, or 1 when a script's line failed. A line
+ * that is {@link #INTERRUPT} alone is the client's Ctrl-C: it interrupts the command running, as at the console.
  */
 final class AttachedConsole {
     static final String HELLO = "heap-attach 1 ";
+    static final String INTERRUPT = "\u0003";
     private static final System.Logger LOG = System.getLogger("heap.shell");
 
     private final SocketChannel channel;
@@ -30,6 +35,8 @@ final class AttachedConsole {
     private final int number;
     private final DataOutputStream frames;
     private volatile boolean ended;
+    /** The session while it runs a client's command: what the client's Ctrl-C interrupts. */
+    private volatile CommandSession runningIn;
 
     AttachedConsole(SocketChannel channel, CommandProcessor processor, CommandLines lines, int number) {
         this.channel = channel;
@@ -62,20 +69,30 @@ final class AttachedConsole {
             LOG.log(System.Logger.Level.INFO, "console " + number + " attached (" + (interactive ? "interactive" : "script") + ")");
             int commands = 0;
             int failed = 0;
+            // Lines are read apart from running them, so a Ctrl-C reaches the command while it runs
+            BlockingQueue<Optional<String>> pending = new LinkedBlockingQueue<>();
+            Thread.ofPlatform().daemon().name("heap-console-attached-" + number + "-input").start(() -> read(input, pending));
             try (CommandSession session = processor.createSession(InputStream.nullInputStream(), out, err)) {
                 while (!ended) {
                     if (interactive) {
                         frame('P', new byte[0]);
                     }
-                    String line = input.readLine();
+                    String line = pending.take().orElse(null);
                     if (line == null || line.strip().equals("exit")) {
                         break;
                     }
                     if (!CommandLines.isEmpty(line)) {
                         commands++;
-                        failed += lines.run(session, line, out, err) ? 0 : 1;
+                        runningIn = session;
+                        try {
+                            failed += lines.run(session, line, out, err) ? 0 : 1;
+                        } finally {
+                            runningIn = null;
+                        }
                     }
                 }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt(); // nothing interrupts a wait for a line; if something did, the session ends
             }
             end(!interactive && failed > 0 ? 1 : 0);
             LOG.log(System.Logger.Level.INFO, "console " + number + " detached: " + commands + " command"
@@ -84,6 +101,26 @@ final class AttachedConsole {
             if (!ended) {
                 LOG.log(System.Logger.Level.INFO, "console " + number + " went away: " + e.getMessage());
             }
+        }
+    }
+
+    /** Queues the client's lines, an empty one last; a Ctrl-C interrupts the command running, if one is. */
+    private void read(BufferedReader input, BlockingQueue<Optional<String>> pending) {
+        try {
+            for (String line = input.readLine(); line != null; line = input.readLine()) {
+                if (line.equals(INTERRUPT)) {
+                    CommandSession running = runningIn;
+                    if (running != null) {
+                        CommandLines.interrupt(running);
+                    }
+                } else {
+                    pending.add(Optional.of(line));
+                }
+            }
+        } catch (IOException e) {
+            // the connection ended: as the end of input
+        } finally {
+            pending.add(Optional.empty());
         }
     }
 

@@ -2,8 +2,11 @@ package heap.shell;
 
 import java.io.PrintStream;
 import java.lang.reflect.InvocationTargetException;
+import java.util.ConcurrentModificationException;
+import java.util.List;
 import org.apache.felix.service.command.CommandSession;
 import org.apache.felix.service.command.Converter;
+import org.apache.felix.service.command.Job;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 
@@ -25,6 +28,25 @@ final class CommandLines {
         return line.isBlank() || line.stripLeading().startsWith("#");
     }
 
+    /**
+     * Interrupts the commands {@code session} runs (a Ctrl-C): Gogo runs each in a thread of its own, which
+     * interrupting the caller of {@code execute} leaves running; the call then ends with "error: interrupted".
+     */
+    static void interrupt(CommandSession session) {
+        for (int attempt = 0; attempt < 10; attempt++) {
+            try {
+                for (Job job : List.copyOf(session.jobs())) {
+                    if (job.status() != Job.Status.Done) {
+                        job.interrupt();
+                    }
+                }
+                return;
+            } catch (ConcurrentModificationException e) {
+                // a command began or ended as the jobs were read: read them again
+            }
+        }
+    }
+
     /** Runs {@code line}, its output on {@code out} and its errors on {@code err}; false if it failed. */
     boolean run(CommandSession session, String line, PrintStream out, PrintStream err) {
         String heapCommand = Usage.commandOf(line);
@@ -43,6 +65,9 @@ final class CommandLines {
                 out.println(session.format(result, Converter.INSPECT));
             }
             return true;
+        } catch (InterruptedException e) {
+            err.println("error: interrupted");
+            return false;
         } catch (Exception e) {
             Throwable cause = e instanceof InvocationTargetException && e.getCause() != null ? e.getCause() : e;
             if (cause instanceof CommandFailure failure) {

@@ -116,8 +116,8 @@ public class Console {
     private static final PrintStream OUT = new PrintStream(new FileOutputStream(FileDescriptor.out), true);
     private static final PrintStream ERR = new PrintStream(new FileOutputStream(FileDescriptor.err), true);
 
-    /** The console thread while it runs a command: Ctrl-C interrupts it (a waiting allocation gives up). */
-    private static volatile Thread runningCommand;
+    /** The session while it runs a command: Ctrl-C interrupts the command (a waiting allocation gives up). */
+    private static volatile CommandSession runningIn;
 
     private static void run(CommandProcessor processor, BundleContext context) {
         CommandLines lines = new CommandLines(context);
@@ -125,9 +125,9 @@ public class Console {
         if (interactive) {
             ScriptExit.interactive(); // a person at a terminal: failed commands do not make the exit status
             Interrupts.onCtrlC(() -> {
-                Thread command = runningCommand;
-                if (command != null) {
-                    command.interrupt();
+                CommandSession running = runningIn;
+                if (running != null) {
+                    CommandLines.interrupt(running);
                 } else {
                     OUT.print("^C\nheap> "); // as a shell does: drop the line, prompt again
                     OUT.flush();
@@ -148,14 +148,13 @@ public class Console {
                     break;
                 }
                 if (!CommandLines.isEmpty(line)) {
-                    runningCommand = Thread.currentThread();
+                    runningIn = session;
                     try {
                         if (!lines.run(session, line, OUT, ERR)) {
                             ScriptExit.failed();
                         }
                     } finally {
-                        runningCommand = null;
-                        Thread.interrupted(); // a Ctrl-C that came as the command ended must not hit the next one
+                        runningIn = null;
                     }
                 }
             }

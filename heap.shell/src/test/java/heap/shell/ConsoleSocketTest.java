@@ -104,6 +104,47 @@ class ConsoleSocketTest {
         assertEquals(1, answer.status());
     }
 
+    /** A command that waits until it is interrupted (a waiting allocation, say), and says when it has begun. */
+    public static final class Waiting {
+        final java.util.concurrent.CountDownLatch begun = new java.util.concurrent.CountDownLatch(1);
+        final java.util.concurrent.CountDownLatch interrupted = new java.util.concurrent.CountDownLatch(1);
+
+        public String waitForInterrupt() {
+            begun.countDown();
+            try {
+                Thread.sleep(30_000);
+                return "not interrupted";
+            } catch (InterruptedException e) {
+                interrupted.countDown();
+                return "interrupted";
+            }
+        }
+    }
+
+    /**
+     * As at the console, the client's Ctrl-C interrupts the command running — its own thread, where Gogo runs it, not
+     * only the session's, which left the command running on — and the session goes on.
+     */
+    @Test
+    void aCtrlCLineInterruptsTheCommandRunningAndTheNextLineRunsUndisturbed() throws Exception {
+        Waiting waiting = new Waiting();
+        processor.addCommand("test", waiting);
+        Path socket = dir.resolve("console.sock");
+        open(socket);
+        try (SocketChannel client = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
+            var toPlatform = Channels.newOutputStream(client);
+            toPlatform.write((AttachedConsole.HELLO + "interactive\ntest:waitForInterrupt\n").getBytes(StandardCharsets.UTF_8));
+            assertTrue(waiting.begun.await(10, java.util.concurrent.TimeUnit.SECONDS), "the command began");
+            toPlatform.write((AttachedConsole.INTERRUPT + "\nheap:free 99\n").getBytes(StandardCharsets.UTF_8));
+            client.shutdownOutput();
+            Answer answer = read(new DataInputStream(Channels.newInputStream(client)));
+            assertTrue(waiting.interrupted.await(10, java.util.concurrent.TimeUnit.SECONDS), "the command saw the interrupt");
+            assertTrue(answer.err().startsWith("error: interrupted\nerror: NOT_FOUND: no collection 99"),
+                    "the next line runs, not interrupted itself: " + answer.err());
+            assertEquals(0, answer.status(), "interactive");
+        }
+    }
+
     @Test
     void aClientThatDoesNotSayHelloIsToldWhatWasExpectedAndEndsWithStatusTwo() throws Exception {
         Path socket = dir.resolve("console.sock");
