@@ -139,11 +139,11 @@ final class AttachedConsole {
     private void end(int status) throws IOException {
         synchronized (frames) {
             if (!ended) {
-                ended = true;
                 frames.writeByte('X');
                 frames.writeInt(4);
                 frames.writeInt(status);
                 frames.flush();
+                ended = true; // not before: a client gone by now is logged as gone
             }
         }
     }

@@ -145,6 +145,43 @@ class ConsoleSocketTest {
         }
     }
 
+    /** An operator sees each client come and go, a client that vanished mid-session too (it logged nothing). */
+    @Test
+    void aClientThatVanishesMidSessionIsLoggedAsGone() throws Exception {
+        List<String> logged = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.logging.Handler handler = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord record) {
+                logged.add(record.getMessage());
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        java.util.logging.Logger.getLogger("heap.shell").addHandler(handler);
+        try {
+            Path socket = dir.resolve("console.sock");
+            open(socket);
+            try (SocketChannel client = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
+                Channels.newOutputStream(client).write((AttachedConsole.HELLO + "script\nheap:list\n")
+                        .getBytes(StandardCharsets.UTF_8));
+            } // gone before the answer
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (logged.stream().noneMatch(line -> line.matches("console \\d+ went away: .*"))) {
+                assertTrue(System.nanoTime() < deadline, "no 'went away' line in " + logged);
+                Thread.sleep(20);
+            }
+            assertTrue(logged.stream().anyMatch(line -> line.matches("console \\d+ attached \\(script\\)")), logged.toString());
+        } finally {
+            java.util.logging.Logger.getLogger("heap.shell").removeHandler(handler);
+        }
+    }
+
     @Test
     void aClientThatDoesNotSayHelloIsToldWhatWasExpectedAndEndsWithStatusTwo() throws Exception {
         Path socket = dir.resolve("console.sock");
