@@ -149,6 +149,7 @@ class HeapRegistryTest extends RegistryTestSupport {
         assertEquals(0, status(plain).clears() + status(plain).flushes());
     }
 
+    /** sysmem GetVmoInfo: collection id and index for a VMO sysmem handed out; a client's own child is NOT_FOUND. */
     @Test
     void getVmoInfoAnswersForHandedOutVmosAndTheirDuplicatesOnly() throws Exception {
         add(HeapId.SYSTEM_RAM, ALL_DOMAINS, Fault.NONE);
@@ -186,6 +187,7 @@ class HeapRegistryTest extends RegistryTestSupport {
         assertTrue(registry.collections().isEmpty());
     }
 
+    /** sysmem GetVmoInfo: NOT_FOUND once the buffer is deleted. */
     @Test
     void getVmoInfoIsNotFoundAfterDeletion() {
         add(HeapId.SYSTEM_RAM, ALL_DOMAINS, Fault.NONE);
@@ -211,6 +213,10 @@ class HeapRegistryTest extends RegistryTestSupport {
         assertEquals(List.of(1, 1), heap.handleCountsSeenByDelete, "handles + children + mappings seen by deleteVmo");
     }
 
+    /**
+     * sysmem AttachLifetimeTracking: signalled once the buffers are allocated and at most buffers_remaining of them
+     * are not yet reclaimed (DeleteVmo answered).
+     */
     @Test
     void lifetimeTrackingSignalsWhenFewEnoughBuffersRemain() throws Exception {
         add(HeapId.SYSTEM_RAM, ALL_DOMAINS, Fault.NONE);
