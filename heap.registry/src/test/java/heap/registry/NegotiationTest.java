@@ -65,7 +65,7 @@ class NegotiationTest extends RegistryTestSupport {
         throw new AssertionError("the stage completed normally");
     }
 
-    /** collection.fidl: camping adds up over participants; each gets its own handles, WRITE only for a writer. */
+    /** C5 and R2 (GetClientVmoRights): camping adds up over participants; each gets its own handles, WRITE only for a writer. */
     @Test
     void aProducerAndAReadOnlyConsumerGetTheirOwnHandlesToTheSameThreeBuffers() throws Exception {
         BufferCollectionToken token = producer.newSharedCollection();
@@ -103,7 +103,7 @@ class NegotiationTest extends RegistryTestSupport {
         assertTrue(registry.negotiations().isEmpty());
     }
 
-    /** Each participant's handle i is a child of the same buffer i, as sysmem hands every participant the same VMOs. */
+    /** R3: each participant's handle i is a child of the same buffer i, as sysmem hands every participant the same VMOs. */
     @Test
     void everyParticipantsHandleAtAnIndexIsTheBufferOfThatIndex() throws Exception {
         Negotiated negotiated = producerAndReadOnlyConsumer(3);
@@ -165,7 +165,10 @@ class NegotiationTest extends RegistryTestSupport {
         return new Negotiated(produced, consumed, now(produced.allocated()), now(consumed.allocated()));
     }
 
-    /** logical_buffer_collection.cc: dedicated slack adds up, shared slack and min_buffer_count take the largest. */
+    /**
+     * C5/C6, logical_buffer_collection.cc AccumulateConstraintBufferCollection: camping and dedicated slack add up,
+     * shared slack and min_buffer_count take the largest.
+     */
     @Test
     void countsAggregateAsSysmemDoes() throws Exception {
         assertEquals(2 + 3 + 1 + 4, negotiate(uses(BufferUsage.CPU_WRITE).minBufferCountForCamping(2)
@@ -204,6 +207,7 @@ class NegotiationTest extends RegistryTestSupport {
         return e;
     }
 
+    /** C6 (sysmem's count rule): N above the aggregated max_buffer_count, or 0, is CIE, at aggregation, for everyone. */
     @Test
     void countsThatCannotBeMetAreConstraintsIntersectionEmptyNamingTheCause() {
         SysmemException tooMany = refused(uses(BufferUsage.CPU_WRITE).minBufferCountForCamping(3).build(),
@@ -228,7 +232,7 @@ class NegotiationTest extends RegistryTestSupport {
         assertTrue(registry.negotiations().isEmpty());
     }
 
-    /** GetCoherencyDomain: a display participant makes RAM the domain when the aggregate allows it. */
+    /** C8, sysmem GetCoherencyDomain: a display participant makes RAM the domain when the aggregate allows it. */
     @Test
     void aDisplayParticipantMakesRamTheDomain() throws Exception {
         BufferCollectionToken token = producer.newSharedCollection();
@@ -264,7 +268,7 @@ class NegotiationTest extends RegistryTestSupport {
         assertEquals(0, heap.allocations.get());
     }
 
-    /** A bundle that stops before setting constraints fails the others with an error naming it. */
+    /** F1/F7: a bundle that stops before setting constraints is a close without release, failing the others, named. */
     @Test
     void aParticipantBundleStoppingBeforeItsConstraintsFailsBothSides() {
         BufferCollectionToken token = producer.newSharedCollection();
@@ -354,6 +358,10 @@ class NegotiationTest extends RegistryTestSupport {
         assertError(SysmemError.PROTOCOL_DEVIATION, misuse);
     }
 
+    /**
+     * L3 (a token bound twice), L4 (SetConstraints twice), L2 (a mask may only attenuate), L5 (wait before
+     * SetConstraints): PROTOCOL_DEVIATION to the offender, and its domain fails (F1), leaving nothing allocated.
+     */
     @Test
     void protocolMisuseIsProtocolDeviationAndLeavesNothingBehind() {
         BufferCollectionToken token = producer.newSharedCollection();
