@@ -8,7 +8,6 @@ import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.io.PrintStream;
-import java.lang.reflect.Proxy;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.Channels;
 import java.nio.channels.SocketChannel;
@@ -73,7 +72,7 @@ public final class Attach {
         try (channel) {
             attach.write(HELLO + (attach.interactive ? "interactive" : "script"));
             if (attach.interactive) {
-                onCtrlC(attach::ctrlC);
+                Signals.on("INT", attach::ctrlC); // without it, Ctrl-C ends the client, as it would anyway
             }
             InputStream lines = script == null ? stdin : Files.newInputStream(script);
             Thread.ofPlatform().daemon().name("attach-input").start(() -> attach.send(lines));
@@ -149,31 +148,6 @@ public final class Attach {
             }
             out.flush();
             err.flush();
-        }
-    }
-
-    /**
-     * Runs {@code action} on SIGINT instead of ending the process. {@code sun.misc.Signal} is reached by reflection:
-     * compiled from source at each attach, a direct use would print javac's warning about it each time.
-     */
-    private static void onCtrlC(Runnable action) {
-        try {
-            Class<?> signalClass = Class.forName("sun.misc.Signal");
-            Class<?> handlerClass = Class.forName("sun.misc.SignalHandler");
-            Object handler = Proxy.newProxyInstance(Attach.class.getClassLoader(), new Class<?>[] {handlerClass},
-                    (proxy, method, args) -> switch (method.getName()) {
-                        case "handle" -> {
-                            action.run();
-                            yield null;
-                        }
-                        case "hashCode" -> System.identityHashCode(proxy);
-                        case "equals" -> proxy == args[0];
-                        default -> "attach Ctrl-C";
-                    });
-            signalClass.getMethod("handle", signalClass, handlerClass)
-                    .invoke(null, signalClass.getConstructor(String.class).newInstance("INT"), handler);
-        } catch (ReflectiveOperationException | RuntimeException e) {
-            // no signal support: Ctrl-C ends the client, as it would anyway
         }
     }
 }

@@ -542,6 +542,29 @@ class PlatformJarTest {
     }
 
     /**
+     * A SIGTERM as the platform starts (a service manager's restart right after a start) used to end the JVM under
+     * the starting framework: the launcher's stack trace, and no bundle stopped. It is held until the platform is up,
+     * then stops it cleanly.
+     */
+    @Test
+    void aSigtermAsThePlatformStartsIsHeldUntilItIsUpThenStopsItCleanly() throws Exception {
+        Path err = workDir.resolve("early-err.txt");
+        Process platform = platformScript(workDir.resolve("early-out.txt"), err, "--serve").start();
+        awaitOutput(err, 1, " INFO ["); // the first line of a bundle: java runs, and its agent with it
+        List<ProcessHandle> java = platform.descendants()
+                .filter(child -> child.info().command().orElse("").endsWith("java")).toList();
+        signal("TERM", java.stream().mapToLong(ProcessHandle::pid).toArray()); // as systemd signals the whole group
+        signal("TERM", platform.pid());
+        awaitExit(platform);
+        String log = Files.readString(err);
+        assertEquals(143, platform.exitValue(), log);
+        assertTrue(log.contains("INFO [heap.shell] SIGTERM (it came as the platform started): stopping the platform "
+                + "(exit status 143)"), log);
+        assertTrue(Pattern.compile("heap contiguous: pool of \\d+ bytes released").matcher(log).find(), log);
+        assertFalse(log.contains("\tat "), "no stack trace: " + log);
+    }
+
+    /**
      * Run as a service (stdin at /dev/null: systemd's default, `docker run` without -i), the platform does not stop
      * at the end of that empty input: it serves without a console, over HTTP, until SIGTERM stops it cleanly.
      */

@@ -13,7 +13,6 @@ import org.apache.felix.service.command.CommandProcessor;
 import org.apache.felix.service.command.CommandSession;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
-import org.osgi.framework.BundleException;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
@@ -35,7 +34,6 @@ import org.osgi.service.component.runtime.ServiceComponentRuntime;
 public class Console {
     private static final String MARKER = "(heap.console=running)";
     private static final System.Logger LOG = System.getLogger("heap.shell");
-    private static final long STOP_BOUND_MILLIS = 20_000;
 
     /** This bundle's view of the registry, when there is one: the console opens without it. */
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
@@ -61,12 +59,14 @@ public class Console {
             // system bundle, not this bundle's context, which the update invalidates.
             heap.api.spi.BundleClasses.loadAll(context.getBundle());
             Bundle framework = context.getBundle(0);
-            Interrupts.on("TERM", () -> stopOnSignal(framework, "SIGTERM", 128 + 15));
-            Interrupts.on("HUP", () -> stopOnSignal(framework, "SIGHUP", 128 + 1));
+            PlatformStop.onSignals(framework);
             Thread.ofPlatform().daemon().name("heap-console").start(() -> {
                 StartUp startUp = new StartUp(context, components, () -> allocator);
                 startUp.await();
                 startUp.report(ERR);
+                if (PlatformStop.platformIsUp(framework)) {
+                    return;
+                }
                 if (serve) {
                     LOG.log(System.Logger.Level.INFO, "serving without a console: the Web Console, /metrics and JMX "
                             + "show the platform" + (attachable ? ", ./platform --attach runs commands in it" : "")
@@ -74,7 +74,7 @@ public class Console {
                     return;
                 }
                 run(processor, context);
-                stopFramework(framework);
+                PlatformStop.framework(framework);
             });
         }
     }
@@ -164,36 +164,5 @@ public class Console {
         }
         OUT.flush();
         LateStdout.toStderr();
-    }
-
-    /**
-     * A service manager's stop (SIGTERM; SIGHUP when the terminal goes): the framework stops as at end of input, so
-     * bundles deactivate and heaps give their memory back, instead of the JVM exiting under them. Bounded. A signal
-     * during the stop changes nothing: a service manager signals java and the script at once, and the script passes
-     * its copy on.
-     */
-    private static void stopOnSignal(Bundle framework, String signal, int status) {
-        if (!ScriptExit.signalled(status)) {
-            return;
-        }
-        LOG.log(System.Logger.Level.INFO, signal + ": stopping the platform (exit status " + status + ")");
-        Thread.ofPlatform().daemon().name("heap-console-stop-bound").start(() -> {
-            try {
-                Thread.sleep(STOP_BOUND_MILLIS);
-            } catch (InterruptedException e) {
-                return;
-            }
-            ERR.println("the platform did not stop within " + STOP_BOUND_MILLIS / 1000 + " s of " + signal + ": leaving");
-            Runtime.getRuntime().halt(status);
-        });
-        stopFramework(framework);
-    }
-
-    private static void stopFramework(Bundle framework) {
-        try {
-            framework.stop();
-        } catch (BundleException | IllegalStateException e) {
-            Runtime.getRuntime().exit(ScriptExit.status());
-        }
     }
 }
