@@ -5,6 +5,7 @@ import heap.api.StatusException;
 import heap.api.internal.Require;
 import java.util.ArrayList;
 import java.util.List;
+import org.osgi.annotation.versioning.ConsumerType;
 
 /**
  * Physical address ranges claimed by heaps, so that two live buffers never report one physical address (on a device,
@@ -23,6 +24,7 @@ public final class PhysicalRanges {
     public static final PhysicalRanges PROCESS = new PhysicalRanges();
 
     /** Which part of a claimed range a heap's live buffers hold; asked by the heap's successors. */
+    @ConsumerType
     @FunctionalInterface
     public interface Occupancy {
         /** True if a live buffer of the heap has any byte of {@code [address, address + size)}. */
