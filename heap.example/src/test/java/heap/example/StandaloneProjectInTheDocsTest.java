@@ -39,8 +39,13 @@ class StandaloneProjectInTheDocsTest {
         publish(repository, "heap.tck", Path.of("..", "heap.tck", "pom.xml"), builtJar("heap.tck"));
 
         Path log = project.resolve("maven.log");
-        // Offline: the page pins the plugins and dependencies this build uses, so everything is here already
-        ProcessBuilder build = new ProcessBuilder(maven(), "-B", "-o", "package", "-Dmaven.repo.local=" + repository).directory(project.toFile()).redirectErrorStream(true)
+        // Online as a heap author's build is (the page's dependencies pull versions this build does not: DS
+        // annotations 1.5.1 bring org.osgi.util.function 1.0.0), offline when this build is
+        List<String> command = new java.util.ArrayList<>(List.of(maven(), "-B", "package", "-Dmaven.repo.local=" + repository));
+        if (offline()) {
+            command.add("-o");
+        }
+        ProcessBuilder build = new ProcessBuilder(command).directory(project.toFile()).redirectErrorStream(true)
                 .redirectOutput(log.toFile());
         build.environment().put("JAVA_HOME", System.getProperty("java.home"));
         Process maven = build.start();
@@ -92,6 +97,13 @@ class StandaloneProjectInTheDocsTest {
         Path jar = Path.of("..", module, "target", module + "-" + VERSION + ".jar");
         assertTrue(Files.isRegularFile(jar), jar + " is not built (this test runs after heap.api and heap.tck are packaged)");
         return jar;
+    }
+
+    /** Whether this build runs offline: Maven's launcher exports its command line to the processes it starts. */
+    private static boolean offline() {
+        String arguments = System.getenv().getOrDefault("MAVEN_CMD_LINE_ARGS", "");
+        return List.of(arguments.strip().split("\\s+")).stream().anyMatch(argument -> argument.equals("-o")
+                || argument.equals("--offline"));
     }
 
     /** The Maven running this build (maven.home), else mvn on the PATH. */
