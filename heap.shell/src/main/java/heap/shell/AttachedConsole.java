@@ -35,8 +35,8 @@ final class AttachedConsole {
     private final int number;
     private final DataOutputStream frames;
     private volatile boolean ended;
-    /** The session while it runs a client's command: what the client's Ctrl-C interrupts. */
-    private volatile CommandSession runningIn;
+    /** The client's line running: what its Ctrl-C interrupts. */
+    private final CommandLines.Current running = new CommandLines.Current();
 
     AttachedConsole(SocketChannel channel, CommandProcessor processor, CommandLines lines, int number) {
         this.channel = channel;
@@ -83,12 +83,7 @@ final class AttachedConsole {
                     }
                     if (!CommandLines.isEmpty(line)) {
                         commands++;
-                        runningIn = session;
-                        try {
-                            failed += lines.run(session, line, out, err) ? 0 : 1;
-                        } finally {
-                            runningIn = null;
-                        }
+                        failed += running.run(lines, session, line, out, err) ? 0 : 1;
                     }
                 }
             } catch (InterruptedException e) {
@@ -109,10 +104,7 @@ final class AttachedConsole {
         try {
             for (String line = input.readLine(); line != null; line = input.readLine()) {
                 if (line.equals(INTERRUPT)) {
-                    CommandSession running = runningIn;
-                    if (running != null) {
-                        CommandLines.interrupt(running);
-                    }
+                    running.interrupt(); // if none runs, the line had ended: its prompt is on the way
                 } else {
                     pending.add(Optional.of(line));
                 }

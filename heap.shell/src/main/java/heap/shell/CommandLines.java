@@ -4,6 +4,7 @@ import java.io.PrintStream;
 import java.lang.reflect.InvocationTargetException;
 import java.util.ConcurrentModificationException;
 import java.util.List;
+import java.util.function.BooleanSupplier;
 import org.apache.felix.service.command.CommandSession;
 import org.apache.felix.service.command.Converter;
 import org.apache.felix.service.command.Job;
@@ -28,11 +29,52 @@ final class CommandLines {
         return line.isBlank() || line.stripLeading().startsWith("#");
     }
 
+    /** The line a console runs now, if any: what its Ctrl-C interrupts. */
+    static final class Current {
+        private record Line(CommandSession session) { // one per line run: a Ctrl-C meant for it never hits the next
+        }
+
+        private volatile Line line;
+
+        /** Runs {@code text} as {@link CommandLines#run} does, as the line a Ctrl-C interrupts. */
+        boolean run(CommandLines lines, CommandSession session, String text, PrintStream out, PrintStream err) {
+            line = new Line(session);
+            try {
+                return lines.run(session, text, out, err);
+            } finally {
+                line = null;
+            }
+        }
+
+        /** Interrupts the line running; false if none runs. */
+        boolean interrupt() {
+            Line now = line;
+            if (now == null) {
+                return false;
+            }
+            CommandLines.interrupt(now.session(), () -> line == now);
+            return true;
+        }
+    }
+
     /**
      * Interrupts the commands {@code session} runs (a Ctrl-C): Gogo runs each in a thread of its own, which
-     * interrupting the caller of {@code execute} leaves running; the call then ends with "error: interrupted".
+     * interrupting the caller of {@code execute} leaves running; the call then ends with "error: interrupted". A
+     * Ctrl-C right as a line was entered can come before Gogo has started the command (a job not yet started takes
+     * no interrupt): it is sent again every 10 ms, for up to a second, while {@code running} says the line runs.
      */
-    static void interrupt(CommandSession session) {
+    private static void interrupt(CommandSession session, BooleanSupplier running) {
+        for (int attempt = 0; attempt < 100 && running.getAsBoolean(); attempt++) {
+            interruptJobs(session);
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
+    }
+
+    private static void interruptJobs(CommandSession session) {
         for (int attempt = 0; attempt < 10; attempt++) {
             try {
                 for (Job job : List.copyOf(session.jobs())) {

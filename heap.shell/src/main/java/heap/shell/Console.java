@@ -116,8 +116,8 @@ public class Console {
     private static final PrintStream OUT = new PrintStream(new FileOutputStream(FileDescriptor.out), true);
     private static final PrintStream ERR = new PrintStream(new FileOutputStream(FileDescriptor.err), true);
 
-    /** The session while it runs a command: Ctrl-C interrupts the command (a waiting allocation gives up). */
-    private static volatile CommandSession runningIn;
+    /** The line running: Ctrl-C interrupts its command (a waiting allocation gives up). */
+    private static final CommandLines.Current RUNNING = new CommandLines.Current();
 
     private static void run(CommandProcessor processor, BundleContext context) {
         CommandLines lines = new CommandLines(context);
@@ -125,10 +125,7 @@ public class Console {
         if (interactive) {
             ScriptExit.interactive(); // a person at a terminal: failed commands do not make the exit status
             Interrupts.onCtrlC(() -> {
-                CommandSession running = runningIn;
-                if (running != null) {
-                    CommandLines.interrupt(running);
-                } else {
+                if (!RUNNING.interrupt()) {
                     OUT.print("^C\nheap> "); // as a shell does: drop the line, prompt again
                     OUT.flush();
                 }
@@ -148,13 +145,8 @@ public class Console {
                     break;
                 }
                 if (!CommandLines.isEmpty(line)) {
-                    runningIn = session;
-                    try {
-                        if (!lines.run(session, line, OUT, ERR)) {
-                            ScriptExit.failed();
-                        }
-                    } finally {
-                        runningIn = null;
+                    if (!RUNNING.run(lines, session, line, OUT, ERR)) {
+                        ScriptExit.failed();
                     }
                 }
             }
