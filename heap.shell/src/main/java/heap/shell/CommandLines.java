@@ -4,7 +4,6 @@ import java.io.PrintStream;
 import java.lang.reflect.InvocationTargetException;
 import java.util.ConcurrentModificationException;
 import java.util.List;
-import java.util.function.BooleanSupplier;
 import org.apache.felix.service.command.CommandSession;
 import org.apache.felix.service.command.Converter;
 import org.apache.felix.service.command.Job;
@@ -29,48 +28,60 @@ final class CommandLines {
         return line.isBlank() || line.stripLeading().startsWith("#");
     }
 
-    /** The line a console runs now, if any: what its Ctrl-C interrupts. */
+    /**
+     * The line a console runs now, if any: what its Ctrl-C interrupts. Gogo runs each command in a thread of its
+     * own, which interrupting the caller of {@code execute} leaves running, so the Ctrl-C goes to the session's jobs,
+     * again every 10 ms while the line runs (a job takes no interrupt before it has started). A job interrupted
+     * before it started never runs, and Gogo then waits for it for ever: if the line still runs after 200 ms, its
+     * caller is interrupted too, which ends that wait. Either way the line ends with "error: interrupted".
+     */
     static final class Current {
-        private record Line(CommandSession session) { // one per line run: a Ctrl-C meant for it never hits the next
+        private record Line(CommandSession session, Thread caller) { // one per line run: a Ctrl-C never hits the next
         }
 
-        private volatile Line line;
+        private Line line; // guarded by this
 
         /** Runs {@code text} as {@link CommandLines#run} does, as the line a Ctrl-C interrupts. */
         boolean run(CommandLines lines, CommandSession session, String text, PrintStream out, PrintStream err) {
-            line = new Line(session);
+            synchronized (this) {
+                line = new Line(session, Thread.currentThread());
+            }
             try {
                 return lines.run(session, text, out, err);
             } finally {
-                line = null;
+                synchronized (this) {
+                    line = null;
+                    Thread.interrupted(); // an interrupt meant for this line must not reach the next
+                }
             }
         }
 
         /** Interrupts the line running; false if none runs. */
         boolean interrupt() {
-            Line now = line;
+            Line now;
+            synchronized (this) {
+                now = line;
+            }
             if (now == null) {
                 return false;
             }
-            CommandLines.interrupt(now.session(), () -> line == now);
-            return true;
-        }
-    }
-
-    /**
-     * Interrupts the commands {@code session} runs (a Ctrl-C): Gogo runs each in a thread of its own, which
-     * interrupting the caller of {@code execute} leaves running; the call then ends with "error: interrupted". A
-     * Ctrl-C right as a line was entered can come before Gogo has started the command (a job not yet started takes
-     * no interrupt): it is sent again every 10 ms, for up to a second, while {@code running} says the line runs.
-     */
-    private static void interrupt(CommandSession session, BooleanSupplier running) {
-        for (int attempt = 0; attempt < 100 && running.getAsBoolean(); attempt++) {
-            interruptJobs(session);
-            try {
-                Thread.sleep(10);
-            } catch (InterruptedException e) {
-                return;
+            for (int attempt = 0; attempt < 100; attempt++) {
+                synchronized (this) {
+                    if (line != now) {
+                        return true; // it ended
+                    }
+                    interruptJobs(now.session());
+                    if (attempt == 20) {
+                        now.caller().interrupt();
+                    }
+                }
+                try {
+                    Thread.sleep(10);
+                } catch (InterruptedException e) {
+                    return true;
+                }
             }
+            return true;
         }
     }
 
