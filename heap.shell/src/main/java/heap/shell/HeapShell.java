@@ -89,11 +89,9 @@ final class HeapShell {
     Map<String, Object> alloc(long size, int count, boolean contiguous, boolean secure, boolean cpu, String heap) {
         BufferMemoryConstraints.Builder constraints = BufferMemoryConstraints.builder().minSizeBytes(size)
                 .physicallyContiguousRequired(contiguous).secureRequired(secure);
-        HeapId permitted = heap == null || heap.isBlank() ? null : permittedHeap(heap);
-        if (permitted != null) {
-            constraints.permittedHeaps(permitted);
+        if (heap != null && !heap.isBlank()) {
+            constraints.permittedHeaps(permittedHeap(heap));
         }
-        // The registry names a permitted heap that is not there, to every client (heap:list shows those that are)
         BufferCollection collection = allocator.allocate(AllocationRequest.of(count, constraints.build(), cpu));
         held.put(collection.id(), collection);
         return describe(collection);
