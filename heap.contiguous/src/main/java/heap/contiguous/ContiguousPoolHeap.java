@@ -9,6 +9,7 @@ import heap.api.Sizes;
 import heap.api.Status;
 import heap.api.StatusException;
 import heap.api.spi.HeapBuffer;
+import heap.api.spi.PhysicalRanges;
 import heap.api.vmo.Vmo;
 import heap.memory.AbstractHeap;
 import heap.memory.LiveSet;
@@ -116,8 +117,45 @@ public class ContiguousPoolHeap extends AbstractHeap implements HeapDiagnostics 
         }
     }
 
+    /**
+     * The pool's mapping and the claim on its usable addresses. Over-mapped by the largest alignment so the usable
+     * part starts on it: offsets aligned in the pool are then aligned as addresses too (the slack is address space
+     * only, never touched).
+     */
+    private record ClaimedMapping(MemorySegment pool, long usableStart, PhysicalRanges.Claim claim) {
+        private static final int ATTEMPTS = 4;
+
+        static ClaimedMapping map(String name, PoolSettings settings, PhysicalRanges ranges, PhysicalRanges.Occupancy occupancy) {
+            long bytes = settings.poolBytes() + 2 * PAGE + settings.maxAlignment();
+            List<MemorySegment> refused = new ArrayList<>(); // kept mapped meanwhile, so the kernel offers others
+            try {
+                long hint = 0;
+                while (true) {
+                    MemorySegment pool = NativeMemory.map(hint, bytes);
+                    long usableStart = ((pool.address() + PAGE + settings.maxAlignment() - 1) & -settings.maxAlignment())
+                            - pool.address();
+                    try {
+                        return new ClaimedMapping(pool, usableStart,
+                                ranges.claim(pool.address() + usableStart, settings.poolBytes(), name, occupancy));
+                    } catch (IllegalStateException claimedByAnother) {
+                        refused.add(pool);
+                        if (refused.size() == ATTEMPTS) {
+                            throw new IllegalStateException("the kernel mapped the pool of heap " + name + " over "
+                                    + "addresses another heap claims " + ATTEMPTS + " times; the last time: "
+                                    + claimedByAnother.getMessage(), claimedByAnother);
+                        }
+                        hint = ranges.pastClaimsOverlapping(pool.address(), bytes);
+                    }
+                }
+            } finally {
+                refused.forEach(NativeMemory::unmap);
+            }
+        }
+    }
+
     private final PoolSettings settings;
     private final MemorySegment pool;
+    private final PhysicalRanges.Claim claim;
     private final MemorySegment usable;
     private final MemorySegment leadingGuard;
     private final MemorySegment trailingGuard;
@@ -130,11 +168,18 @@ public class ContiguousPoolHeap extends AbstractHeap implements HeapDiagnostics 
     private boolean poolReleased;
 
     public ContiguousPoolHeap(PoolSettings settings) {
-        this("contiguous", settings);
+        this("contiguous", settings, new PhysicalRanges());
     }
 
-    /** A pool that calls itself {@code name} in its log lines. */
-    public ContiguousPoolHeap(String name, PoolSettings settings) {
+    /**
+     * A pool that calls itself {@code name} in its log lines and claims its addresses in {@code ranges}: a range
+     * configured there later over the pool is refused, and a pool the kernel maps over one claimed before is mapped
+     * again past it.
+     *
+     * @throws IllegalStateException when every mapping the kernel offered overlapped another heap's claim (nothing
+     *         stays mapped)
+     */
+    public ContiguousPoolHeap(String name, PoolSettings settings, PhysicalRanges ranges) {
         super(name, PROPERTIES);
         if (settings.poolBytes() <= 0 || !Sizes.isPageAligned(settings.poolBytes())) {
             throw new IllegalArgumentException("pool_size_bytes " + settings.poolBytes() + " is not a positive multiple of "
@@ -142,10 +187,10 @@ public class ContiguousPoolHeap extends AbstractHeap implements HeapDiagnostics 
         }
         this.settings = settings;
         this.allocator = new RegionAllocator(settings.poolBytes(), PAGE, settings.maxAlignment());
-        // Over-map by the largest alignment so the usable part starts on it: offsets aligned in the pool are
-        // then aligned as addresses too. The slack is address space only; it is never touched.
-        this.pool = NativeMemory.map(settings.poolBytes() + 2 * PAGE + settings.maxAlignment());
-        long usableStart = ((pool.address() + PAGE + settings.maxAlignment() - 1) & -settings.maxAlignment()) - pool.address();
+        ClaimedMapping mapping = ClaimedMapping.map(name, settings, ranges, this::occupied);
+        this.pool = mapping.pool();
+        this.claim = mapping.claim();
+        long usableStart = mapping.usableStart();
         this.usable = pool.asSlice(usableStart, settings.poolBytes());
         this.leadingGuard = pool.asSlice(usableStart - PAGE, PAGE);
         this.trailingGuard = pool.asSlice(usableStart + settings.poolBytes(), PAGE);
@@ -277,10 +322,16 @@ public class ContiguousPoolHeap extends AbstractHeap implements HeapDiagnostics 
         return carved;
     }
 
+    /** For a successor claiming over these addresses: whether a live buffer (or its guard pages) has any of them. */
+    private boolean occupied(long address, long size) {
+        return allocator.anyAllocated(address - usable.address(), size);
+    }
+
     /** Stops handing out memory; the pool goes back to the system once its last buffer is reclaimed. */
     public synchronized void close() {
         accepting = false;
         closed = true;
+        claim.draining();
         releasePoolIfDrained();
     }
 
@@ -364,6 +415,7 @@ public class ContiguousPoolHeap extends AbstractHeap implements HeapDiagnostics 
         if (closed && !poolReleased && allocator.allocatedCount() == 0) {
             poolReleased = true;
             NativeMemory.unmap(pool);
+            claim.close();
             log().log(System.Logger.Level.INFO, () -> "heap " + name() + ": pool of " + settings.poolBytes()
                     + " bytes released");
         }

@@ -4,6 +4,7 @@ import heap.api.Heap;
 import heap.api.HeapDiagnostics;
 import heap.api.HeapMetrics;
 import heap.api.spi.BundleClasses;
+import heap.api.spi.PhysicalRanges;
 import heap.memory.PhysicalMemory;
 import java.util.Map;
 import java.util.concurrent.Executors;
@@ -56,7 +57,7 @@ public class ContiguousPoolHeapComponent extends ContiguousPoolHeap {
         super(instanceName("contiguous", properties), new PoolSettings(
                 config.pool_size_bytes() > 0 ? config.pool_size_bytes() : PhysicalMemory.share(0.05),
                 config.max_alignment_bytes(), config.guard_pages_per_buffer(), config.guard_failure_fatal(),
-                config.guard_unused_pages()));
+                config.guard_unused_pages()), PhysicalRanges.PROCESS); // the JVM's claims: no two heaps share an address
         BundleClasses.loadAll(context.getBundle()); // this instance drains with them after an update
         guardChecker = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon()
                 .name("heap." + name() + "-guard-check").factory());

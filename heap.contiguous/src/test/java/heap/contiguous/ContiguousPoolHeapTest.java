@@ -13,6 +13,7 @@ import heap.api.PoolRegion;
 import heap.api.SingleBufferSettings;
 import heap.api.Status;
 import heap.api.StatusException;
+import heap.api.spi.PhysicalRanges;
 import heap.api.vmo.Vmo;
 import heap.contiguous.ContiguousPoolHeap.PoolSettings;
 import heap.tck.HeapConformance;
@@ -219,6 +220,57 @@ class ContiguousPoolHeapTest {
         outstanding.close();
         assertTrue(heap.poolReleased());
         assertEquals(1, heap.metrics().get("pool_released"));
+    }
+
+    /** A configured carve-out is only numbers: the kernel may have put the pool there, so the pool claims its own. */
+    @Test
+    void aRangeConfiguredLaterOverThePoolIsRefusedNamingThePoolUntilItHasDrained() {
+        PhysicalRanges ranges = new PhysicalRanges();
+        ContiguousPoolHeap heap = new ContiguousPoolHeap("contiguous#0", new PoolSettings(16 * MIB, MIB, false, false), ranges);
+        long base = heap.metrics().get("pool_base_address");
+        IllegalStateException refused = assertThrows(IllegalStateException.class,
+                () -> ranges.claim(base + MIB, MIB, "secure#1", (address, size) -> false));
+        assertTrue(refused.getMessage().contains("which heap contiguous#0 holds"), refused.getMessage());
+
+        Vmo outstanding = heap.allocateVmo(MIB, settings(MIB, 0), 1, 0);
+        heap.close();
+        assertEquals(1, ranges.size(), "a live buffer keeps the pool's claim");
+        assertThrows(IllegalStateException.class, () -> ranges.claim(base, MIB, "secure#1", (address, size) -> false));
+        outstanding.close();
+        assertEquals(0, ranges.size(), "drained: the addresses are free to claim");
+    }
+
+    @Test
+    void aPoolTheKernelMapsOverAConfiguredRangeIsMappedAgainPastIt() {
+        PhysicalRanges ranges = new PhysicalRanges();
+        PoolSettings settings = new PoolSettings(16 * MIB, MIB, false, false);
+        ContiguousPoolHeap first = new ContiguousPoolHeap("contiguous#0", settings, ranges);
+        long firstBase = first.metrics().get("pool_base_address");
+        first.close(); // unmapped: the kernel will likely offer those addresses again
+        ranges.claim(firstBase - 64 * MIB, 144 * MIB, "secure#1", (address, size) -> false);
+
+        ContiguousPoolHeap second = new ContiguousPoolHeap("contiguous#0", settings, ranges);
+        long secondBase = second.metrics().get("pool_base_address");
+        assertTrue(secondBase + 16 * MIB <= firstBase - 64 * MIB || secondBase >= firstBase + 80 * MIB,
+                "pool at 0x" + Long.toHexString(secondBase) + " overlaps the configured range");
+        assertEquals(2, ranges.size());
+        Vmo vmo = second.allocateVmo(MIB, settings(MIB, 0), 1, 0);
+        vmo.write(0, MemorySegment.ofArray(new byte[] {1}));
+        vmo.close();
+        second.close();
+        assertEquals(1, ranges.size());
+    }
+
+    @Test
+    void aPoolThatFindsNoUnclaimedAddressesFailsNamingTheClaimAndKeepsNothing() {
+        PhysicalRanges ranges = new PhysicalRanges();
+        ranges.claim(0, Long.MAX_VALUE, "secure#1", (address, size) -> false);
+        IllegalStateException refused = assertThrows(IllegalStateException.class,
+                () -> new ContiguousPoolHeap("contiguous#0", new PoolSettings(16 * MIB, MIB, false, false), ranges));
+        assertTrue(refused.getMessage().startsWith("the kernel mapped the pool of heap contiguous#0 over addresses "
+                + "another heap claims 4 times; the last time: the range"), refused.getMessage());
+        assertTrue(refused.getMessage().contains("which heap secure#1 holds"), refused.getMessage());
+        assertEquals(1, ranges.size(), "no claim of the pool's stays");
     }
 
     /** heap.api's standard keys mean the heap's buffers and failures, whatever the pool keeps around them. */

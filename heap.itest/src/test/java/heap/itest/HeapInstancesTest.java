@@ -126,6 +126,25 @@ class HeapInstancesTest extends FrameworkTestSupport {
         }
     }
 
+    /** A carve-out configured over the addresses the kernel gave the contiguous pool: two heaps' buffers would share them. */
+    @Test
+    void aSecureInstanceConfiguredOverTheContiguousPoolFailsToActivateNamingThePool() throws Exception {
+        HeapStatus pool = allocator().heaps().stream().filter(status -> status.id().equals(HeapId.CONTIGUOUS_SYSTEM_RAM))
+                .findFirst().orElseThrow();
+        long poolBase = pool.metrics().get("pool_base_address");
+        configurationAdmin().getFactoryConfiguration("heap.secure", "a", "?").update(properties("heap.id", "1",
+                "capacity.bytes", "16777216", "protected.range.base", String.valueOf(poolBase)));
+        String failure = awaitValue("secure#1's activation failure", () -> activationFailure(1));
+        assertTrue(failure.contains("of heap secure#1 overlaps [0x" + Long.toHexString(poolBase) + ", "), failure);
+        assertTrue(failure.contains("which heap contiguous holds"), failure);
+        try (BufferCollection contiguous = allocator().allocate(request(1, size(PAGE).physicallyContiguousRequired(true)
+                .build(), true))) {
+            long address = onlyAddress(contiguous);
+            assertTrue(address >= poolBase && address < poolBase + pool.metrics().get(HeapMetrics.CAPACITY),
+                    "the pool serves on");
+        }
+    }
+
     /**
      * The same carve-out across a new configuration of one heap: the new instance starts over the range the old one
      * drains in, and skips the addresses the old one's live buffer has until that buffer goes.

@@ -51,9 +51,17 @@ public final class NativeMemory {
 
     /** Maps {@code size} bytes of zeroed, lazily committed memory. NO_MEMORY when the kernel refuses. */
     public static MemorySegment map(long size) {
+        return map(0, size);
+    }
+
+    /**
+     * As {@link #map(long)}, at {@code hint} if those addresses are free (0: wherever the kernel likes); a hint is
+     * never forced over existing mappings, so the memory may land elsewhere.
+     */
+    public static MemorySegment map(long hint, long size) {
         MemorySegment address;
         try {
-            address = (MemorySegment) MMAP.invokeExact(MemorySegment.NULL, size, PROT_READ | PROT_WRITE,
+            address = (MemorySegment) MMAP.invokeExact(MemorySegment.ofAddress(hint), size, PROT_READ | PROT_WRITE,
                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0L);
         } catch (Throwable e) {
             throw new StatusException(Status.INTERNAL, "mmap of " + size + " bytes threw", e);

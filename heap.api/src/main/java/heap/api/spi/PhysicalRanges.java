@@ -17,7 +17,9 @@ import org.osgi.annotation.versioning.ConsumerType;
  * <p>A range that overlaps another heap's claim is refused. One that overlaps only claims of the same heap (the same
  * TYPE#ID) that are {@linkplain Claim#draining() draining} — a new configuration, an updated bundle — is granted
  * with those as its predecessors: the new instance must not hand out an address a predecessor's live buffer still
- * has ({@link Claim#heldByPredecessor}), until they have all ended. @since 1.6
+ * has ({@link Claim#heldByPredecessor}), until they have all ended. A heap whose addresses come from the kernel claims
+ * them too, since a configured range is only numbers the kernel may also hand out: the contiguous pool maps again
+ * past ({@link #pastClaimsOverlapping}) a configured range it landed on. @since 1.6
  */
 public final class PhysicalRanges {
     /** The claims of this JVM, shared by every heap bundle and every revision of one. */
@@ -68,6 +70,25 @@ public final class PhysicalRanges {
         Claim claim = new Claim(this, base, size, heap, occupancy, predecessors);
         claims.add(claim);
         return claim;
+    }
+
+    /**
+     * The first address past every claim that overlaps {@code [base, base + size)} (and past those a range moved
+     * there would overlap), or {@code base} when none does: where a heap whose addresses come from the kernel (a
+     * pool it maps) asks for memory again when it landed on another heap's configured range. @since 1.7
+     */
+    public synchronized long pastClaimsOverlapping(long base, long size) {
+        long from = base;
+        for (boolean moved = true; moved; ) {
+            moved = false;
+            for (Claim other : claims) {
+                if (from < other.base + other.size && other.base < from + size) {
+                    from = other.base + other.size;
+                    moved = true;
+                }
+            }
+        }
+        return from;
     }
 
     /** How many claims are open: for tests and diagnostics. */

@@ -6,7 +6,7 @@
  * addresses come from configuration claims them ({@code PhysicalRanges}), so no two heaps hand out one.
  */
 @Export
-@Version("1.6.0")
+@Version("1.7.0")
 package heap.api.spi;
 
 import org.osgi.annotation.bundle.Export;

@@ -23,6 +23,16 @@ class PhysicalRangesTest {
     }
 
     @Test
+    void pastClaimsOverlappingIsTheFirstAddressARangeOfThatSizeOverlapsNone() {
+        ranges.claim(2 * MIB, 2 * MIB, "a", (address, size) -> false);
+        ranges.claim(5 * MIB, MIB, "b", (address, size) -> false);
+        assertEquals(0, ranges.pastClaimsOverlapping(0, 2 * MIB), "touching a claim is not overlapping it");
+        assertEquals(4 * MIB, ranges.pastClaimsOverlapping(3 * MIB, MIB));
+        assertEquals(6 * MIB, ranges.pastClaimsOverlapping(MIB, 2 * MIB), "past a, a range of 2 MiB overlaps b: past b too");
+        assertEquals(7 * MIB, ranges.pastClaimsOverlapping(7 * MIB, MIB));
+    }
+
+    @Test
     void anotherHeapsDrainingClaimStillRefusesAndSaysUntilWhen() {
         ranges.claim(0, 2 * MIB, "a", (address, size) -> false).draining();
         IllegalStateException refused = assertThrows(IllegalStateException.class,
