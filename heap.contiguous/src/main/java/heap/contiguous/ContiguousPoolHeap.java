@@ -122,7 +122,7 @@ public class ContiguousPoolHeap extends AbstractHeap implements HeapDiagnostics 
      * part starts on it: offsets aligned in the pool are then aligned as addresses too (the slack is address space
      * only, never touched).
      */
-    private record ClaimedMapping(MemorySegment pool, long usableStart, PhysicalRanges.Claim claim) {
+    private record ClaimedMapping(MemorySegment pool, long usableStart, PhysicalRanges.Claim claim, String movedPast) {
         private static final int ATTEMPTS = 4;
 
         static ClaimedMapping map(String name, PoolSettings settings, PhysicalRanges ranges, PhysicalRanges.Occupancy occupancy) {
@@ -130,13 +130,14 @@ public class ContiguousPoolHeap extends AbstractHeap implements HeapDiagnostics 
             List<MemorySegment> refused = new ArrayList<>(); // kept mapped meanwhile, so the kernel offers others
             try {
                 long hint = 0;
+                String movedPast = null;
                 while (true) {
                     MemorySegment pool = NativeMemory.map(hint, bytes);
                     long usableStart = ((pool.address() + PAGE + settings.maxAlignment() - 1) & -settings.maxAlignment())
                             - pool.address();
                     try {
                         return new ClaimedMapping(pool, usableStart,
-                                ranges.claim(pool.address() + usableStart, settings.poolBytes(), name, occupancy));
+                                ranges.claim(pool.address() + usableStart, settings.poolBytes(), name, occupancy), movedPast);
                     } catch (IllegalStateException claimedByAnother) {
                         refused.add(pool);
                         if (refused.size() == ATTEMPTS) {
@@ -144,6 +145,7 @@ public class ContiguousPoolHeap extends AbstractHeap implements HeapDiagnostics 
                                     + "addresses another heap claims " + ATTEMPTS + " times; the last time: "
                                     + claimedByAnother.getMessage(), claimedByAnother);
                         }
+                        movedPast = claimedByAnother.getMessage();
                         hint = ranges.pastClaimsOverlapping(pool.address(), bytes);
                     }
                 }
@@ -201,7 +203,8 @@ public class ContiguousPoolHeap extends AbstractHeap implements HeapDiagnostics 
         }
         accepting = true;
         log().log(System.Logger.Level.INFO, () -> "heap " + name() + ": pool of " + settings.poolBytes() + " bytes at 0x"
-                + Long.toHexString(usable.address()) + " ready");
+                + Long.toHexString(usable.address()) + " ready" + (mapping.movedPast() == null ? ""
+                        : " (mapped again: the kernel first offered addresses another heap claims, as " + mapping.movedPast() + ")"));
     }
 
     @Override
