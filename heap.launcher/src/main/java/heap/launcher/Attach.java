@@ -8,6 +8,7 @@ import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.io.PrintStream;
+import java.net.SocketException;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.Channels;
 import java.nio.channels.SocketChannel;
@@ -125,7 +126,7 @@ public final class Attach {
                 type = frames.readUnsignedByte();
                 bytes = new byte[frames.readInt()];
                 frames.readFully(bytes);
-            } catch (EOFException e) {
+            } catch (EOFException | SocketException e) { // a reset: it closed with our lines still unread
                 out.flush();
                 err.println("error: the platform ended the connection before the session's end (it stopped?)");
                 return 1;

@@ -61,6 +61,25 @@ class AttachTest {
                 err.toString(StandardCharsets.UTF_8));
     }
 
+    /** Closing with the client's hello and lines unread resets the connection: the same end, not "went away". */
+    @Test
+    void aPlatformThatHangsUpWithTheClientsLinesUnreadIsNamedAsEndingTheConnection() throws Exception {
+        Path socket = dir.resolve("s.sock");
+        try (ServerSocketChannel platform = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+            platform.bind(UnixDomainSocketAddress.of(socket));
+            Thread.ofPlatform().start(() -> {
+                try (SocketChannel client = platform.accept()) {
+                    Thread.sleep(200); // the hello and the line arrive, and are never read
+                } catch (IOException | InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            assertEquals(1, attach(socket, null));
+        }
+        assertEquals("error: the platform ended the connection before the session's end (it stopped?)\n",
+                err.toString(StandardCharsets.UTF_8));
+    }
+
     @Test
     void aFrameItDoesNotKnowEndsTheSessionNamingIt() throws Exception {
         Path socket = dir.resolve("s.sock");
