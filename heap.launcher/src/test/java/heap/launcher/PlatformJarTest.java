@@ -600,6 +600,19 @@ class PlatformJarTest {
                 java.net.http.HttpResponse.BodyHandlers.ofString());
         assertEquals(200, health.statusCode(), health.body());
         assertTrue(health.body().startsWith("{\"status\":\"OK\",\"checks\":[{\"name\":"), "a probe's answer: " + health.body());
+        Matcher password = Pattern.compile("user admin, password (\\S+) at").matcher(Files.readString(err));
+        assertTrue(password.find(), Files.readString(err));
+        String basic = "Basic " + java.util.Base64.getEncoder().encodeToString(("admin:" + password.group(1))
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        for (String format : List.of("txt", "json")) { // the Web Console's Status -> Heaps, as a support zip has it
+            var status = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                    java.net.URI.create("http://127.0.0.1:" + port.group(1) + "/system/console/status-heaps." + format))
+                    .header("Authorization", basic).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, status.statusCode(), status.body());
+            assertTrue(status.body().contains(format.equals("txt") ? "HEAPS\nHEAP " : "\"heaps\":[{\"heap_type\":"),
+                    status.body());
+            assertTrue(status.body().contains("fuchsia.sysmem.heap.HEAP_TYPE.SYSTEM_RAM"), status.body());
+        }
         Thread.sleep(1000);
         assertTrue(platform.isAlive(), "still serving:\n" + Files.readString(err));
         signal("TERM", platform.pid());

@@ -171,6 +171,56 @@ public class HeapCommands {
         return run(json, () -> HeapShell.check(diagnostics), Text::check);
     }
 
+    /**
+     * What heap:list, heap:owners, heap:collections, heap:quotas and heap:stats print, in one text or one JSON
+     * document: the Web Console's status page and support zips ({@link HeapInventory}). A view the registry cannot
+     * answer says why in its place.
+     */
+    String inventory(boolean json) {
+        Map<String, Supplier<?>> views = new java.util.LinkedHashMap<>();
+        views.put("heaps", shell::list);
+        views.put("owners", shell::owners);
+        views.put("collections", shell::collections);
+        views.put("quotas", shell::quotas);
+        views.put("stats", () -> shell.stats(null));
+        Map<String, Object> document = new java.util.LinkedHashMap<>();
+        views.forEach((name, view) -> {
+            try {
+                document.put(name, view.get());
+            } catch (SysmemException | StatusException e) {
+                document.put(name, errorDocument(e));
+            }
+        });
+        if (json) {
+            return Json.write(document);
+        }
+        StringBuilder text = new StringBuilder();
+        document.forEach((name, view) -> text.append(name.toUpperCase()).append(System.lineSeparator())
+                .append(inventoryText(name, view)).append(System.lineSeparator()).append(System.lineSeparator()));
+        return text.toString().stripTrailing() + System.lineSeparator();
+    }
+
+    @SuppressWarnings("unchecked")
+    private static String inventoryText(String name, Object view) {
+        if (view instanceof Map<?, ?> error) {
+            return "error: " + error.get("error") + ": " + error.get("message");
+        }
+        List<Map<String, Object>> rows = (List<Map<String, Object>>) view;
+        return switch (name) {
+            case "heaps" -> Text.heaps(rows);
+            case "owners" -> Text.owners(rows);
+            case "collections" -> Text.collections(rows);
+            case "quotas" -> Text.quotas(rows);
+            default -> rows.isEmpty() ? "no heaps" : Text.stats(rows);
+        };
+    }
+
+    /** The error document of a status or sysmem error, whose message starts "CODE: ". */
+    private static Map<String, Object> errorDocument(RuntimeException e) {
+        String message = e.getMessage();
+        return errorDocument(message.substring(0, Math.max(message.indexOf(": "), 0)), HeapShell.detail(message));
+    }
+
     /** {"error": CODE, "message": TEXT}, always in that order. */
     static Map<String, Object> errorDocument(String code, String message) {
         Map<String, Object> document = new java.util.LinkedHashMap<>();
@@ -184,10 +234,7 @@ public class HeapCommands {
             T result = command.get();
             return json ? Json.write(result) : text.apply(result);
         } catch (SysmemException | StatusException e) {
-            String message = e.getMessage();
-            int colon = message.indexOf(": ");
-            throw new CommandFailure(message, json
-                    ? Json.write(errorDocument(message.substring(0, Math.max(colon, 0)), HeapShell.detail(message))) : null);
+            throw new CommandFailure(e.getMessage(), json ? Json.write(errorDocument(e)) : null);
         }
     }
 }
