@@ -403,7 +403,8 @@ public class HeapRegistry implements BufferAllocator {
     }
 
     BufferCollection allocate(AllocationRequest request, Account account) {
-        checkCallable("allocate");
+        HeapCall call = heapCall(); // looked up once: the check, the collection id and each buffer's heap call
+        checkCallable(call, "allocate");
         if (request == null) {
             throw new SysmemException(SysmemError.PROTOCOL_DEVIATION, "allocate needs a request, got null");
         }
@@ -411,8 +412,8 @@ public class HeapRegistry implements BufferAllocator {
             throw new SysmemException(SysmemError.UNSPECIFIED, account + " has stopped: its allocator view is closed");
         }
         Routing.Aggregate aggregate = aggregateOf(request); // requests are immutable: the same one, the same aggregate
-        Allocation allocation = allocate(aggregate, request.bufferCount(), account, nextCollectionId(),
-                account.owner());
+        Allocation allocation = allocate(aggregate, request.bufferCount(), account,
+                call.nextCollectionId(collectionIdBlocks), account.owner(), call);
         return ClientCollection.of(allocation.record, allocation.handles);
     }
 
@@ -452,6 +453,11 @@ public class HeapRegistry implements BufferAllocator {
      * {@code handleOwner} (null: an unowned layer from which a negotiated collection hands out participants' handles).
      */
     Allocation allocate(Routing.Aggregate aggregate, int count, Account payer, long collectionId, VmoOwner handleOwner) {
+        return allocate(aggregate, count, payer, collectionId, handleOwner, heapCall());
+    }
+
+    private Allocation allocate(Routing.Aggregate aggregate, int count, Account payer, long collectionId,
+            VmoOwner handleOwner, HeapCall call) {
         Limits current = limits;
         // Sysmem's limits are failures of its constraints checks: CONSTRAINTS_INTERSECTION_EMPTY, as TryAllocate says.
         if (count > current.maxBufferCount()) {
@@ -474,7 +480,7 @@ public class HeapRegistry implements BufferAllocator {
         Account.Usage usage = payer.usage(heap.id);
         try {
             return allocateCollection(heap, choice.candidate().properties(), settings, count, usage, collectionId,
-                    handleOwner);
+                    handleOwner, call);
         } catch (SysmemException e) {
             if (!(e.getCause() instanceof StatusException cause && cause.status() == Status.NO_MEMORY)
                     || !reclaimedLeaksSince(System.nanoTime())) { // callers failing together share one reclaim
@@ -482,7 +488,7 @@ public class HeapRegistry implements BufferAllocator {
             }
             LOG.log(Level.INFO, heap + " was full; retrying once after the garbage collector reclaimed dropped buffers");
             return allocateCollection(heap, choice.candidate().properties(), settings, count, usage, collectionId,
-                    handleOwner);
+                    handleOwner, call);
         }
     }
 
@@ -497,7 +503,7 @@ public class HeapRegistry implements BufferAllocator {
 
     /** All the buffers or none: the collection is known to the registry only once every buffer is handed out. */
     private Allocation allocateCollection(HeapEntry heap, HeapProperties properties, SingleBufferSettings settings,
-            int count, Account.Usage usage, long collectionId, VmoOwner handleOwner) {
+            int count, Account.Usage usage, long collectionId, VmoOwner handleOwner, HeapCall call) {
         long rawSize = settings.bufferSettings().rawVmoSize();
         Account account = usage.account;
         RegistryCollection collection = new RegistryCollection(collectionId, settings, count, usage, heap);
@@ -508,7 +514,7 @@ public class HeapRegistry implements BufferAllocator {
         int handedOut = 0;
         try {
             for (int index = 0; index < count; index++) {
-                RegistryBuffer buffer = allocateBuffer(heap, properties, collection, index, rawSize, usage);
+                RegistryBuffer buffer = allocateBuffer(heap, properties, collection, index, rawSize, usage, call);
                 Vmo handle = handOutFirst(buffer, handleOwner);
                 if (index == 0) {
                     first = handle;
@@ -596,9 +602,8 @@ public class HeapRegistry implements BufferAllocator {
     }
 
     private RegistryBuffer allocateBuffer(HeapEntry heap, HeapProperties properties, RegistryCollection collection,
-            int index, long rawSize, Account.Usage usage) {
+            int index, long rawSize, Account.Usage usage, HeapCall call) {
         Vmo heapVmo = null;
-        HeapCall call = heapCall();
         call.begin(heap);
         RuntimeException failure = null;
         try {
@@ -1107,7 +1112,12 @@ public class HeapRegistry implements BufferAllocator {
     }
 
     private void checkCallable(String operation) {
-        HeapEntry caller = heapCall().heap;
+        checkCallable(heapCall(), operation);
+    }
+
+    /** Refuses a call from inside a heap's allocateVmo ({@code call} is the calling thread's) or after the stop. */
+    private void checkCallable(HeapCall call, String operation) {
+        HeapEntry caller = call.heap;
         if (caller != null) {
             LOG.log(Level.ERROR, caller + " called " + operation + " from inside its allocateVmo; refused (it would "
                     + "deadlock sysmem)");
