@@ -17,6 +17,7 @@ import heap.api.HeapProperties;
 import heap.api.Sizes;
 import heap.api.Status;
 import heap.api.StatusException;
+import heap.api.spi.PhysicalRanges;
 import heap.api.spi.Vmos;
 import heap.api.vmo.Vmo;
 import heap.api.vmo.VmoMapping;
@@ -137,14 +138,17 @@ public final class HeapConformance {
 
     /**
      * In a framework: {@link #bundleUpdate} first, then every check against the heap service the updated bundle
-     * registered (each gets it and ungets it again). Grouped under the heap's id.
+     * registered (each gets it and ungets it again), and last that the addresses it reports are claimed in the JVM's
+     * table ({@link #physicalAddressesClaimedIn}, since 1.4). Grouped under the heap's id.
      * @since 1.2
      */
     public static DynamicContainer container(BundleContext context, ServiceReference<Heap> reference) {
         Map<String, Object> properties = BundleUpdateCheck.propertiesOf(reference);
         HeapId id = HeapId.fromServiceProperties(properties);
         long bundleId = reference.getBundle() == null ? -1 : reference.getBundle().getBundleId();
-        Stream<DynamicTest> checks = checks().stream().map(check -> DynamicTest.dynamicTest(check.name(), () -> {
+        Stream<Check> inAFramework = Stream.concat(checks().stream(),
+                Stream.of(physicalAddressesClaimedIn(PhysicalRanges.PROCESS)));
+        Stream<DynamicTest> checks = inAFramework.map(check -> DynamicTest.dynamicTest(check.name(), () -> {
             ServiceReference<Heap> now = BundleUpdateCheck.current(context, bundleId, id, -1);
             Heap heap = now == null ? null : context.getService(now);
             assertNotNull(heap, "bundle " + bundleId + " registers no heap service " + id);
@@ -156,6 +160,19 @@ public final class HeapConformance {
         }));
         return DynamicContainer.dynamicContainer(id.toString(), Stream.concat(Stream.of(bundleUpdate(context, reference)),
                 checks));
+    }
+
+    /**
+     * A heap that reports physical addresses has claimed them in {@code ranges} — the table it was given; in a
+     * framework the JVM's, {@link PhysicalRanges#PROCESS}, which {@link #container(BundleContext, ServiceReference)}
+     * checks — for as long as its buffers live, so no other heap (a carve-out configured over them) hands them out
+     * too. Skipped for a heap that reports none.
+     * @since 1.4
+     */
+    public static Check physicalAddressesClaimedIn(PhysicalRanges ranges) {
+        return new Check("reportedPhysicalAddressesAreClaimed", "a heap that reports physical addresses has claimed "
+                + "them in the JVM's table of physical ranges while its buffers live",
+                heap -> reportedPhysicalAddressesAreClaimed(heap, ranges));
     }
 
     /**
@@ -406,6 +423,22 @@ public final class HeapConformance {
             for (int i = 0; i < buffers.size(); i++) {
                 delete(heap, 12, i, buffers.get(i));
             }
+        }
+        baseline.assertRestored(heap);
+    }
+
+    static void reportedPhysicalAddressesAreClaimed(HeapUnderTest heap, PhysicalRanges ranges) {
+        Baseline baseline = Baseline.of(heap);
+        Vmo buffer = allocate(heap, 2 * PAGE, 13, 0);
+        try {
+            OptionalLong address = buffer.physicalAddress();
+            Assumptions.assumeTrue(address.isPresent(), "heap " + heap + " reports no physical addresses: nothing to claim");
+            assertTrue(ranges.covers(address.getAsLong(), 2 * PAGE), "heap " + heap + " reports a live buffer at 0x"
+                    + Long.toHexString(address.getAsLong()) + " (" + 2 * PAGE + " bytes) that no claim in the table of "
+                    + "physical ranges holds: another heap could hand the same addresses out (claim them as the heap "
+                    + "starts: PhysicalRanges.PROCESS.claim)");
+        } finally {
+            delete(heap, 13, 0, buffer);
         }
         baseline.assertRestored(heap);
     }

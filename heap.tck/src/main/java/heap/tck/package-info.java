@@ -4,7 +4,7 @@
  * framework against a heap service, whose bundle it also updates with a buffer held (the hot swap).
  */
 @Export
-@Version("1.3.0")
+@Version("1.4.0")
 package heap.tck;
 
 import org.osgi.annotation.bundle.Export;

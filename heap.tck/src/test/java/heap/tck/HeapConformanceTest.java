@@ -98,6 +98,25 @@ class HeapConformanceTest {
                 error.getMessage());
     }
 
+    /** The reference heap reports its memory's addresses and claims nothing: the kit names what is missing. */
+    @org.junit.jupiter.api.Test
+    void aHeapReportingPhysicalAddressesItHasNotClaimedFailsTheClaimCheckNamingTheCure() {
+        ReferenceHeap reference = new ReferenceHeap(Breakage.NONE, CAPACITY);
+        AssertionError error = org.junit.jupiter.api.Assertions.assertThrows(AssertionError.class,
+                () -> HeapConformance.physicalAddressesClaimedIn(new heap.api.spi.PhysicalRanges())
+                        .run(HeapUnderTest.of(ID, reference)));
+        org.junit.jupiter.api.Assertions.assertTrue(error.getMessage().contains("that no claim in the table of physical "
+                + "ranges holds") && error.getMessage().contains("PhysicalRanges.PROCESS.claim"), error.getMessage());
+        assertEquals(0, reference.metrics().get(heap.api.HeapMetrics.LIVE_BUFFERS), "the check's buffer went back");
+    }
+
+    @org.junit.jupiter.api.Test
+    void aHeapWhoseReportedAddressesAreClaimedPassesTheClaimCheck() {
+        heap.api.spi.PhysicalRanges ranges = new heap.api.spi.PhysicalRanges();
+        ranges.claim(0, Long.MAX_VALUE, "reference", (address, size) -> true); // every address it could report
+        HeapConformance.physicalAddressesClaimedIn(ranges).run(HeapUnderTest.of(ID, new ReferenceHeap(Breakage.NONE, CAPACITY)));
+    }
+
     @org.junit.jupiter.api.Test
     void everyBreakageHasTheCheckThatCatchesIt() {
         assertEquals(Breakage.values().length - 1, CAUGHT_BY.size());

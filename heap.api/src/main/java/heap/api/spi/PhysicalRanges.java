@@ -91,6 +91,24 @@ public final class PhysicalRanges {
         return from;
     }
 
+    /**
+     * True if claims (one or several, of any heaps) hold every address of {@code [base, base + size)}: what the
+     * conformance kit asks of a heap that reports physical addresses. @since 1.7
+     */
+    public synchronized boolean covers(long base, long size) {
+        long from = base;
+        for (boolean moved = true; moved && from < base + size; ) {
+            moved = false;
+            for (Claim claim : claims) {
+                if (claim.base <= from && from < claim.base + claim.size) {
+                    from = claim.base + claim.size;
+                    moved = true;
+                }
+            }
+        }
+        return from >= base + size;
+    }
+
     /** How many claims are open: for tests and diagnostics. */
     public synchronized int size() {
         return claims.size();

@@ -33,6 +33,18 @@ class PhysicalRangesTest {
     }
 
     @Test
+    void aRangeIsCoveredOnlyWhenClaimsTogetherHoldEveryAddressOfIt() {
+        ranges.claim(0, 2 * MIB, "a", (address, size) -> false);
+        ranges.claim(2 * MIB, MIB, "b", (address, size) -> false);
+        ranges.claim(4 * MIB, MIB, "c", (address, size) -> false);
+        assertTrue(ranges.covers(MIB, 2 * MIB), "a and b together");
+        assertTrue(ranges.covers(4 * MIB, MIB));
+        assertFalse(ranges.covers(2 * MIB, 2 * MIB + 1), "the gap between b and c");
+        assertFalse(ranges.covers(4 * MIB, MIB + 1), "one byte past c");
+        assertFalse(ranges.covers(6 * MIB, 4096));
+    }
+
+    @Test
     void anotherHeapsDrainingClaimStillRefusesAndSaysUntilWhen() {
         ranges.claim(0, 2 * MIB, "a", (address, size) -> false).draining();
         IllegalStateException refused = assertThrows(IllegalStateException.class,
