@@ -241,6 +241,14 @@ class ContiguousPoolHeapTest {
     }
 
     @Test
+    void passesTheKitsClaimCheckAgainstTheTableItWasGiven() {
+        PhysicalRanges ranges = new PhysicalRanges();
+        ContiguousPoolHeap heap = new ContiguousPoolHeap("contiguous#0", new PoolSettings(16 * MIB, MIB, false, false), ranges);
+        HeapConformance.physicalAddressesClaimedIn(ranges).run(HeapUnderTest.of(HeapId.CONTIGUOUS_SYSTEM_RAM, heap));
+        heap.close();
+    }
+
+    @Test
     void aPoolTheKernelMapsOverAConfiguredRangeIsMappedAgainPastIt() {
         PhysicalRanges ranges = new PhysicalRanges();
         PoolSettings settings = new PoolSettings(16 * MIB, MIB, false, false);
