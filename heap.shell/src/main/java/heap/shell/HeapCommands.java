@@ -177,42 +177,32 @@ public class HeapCommands {
      * answer says why in its place.
      */
     String inventory(boolean json) {
-        Map<String, Supplier<?>> views = new java.util.LinkedHashMap<>();
-        views.put("heaps", shell::list);
-        views.put("owners", shell::owners);
-        views.put("collections", shell::collections);
-        views.put("quotas", shell::quotas);
-        views.put("stats", () -> shell.stats(null));
+        List<View> views = List.of(new View("heaps", shell::list, Text::heaps),
+                new View("owners", shell::owners, Text::owners),
+                new View("collections", shell::collections, Text::collections),
+                new View("quotas", shell::quotas, Text::quotas),
+                new View("stats", () -> shell.stats(null), rows -> rows.isEmpty() ? "no heaps" : Text.stats(rows)));
         Map<String, Object> document = new java.util.LinkedHashMap<>();
-        views.forEach((name, view) -> {
-            try {
-                document.put(name, view.get());
-            } catch (SysmemException | StatusException e) {
-                document.put(name, errorDocument(e));
-            }
-        });
-        if (json) {
-            return Json.write(document);
-        }
         StringBuilder text = new StringBuilder();
-        document.forEach((name, view) -> text.append(name.toUpperCase()).append(System.lineSeparator())
-                .append(inventoryText(name, view)).append(System.lineSeparator()).append(System.lineSeparator()));
-        return text.toString().stripTrailing() + System.lineSeparator();
+        for (View view : views) {
+            String shown;
+            try {
+                List<Map<String, Object>> rows = view.rows().get();
+                document.put(view.name(), rows);
+                shown = json ? "" : view.text().apply(rows);
+            } catch (SysmemException | StatusException e) {
+                document.put(view.name(), errorDocument(e));
+                shown = "error: " + e.getMessage();
+            }
+            text.append(view.name().toUpperCase()).append(System.lineSeparator()).append(shown)
+                    .append(System.lineSeparator()).append(System.lineSeparator());
+        }
+        return json ? Json.write(document) : text.toString().stripTrailing() + System.lineSeparator();
     }
 
-    @SuppressWarnings("unchecked")
-    private static String inventoryText(String name, Object view) {
-        if (view instanceof Map<?, ?> error) {
-            return "error: " + error.get("error") + ": " + error.get("message");
-        }
-        List<Map<String, Object>> rows = (List<Map<String, Object>>) view;
-        return switch (name) {
-            case "heaps" -> Text.heaps(rows);
-            case "owners" -> Text.owners(rows);
-            case "collections" -> Text.collections(rows);
-            case "quotas" -> Text.quotas(rows);
-            default -> rows.isEmpty() ? "no heaps" : Text.stats(rows);
-        };
+    /** One listing of the inventory: its name, its rows, and how the console prints them. */
+    private record View(String name, Supplier<List<Map<String, Object>>> rows,
+            Function<List<Map<String, Object>>, String> text) {
     }
 
     /** The error document of a status or sysmem error, whose message starts "CODE: ". */
