@@ -7,7 +7,6 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.io.UncheckedIOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
@@ -50,12 +49,7 @@ class AttachTest {
     /** A platform that stops mid-session (stop 0 from another client, SIGTERM) ends the connection without an end frame. */
     @Test
     void aPlatformThatGoesAwayMidSessionIsNamedAndTheStatusIsOne() throws Exception {
-        Path socket = dir.resolve("s.sock");
-        try (ServerSocketChannel platform = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
-            platform.bind(UnixDomainSocketAddress.of(socket));
-            Thread.ofPlatform().start(() -> answer(platform, new byte[] {'O', 0, 0, 0, 3, 'o', 'k', '\n'}));
-            assertEquals(1, attach(socket, null));
-        }
+        assertEquals(1, attachToAPlatformThat(answering(new byte[] {'O', 0, 0, 0, 3, 'o', 'k', '\n'})));
         assertEquals("ok\n", out.toString(StandardCharsets.UTF_8), "what came before is shown");
         assertEquals("error: the platform ended the connection before the session's end (it stopped?)\n",
                 err.toString(StandardCharsets.UTF_8));
@@ -64,42 +58,45 @@ class AttachTest {
     /** Closing with the client's hello and lines unread resets the connection: the same end, not "went away". */
     @Test
     void aPlatformThatHangsUpWithTheClientsLinesUnreadIsNamedAsEndingTheConnection() throws Exception {
-        Path socket = dir.resolve("s.sock");
-        try (ServerSocketChannel platform = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
-            platform.bind(UnixDomainSocketAddress.of(socket));
-            Thread.ofPlatform().start(() -> {
-                try (SocketChannel client = platform.accept()) {
-                    Thread.sleep(200); // the hello and the line arrive, and are never read
-                } catch (IOException | InterruptedException e) {
-                    throw new IllegalStateException(e);
-                }
-            });
-            assertEquals(1, attach(socket, null));
-        }
+        assertEquals(1, attachToAPlatformThat(client -> Thread.sleep(200))); // the lines arrive, and are never read
         assertEquals("error: the platform ended the connection before the session's end (it stopped?)\n",
                 err.toString(StandardCharsets.UTF_8));
     }
 
     @Test
     void aFrameItDoesNotKnowEndsTheSessionNamingIt() throws Exception {
-        Path socket = dir.resolve("s.sock");
-        try (ServerSocketChannel platform = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
-            platform.bind(UnixDomainSocketAddress.of(socket));
-            Thread.ofPlatform().start(() -> answer(platform, new byte[] {'Z', 0, 0, 0, 0}));
-            assertEquals(1, attach(socket, null));
-        }
+        assertEquals(1, attachToAPlatformThat(answering(new byte[] {'Z', 0, 0, 0, 0})));
         String message = err.toString(StandardCharsets.UTF_8);
-        assertTrue(message.startsWith("error: the platform at " + socket + " went away: unknown frame type 90 "
-                + "(a platform of another version?)"), message);
+        assertTrue(message.startsWith("error: the platform at " + dir.resolve("s.sock") + " went away: unknown frame "
+                + "type 90 (a platform of another version?)"), message);
     }
 
-    /** Accepts one client, reads its hello, sends {@code bytes} and hangs up. */
-    private static void answer(ServerSocketChannel platform, byte[] bytes) {
-        try (SocketChannel client = platform.accept()) {
+    /** What a stand-in platform does with the one client it accepts, before it hangs up. */
+    private interface StandInPlatform {
+        void serve(SocketChannel client) throws IOException, InterruptedException;
+    }
+
+    /** Attaches to a stand-in platform at {@code dir/s.sock} that serves one client as {@code platform} says. */
+    private int attachToAPlatformThat(StandInPlatform platform) throws IOException {
+        Path socket = dir.resolve("s.sock");
+        try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+            server.bind(UnixDomainSocketAddress.of(socket));
+            Thread.ofPlatform().start(() -> {
+                try (SocketChannel client = server.accept()) {
+                    platform.serve(client);
+                } catch (IOException | InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            return attach(socket, null);
+        }
+    }
+
+    /** Reads the client's hello, sends {@code bytes}. */
+    private static StandInPlatform answering(byte[] bytes) {
+        return client -> {
             client.read(ByteBuffer.allocate(64));
             client.write(ByteBuffer.wrap(bytes));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        };
     }
 }

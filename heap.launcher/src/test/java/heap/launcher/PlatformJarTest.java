@@ -363,7 +363,7 @@ class PlatformJarTest {
             String log = Files.readString(err);
             assertEquals(0, platform.exitValue(), log);
             assertTrue(log.contains("warning: 127.0.0.1:8080 is in use (another ./platform?): HTTP takes a free port"), log);
-            Matcher started = Pattern.compile("Started Jetty \\S+ at port\\(s\\) HTTP:(\\d+)").matcher(log);
+            Matcher started = WebConsoleInBrowserTest.JETTY_PORT.matcher(log);
             assertTrue(started.find(), log);
             assertNotEquals("8080", started.group(1));
             assertTrue(log.contains("at http://127.0.0.1:" + started.group(1) + "/system/console/heaps"),
@@ -582,32 +582,41 @@ class PlatformJarTest {
         assertFalse(log.contains("stdin is /dev/null"), log);
     }
 
-    /** Starts ./platform with {@code args}; checks it serves /metrics and still runs after its input ended; stops it. */
+    /** GET {@code path} from the platform's HTTP port, with {@code authorization} as that header (null: none). */
+    private static java.net.http.HttpResponse<String> httpGet(String port, String path, String authorization)
+            throws IOException, InterruptedException {
+        var request = java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + port + path));
+        if (authorization != null) {
+            request.header("Authorization", authorization);
+        }
+        return java.net.http.HttpClient.newHttpClient().send(request.build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+    }
+
+    /**
+     * Starts ./platform with {@code args}; checks /metrics, /health and Status → Heaps, and that it still runs after
+     * its input ended; stops it.
+     */
     private String servesUntilSigterm(List<String> args, ProcessBuilder.Redirect stdin) throws Exception {
         Path err = workDir.resolve("serve-err.txt");
         Process platform = platformScript(workDir.resolve("serve-out.txt"), err, args.toArray(String[]::new))
                 .redirectInput(stdin).start();
         platform.getOutputStream().close(); // a pipe's end, for the PIPE case
         awaitOutput(err, 1, "INFO [heap.shell] serving without a console");
-        Matcher port = Pattern.compile("Started Jetty \\S+ at port\\(s\\) HTTP:(\\d+)").matcher(Files.readString(err));
-        assertTrue(port.find(), Files.readString(err));
-        var metrics = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
-                java.net.URI.create("http://127.0.0.1:" + port.group(1) + "/metrics")).build(),
-                java.net.http.HttpResponse.BodyHandlers.ofString());
+        String served = Files.readString(err);
+        Matcher port = WebConsoleInBrowserTest.JETTY_PORT.matcher(served);
+        assertTrue(port.find(), served);
+        var metrics = httpGet(port.group(1), "/metrics", null);
         assertTrue(metrics.body().contains("heap_up{heap=\"fuchsia.sysmem.heap.HEAP_TYPE.SYSTEM_RAM\""), metrics.body());
-        var health = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
-                java.net.URI.create("http://127.0.0.1:" + port.group(1) + "/health")).build(),
-                java.net.http.HttpResponse.BodyHandlers.ofString());
+        var health = httpGet(port.group(1), "/health", null);
         assertEquals(200, health.statusCode(), health.body());
         assertTrue(health.body().startsWith("{\"status\":\"OK\",\"checks\":[{\"name\":"), "a probe's answer: " + health.body());
-        Matcher password = Pattern.compile("user admin, password (\\S+) at").matcher(Files.readString(err));
-        assertTrue(password.find(), Files.readString(err));
+        Matcher password = WebConsoleInBrowserTest.PASSWORD.matcher(served);
+        assertTrue(password.find(), served);
         String basic = "Basic " + java.util.Base64.getEncoder().encodeToString(("admin:" + password.group(1))
                 .getBytes(java.nio.charset.StandardCharsets.UTF_8));
         for (String format : List.of("txt", "json")) { // the Web Console's Status -> Heaps, as a support zip has it
-            var status = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
-                    java.net.URI.create("http://127.0.0.1:" + port.group(1) + "/system/console/status-heaps." + format))
-                    .header("Authorization", basic).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+            var status = httpGet(port.group(1), "/system/console/status-heaps." + format, basic);
             assertEquals(200, status.statusCode(), status.body());
             assertTrue(status.body().contains(format.equals("txt") ? "HEAPS\nHEAP " : "\"heaps\":[{\"heap_type\":"),
                     status.body());

@@ -31,8 +31,9 @@ class WebConsoleInBrowserTest {
     private static final Path JAR = Path.of(System.getProperty("platform.jar", "target/platform.jar"));
     private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
     private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
-    private static final Pattern PASSWORD = Pattern.compile("user admin, password (\\S+) at");
-    private static final Pattern JETTY_PORT = Pattern.compile("Started Jetty \\S+ at port\\(s\\) HTTP:(\\d+)");
+    /** The console's generated password and the port Jetty took, as the platform logs them (PlatformJarTest too). */
+    static final Pattern PASSWORD = Pattern.compile("user admin, password (\\S+) at");
+    static final Pattern JETTY_PORT = Pattern.compile("Started Jetty \\S+ at port\\(s\\) HTTP:(\\d+)");
     private static final HttpClient HTTP = HttpClient.newHttpClient();
 
     @TempDir
