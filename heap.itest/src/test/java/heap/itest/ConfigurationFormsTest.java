@@ -56,10 +56,10 @@ class ConfigurationFormsTest extends FrameworkTestSupport {
     @Test
     void everyKeyTheConfigurationCheckKnowsIsDescribedForTheFormsAndNoOther() throws Exception {
         ServiceReference<ConfigurationPlugin> check = context.getServiceReferences(ConfigurationPlugin.class, null)
-                .stream().filter(reference -> reference.getBundle().getSymbolicName().equals("heap.registry"))
-                .findFirst().orElseThrow(() -> new AssertionError("the registry's configuration check"));
+                .stream().filter(reference -> reference.getBundle().getSymbolicName().equals("heap.config"))
+                .findFirst().orElseThrow(() -> new AssertionError("the configuration check (heap.config)"));
         ConfigurationPlugin plugin = context.getService(check);
-        try (LogLines log = new LogLines("heap.registry")) {
+        try (LogLines log = new LogLines("heap.config")) {
             for (Map.Entry<String, String> designated : PIDS.entrySet()) {
                 String pid = designated.getValue();
                 ObjectClassDefinition form = information(designated.getKey()).getObjectClassDefinition(pid, null);

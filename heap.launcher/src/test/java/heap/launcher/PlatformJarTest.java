@@ -299,13 +299,13 @@ class PlatformJarTest {
     void aHeapCommandWhileTheRegistryIsStoppedSaysTheRegistryIsNotRunning() throws Exception {
         Run run = run("""
                 heap:alloc 4k
-                stop 4
+                stop 5
                 heap:list
                 heap:list --json
-                start 4
+                start 5
                 heap:free 1
                 heap:alloc 4k --json
-                """); // bundle 4 is heap.registry, by platform.bndrun's order (Gogo's start takes no name)
+                """); // bundle 5 is heap.registry, by platform.bndrun's order (Gogo's start takes no name)
         assertTrue(run.err().contains("error: heap:list is not there while the registry (heap.registry) is not running"),
                 run.err());
         assertTrue(run.out().contains("{\"error\":\"BAD_STATE\",\"message\":\"heap:list is not there"), run.out());
@@ -322,19 +322,19 @@ class PlatformJarTest {
     @Test
     void aHeapCommandWhileTheShellsBundleIsStoppedOrUninstalledSaysSo() throws Exception {
         Run run = run("""
-                stop 6
+                stop 7
                 heap:list
-                start 6
+                start 7
                 heap:list
-                """); // bundle 6 is heap.shell, by platform.bndrun's order
-        assertTrue(run.err().contains("error: heap:list is not there while the shell's bundle (heap.shell, 6) is not "
-                + "active; start 6 brings it back"), run.err());
+                """); // bundle 7 is heap.shell, by platform.bndrun's order
+        assertTrue(run.err().contains("error: heap:list is not there while the shell's bundle (heap.shell, 7) is not "
+                + "active; start 7 brings it back"), run.err());
         assertFalse(run.err().contains("registry (heap.registry) is not running"), run.err());
         assertTrue(run.out().contains("fuchsia.sysmem.heap.HEAP_TYPE.SYSTEM_RAM"), "back once started: " + run.out());
         assertEquals(1, run.exitCode());
 
         Run uninstalled = run("""
-                uninstall 6
+                uninstall 7
                 heap:list
                 """);
         assertTrue(uninstalled.err().contains("error: heap:list is not there while the shell's bundle (heap.shell) is "
@@ -384,19 +384,57 @@ class PlatformJarTest {
     void aPlainUpdateOfABundleFromInsidePlatformJarSaysToGiveTheJarAndAnUpdateWithTheJarWorks() throws Exception {
         Path jar = builtJar("heap.system-ram");
         Run run = run("""
-                update 7
-                update 7 %s
+                update 8
+                update 8 %s
                 heap:list
-                """.formatted(jar.toUri())); // bundle 7 is heap.system-ram, by platform.bndrun's order
-        assertTrue(run.err().contains("error: update 7: bundle heap.system-ram came from inside platform.jar "
+                """.formatted(jar.toUri())); // bundle 8 is heap.system-ram, by platform.bndrun's order
+        assertTrue(run.err().contains("error: update 8: bundle heap.system-ram came from inside platform.jar "
                 + "(jar/heap.system-ram-"), run.err());
-        assertTrue(run.err().contains("give it the new jar: update 7 file:/path/to/heap.system-ram.jar"), run.err());
+        assertTrue(run.err().contains("give it the new jar: update 8 file:/path/to/heap.system-ram.jar"), run.err());
         assertFalse(run.err().contains("MalformedURLException"), run.err());
         assertTrue(run.err().contains("heap fuchsia.sysmem.heap.HEAP_TYPE.SYSTEM_RAM#0 (heap.system-ram")
                 && run.err().contains("went away with 0 buffers outstanding"), "the jar replaced it:\n" + run.err());
         assertTrue(Pattern.compile("fuchsia\\.sysmem\\.heap\\.HEAP_TYPE\\.SYSTEM_RAM +0 active").matcher(run.out()).find(),
                 run.out());
         assertEquals(1, run.exitCode(), "the refused line counts as a failed command");
+    }
+
+    /**
+     * An update of heap.api, then {@code refresh}, as an operator types them: every bundle wired to heap.api restarts,
+     * and a secure heap configured with a hexadecimal base comes back over it. Plain {@code refresh} failed with a
+     * NullPointerException and refreshed nothing; and once it did, the secure heap could start before the
+     * configuration check (then in the registry bundle, refreshed too), read "0x100000000" unchecked and stay failed.
+     */
+    @Test
+    void afterAnUpdateOfHeapApiAndAPlainRefreshAHexConfiguredSecureHeapComesBack() throws Exception {
+        Files.writeString(Files.createDirectories(workDir.resolve("deploy")).resolve("heap.secure.cfg"),
+                "protected.range.base=0x100000000\ncapacity.bytes=16777216\n");
+        Path out = workDir.resolve("out.txt");
+        Path err = workDir.resolve("err.txt");
+        Process process = new ProcessBuilder(javaCommand()).directory(workDir.toFile()).redirectOutput(out.toFile())
+                .redirectError(err.toFile()).start();
+        String ready = "heap secure: protected range of 16777216 bytes at 0x100000000 (configured) ready";
+        try (var stdin = process.getOutputStream()) {
+            send(stdin, "heap:alloc 1M --secure");
+            send(stdin, "update 1 " + builtJar("heap.api").toUri()); // bundle 1 is heap.api, by platform.bndrun's order
+            send(stdin, "refresh");
+            awaitOutput(err, 2, ready);
+            awaitOutput(err, 2, ") registered: inaccessible "); // the secure heap's line, in the registry again
+            long deadline = System.nanoTime() + 30_000_000_000L;
+            while (Files.readString(out).split("phys 0x100000000", -1).length < 3) { // the shell may still be starting
+                assertTrue(System.nanoTime() < deadline, Files.readString(out) + Files.readString(err));
+                send(stdin, "heap:alloc 1M --secure");
+                Thread.sleep(500);
+            }
+        }
+        awaitExit(process);
+        String output = Files.readString(out);
+        String log = Files.readString(err);
+        assertTrue(output.contains("refreshing heap.api [1]; restarting with it what is wired to it: "), output + log);
+        assertTrue(output.contains("heap.secure [6]") && output.contains("heap.registry [5]"), output);
+        assertEquals(2, output.split("phys 0x100000000", -1).length - 1, "a buffer at the configured base, before "
+                + "and after (the first went back as the shell restarted):\n" + output + log);
+        assertFalse(log.contains("NumberFormatException") || log.contains("NullPointerException"), log);
     }
 
     /** A heap whose component fails to activate is listed as failed with the real cause, logged once by that cause. */
@@ -488,9 +526,9 @@ class PlatformJarTest {
     void afterAnUpdateOfTheShellEndOfInputStillStopsThePlatformCleanly() throws Exception {
         Path jar = builtJar("heap.shell");
         Run run = run("""
-                update 6 %s
+                update 7 %s
                 heap:list
-                """.formatted(jar.toUri())); // bundle 6 is heap.shell, by platform.bndrun's order
+                """.formatted(jar.toUri())); // bundle 7 is heap.shell, by platform.bndrun's order
         assertTrue(run.out().contains("fuchsia.sysmem.heap.HEAP_TYPE.SYSTEM_RAM"), run.out() + run.err());
         assertTrue(Pattern.compile("heap contiguous: pool of \\d+ bytes released").matcher(run.err()).find(),
                 "the framework stopped at end of input:\n" + run.err());
@@ -738,7 +776,7 @@ class PlatformJarTest {
      * then, and it must not allocate later (once the heap is back) for no one.
      */
     private static void interruptAWaitingAllocation(java.io.OutputStream stdin, Path out, int promptsBefore) throws Exception {
-        send(stdin, "stop 5");
+        send(stdin, "stop 6");
         awaitOutput(out, promptsBefore + 1, "heap> ");
         send(stdin, "heap:alloc 4k --secure");
         Thread.sleep(1000); // waiting for a secure heap
@@ -747,7 +785,7 @@ class PlatformJarTest {
         stdin.flush();
         awaitOutput(out, 1, "error: interrupted");
         assertTrue(System.nanoTime() - pressed < 10_000_000_000L, "within seconds, not the 60 s wait");
-        send(stdin, "start 5");
+        send(stdin, "start 6");
         awaitOutput(out, promptsBefore + 3, "heap> ");
         Thread.sleep(1000);
         send(stdin, "heap:collections --json");

@@ -107,6 +107,10 @@ final class CommandLines {
             out.println("usage: " + Usage.COMMANDS.get(heapCommand).usage());
             return true;
         }
+        if (PlainRefresh.matches(line)) {
+            out.println(PlainRefresh.run(context));
+            return true;
+        }
         String plainUpdate = PlainUpdate.refusal(line, context);
         if (plainUpdate != null) {
             err.println("error: " + plainUpdate);

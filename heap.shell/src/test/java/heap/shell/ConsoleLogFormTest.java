@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.osgi.service.cm.ConfigurationPlugin;
 
 /**
- * heap.log's form (Metatype describes {@link ConsoleLog.Config}) and the registry's configuration check know the same
+ * heap.log's form (Metatype describes {@link ConsoleLog.Config}) and the configuration check (heap.config) know the same
  * keys, and the form's defaults pass the check as they are: the check refused {@code level=""}, the form's default,
  * with an ERROR at every save. The other PIDs are checked so in a framework (heap.itest's ConfigurationFormsTest),
  * which does not run this bundle.
@@ -23,7 +23,7 @@ class ConsoleLogFormTest {
 
     @Test
     void theFormsKeysAreTheKeysTheConfigurationCheckKnowsAndItsDefaultsPass() throws Exception {
-        Class<?> check = Class.forName("heap.registry.ConfigurationGuard"); // package-private in the registry bundle
+        Class<?> check = Class.forName("heap.config.ConfigurationGuard"); // package-private in heap.config
         Field rulesField = check.getDeclaredField("RULES");
         rulesField.setAccessible(true);
         Map<?, ?> rules = (Map<?, ?>) ((Map<?, ?>) rulesField.get(null)).get("heap.log");

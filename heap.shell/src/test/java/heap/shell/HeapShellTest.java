@@ -238,11 +238,11 @@ class HeapShellTest {
     void aLinePrintedBeforeTheLogBridgeIsUpHasTheBridgesLayoutAndLevelNames() {
         java.util.logging.LogRecord record = new java.util.logging.LogRecord(java.util.logging.Level.SEVERE,
                 "configuration {0} refused");
-        record.setLoggerName("heap.registry");
+        record.setLoggerName("heap.config");
         record.setParameters(new Object[] {"heap.secure"});
         record.setThrown(new IllegalStateException("outer", new IllegalArgumentException("inner")));
         String line = new EarlyLogLayout.Layout().format(record);
-        assertTrue(line.matches("\\d\\d:\\d\\d:\\d\\d\\.\\d{3} ERROR \\[heap.registry\\] configuration heap.secure refused: "
+        assertTrue(line.matches("\\d\\d:\\d\\d:\\d\\d\\.\\d{3} ERROR \\[heap.config\\] configuration heap.secure refused: "
                 + "java.lang.IllegalArgumentException: inner\\R"), line);
         assertEquals(org.osgi.service.log.LogLevel.WARN, ConsoleLog.levelOf(java.util.logging.Level.WARNING));
         assertEquals(org.osgi.service.log.LogLevel.INFO, ConsoleLog.levelOf(java.util.logging.Level.INFO));

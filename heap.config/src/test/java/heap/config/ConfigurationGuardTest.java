@@ -1,4 +1,4 @@
-package heap.registry;
+package heap.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -187,6 +187,27 @@ class ConfigurationGuardTest {
             instance.put("heap.id", bad);
             guard.modifyConfiguration(null, instance);
             assertFalse(instance.containsKey("heap.id"), bad + " reached the component: the registry would ignore the heap");
+        }
+    }
+
+    /** The guard imports nothing of heap.api (so its updates never restart it): its copy of the id rule must agree. */
+    @Test
+    void anInstanceNumberPassesExactlyWhenHeapApiReadsItAsOne() {
+        assertEquals(heap.api.Heap.HEAP_ID, ConfigurationGuard.HEAP_ID);
+        for (Object id : new Object[] {"0", " 42 ", "18446744073709551615", 3L, 5, 1.5, "abc", "-1",
+            "18446744073709551616", "0x10", true, ""}) {
+            boolean apiReadsIt;
+            try {
+                heap.api.HeapId.idOf(id);
+                apiReadsIt = true;
+            } catch (heap.api.StatusException e) {
+                apiReadsIt = false;
+            }
+            Hashtable<String, Object> instance = new Hashtable<>();
+            instance.put("service.pid", "heap.secure");
+            instance.put("heap.id", id);
+            new ConfigurationGuard().modifyConfiguration(null, instance); // no earlier good value to fall back on
+            assertEquals(apiReadsIt, instance.containsKey("heap.id"), "heap.id=" + id);
         }
     }
 

@@ -1,8 +1,5 @@
-package heap.registry;
+package heap.config;
 
-import heap.api.Heap;
-import heap.api.HeapId;
-import heap.api.StatusException;
 import java.lang.System.Logger.Level;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -21,7 +18,9 @@ import org.osgi.service.cm.SynchronousConfigurationListener;
 
 /**
  * Checks every configuration of the platform's PIDs before a component sees it (a ConfigAdmin plugin, which SCR
- * honours): a value of the wrong type or out of range is refused with one log line naming the PID, key, value and
+ * honours). It imports nothing of the platform (not even heap.api), so updating any other bundle never restarts it:
+ * a refresh starts bundles in no fixed order, and a heap started before its check read its configuration unchecked.
+ * A value of the wrong type or out of range is refused with one log line naming the PID, key, value and
  * valid range, and the component gets its previous valid value (or its default) instead, so it keeps running; a key
  * no component knows gets one warning. A factory configuration of a PID (one heap instance per file) is checked by
  * the rules of that PID. Numbers may be written in hexadecimal ({@code 0x40000000}); the component gets the number.
@@ -32,6 +31,9 @@ final class ConfigurationGuard implements ConfigurationPlugin, SynchronousConfig
     record Rule(String valid, java.util.function.Predicate<Object> accepts) {
     }
 
+    static final System.Logger LOG = System.getLogger("heap.config");
+    /** Every heap PID's instance number: heap.api's Heap.HEAP_ID, named here so this bundle imports nothing of it. */
+    static final String HEAP_ID = "heap.id";
     private static final long PAGE = 4096;
     private static final Set<String> LEVELS = Set.of("ERROR", "WARN", "INFO", "DEBUG", "TRACE");
     private static final Set<String> FRAMEWORK_KEYS = Set.of("service.pid", "service.factoryPid", "service.bundleLocation",
@@ -39,12 +41,12 @@ final class ConfigurationGuard implements ConfigurationPlugin, SynchronousConfig
 
     static final Map<String, Map<String, Rule>> RULES = Map.of(
             "heap.systemram", rules(
-                    Heap.HEAP_ID, heapId(),
+                    HEAP_ID, heapId(),
                     "max.total.bytes", number("0 (half of physical memory) or a positive number of bytes", v -> v >= 0),
                     "max.buffer.bytes", number("a positive multiple of 4096 bytes", v -> v > 0 && v % PAGE == 0),
                     "small.cache.bytes", number("0 (no cache) or more bytes", v -> v >= 0)),
             "heap.contiguous", rules(
-                    Heap.HEAP_ID, heapId(),
+                    HEAP_ID, heapId(),
                     "pool.size.bytes", number("0 (5% of physical memory) or a positive multiple of 4096 bytes",
                             v -> v == 0 || (v > 0 && v % PAGE == 0)),
                     "max.alignment.bytes", number("a power of two of at least 4096", v -> v >= PAGE && Long.bitCount(v) == 1),
@@ -53,7 +55,7 @@ final class ConfigurationGuard implements ConfigurationPlugin, SynchronousConfig
                     "guard.failure.fatal", bool(),
                     "guard.unused.pages", bool()),
             "heap.secure", rules(
-                    Heap.HEAP_ID, heapId(),
+                    HEAP_ID, heapId(),
                     "capacity.bytes", number("a positive multiple of 4096 bytes", v -> v > 0 && v % PAGE == 0),
                     "max.alignment.bytes", number("a power of two of at least 4096", v -> v >= PAGE && Long.bitCount(v) == 1),
                     "protected.range.base", number("0 (address space reserved from the kernel) or a positive multiple of 4096",
@@ -110,7 +112,7 @@ final class ConfigurationGuard implements ConfigurationPlugin, SynchronousConfig
             } else {
                 Object previous = good.get(key);
                 if (reported.add(pid + " " + key + "=" + value)) {
-                    HeapRegistry.LOG.log(Level.ERROR, "configuration " + pid + ": " + key + "=" + value + " refused: "
+                    LOG.log(Level.ERROR, "configuration " + pid + ": " + key + "=" + value + " refused: "
                             + "it must be " + rule.valid() + "; keeping " + (previous == null ? "the default" : previous));
                 }
                 if (previous == null) {
@@ -121,7 +123,7 @@ final class ConfigurationGuard implements ConfigurationPlugin, SynchronousConfig
             }
         }
         if (!unknown.isEmpty() && reported.add(pid + " unknown " + unknown)) {
-            HeapRegistry.LOG.log(Level.WARNING, "configuration " + pid + ": unknown key(s) " + unknown
+            LOG.log(Level.WARNING, "configuration " + pid + ": unknown key(s) " + unknown
                     + " ignored; known keys: " + rules.keySet());
         }
     }
@@ -167,13 +169,16 @@ final class ConfigurationGuard implements ConfigurationPlugin, SynchronousConfig
         });
     }
 
-    /** A heap instance's number (each factory configuration gives its own), read as the registry reads it. */
+    /** A heap instance's number (each factory configuration gives its own), read as heap.api's HeapId.idOf reads it. */
     private static Rule heapId() {
         return new Rule("an unsigned 64-bit number (0 to 18446744073709551615)", value -> {
-            try {
-                HeapId.idOf(value);
+            if (value instanceof Number) {
                 return true;
-            } catch (StatusException e) {
+            }
+            try {
+                Long.parseUnsignedLong(value.toString().trim());
+                return true;
+            } catch (NumberFormatException e) {
                 return false;
             }
         });

@@ -1,4 +1,4 @@
-package heap.registry;
+package heap.config;
 
 import java.util.Hashtable;
 import org.osgi.annotation.bundle.Header;
@@ -9,12 +9,12 @@ import org.osgi.service.cm.ConfigurationPlugin;
 import org.osgi.service.cm.SynchronousConfigurationListener;
 
 /**
- * Puts the platform's configuration checks ({@link ConfigurationGuard}) in place as this bundle starts, before SCR
- * activates its components: a configuration already in {@code deploy/} when the platform starts is checked like a
- * later one (registered by the registry component, the guard came after that component had read its own).
+ * Puts the platform's configuration checks ({@link ConfigurationGuard}) in place as this bundle starts: in
+ * {@code ./platform} before SCR starts (bundles start in name order, SCR among the last), so a configuration already
+ * in {@code deploy/} is checked like a later one.
  */
 @Header(name = Constants.BUNDLE_ACTIVATOR, value = "${@class}")
-public final class RegistryActivator implements BundleActivator {
+public final class ConfigActivator implements BundleActivator {
     @Override
     public void start(BundleContext context) {
         Hashtable<String, Object> properties = new Hashtable<>();
