@@ -101,6 +101,7 @@ public class HeapRegistry implements BufferAllocator {
         private long watchedSinceNanos; // the watchdog's
         private long nextCollectionId; // the calling thread's block of collection ids: next, end
         private long collectionIdEnd;
+        private int collectionIdBlock; // the size of the last block: 0 before the first
 
         void begin(HeapEntry target) {
             heap = target;
@@ -138,11 +139,16 @@ public class HeapRegistry implements BufferAllocator {
             }
         }
 
-        /** A collection id unique in the registry, from this thread's block (a new block every 64 ids). */
+        /**
+         * A collection id unique in the registry, from this thread's block. Blocks grow from 1 id to 64: a thread that
+         * allocates rarely (each console command runs in a thread of its own) takes the next id, so the ids an
+         * operator types stay consecutive, and a busy thread takes the shared counter once every 64 collections.
+         */
         long nextCollectionId(AtomicLong blocks) {
             if (nextCollectionId == collectionIdEnd) {
-                nextCollectionId = blocks.getAndAdd(COLLECTION_ID_BLOCK);
-                collectionIdEnd = nextCollectionId + COLLECTION_ID_BLOCK;
+                collectionIdBlock = Math.clamp(collectionIdBlock * 2L, 1, COLLECTION_ID_BLOCK);
+                nextCollectionId = blocks.getAndAdd(collectionIdBlock);
+                collectionIdEnd = nextCollectionId + collectionIdBlock;
             }
             return nextCollectionId++;
         }

@@ -631,7 +631,7 @@ class HeapRegistryTest extends RegistryTestSupport {
         assertThrows(SysmemException.class, () -> registry.attachLifetimeTracking(null, 0));
     }
 
-    /** Ids and koids come from per-thread blocks (64 ids, 1 024 koids): unique across threads, not consecutive. */
+    /** Ids and koids come from per-thread blocks (up to 64 ids, 1 024 koids): unique across threads. */
     @Test
     void collectionIdsAndKoidsAreUniqueAcrossThreadsThatTakeThemInBlocks() throws Exception {
         add(HeapId.SYSTEM_RAM, ALL_DOMAINS, Fault.NONE);
@@ -663,4 +663,30 @@ class HeapRegistryTest extends RegistryTestSupport {
             threads.shutdownNow();
         }
     }
+
+    /**
+     * A thread's blocks start small (1 id, 4 koids): collections made one per thread, as the console makes them (Gogo
+     * runs each command in a thread of its own), get consecutive ids and nearby koids, not one block apart (the ids
+     * an operator read went 1, 65, 129).
+     */
+    @Test
+    void collectionsMadeOnePerThreadGetConsecutiveIdsAndNearbyKoids() throws Exception {
+        add(HeapId.SYSTEM_RAM, ALL_DOMAINS, Fault.NONE);
+        List<long[]> made = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            Thread thread = Thread.ofPlatform().start(() -> {
+                try (BufferCollection collection = allocate(1, PAGE)) {
+                    made.add(new long[] {collection.id(), collection.buffers().get(0).koid()});
+                }
+            });
+            thread.join();
+        }
+        assertEquals(List.of(made.get(0)[0] + 1, made.get(0)[0] + 2), List.of(made.get(1)[0], made.get(2)[0]),
+                "collection ids");
+        for (int i = 1; i < 3; i++) {
+            long apart = made.get(i)[1] - made.get(i - 1)[1];
+            assertTrue(apart > 0 && apart <= 8, "koids " + made.get(i - 1)[1] + " and " + made.get(i)[1]);
+        }
+    }
 }
+

@@ -76,27 +76,34 @@ public abstract sealed class VmoObject permits VmoObject.Reference, BufferObject
     }
 
     private static final AtomicLong KOIDS = new AtomicLong(1001);
-    private static final int KOID_BLOCK = 1024;
+    private static final long FIRST_KOID_BLOCK = 4;
+    private static final long LARGEST_KOID_BLOCK = 1024;
 
-    // A thread's koids: a block taken from the shared counter at a time, so threads do not bounce its cache line.
-    // Its next and end sit in the middle of a long[], 128 bytes of padding on each side (threads' arrays end up side
-    // by side once the garbage collector moves them): a thread-local value of a JDK class, so the threads' maps keep
-    // none of this bundle's objects, and with them its class loader, once it is refreshed away.
+    // A thread's koids: a block taken from the shared counter at a time, so threads do not bounce its cache line. A
+    // thread's blocks grow from 4 koids to 1024: one that makes few objects (a console command's thread) leaves few
+    // unused, so koids stay close together in listings. Its next, end and block size sit in the middle of a long[],
+    // 128 bytes of padding on each side (threads' arrays end up side by side once the garbage collector moves them):
+    // a thread-local value of a JDK class, so the threads' maps keep none of this bundle's objects, and with them its
+    // class loader, once it is refreshed away.
     private static final int KOID_NEXT = 16;
     private static final int KOID_END = KOID_NEXT + 1;
-    private static final ThreadLocal<long[]> KOID_BLOCKS = ThreadLocal.withInitial(() -> new long[KOID_END + 17]);
+    private static final int KOID_BLOCK_SIZE = KOID_END + 1;
+    private static final ThreadLocal<long[]> KOID_BLOCKS = ThreadLocal.withInitial(() -> new long[KOID_BLOCK_SIZE + 17]);
 
     /** The first of {@code count} consecutive koids. */
     static long nextKoids(int count) {
         long[] block = KOID_BLOCKS.get();
         if (block[KOID_END] - block[KOID_NEXT] < count) {
-            block[KOID_NEXT] = KOIDS.getAndAdd(KOID_BLOCK);
-            block[KOID_END] = block[KOID_NEXT] + KOID_BLOCK;
+            long size = Math.max(count, Math.clamp(block[KOID_BLOCK_SIZE] * 2, FIRST_KOID_BLOCK, LARGEST_KOID_BLOCK));
+            block[KOID_BLOCK_SIZE] = size;
+            block[KOID_NEXT] = KOIDS.getAndAdd(size);
+            block[KOID_END] = block[KOID_NEXT] + size;
         }
         long first = block[KOID_NEXT];
         block[KOID_NEXT] += count;
         return first;
     }
+
     private static final AtomicLong LEAKED = new AtomicLong();
 
     private final long koid;
