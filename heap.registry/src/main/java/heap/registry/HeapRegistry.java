@@ -238,6 +238,18 @@ public class HeapRegistry implements BufferAllocator {
         this.limits = limits;
         accounts.put(direct.bundleId, direct);
         timer.scheduleWithFixedDelay(this::interruptOverdueHeapCalls, 20, 20, TimeUnit.MILLISECONDS);
+        timer.scheduleWithFixedDelay(() -> reportStalledNegotiations(System.nanoTime()), 250, 250, TimeUnit.MILLISECONDS);
+    }
+
+    /** Negotiations still pending when their report is due say whom they wait for (sysmem's CreationTimedOut). */
+    void reportStalledNegotiations(long nowNanos) {
+        for (LogicalCollection collection : negotiations.values()) {
+            try {
+                collection.reportIfStalled(nowNanos);
+            } catch (RuntimeException e) { // the timer must go on: a task that throws is never run again
+                LOG.log(Level.ERROR, "stall report of shared collection " + collection.id() + " failed", e);
+            }
+        }
     }
 
     private void interruptOverdueHeapCalls() {

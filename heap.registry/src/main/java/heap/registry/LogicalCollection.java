@@ -13,6 +13,8 @@ import heap.api.BufferMemorySettings;
 import heap.api.vmo.Vmo;
 import heap.api.vmo.VmoRight;
 import java.lang.System.Logger.Level;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
@@ -78,12 +80,48 @@ final class LogicalCollection {
     private HeapRegistry.Allocation allocation;
     private String aggregated = "";
     private int openHandles;
+    // Sysmem's CreationTimedOut (A2): when a still pending collection says who it waits for, and how often it did.
+    private final long createdNanos = System.nanoTime();
+    private long stallReportNanos = createdNanos + FIRST_STALL_REPORT.toNanos();
+    private int stallReports;
+
+    /** The first stall report, 5 s after the collection was made, and the next (the last) 30 s after that, as in sysmem. */
+    static final Duration FIRST_STALL_REPORT = Duration.ofSeconds(5);
+    static final Duration NEXT_STALL_REPORT = Duration.ofSeconds(30);
+    private static final Duration LATEST_DEADLINE = Duration.ofDays(365);
 
     LogicalCollection(HeapRegistry registry, long id, Account creator) {
         this.registry = registry;
         this.id = id;
         this.payer = creator;
         this.root = new Node(null, false, ALL_RIGHTS, creator, creator.name);
+    }
+
+    /**
+     * A pending collection whose report is due says which participants it waits for (nothing times out: sysmem
+     * only logs, twice); {@code nowNanos} is {@link System#nanoTime()}.
+     */
+    synchronized void reportIfStalled(long nowNanos) {
+        if (!state.equals("pending") || stallReports == 2 || nowNanos - stallReportNanos < 0) {
+            return;
+        }
+        stallReports++;
+        stallReportNanos = nowNanos + NEXT_STALL_REPORT.toNanos();
+        List<String> unbound = new ArrayList<>();
+        List<String> unconstrained = new ArrayList<>();
+        for (Node node : subtree(root, false)) { // what ready() waits for
+            if (node.kind == Kind.TOKEN) {
+                unbound.add(node.label() + (node.released ? " (released, not closed)" : ""));
+            } else if (node.kind == Kind.COLLECTION && node.constraints == null) {
+                unconstrained.add(node.label());
+            }
+        }
+        HeapRegistry.LOG.log(Level.WARNING, "shared collection " + id + nameSuffix() + " is not allocated "
+                + Duration.ofNanos(nowNanos - createdNanos).toSeconds() + " s after it was made: "
+                + (unbound.isEmpty() ? "" : "tokens not bound: " + String.join(", ", unbound))
+                + (unbound.isEmpty() || unconstrained.isEmpty() ? "" : "; ")
+                + (unconstrained.isEmpty() ? "" : "constraints not set: " + String.join(", ", unconstrained))
+                + (stallReports == 1 ? " (said once more in " + NEXT_STALL_REPORT.toSeconds() + " s if still so)" : ""));
     }
 
     /** Sysmem's AllocateSharedCollection: the root token, for its creator. */
@@ -504,6 +542,20 @@ final class LogicalCollection {
             synchronized (LogicalCollection.this) {
                 checkUsable(node, token, "release");
                 node.released = true;
+            }
+        }
+
+        public void setDebugTimeoutLogDeadline(Instant deadline) {
+            synchronized (LogicalCollection.this) {
+                checkUsable(node, token, "setDebugTimeoutLogDeadline");
+                if (deadline == null) {
+                    throw misuse(node, "setDebugTimeoutLogDeadline needs a deadline, got null");
+                }
+                if (stallReports == 0) {
+                    Duration until = Duration.between(Instant.now(), deadline);
+                    stallReportNanos = System.nanoTime() + (until.isNegative() ? 0
+                            : until.compareTo(LATEST_DEADLINE) > 0 ? LATEST_DEADLINE.toNanos() : until.toNanos());
+                }
             }
         }
 

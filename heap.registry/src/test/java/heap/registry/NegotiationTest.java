@@ -457,4 +457,84 @@ class NegotiationTest extends RegistryTestSupport {
         }
         return new int[] {allocated, failed};
     }
+    /** The lines a stall report wrote among {@code records}. */
+    private static List<String> stallReports(List<java.util.logging.LogRecord> records) {
+        return records.stream().map(java.util.logging.LogRecord::getMessage)
+                .filter(message -> message.contains(" is not allocated ")).toList();
+    }
+
+    /**
+     * A2 (sysmem's LogicalBufferCollection::CreationTimedOut): nothing times out, but a collection still pending 5 s
+     * after it was made names the tokens not bound and the participants without constraints, and once more 30 s
+     * later; never again, and never once allocated.
+     */
+    @Test
+    void aStalledNegotiationNamesWhomItWaitsForFiveSecondsInAndOnceMoreThirtySecondsLater() throws Exception {
+        BufferCollectionToken token = producer.newSharedCollection();
+        BufferCollectionToken forConsumer = token.duplicate(READ_ONLY);
+        forConsumer.setDebugName("decoder");
+        SharedCollection produced = producer.bind(token);
+        produced.setName(10, "frames");
+        long made = System.nanoTime();
+        long id = produced.collectionId();
+        List<String> reports = stallReports(loggedDuring(() -> {
+            registry.reportStalledNegotiations(made + 4_000_000_000L); // not due yet
+            registry.reportStalledNegotiations(made + 6_000_000_000L);
+            registry.reportStalledNegotiations(made + 30_000_000_000L); // the next is due 30 s after the first
+            registry.reportStalledNegotiations(made + 37_000_000_000L);
+            registry.reportStalledNegotiations(made + 100_000_000_000L); // twice at most
+        }));
+        String waiting = "tokens not bound: participant 'decoder' (bundle producer 1.0.0 [7]); constraints not set: "
+                + "participant 'producer 1.0.0 [7]' (bundle producer 1.0.0 [7])"; // a token is its maker's until bound
+        assertEquals(List.of("shared collection " + id + " 'frames' is not allocated 6 s after it was made: " + waiting
+                + " (said once more in 30 s if still so)", "shared collection " + id + " 'frames' is not allocated 37 s "
+                + "after it was made: " + waiting), reports);
+
+        SharedCollection consumed = consumer.bind(forConsumer);
+        produced.setConstraints(uses(BufferUsage.CPU_WRITE).minBufferCountForCamping(1).build());
+        consumed.setConstraints(uses(BufferUsage.CPU_READ).minBufferCountForCamping(1).build());
+        BufferCollection mine = now(produced.allocated());
+        BufferCollection theirs = now(consumed.allocated());
+        SharedCollection alone = producer.bind(producer.newSharedCollection());
+        alone.setConstraints(uses(BufferUsage.CPU_WRITE).minBufferCountForCamping(1).build());
+        BufferCollection aloneBuffers = now(alone.allocated());
+        assertEquals(List.of(), stallReports(loggedDuring(
+                () -> registry.reportStalledNegotiations(System.nanoTime() + 100_000_000_000L))), "allocated: no report");
+        for (BufferCollection buffers : List.of(mine, theirs, aloneBuffers)) {
+            buffers.close();
+        }
+        for (SharedCollection participant : List.of(produced, consumed, alone)) {
+            participant.release();
+            participant.close();
+        }
+    }
+
+    /** A2, SetDebugTimeoutLogDeadline: the first report comes at the deadline given, from the registry's own timer. */
+    @Test
+    void aDeadlineMovesTheFirstStallReportAndTheRegistrysTimerMakesIt() {
+        BufferCollectionToken token = consumer.newSharedCollection();
+        token.setDebugTimeoutLogDeadline(java.time.Instant.now().plusMillis(100));
+        List<String> reports = stallReports(loggedDuring(() -> {
+            try {
+                Thread.sleep(1_500); // the timer looks every 250 ms
+            } catch (InterruptedException e) {
+                throw new AssertionError(e);
+            }
+        }));
+        assertEquals(1, reports.size(), reports.toString());
+        assertTrue(reports.getFirst().contains("is not allocated 0 s after it was made: tokens not bound: participant "
+                + "'consumer 1.0.0 [8]' (bundle consumer 1.0.0 [8]) (said once more in 30 s"), reports.getFirst());
+        assertError(SysmemError.PROTOCOL_DEVIATION, () -> token.setDebugTimeoutLogDeadline(null));
+        token.close(); // the null deadline failed the collection (misuse): closing it changes nothing more
+    }
+
+    /** L6: after release, the only call left is close; a deadline set then is misuse like any other call. */
+    @Test
+    void aDeadlineSetAfterReleaseIsAProtocolDeviation() {
+        SharedCollection produced = producer.bind(producer.newSharedCollection());
+        produced.release();
+        assertError(SysmemError.PROTOCOL_DEVIATION, () -> produced.setDebugTimeoutLogDeadline(java.time.Instant.now()));
+        produced.close();
+    }
 }
+

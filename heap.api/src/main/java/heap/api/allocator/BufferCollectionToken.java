@@ -1,6 +1,7 @@
 package heap.api.allocator;
 
 import heap.api.vmo.VmoRight;
+import java.time.Instant;
 import java.util.Set;
 import org.osgi.annotation.versioning.ProviderType;
 
@@ -36,6 +37,14 @@ public interface BufferCollectionToken extends AutoCloseable {
 
     /** Names this participant (default: its bundle), in every log line and error about it. */
     void setDebugName(String name);
+
+    /**
+     * When the collection is to say it is stalled (sysmem's SetDebugTimeoutLogDeadline): if it is not allocated by
+     * {@code deadline}, one warning names the tokens not bound and the participants whose constraints are not set,
+     * and one more 30 s later. Without this call the first comes 5 s after the collection was made; once it came,
+     * the call changes nothing. A null deadline is a PROTOCOL_DEVIATION. @since 1.5
+     */
+    void setDebugTimeoutLogDeadline(Instant deadline);
 
     /** Leaves the negotiation without failing it: the only call allowed afterwards is {@link #close()}. */
     void release();

@@ -1,6 +1,7 @@
 package heap.api.allocator;
 
 import heap.api.vmo.VmoRight;
+import java.time.Instant;
 import java.util.Set;
 import java.util.concurrent.CompletionStage;
 import org.osgi.annotation.versioning.ProviderType;
@@ -36,6 +37,14 @@ public interface SharedCollection extends AutoCloseable {
     void setName(int priority, String name);
 
     void setDebugName(String name);
+
+    /**
+     * When the collection is to say it is stalled (sysmem's SetDebugTimeoutLogDeadline): if it is not allocated by
+     * {@code deadline}, one warning names the tokens not bound and the participants whose constraints are not set,
+     * and one more 30 s later. Without this call the first comes 5 s after the collection was made; once it came,
+     * the call changes nothing. A null deadline is a PROTOCOL_DEVIATION. @since 1.5
+     */
+    void setDebugTimeoutLogDeadline(Instant deadline);
 
     /** Leaves without failing anyone; after allocation its buffer counts stay reserved. */
     void release();
