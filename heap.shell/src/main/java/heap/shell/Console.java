@@ -54,6 +54,7 @@ public class Console {
                         + "(as ./platform --serve, heap.console=serve)");
             }
             ScriptExit.install();
+            EarlyLogLayout.keepForTheProcess(console); // this revision's loader stays with the console thread anyway
             // The console outlives an update of this bundle: its thread and signal handlers run this revision's code
             // after the revision's loader can load nothing more, so everything is loaded now, and they hold the
             // system bundle, not this bundle's context, which the update invalidates.

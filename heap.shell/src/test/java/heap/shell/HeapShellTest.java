@@ -276,6 +276,44 @@ class HeapShellTest {
         }
     }
 
+    /**
+     * The console's revision keeps its layout when its bundle stops (its loader stays with the console thread), and a
+     * later revision leaves that layout alone: lines logged while the shell restarts (a refresh of heap.api) read
+     * WARN and ERROR, not the JDK's WARNING and SEVERE, and no later revision's class stays reachable.
+     */
+    @Test
+    void theConsolesRevisionKeepsItsLayoutAcrossARestartAndALaterRevisionLeavesItAlone() throws Exception {
+        java.util.logging.Logger root = java.util.logging.Logger.getLogger("");
+        java.util.logging.ConsoleHandler console = new java.util.logging.ConsoleHandler();
+        java.util.logging.Formatter before = console.getFormatter();
+        root.addHandler(console);
+        java.net.URL classes = EarlyLogLayout.class.getProtectionDomain().getCodeSource().getLocation();
+        try (java.net.URLClassLoader earlierRevision = new java.net.URLClassLoader(new java.net.URL[] {classes},
+                ClassLoader.getPlatformClassLoader())) {
+            EarlyLogLayout consoles = new EarlyLogLayout();
+            consoles.start(context("true"));
+            java.util.logging.Formatter kept = console.getFormatter();
+            EarlyLogLayout.keepForTheProcess(true);
+            consoles.stop(context("true"));
+            assertTrue(console.getFormatter() == kept, "the console's revision keeps its layout on the handler");
+
+            var earlier = earlierRevision.loadClass(EarlyLogLayout.Layout.class.getName()).getDeclaredConstructor();
+            earlier.setAccessible(true);
+            java.util.logging.Formatter earlierLayout = (java.util.logging.Formatter) earlier.newInstance();
+            console.setFormatter(earlierLayout); // as the console's revision left it, seen from a later revision
+            EarlyLogLayout.keepForTheProcess(false);
+            EarlyLogLayout later = new EarlyLogLayout();
+            later.start(context("true"));
+            assertTrue(console.getFormatter() == earlierLayout, "a later revision leaves the console's layout alone");
+            later.stop(context("true"));
+            assertTrue(console.getFormatter() == earlierLayout, "and puts nothing of its own back at stop");
+        } finally {
+            EarlyLogLayout.keepForTheProcess(false);
+            console.setFormatter(before);
+            root.removeHandler(console);
+        }
+    }
+
     private static org.osgi.framework.BundleContext context(String console) {
         return context(console, org.osgi.framework.Bundle.ACTIVE);
     }
