@@ -64,6 +64,27 @@ class OperatorViewTest extends FrameworkTestSupport {
         assertEquals(401, get("/system/console/heaps", "admin", "admin").statusCode(), "the console's default is refused");
     }
 
+    /**
+     * The password logged at start holds for the platform's run: a restart of the web console's bundle (an update,
+     * a refresh of heap.api) kept the console but gave it a new password, so an operator's login stopped working.
+     */
+    @Test
+    void aGeneratedPasswordHoldsForTheRunAcrossARestartOfTheWebConsoleBundle() throws Exception {
+        Configuration console = configurationAdmin().getConfiguration(CONSOLE_PID, "?");
+        awaitTrue("a generated password", () -> console.getProperties() != null
+                && Boolean.TRUE.equals(console.getProperties().get("heap.password.generated")));
+        Object before = console.getProperties().get("password");
+        org.osgi.framework.Bundle webconsole = bundle("heap.webconsole");
+        try (LogLines log = new LogLines("heap.webconsole")) {
+            webconsole.stop();
+            webconsole.start();
+            awaitTrue("the console is up again", () -> status("/system/console/heaps", null, null) == 401);
+            assertEquals(before, configurationAdmin().getConfiguration(CONSOLE_PID, "?").getProperties().get("password"),
+                    "the same password");
+            assertTrue(log.containing("generated one for this start").isEmpty(), "no new password logged");
+        }
+    }
+
     @Test
     void theGeneratedPasswordIsLoggedWithTheAddressJettyListensOnEvenOnAnyFreePort() throws Exception {
         String endpoint = awaitValue("the HTTP endpoint", this::endpoint);

@@ -22,15 +22,18 @@ import org.osgi.service.component.annotations.Reference;
 
 /**
  * No default password: the Web Console ships admin/admin, so unless the operator configured a password, a random
- * one is generated at each start (and whenever the operator's configuration is deleted), given to the console as
- * its SHA-256 hash and printed once in the log. This bundle starts before the console's (start levels by name), so
- * the console never runs with its default.
+ * one is generated as the platform starts (and whenever the operator's configuration is deleted), given to the
+ * console as its SHA-256 hash and printed once in the log. It holds for the platform's run: a restart of this bundle
+ * (an update, a refresh of heap.api) keeps it, as the log line said. This bundle starts before the console's (start
+ * levels by name), so the console never runs with its default.
  */
 @Component(immediate = true, service = ConfigurationListener.class)
 public class ConsolePassword implements ConfigurationListener {
     static final String PID = "org.apache.felix.webconsole.internal.servlet.OsgiManager";
     /** Marks a password this component generated: the next start replaces it; an operator's is kept. */
     static final String GENERATED = "heap.password.generated";
+    /** The framework run (its org.osgi.framework.uuid) a generated password was made in: kept within that run. */
+    static final String GENERATED_IN = "heap.password.generated.in";
     private static final String HTTP_RUNTIME = "org.osgi.service.servlet.runtime.HttpServiceRuntime";
     private static final System.Logger LOG = System.getLogger("heap.webconsole");
 
@@ -59,8 +62,10 @@ public class ConsolePassword implements ConfigurationListener {
         Configuration configuration = configurationAdmin.getConfiguration(PID, "?");
         long changeCount = configuration.getChangeCount();
         Dictionary<String, Object> properties = configuration.getProperties();
-        if (properties != null && properties.get("password") != null && properties.get(GENERATED) == null) {
-            return; // the operator's
+        String run = context.getProperty(org.osgi.framework.Constants.FRAMEWORK_UUID);
+        if (properties != null && properties.get("password") != null && (properties.get(GENERATED) == null
+                || (run != null && run.equals(properties.get(GENERATED_IN))))) {
+            return; // the operator's, or one generated in this run and logged then
         }
         Dictionary<String, Object> updated = properties == null ? new Hashtable<>() : properties;
         String user = updated.get("username") == null ? "admin" : updated.get("username").toString();
@@ -68,6 +73,9 @@ public class ConsolePassword implements ConfigurationListener {
         updated.put("username", user);
         updated.put("password", hash(password));
         updated.put(GENERATED, Boolean.TRUE);
+        if (run != null) {
+            updated.put(GENERATED_IN, run);
+        }
         if (configuration.getChangeCount() != changeCount) {
             return; // the operator configured the console meanwhile: theirs wins
         }
