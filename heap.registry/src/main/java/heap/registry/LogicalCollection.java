@@ -35,6 +35,10 @@ final class LogicalCollection {
     private static final Set<VmoRight> ALL_RIGHTS = EnumSet.allOf(VmoRight.class);
     private static final int MAX_NAME = 64;
     private static final int MAX_DEBUG_NAME = 256;
+    /** The first stall report, 5 s after the collection was made, and the next (the last) 30 s after that, as in sysmem. */
+    private static final Duration FIRST_STALL_REPORT = Duration.ofSeconds(5);
+    private static final Duration NEXT_STALL_REPORT = Duration.ofSeconds(30);
+    private static final Duration LATEST_DEADLINE = Duration.ofDays(365);
 
     private final class Node {
         final Node parent;
@@ -84,11 +88,6 @@ final class LogicalCollection {
     private final long createdNanos = System.nanoTime();
     private long stallReportNanos = createdNanos + FIRST_STALL_REPORT.toNanos();
     private int stallReports;
-
-    /** The first stall report, 5 s after the collection was made, and the next (the last) 30 s after that, as in sysmem. */
-    static final Duration FIRST_STALL_REPORT = Duration.ofSeconds(5);
-    static final Duration NEXT_STALL_REPORT = Duration.ofSeconds(30);
-    private static final Duration LATEST_DEADLINE = Duration.ofDays(365);
 
     LogicalCollection(HeapRegistry registry, long id, Account creator) {
         this.registry = registry;

@@ -32,8 +32,9 @@ final class PlainRefresh {
         List<Bundle> wired = wiring.getDependencyClosure(pending).stream().filter(bundle -> !pending.contains(bundle))
                 .toList();
         wiring.refreshBundles(null);
-        return "refreshing " + names(pending) + (wired.isEmpty() ? "" : "; restarting with it what is wired to it: "
-                + names(wired));
+        String them = pending.size() == 1 ? "it" : "them";
+        return "refreshing " + names(pending) + (wired.isEmpty() ? "" : "; restarting with " + them + " what is wired to "
+                + them + ": " + names(wired));
     }
 
     private static String names(Collection<Bundle> bundles) {

@@ -30,7 +30,7 @@ import org.osgi.service.component.annotations.Reference;
 @Component(immediate = true, service = ConfigurationListener.class)
 public class ConsolePassword implements ConfigurationListener {
     static final String PID = "org.apache.felix.webconsole.internal.servlet.OsgiManager";
-    /** Marks a password this component generated: the next start replaces it; an operator's is kept. */
+    /** Marks a password this component generated: the platform's next start replaces it; an operator's is kept. */
     static final String GENERATED = "heap.password.generated";
     /** The framework run (its org.osgi.framework.uuid) a generated password was made in: kept within that run. */
     static final String GENERATED_IN = "heap.password.generated.in";
