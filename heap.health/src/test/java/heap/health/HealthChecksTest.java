@@ -34,6 +34,7 @@ class HealthChecksTest {
         List<HeapStatus> heaps = List.of();
         List<OwnerStatus> owners = List.of();
         List<heap.api.allocator.QuotaStatus> quotas = List.of();
+        List<NegotiationStatus> negotiations = List.of();
 
         @Override public List<HeapStatus> heaps() { return heaps; }
         @Override public List<OwnerStatus> owners() { return owners; }
@@ -44,7 +45,7 @@ class HealthChecksTest {
         @Override public void adopt(Vmo vmo) { throw new UnsupportedOperationException(); }
         @Override public BufferCollectionToken newSharedCollection() { throw new UnsupportedOperationException(); }
         @Override public SharedCollection bind(BufferCollectionToken token) { throw new UnsupportedOperationException(); }
-        @Override public List<NegotiationStatus> negotiations() { throw new UnsupportedOperationException(); }
+        @Override public List<NegotiationStatus> negotiations() { return negotiations; }
         @Override public List<CollectionSummary> collections() { throw new UnsupportedOperationException(); }
     }
 
@@ -106,6 +107,35 @@ class HealthChecksTest {
         assertEquals(List.of("quota heap.quota~typo limits nothing: no heap listed is of type secur",
                 "quota heap.quota~bad: its last update was refused (max.bytes=lots is not a whole number of bytes); "
                         + "no limit is in force for it"), messages);
+    }
+
+    private static NegotiationStatus negotiation(long id, String state, long waitedSeconds,
+            NegotiationStatus.Participant... participants) {
+        return new NegotiationStatus(id, id == 1 ? "frames" : "", state, "", List.of(participants), "",
+                java.time.Duration.ofSeconds(waitedSeconds));
+    }
+
+    /** A2: a shared collection pending 5 s or more warns, naming whom it waits for; a younger or decided one does not. */
+    @Test
+    void aSharedCollectionPendingFiveSecondsWarnsNamingTheParticipantsItWaitsFor() {
+        Figures figures = new Figures();
+        StalledNegotiationsCheck check = new StalledNegotiationsCheck(figures);
+        var ready = new NegotiationStatus.Participant("camera", "camera 1.0.0 [5]", "constraints set");
+        var unbound = new NegotiationStatus.Participant("decoder", "camera 1.0.0 [5]", "token, not bound");
+        var unset = new NegotiationStatus.Participant("display", "display 1.0.0 [6]", "bound, constraints not set");
+        var late = new NegotiationStatus.Participant("recorder", "camera 1.0.0 [5]", "token, not bound (attached)");
+        figures.negotiations = List.of(negotiation(2, "pending", 4, unbound), negotiation(3, "allocated", 60, ready));
+        Result fine = check.execute();
+        assertEquals(Result.Status.OK, fine.getStatus());
+        assertEquals("no shared collection has waited 5 s for its participants", fine.iterator().next().getMessage());
+        figures.negotiations = List.of(negotiation(1, "pending", 7, ready, unbound, unset, late),
+                negotiation(2, "pending", 4, unbound));
+        Result stalled = check.execute();
+        assertEquals(Result.Status.WARN, stalled.getStatus());
+        List<String> messages = new ArrayList<>();
+        stalled.iterator().forEachRemaining(entry -> messages.add(entry.getMessage()));
+        assertEquals(List.of("shared collection 1 'frames' has waited 7 s for 'decoder' (bundle camera 1.0.0 [5]): token, "
+                + "not bound; 'display' (bundle display 1.0.0 [6]): bound, constraints not set"), messages);
     }
 
     @Test

@@ -86,6 +86,7 @@ final class LogicalCollection {
     private int openHandles;
     // Sysmem's CreationTimedOut (A2): when a still pending collection says who it waits for, and how often it did.
     private final long createdNanos = System.nanoTime();
+    private long decidedNanos; // when it was allocated or failed; 0 while pending
     private long stallReportNanos = createdNanos + FIRST_STALL_REPORT.toNanos();
     private int stallReports;
 
@@ -149,7 +150,7 @@ final class LogicalCollection {
             participants.add(new NegotiationStatus.Participant(node.debugName, node.account.name, describe(node)));
         }
         return new NegotiationStatus(id, name, state, failure == null ? "" : failure.getMessage(), participants,
-                aggregated);
+                aggregated, Duration.ofNanos((decidedNanos == 0 ? System.nanoTime() : decidedNanos) - createdNanos));
     }
 
     private static String describe(Node node) {
@@ -229,6 +230,9 @@ final class LogicalCollection {
     }
 
     private void end(String finalState, SysmemException error) {
+        if (decidedNanos == 0) {
+            decidedNanos = System.nanoTime(); // failed before allocation
+        }
         state = finalState;
         failure = error;
         if (allocation != null) {
@@ -283,6 +287,7 @@ final class LogicalCollection {
             return;
         }
         state = "allocated";
+        decidedNanos = System.nanoTime();
         BufferMemorySettings settings = allocation.record.settings().bufferSettings();
         aggregated = allocation.record.bufferCount() + " x " + settings.sizeBytes() + " bytes on " + settings.heap()
                 + " (served by " + allocation.record.heap.id + "), " + settings.coherencyDomain()

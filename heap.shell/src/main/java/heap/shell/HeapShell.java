@@ -142,6 +142,7 @@ final class HeapShell {
             }
             row.put("participants", participants);
             row.put("aggregated", negotiation.aggregated());
+            row.put("waited_ms", negotiation.waited().toMillis());
             rows.add(row);
         }
         return rows;

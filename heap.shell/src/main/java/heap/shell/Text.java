@@ -62,8 +62,10 @@ final class Text {
                             + "never answered deleteVmo)" : ""));
         }
         for (Map<String, Object> negotiation : negotiations) {
-            out.append(String.format("shared collection %s%s: %s%s%n", negotiation.get("id"),
+            out.append(String.format("shared collection %s%s: %s%s%s%n", negotiation.get("id"),
                     "".equals(negotiation.get("name")) ? "" : " '" + negotiation.get("name") + "'", negotiation.get("state"),
+                    "pending".equals(negotiation.get("state")) && negotiation.get("waited_ms") instanceof Number waited
+                            ? " for " + waited.longValue() / 1000 + " s" : "",
                     "".equals(negotiation.get("aggregated")) ? "" : ", " + negotiation.get("aggregated")));
             for (Object each : (List<?>) negotiation.get("participants")) {
                 Map<String, Object> participant = map(each);

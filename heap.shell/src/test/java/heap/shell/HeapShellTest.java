@@ -139,7 +139,8 @@ class HeapShellTest {
         assertEquals("pending", row.get("state"));
         assertEquals("frames", row.get("name"));
         String text = Text.collections(shell.collections());
-        assertTrue(text.contains("shared collection " + row.get("id") + " 'frames': pending"), text);
+        assertTrue(text.contains("shared collection " + row.get("id") + " 'frames': pending for 0 s"), text);
+        assertTrue(row.get("waited_ms") instanceof Long waited && waited >= 0 && waited < 5_000, "waited: " + row);
         assertTrue(text.contains("bound, constraints not set") && text.contains("token, not bound"), text);
         forDisplay.release();
         forDisplay.close();

@@ -1,17 +1,28 @@
 package heap.api.allocator;
 
+import java.time.Duration;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * A shared collection as operators see it: its name, its state ({@code pending}, {@code allocated},
- * {@code failed}), each participant and where it stands, and once allocated the aggregated constraints.
+ * {@code failed}), each participant and where it stands, once allocated the aggregated constraints, and how long it
+ * waited for its participants: from when it was made until now while pending, until it was allocated or failed
+ * after ({@code waited} @since 1.5).
  *
  * @since 1.1
  */
 public record NegotiationStatus(long id, String name, String state, String failure, List<Participant> participants,
-        String aggregated) {
+        String aggregated, Duration waited) {
     public NegotiationStatus {
         participants = List.copyOf(participants);
+        Objects.requireNonNull(waited, "waited");
+    }
+
+    /** Without the time waited (zero), as before 1.5. */
+    public NegotiationStatus(long id, String name, String state, String failure, List<Participant> participants,
+            String aggregated) {
+        this(id, name, state, failure, participants, aggregated, Duration.ZERO);
     }
 
     /** The state as operators read it: with why, once failed ({@code failed: no heap fits ...}). @since 1.3 */
