@@ -279,7 +279,7 @@ final class JmxExport implements HeapRegistry.Events {
             for (NegotiationStatus negotiation : registry.negotiations()) {
                 for (NegotiationStatus.Participant participant : negotiation.participants()) {
                     rows.add(new NegotiationRow(negotiation.id(), negotiation.name(), negotiation.stateAndFailure(),
-                            participant.name(), participant.bundle(), participant.state()));
+                            negotiation.waited().toMillis(), participant.name(), participant.bundle(), participant.state()));
                 }
             }
             return rows;

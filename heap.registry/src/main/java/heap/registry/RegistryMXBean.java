@@ -44,9 +44,9 @@ public interface RegistryMXBean {
             int buffersNotReclaimed, int buffersLost) {
     }
 
-    /** One participant of a shared collection. */
-    record NegotiationRow(long collection, String name, String state, String participant, String bundle,
-            String participantState) {
+    /** One participant of a shared collection; how long the collection waited for its participants, in ms. */
+    record NegotiationRow(long collection, String name, String state, long waitedMillis, String participant,
+            String bundle, String participantState) {
     }
 
     /** A quota; the bundles it limits and the heaps listed now that it applies to, comma-separated. */

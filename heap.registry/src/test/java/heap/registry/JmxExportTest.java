@@ -63,6 +63,8 @@ class JmxExportTest extends RegistryTestSupport {
         CompositeData participant = ((CompositeData[]) server.getAttribute(registryName, "Negotiations"))[0];
         assertEquals("frames", participant.get("name"));
         assertEquals("pending", participant.get("state"));
+        assertTrue((Long) participant.get("waitedMillis") >= 0 && (Long) participant.get("waitedMillis") < 5_000,
+                "waited since it was made: " + participant);
         assertEquals("token, not bound", participant.get("participantState"));
         assertTrue(((String) participant.get("bundle")).startsWith("com.example.camera"), participant.toString());
         token.release();
