@@ -168,11 +168,13 @@ final class HeapsPage {
             return;
         }
         html.append(HEADING).append("Shared collections (negotiated with tokens)</h3>");
-        table(html, "negotiations", List.of("Collection", "Name", "State", "Participant", "Bundle", "Participant state"));
+        table(html, "negotiations", List.of("Collection", "Name", "State", "Waited", "Participant", "Bundle",
+                "Participant state"));
         for (NegotiationStatus negotiation : negotiations) {
             for (NegotiationStatus.Participant participant : negotiation.participants()) {
                 row(html, "data-negotiation=\"" + negotiation.id() + "\"", negotiation.id(), negotiation.name(),
-                        negotiation.stateAndFailure(), participant.name(), participant.bundle(), participant.state());
+                        negotiation.stateAndFailure(), negotiation.waited().toSeconds() + " s", participant.name(),
+                        participant.bundle(), participant.state());
             }
         }
         html.append("</tbody></table>");
