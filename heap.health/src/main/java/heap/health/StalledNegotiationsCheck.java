@@ -17,7 +17,7 @@ import org.osgi.service.component.annotations.Reference;
  */
 @Component(property = {HealthCheck.NAME + "=Stalled shared collections", HealthCheck.TAGS + "=" + HeapHealth.TAG})
 public class StalledNegotiationsCheck implements HealthCheck {
-    static final Duration STALLED = Duration.ofSeconds(5);
+    private static final Duration STALLED = Duration.ofSeconds(5);
     /** Where a participant stands once it keeps nothing from being allocated. */
     private static final Set<String> READY = Set.of("constraints set", "released", "allocated");
 

@@ -163,7 +163,8 @@ class OperatorViewTest extends FrameworkTestSupport {
             String content = get("/system/console/heaps/content.part", "admin", PASSWORD).body();
             assertTrue(content.contains("Shared collections (negotiated with tokens)"), content);
             Matcher rows = Pattern.compile("<tr data-negotiation=\"\\d+\"><td>\\d+</td><td>frames</td><td>pending</td>"
-                    + "<td>[^<]*</td><td>itest\\.page\\.camera [^<]*</td><td>([^<]*)</td></tr>").matcher(content);
+                    + "<td>\\d+ s</td><td>[^<]*</td><td>itest\\.page\\.camera [^<]*</td><td>([^<]*)</td></tr>")
+                    .matcher(content); // the waited column: how long it has waited for its participants
             List<String> states = new ArrayList<>();
             while (rows.find()) {
                 states.add(rows.group(1));
