@@ -116,11 +116,16 @@ final class LogicalCollection {
                 unconstrained.add(node.label());
             }
         }
+        List<String> waitingFor = new ArrayList<>(2);
+        if (!unbound.isEmpty()) {
+            waitingFor.add("tokens not bound: " + String.join(", ", unbound));
+        }
+        if (!unconstrained.isEmpty()) {
+            waitingFor.add("constraints not set: " + String.join(", ", unconstrained));
+        }
         HeapRegistry.LOG.log(Level.WARNING, "shared collection " + id + nameSuffix() + " is not allocated "
                 + Duration.ofNanos(nowNanos - createdNanos).toSeconds() + " s after it was made: "
-                + (unbound.isEmpty() ? "" : "tokens not bound: " + String.join(", ", unbound))
-                + (unbound.isEmpty() || unconstrained.isEmpty() ? "" : "; ")
-                + (unconstrained.isEmpty() ? "" : "constraints not set: " + String.join(", ", unconstrained))
+                + String.join("; ", waitingFor)
                 + (stallReports == 1 ? " (said once more in " + NEXT_STALL_REPORT.toSeconds() + " s if still so)" : ""));
     }
 
