@@ -3,7 +3,6 @@ package heap.health;
 import heap.api.allocator.BufferAllocator;
 import heap.api.allocator.NegotiationStatus;
 import java.time.Duration;
-import java.util.Set;
 import java.util.stream.Collectors;
 import org.apache.felix.hc.api.HealthCheck;
 import org.apache.felix.hc.api.Result;
@@ -18,8 +17,6 @@ import org.osgi.service.component.annotations.Reference;
 @Component(property = {HealthCheck.NAME + "=Stalled shared collections", HealthCheck.TAGS + "=" + HeapHealth.TAG})
 public class StalledNegotiationsCheck implements HealthCheck {
     private static final Duration STALLED = Duration.ofSeconds(5);
-    /** Where a participant stands once it keeps nothing from being allocated. */
-    private static final Set<String> READY = Set.of("constraints set", "released", "allocated");
 
     private final BufferAllocator allocator;
 
@@ -39,7 +36,7 @@ public class StalledNegotiationsCheck implements HealthCheck {
     private static String stalled(NegotiationStatus negotiation) {
         return "shared collection " + negotiation.id() + (negotiation.name().isEmpty() ? "" : " '" + negotiation.name()
                 + "'") + " has waited " + negotiation.waited().toSeconds() + " s for " + negotiation.participants().stream()
-                .filter(participant -> !READY.contains(participant.state()) && !participant.state().endsWith("(attached)"))
+                .filter(NegotiationStatus.Participant::blocking)
                 .map(participant -> "'" + participant.name() + "' (bundle " + participant.bundle() + "): "
                         + participant.state())
                 .collect(Collectors.joining("; "));

@@ -121,8 +121,8 @@ class HealthChecksTest {
         Figures figures = new Figures();
         StalledNegotiationsCheck check = new StalledNegotiationsCheck(figures);
         var ready = new NegotiationStatus.Participant("camera", "camera 1.0.0 [5]", "constraints set");
-        var unbound = new NegotiationStatus.Participant("decoder", "camera 1.0.0 [5]", "token, not bound");
-        var unset = new NegotiationStatus.Participant("display", "display 1.0.0 [6]", "bound, constraints not set");
+        var unbound = new NegotiationStatus.Participant("decoder", "camera 1.0.0 [5]", "token, not bound", true);
+        var unset = new NegotiationStatus.Participant("display", "display 1.0.0 [6]", "bound, constraints not set", true);
         var late = new NegotiationStatus.Participant("recorder", "camera 1.0.0 [5]", "token, not bound (attached)");
         figures.negotiations = List.of(negotiation(2, "pending", 4, unbound), negotiation(3, "allocated", 60, ready));
         Result fine = check.execute();

@@ -169,7 +169,8 @@ class OperatorViewTest extends FrameworkTestSupport {
             while (rows.find()) {
                 states.add(rows.group(1));
             }
-            assertEquals(List.of("bound, constraints not set", "token, not bound"), states.stream().sorted().toList(),
+            assertEquals(List.of("bound, constraints not set (waited for)", "token, not bound (waited for)"),
+                    states.stream().sorted().toList(),
                     content);
         } finally {
             forDisplay.release();

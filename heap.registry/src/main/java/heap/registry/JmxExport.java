@@ -279,7 +279,8 @@ final class JmxExport implements HeapRegistry.Events {
             for (NegotiationStatus negotiation : registry.negotiations()) {
                 for (NegotiationStatus.Participant participant : negotiation.participants()) {
                     rows.add(new NegotiationRow(negotiation.id(), negotiation.name(), negotiation.stateAndFailure(),
-                            negotiation.waited().toMillis(), participant.name(), participant.bundle(), participant.state()));
+                            negotiation.waited().toMillis(), participant.name(), participant.bundle(), participant.state(),
+                            participant.blocking()));
                 }
             }
             return rows;

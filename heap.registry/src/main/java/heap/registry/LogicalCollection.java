@@ -86,7 +86,9 @@ final class LogicalCollection {
     private int openHandles;
     // Sysmem's CreationTimedOut (A2): when a still pending collection says who it waits for, and how often it did.
     private final long createdNanos = System.nanoTime();
-    private long decidedNanos; // when it was allocated or failed; 0 while pending
+    // When it was allocated or failed; 0 while pending. Volatile: the registry's sweep skips decided collections
+    // without taking their lock.
+    private volatile long decidedNanos;
     private long stallReportNanos = createdNanos + FIRST_STALL_REPORT.toNanos();
     private int stallReports;
 
@@ -101,7 +103,13 @@ final class LogicalCollection {
      * A pending collection whose report is due says which participants it waits for (nothing times out: sysmem
      * only logs, twice); {@code nowNanos} is {@link System#nanoTime()}.
      */
-    synchronized void reportIfStalled(long nowNanos) {
+    void reportIfStalled(long nowNanos) {
+        if (decidedNanos == 0) {
+            reportIfStillStalled(nowNanos);
+        }
+    }
+
+    private synchronized void reportIfStillStalled(long nowNanos) {
         if (!state.equals("pending") || stallReports == 2 || nowNanos - stallReportNanos < 0) {
             return;
         }
@@ -109,10 +117,10 @@ final class LogicalCollection {
         stallReportNanos = nowNanos + NEXT_STALL_REPORT.toNanos();
         List<String> unbound = new ArrayList<>();
         List<String> unconstrained = new ArrayList<>();
-        for (Node node : subtree(root, false)) { // what ready() waits for
+        for (Node node : blocking()) {
             if (node.kind == Kind.TOKEN) {
                 unbound.add(node.label() + (node.released ? " (released, not closed)" : ""));
-            } else if (node.kind == Kind.COLLECTION && node.constraints == null) {
+            } else {
                 unconstrained.add(node.label());
             }
         }
@@ -151,11 +159,20 @@ final class LogicalCollection {
 
     synchronized NegotiationStatus status() {
         List<NegotiationStatus.Participant> participants = new ArrayList<>();
+        Set<Node> waitedFor = decidedNanos == 0 ? Set.copyOf(blocking()) : Set.of();
         for (Node node : subtree(root, true)) {
-            participants.add(new NegotiationStatus.Participant(node.debugName, node.account.name, describe(node)));
+            participants.add(new NegotiationStatus.Participant(node.debugName, node.account.name, describe(node),
+                    waitedFor.contains(node)));
         }
         return new NegotiationStatus(id, name, state, failure == null ? "" : failure.getMessage(), participants,
                 aggregated, Duration.ofNanos((decidedNanos == 0 ? System.nanoTime() : decidedNanos) - createdNanos));
+    }
+
+    /** What the allocation waits for (as ready() decides): tokens not bound, collections without constraints. */
+    private List<Node> blocking() {
+        return subtree(root, false).stream()
+                .filter(node -> node.kind == Kind.TOKEN || node.kind == Kind.COLLECTION && node.constraints == null)
+                .toList();
     }
 
     private static String describe(Node node) {

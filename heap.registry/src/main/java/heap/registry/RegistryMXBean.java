@@ -46,7 +46,7 @@ public interface RegistryMXBean {
 
     /** One participant of a shared collection; how long the collection waited for its participants, in ms. */
     record NegotiationRow(long collection, String name, String state, long waitedMillis, String participant,
-            String bundle, String participantState) {
+            String bundle, String participantState, boolean blocking) {
     }
 
     /** A quota; the bundles it limits and the heaps listed now that it applies to, comma-separated. */

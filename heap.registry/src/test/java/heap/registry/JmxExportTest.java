@@ -66,6 +66,7 @@ class JmxExportTest extends RegistryTestSupport {
         assertTrue((Long) participant.get("waitedMillis") >= 0 && (Long) participant.get("waitedMillis") < 5_000,
                 "waited since it was made: " + participant);
         assertEquals("token, not bound", participant.get("participantState"));
+        assertEquals(true, participant.get("blocking"), "the collection waits for it");
         assertTrue(((String) participant.get("bundle")).startsWith("com.example.camera"), participant.toString());
         token.release();
         token.close();

@@ -13,6 +13,7 @@ import heap.api.allocator.BufferCollection;
 import heap.api.allocator.BufferCollectionConstraints;
 import heap.api.allocator.BufferCollectionToken;
 import heap.api.allocator.BufferUsage;
+import heap.api.allocator.NegotiationStatus;
 import heap.api.allocator.SharedCollection;
 import heap.api.allocator.VmoInfo;
 import heap.api.vmo.VmoRight;
@@ -21,6 +22,7 @@ import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
@@ -28,6 +30,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
@@ -507,6 +510,46 @@ class NegotiationTest extends RegistryTestSupport {
             participant.release();
             participant.close();
         }
+    }
+
+    /**
+     * What ready() waits for, as operators see it: a token not bound and a collection without constraints block the
+     * allocation; a participant with constraints and one behind an attached token (T3: it joins later) do not, and
+     * once allocated nothing does.
+     */
+    @Test
+    void theParticipantsAPendingCollectionWaitsForAreMarkedBlockingAndAnAttachedOneIsNot() throws Exception {
+        BufferCollectionToken token = producer.newSharedCollection();
+        BufferCollectionToken forConsumer = token.duplicate(READ_ONLY);
+        forConsumer.setDebugName("decoder");
+        SharedCollection produced = producer.bind(token);
+        BufferCollectionToken late = produced.attachToken(READ_ONLY);
+        late.setDebugName("recorder");
+        assertEquals(Map.of("producer 1.0.0 [7]", true, "decoder", true, "recorder", false), blockingByName());
+
+        produced.setConstraints(uses(BufferUsage.CPU_WRITE).minBufferCountForCamping(1).build());
+        assertEquals(Map.of("producer 1.0.0 [7]", false, "decoder", true, "recorder", false), blockingByName());
+
+        SharedCollection consumed = consumer.bind(forConsumer);
+        assertEquals(Map.of("producer 1.0.0 [7]", false, "decoder", true, "recorder", false), blockingByName(),
+                "bound, but without constraints");
+        consumed.setConstraints(uses(BufferUsage.CPU_READ).minBufferCountForCamping(1).build());
+        BufferCollection mine = now(produced.allocated());
+        BufferCollection theirs = now(consumed.allocated());
+        assertEquals(Map.of("producer 1.0.0 [7]", false, "decoder", false, "recorder", false), blockingByName(),
+                "allocated: the attached token waits for nothing but its own joining");
+        late.close();
+        mine.close();
+        theirs.close();
+        for (SharedCollection participant : List.of(produced, consumed)) {
+            participant.release();
+            participant.close();
+        }
+    }
+
+    private Map<String, Boolean> blockingByName() {
+        return registry.negotiations().getFirst().participants().stream()
+                .collect(Collectors.toMap(NegotiationStatus.Participant::name, NegotiationStatus.Participant::blocking));
     }
 
     /** A2, SetDebugTimeoutLogDeadline: the first report comes at the deadline given, from the registry's own timer. */

@@ -138,7 +138,7 @@ final class HeapShell {
             List<Map<String, Object>> participants = new ArrayList<>();
             for (NegotiationStatus.Participant participant : negotiation.participants()) {
                 participants.add(Map.of("name", participant.name(), "bundle", participant.bundle(),
-                        "state", participant.state()));
+                        "state", participant.state(), "blocking", participant.blocking()));
             }
             row.put("participants", participants);
             row.put("aggregated", negotiation.aggregated());

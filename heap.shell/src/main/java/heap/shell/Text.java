@@ -69,8 +69,8 @@ final class Text {
                     "".equals(negotiation.get("aggregated")) ? "" : ", " + negotiation.get("aggregated")));
             for (Object each : (List<?>) negotiation.get("participants")) {
                 Map<String, Object> participant = map(each);
-                out.append(String.format("  %-40s %-40s %s%n", participant.get("name"), participant.get("bundle"),
-                        participant.get("state")));
+                out.append(String.format("  %-40s %-40s %s%s%n", participant.get("name"), participant.get("bundle"),
+                        participant.get("state"), Boolean.TRUE.equals(participant.get("blocking")) ? " (waited for)" : ""));
             }
         }
         return out.toString().stripTrailing();

@@ -141,10 +141,16 @@ class HeapShellTest {
         String text = Text.collections(shell.collections());
         assertTrue(text.contains("shared collection " + row.get("id") + " 'frames': pending for 0 s"), text);
         assertTrue(row.get("waited_ms") instanceof Long waited && waited >= 0 && waited < 5_000, "waited: " + row);
-        assertTrue(text.contains("bound, constraints not set") && text.contains("token, not bound"), text);
-        forDisplay.release();
+        assertTrue(text.contains("bound, constraints not set (waited for)") && text.contains("token, not bound (waited for)"),
+                text);
+        bound.setConstraints(heap.api.allocator.BufferCollectionConstraints.builder()
+                .usage(heap.api.allocator.BufferUsage.CPU_WRITE).build());
+        assertTrue(Text.collections(shell.collections()).contains("constraints set\n"), "no longer waited for");
+        assertEquals(List.of(false, true), ((List<?>) shell.collections().stream()
+                .filter(r -> "negotiation".equals(r.get("kind"))).findFirst().orElseThrow().get("participants")).stream()
+                .map(participant -> ((Map<?, ?>) participant).get("blocking")).toList(), "--json says it too");
+        bound.close(); // without release: the pending collection fails
         forDisplay.close();
-        bound.close();
         assertTrue(shell.collections().isEmpty(), "a failed negotiation is gone");
     }
 

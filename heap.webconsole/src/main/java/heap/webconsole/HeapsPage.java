@@ -174,7 +174,7 @@ final class HeapsPage {
             for (NegotiationStatus.Participant participant : negotiation.participants()) {
                 row(html, "data-negotiation=\"" + negotiation.id() + "\"", negotiation.id(), negotiation.name(),
                         negotiation.stateAndFailure(), negotiation.waited().toSeconds() + " s", participant.name(),
-                        participant.bundle(), participant.state());
+                        participant.bundle(), participant.state() + (participant.blocking() ? " (waited for)" : ""));
             }
         }
         html.append("</tbody></table>");

@@ -30,7 +30,15 @@ public record NegotiationStatus(long id, String name, String state, String failu
         return failure == null || failure.isEmpty() ? state : state + ": " + failure;
     }
 
-    /** One node: its debug name, its bundle, and {@code token}, {@code bound}, {@code constraints set}, … */
-    public record Participant(String name, String bundle, String state) {
+    /**
+     * One node: its debug name, its bundle, {@code token}, {@code bound}, {@code constraints set}, … and whether the
+     * collection's allocation waits for it ({@code blocking}: a token not bound or a collection without constraints,
+     * not behind an attached token; @since 1.6), so a tool tells who holds a negotiation up without reading states.
+     */
+    public record Participant(String name, String bundle, String state, boolean blocking) {
+        /** Without {@code blocking} (false), as before 1.6. */
+        public Participant(String name, String bundle, String state) {
+            this(name, bundle, state, false);
+        }
     }
 }
