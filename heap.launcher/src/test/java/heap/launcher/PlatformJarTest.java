@@ -435,6 +435,14 @@ class PlatformJarTest {
         assertEquals(2, output.split("phys 0x100000000", -1).length - 1, "a buffer at the configured base, before "
                 + "and after (the first went back as the shell restarted):\n" + output + log);
         assertFalse(log.contains("NumberFormatException") || log.contains("NullPointerException"), log);
+        // R1: collection ids and koids are unique for the run, as sysmem's per boot: the new heap.api and registry go
+        // on where the old ones stopped (they started again from collection 1 and koid 1003).
+        for (String number : List.of("collection (\\d+):", "koid (\\d+)")) {
+            List<Long> seen = Pattern.compile(number).matcher(output).results()
+                    .map(result -> Long.parseLong(result.group(1))).toList();
+            assertTrue(seen.size() >= 2 && seen.equals(seen.stream().sorted().distinct().toList()),
+                    number + " in increasing order, none twice: " + seen + "\n" + output);
+        }
     }
 
     /** A heap whose component fails to activate is listed as failed with the real cause, logged once by that cause. */

@@ -435,6 +435,20 @@ public class HeapRegistry implements BufferAllocator {
         return ClientCollection.of(allocation.record, allocation.handles);
     }
 
+    /** The first collection id no thread has taken (nor holds in its block). */
+    long firstUntakenCollectionId() {
+        return collectionIdBlocks.get();
+    }
+
+    /**
+     * Collection ids from here on are {@code first} or above: a registry that starts after another in the same
+     * framework run (an update, a refresh) goes on where it stopped, so ids stay unique per run, as sysmem's
+     * buffer_collection_id is per boot (R1). Never goes back.
+     */
+    void continueCollectionIdsFrom(long first) {
+        collectionIdBlocks.accumulateAndGet(first, Math::max);
+    }
+
     private long nextCollectionId() {
         return heapCall().nextCollectionId(collectionIdBlocks);
     }

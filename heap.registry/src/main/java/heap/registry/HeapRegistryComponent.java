@@ -74,13 +74,21 @@ public class HeapRegistryComponent extends HeapRegistry {
     private final ServiceRegistration<BufferAllocator> allocatorRegistration;
     private final ServiceRegistration<ManagedServiceFactory> quotaRegistration;
 
+    private static final String NEXT_COLLECTION_ID = "heap.registry.next.collection.id.";
+
     private final JmxExport jmx;
     private final Bundle systemBundle;
+    private final String nextCollectionIdProperty; // where the next registry of this framework run goes on
 
     @Activate
     public HeapRegistryComponent(Config config, BundleContext context) {
         super(limits(config));
         systemBundle = context.getBundle(Constants.SYSTEM_BUNDLE_ID);
+        nextCollectionIdProperty = NEXT_COLLECTION_ID + context.getProperty(Constants.FRAMEWORK_UUID);
+        Long next = Long.getLong(nextCollectionIdProperty);
+        if (next != null) {
+            continueCollectionIdsFrom(next);
+        }
         setLeakDetection(config);
         jmx = new JmxExport(this, java.lang.management.ManagementFactory.getPlatformMBeanServer());
         setEvents(jmx);
@@ -100,6 +108,7 @@ public class HeapRegistryComponent extends HeapRegistry {
     @Deactivate
     void deactivate() {
         stop(); // first: views let go as the service goes away must not reclaim anything
+        System.setProperty(nextCollectionIdProperty, Long.toString(firstUntakenCollectionId()));
         allocatorRegistration.unregister();
         quotaRegistration.unregister();
         jmx.close();

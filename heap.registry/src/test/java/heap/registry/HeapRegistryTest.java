@@ -688,5 +688,32 @@ class HeapRegistryTest extends RegistryTestSupport {
             assertTrue(apart > 0 && apart <= 8, "koids " + made.get(i - 1)[1] + " and " + made.get(i)[1]);
         }
     }
+    /**
+     * R1: buffer_collection_id is unique per boot. A registry that starts after another in the same framework run (an
+     * update, a refresh) goes on from the first id the stopped one had not taken, blocks its threads held included,
+     * and never goes back.
+     */
+    @Test
+    void aRegistryStartedAfterAnotherGoesOnFromTheIdsItHadNotTaken() throws Exception {
+        add(HeapId.SYSTEM_RAM, ALL_DOMAINS, Fault.NONE);
+        long first;
+        try (BufferCollection collection = allocate(1, PAGE)) {
+            first = collection.id();
+        }
+        long untaken = registry.firstUntakenCollectionId();
+        assertTrue(untaken > first, untaken + " after " + first);
+        HeapRegistry next = new HeapRegistry(HeapRegistry.Limits.DEFAULT);
+        try {
+            next.continueCollectionIdsFrom(untaken);
+            next.continueCollectionIdsFrom(1); // an older run's value changes nothing
+            FakeHeap heap = new FakeHeap(HeapId.SYSTEM_RAM, ALL_DOMAINS, Fault.NONE);
+            next.addHeap(heap, heap.serviceProperties(99, 0), "the next registry's heap");
+            try (BufferCollection collection = next.allocate(request(1, size(PAGE).build(), true))) {
+                assertEquals(untaken, collection.id(), "the first id the stopped registry had not taken");
+            }
+        } finally {
+            next.stop();
+        }
+    }
 }
 

@@ -104,6 +104,19 @@ public abstract sealed class VmoObject permits VmoObject.Reference, BufferObject
         return first;
     }
 
+    /** The first koid no thread has taken (nor holds in its block): where a later revision of this bundle goes on. */
+    static long firstUntakenKoid() {
+        return KOIDS.get();
+    }
+
+    /**
+     * Koids from here on are {@code first} or above, as a revision of heap.api that starts after another in the same
+     * framework run continues its koids: unique per run, as Zircon's are per boot. Never goes back.
+     */
+    static void continueKoidsFrom(long first) {
+        KOIDS.accumulateAndGet(first, Math::max);
+    }
+
     private static final AtomicLong LEAKED = new AtomicLong();
 
     private final long koid;
