@@ -37,10 +37,12 @@ class BundleUpdateTest extends FrameworkTestSupport {
     @Test
     void anUpdatedRegistryServesAndLeavesNothingThatKeepsItsOldClasses() throws Exception {
         awaitActive(HeapId.SYSTEM_RAM);
-        allocateOnePage(HeapId.SYSTEM_RAM); // this thread now has call state of the old registry
+        long before = allocateOnePage(HeapId.SYSTEM_RAM); // this thread now has call state of the old registry
         WeakReference<ClassLoader> old = updateAndRefresh("heap.registry");
         awaitActive(HeapId.SYSTEM_RAM);
-        allocateOnePage(HeapId.SYSTEM_RAM);
+        long after = allocateOnePage(HeapId.SYSTEM_RAM);
+        assertTrue(after > before, "R1: the updated registry goes on from the old one's collection ids, " + before
+                + " then " + after);
         assertCollected(old, "the updated registry's old classes are still reachable");
     }
 
@@ -176,11 +178,12 @@ class BundleUpdateTest extends FrameworkTestSupport {
                 .mapToLong(status -> status.serviceId()).findFirst().orElse(-1);
     }
 
-    /** One buffer served by {@code heap}. */
-    private void allocateOnePage(HeapId heap) {
+    /** One buffer served by {@code heap}; its collection's id. */
+    private long allocateOnePage(HeapId heap) {
         try (BufferCollection collection = allocator().allocate(onePageOn(heap))) {
             assertEquals(heap, allocator().collections().stream().filter(summary -> summary.id() == collection.id())
                     .findFirst().orElseThrow().servedBy());
+            return collection.id();
         }
     }
 
