@@ -9,5 +9,10 @@ public enum SysmemError {
     NOT_FOUND,
     HANDLE_ACCESS_DENIED,
     PENDING,
-    UNSPECIFIED
+    UNSPECIFIED,
+    /**
+     * A negotiation with token groups tried 64 combinations of their children and none could be allocated (sysmem's
+     * kMaxGroupChildCombinations). @since 1.5
+     */
+    TOO_MANY_GROUP_CHILD_COMBINATIONS
 }

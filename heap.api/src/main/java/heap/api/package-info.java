@@ -3,7 +3,7 @@
  * provides, its {@link heap.api.HeapProperties}, and the buffer settings and constraints around it.
  */
 @Export
-@Version("1.4.0")
+@Version("1.5.0")
 package heap.api;
 
 import org.osgi.annotation.bundle.Export;

@@ -121,4 +121,59 @@ class NegotiationInFrameworkTest extends FrameworkTestSupport {
                 () -> consumed.setConstraints(constraints(BufferUsage.CPU_READ, 1)));
         produced.close();
     }
+
+    /**
+     * A token group across bundles (sysmem's BufferCollectionTokenGroup): the producer offers a secure decoder path
+     * first and a CPU reader second; the decoder's CPU usage cannot be secure, so the allocation falls back to the
+     * reader, on a real heap, and the decoder bundle learns it was not chosen.
+     */
+    @Test
+    void aGroupOfferedToTwoBundlesFallsBackToTheSecondWhenTheFirstCannotBeServed() throws Exception {
+        Bundle producer = startClient("itest.camera.group");
+        Bundle decoder = startClient("itest.decoder.group");
+        Bundle reader = startClient("itest.reader.group");
+        BufferAllocator producerView = viewOf(producer);
+        BufferCollectionToken token = producerView.newSharedCollection();
+        BufferCollectionToken forGroup = token.duplicate();
+        heap.api.allocator.BufferCollectionTokenGroup group = forGroup.createGroup();
+        BufferCollectionToken forDecoder = group.createChild();
+        BufferCollectionToken forReader = group.createChild(EnumSet.of(VmoRight.READ, VmoRight.MAP,
+                VmoRight.DUPLICATE));
+        group.allChildrenPresent();
+        forGroup.release();
+        forGroup.close();
+        SharedCollection produced = producerView.bind(token);
+        produced.setConstraints(constraints(BufferUsage.CPU_WRITE, 1));
+        SharedCollection decoding = viewOf(decoder).bind(forDecoder);
+        decoding.setConstraints(BufferCollectionConstraints.builder().usage(BufferUsage.CPU_READ)
+                .minBufferCountForCamping(1).memory(size(64 * 1024).secureRequired(true).build()).build());
+        SharedCollection reading = viewOf(reader).bind(forReader);
+        reading.setConstraints(constraints(BufferUsage.CPU_READ, 1));
+
+        BufferCollection written = now(produced.allocated());
+        BufferCollection read = now(reading.allocated());
+        assertEquals(2, written.buffers().size(), "the producer's camping and the reader's, not the decoder's");
+        written.buffers().get(0).write(0, MemorySegment.ofArray(new byte[] {9}));
+        byte[] seen = new byte[1];
+        read.buffers().get(0).read(0, MemorySegment.ofArray(seen));
+        assertEquals(9, seen[0]);
+        try {
+            now(decoding.allocated());
+            throw new AssertionError("the decoder was not chosen");
+        } catch (ExecutionException e) {
+            assertEquals(SysmemError.CONSTRAINTS_INTERSECTION_EMPTY, ((SysmemException) e.getCause()).error());
+            assertTrue(e.getCause().getMessage().contains("was not chosen"), e.getCause().getMessage());
+        }
+        decoder.stop(); // a participant not chosen leaves without failing the others
+        assertTrue(allocator().negotiations().stream().anyMatch(n -> n.id() == produced.collectionId()
+                && n.state().equals("allocated")), allocator().negotiations().toString());
+        group.release();
+        group.close();
+        reading.release();
+        reading.close();
+        read.close();
+        produced.release();
+        produced.close();
+        written.close();
+    }
 }

@@ -5,6 +5,7 @@ import heap.api.SysmemException;
 import heap.api.allocator.BufferCollection;
 import heap.api.allocator.BufferCollectionConstraints;
 import heap.api.allocator.BufferCollectionToken;
+import heap.api.allocator.BufferCollectionTokenGroup;
 import heap.api.allocator.BufferUsage;
 import heap.api.allocator.NegotiationStatus;
 import heap.api.allocator.Participant;
@@ -30,7 +31,12 @@ import java.util.concurrent.CompletionStage;
  * token, and fails everything below that point.
  */
 final class LogicalCollection {
-    private enum Kind { TOKEN, COLLECTION, ORPHAN }
+    private enum Kind { TOKEN, COLLECTION, ORPHAN, GROUP }
+
+    /** Sysmem's kMaxGroupChildCombinations: how many combinations of group children one allocation tries. */
+    static final int MAX_GROUP_CHILD_COMBINATIONS = 64;
+    /** Sysmem's limit of tokens per DuplicateSync, and of children per CreateChildrenSync. */
+    private static final int MAX_CHILDREN_PER_CALL = 64;
 
     private static final Set<VmoRight> ALL_RIGHTS = EnumSet.allOf(VmoRight.class);
     private static final int MAX_NAME = 64;
@@ -56,6 +62,8 @@ final class LogicalCollection {
         boolean allocated;
         SysmemException failure; // why it failed: what its later waits report
         BufferCollectionConstraints constraints;
+        boolean allChildrenPresent; // a group's: no more children, it is ready once they are
+        int whichChild = -1; // a group's child in the combination being tried; -1: every child (none is being tried)
 
         Node(Node parent, boolean attached, Set<VmoRight> rights, Account account, String debugName) {
             this.parent = parent;
@@ -117,9 +125,12 @@ final class LogicalCollection {
         stallReportNanos = nowNanos + NEXT_STALL_REPORT.toNanos();
         List<String> unbound = new ArrayList<>();
         List<String> unconstrained = new ArrayList<>();
+        List<String> openGroups = new ArrayList<>();
         for (Node node : blocking()) {
             if (node.kind == Kind.TOKEN) {
                 unbound.add(node.label() + (node.released ? " (released, not closed)" : ""));
+            } else if (node.kind == Kind.GROUP) {
+                openGroups.add("the group of " + node.label());
             } else {
                 unconstrained.add(node.label());
             }
@@ -130,6 +141,9 @@ final class LogicalCollection {
         }
         if (!unconstrained.isEmpty()) {
             waitingFor.add("constraints not set: " + String.join(", ", unconstrained));
+        }
+        if (!openGroups.isEmpty()) {
+            waitingFor.add("groups without allChildrenPresent: " + String.join(", ", openGroups));
         }
         HeapRegistry.LOG.log(Level.WARNING, "shared collection " + id + nameSuffix() + " is not allocated "
                 + Duration.ofNanos(nowNanos - createdNanos).toSeconds() + " s after it was made: "
@@ -171,7 +185,8 @@ final class LogicalCollection {
     /** What the allocation waits for (as ready() decides): tokens not bound, collections without constraints. */
     private List<Node> blocking() {
         return subtree(root, false).stream()
-                .filter(node -> node.kind == Kind.TOKEN || node.kind == Kind.COLLECTION && node.constraints == null)
+                .filter(node -> node.kind == Kind.TOKEN || node.kind == Kind.COLLECTION && node.constraints == null
+                        || node.kind == Kind.GROUP && !node.allChildrenPresent)
                 .toList();
     }
 
@@ -184,6 +199,8 @@ final class LogicalCollection {
             case TOKEN -> (node.released ? "token released" : "token, not bound") + where;
             case COLLECTION -> (node.constraints == null ? "bound, constraints not set" : "constraints set") + where;
             case ORPHAN -> "released" + where;
+            case GROUP -> "group of " + node.children.size() + (node.children.size() == 1 ? " child" : " children")
+                    + (node.allChildrenPresent ? "" : ", more may come") + where;
         };
     }
 
@@ -194,7 +211,8 @@ final class LogicalCollection {
                 : isToken && node.kind != Kind.TOKEN ? "the token is already bound"
                 : node.released ? "it was released" : null;
         if (problem != null) {
-            throw misuse(node, operation + " on " + (isToken ? "a token" : "a collection") + " of shared collection "
+            throw misuse(node, operation + " on " + (isToken ? "a token" : node.kind == Kind.GROUP ? "a group"
+                    : "a collection") + " of shared collection "
                     + id + ": " + problem);
         }
     }
@@ -278,10 +296,11 @@ final class LogicalCollection {
 
     /** Ready: a collection with constraints, or an orphan, and so is every node below it not behind an attachment. */
     private boolean ready(Node node) {
-        if (node.kind == Kind.TOKEN || (node.kind == Kind.COLLECTION && node.constraints == null)) {
+        if (node.kind == Kind.TOKEN || (node.kind == Kind.COLLECTION && node.constraints == null)
+                || (node.kind == Kind.GROUP && !node.allChildrenPresent)) {
             return false;
         }
-        for (Node child : node.children) {
+        for (Node child : node.children) { // a group's every child, whichever is chosen
             if (!child.attached && !ready(child)) {
                 return false;
             }
@@ -289,18 +308,24 @@ final class LogicalCollection {
         return true;
     }
 
-    /** Sysmem's TryAllocate for the root's subtree: one attempt, all or nothing, never retried. */
+    /**
+     * Sysmem's TryAllocate for the root's subtree: one attempt, all or nothing, never retried — one per combination
+     * of group children (MaybeAllocate), until one is allocated.
+     */
     private void allocate() {
-        List<Node> nodes = subtree(root, false);
+        List<Node> everyone = subtree(root, false);
+        List<Node> nodes;
         try {
-            if (nodes.stream().noneMatch(node -> node.kind == Kind.COLLECTION)) {
+            if (everyone.stream().noneMatch(node -> node.kind == Kind.COLLECTION)) {
                 throw new SysmemException(SysmemError.UNSPECIFIED, "zero clients remain");
             }
-            Counts counts = Counts.of(contributors(nodes));
-            Routing.Aggregate memory = memoryAggregate(contributors(nodes));
-            allocation = registry.allocate(memory, (int) counts.buffers, payer, id, null); // buffers <= max <= int
+            nodes = firstCombinationThatFits(root, combination -> {
+                Counts counts = Counts.of(contributors(combination));
+                Routing.Aggregate memory = memoryAggregate(contributors(combination));
+                allocation = registry.allocate(memory, (int) counts.buffers, payer, id, null); // buffers <= max <= int
+            });
         } catch (SysmemException e) {
-            for (Node node : nodes) {
+            for (Node node : everyone) {
                 node.waiters.forEach(waiter -> waiter.completeExceptionally(e));
                 node.waiters.clear();
             }
@@ -322,24 +347,26 @@ final class LogicalCollection {
 
     /** Sysmem's TryLateLogicalAllocation: the newcomers' constraints must fit the buffers that exist. */
     private void allocateLate(Node top) {
-        List<Node> nodes = subtree(top, false);
+        List<Node> nodes;
         try {
-            List<Node> everyone = new ArrayList<>(contributors(subtree(root, true).stream().filter(n -> n.allocated)
-                    .toList()));
-            everyone.addAll(contributors(nodes));
-            Counts counts = Counts.of(everyone);
-            int existing = allocation.record.bufferCount();
-            if (counts.buffers > existing || counts.maxAllowed < existing) {
-                throw Routing.refused(top.label() + " joined late but the participants together now need "
-                        + counts.buffers + " buffers (at most " + counts.maxAllowed + ") and the collection has "
-                        + existing + ": camping and slack already claimed are first come, first served");
-            }
-            BufferMemorySettings settings = allocation.record.settings().bufferSettings();
-            for (Node node : contributors(nodes)) {
-                checkFits(node, settings);
-            }
+            List<Node> allocated = contributors(subtree(root, true).stream().filter(n -> n.allocated).toList());
+            nodes = firstCombinationThatFits(top, combination -> {
+                List<Node> everyone = new ArrayList<>(allocated);
+                everyone.addAll(contributors(combination));
+                Counts counts = Counts.of(everyone);
+                int existing = allocation.record.bufferCount();
+                if (counts.buffers > existing || counts.maxAllowed < existing) {
+                    throw Routing.refused(top.label() + " joined late but the participants together now need "
+                            + counts.buffers + " buffers (at most " + counts.maxAllowed + ") and the collection has "
+                            + existing + ": camping and slack already claimed are first come, first served");
+                }
+                BufferMemorySettings settings = allocation.record.settings().bufferSettings();
+                for (Node node : contributors(combination)) {
+                    checkFits(node, settings);
+                }
+            });
         } catch (SysmemException e) {
-            for (Node node : nodes) {
+            for (Node node : subtree(top, false)) {
                 node.waiters.forEach(waiter -> waiter.completeExceptionally(e));
                 node.waiters.clear();
             }
@@ -349,6 +376,116 @@ final class LogicalCollection {
         HeapRegistry.LOG.log(Level.INFO, "shared collection " + id + nameSuffix() + ": " + top.label()
                 + " joined late and gets the existing buffers");
         deliver(nodes);
+    }
+
+    /** One try at allocating the nodes of a combination; a SysmemException says why not. */
+    private interface Attempt {
+        void tryWith(List<Node> combination);
+    }
+
+    /**
+     * Sysmem's group child selection (MaybeAllocate with Init/NextGroupChildSelection): {@code attempt} with each
+     * combination of the groups' children below {@code top} in priority order until one succeeds, whose nodes it
+     * returns after failing the children not chosen. An attempt refused for its constraints (CIE) moves on to the next
+     * combination; any other failure ends the search. Without groups there is one combination: every node.
+     */
+    private List<Node> firstCombinationThatFits(Node top, Attempt attempt) {
+        List<Node> groups = new ArrayList<>();
+        groupsByPriority(top, groups);
+        groups.forEach(group -> group.whichChild = 0);
+        SysmemException preferred = null;
+        try {
+            for (int combination = 0; ; combination++) {
+                if (combination == MAX_GROUP_CHILD_COMBINATIONS) {
+                    throw new SysmemException(SysmemError.TOO_MANY_GROUP_CHILD_COMBINATIONS, "tried "
+                            + MAX_GROUP_CHILD_COMBINATIONS + " combinations of group children, none could be "
+                            + "allocated; the preferred one: " + preferred.getMessage(), preferred);
+                }
+                List<Node> nodes = subtree(top, false, true);
+                try {
+                    attempt.tryWith(nodes);
+                    notChosen(top, nodes);
+                    return nodes;
+                } catch (SysmemException e) {
+                    if (e.error() != SysmemError.CONSTRAINTS_INTERSECTION_EMPTY || groups.isEmpty()) {
+                        throw e;
+                    }
+                    preferred = preferred == null ? e : preferred;
+                    if (!nextCombination(groups)) {
+                        throw new SysmemException(SysmemError.CONSTRAINTS_INTERSECTION_EMPTY, "none of the "
+                                + (combination + 1) + " combinations of group children fits; the preferred one: "
+                                + preferred.getMessage(), preferred);
+                    }
+                }
+            }
+        } finally {
+            groups.forEach(group -> group.whichChild = -1);
+        }
+    }
+
+    /** Sysmem's PrioritizedGroupsOfPrunedSubtree...: the groups below {@code node}, depth first, parents first. */
+    private static void groupsByPriority(Node node, List<Node> groups) {
+        if (node.kind == Kind.GROUP) {
+            groups.add(node);
+        }
+        for (Node child : node.children) {
+            if (!child.attached) {
+                groupsByPriority(child, groups);
+            }
+        }
+    }
+
+    /** Sysmem's NextGroupChildSelection: an odometer whose last visible group turns fastest; false once done. */
+    private static boolean nextCombination(List<Node> groups) {
+        for (Node group : groups.reversed()) {
+            if (!visible(group)) {
+                continue; // inside a child not chosen: its choice does not matter now
+            }
+            if (group.whichChild < group.children.size() - 1) {
+                group.whichChild++;
+                return true;
+            }
+            group.whichChild = 0; // carry
+        }
+        return false;
+    }
+
+    /** Whether {@code node} is in the combination being tried: every group above it chose the way to it. */
+    private static boolean visible(Node node) {
+        for (Node child = node; child.parent != null; child = child.parent) {
+            Node parent = child.parent;
+            if (parent.kind == Kind.GROUP && parent.whichChild >= 0 && parent.children.get(parent.whichChild) != child) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * The children of groups that were not chosen fail with CIE, as sysmem fails the rest of the pruned subtree
+     * (SetAllocationResult): their participants learn they are not needed. Nothing above them fails.
+     */
+    private void notChosen(Node top, List<Node> chosen) {
+        Set<Node> kept = Set.copyOf(chosen);
+        for (Node group : subtree(top, false, true)) {
+            if (group.kind != Kind.GROUP) {
+                continue;
+            }
+            for (Node child : List.copyOf(group.children)) {
+                if (kept.contains(child)) {
+                    continue;
+                }
+                SysmemException error = Routing.refused(child.label() + " was not chosen: shared collection " + id
+                        + nameSuffix() + " was allocated with an alternative of higher priority in its group");
+                for (Node node : subtree(child, true)) {
+                    node.failed = true;
+                    node.failure = error;
+                    node.waiters.forEach(waiter -> waiter.completeExceptionally(error));
+                    node.waiters.clear();
+                }
+                group.children.remove(child);
+            }
+        }
     }
 
     private void checkFits(Node node, BufferMemorySettings settings) {
@@ -476,12 +613,18 @@ final class LogicalCollection {
     }
 
     private List<Node> subtree(Node top, boolean crossAttachments) {
+        return subtree(top, crossAttachments, false);
+    }
+
+    /** Breadth first; with {@code chosenOnly}, of each group only the child of the combination being tried. */
+    private List<Node> subtree(Node top, boolean crossAttachments, boolean chosenOnly) {
         List<Node> nodes = new ArrayList<>();
         List<Node> queue = new ArrayList<>(List.of(top));
         while (!queue.isEmpty()) {
             Node node = queue.removeFirst();
             nodes.add(node);
-            for (Node child : node.children) {
+            boolean choosing = chosenOnly && node.kind == Kind.GROUP && node.whichChild >= 0;
+            for (Node child : choosing ? List.of(node.children.get(node.whichChild)) : node.children) {
                 if (crossAttachments || !child.attached) {
                     queue.add(child);
                 }
@@ -513,9 +656,12 @@ final class LogicalCollection {
         openHandles--;
         if (!node.failed) {
             if (!node.released && !(wasToken && node.kind == Kind.COLLECTION)) {
-                fail(node, node.label() + " closed its " + (wasToken ? "token" : "collection") + " without "
-                        + (wasToken ? "binding or releasing it" : "releasing it")
+                fail(node, node.label() + " closed its " + (wasToken ? "token" : node.kind == Kind.GROUP ? "group"
+                        : "collection") + " without " + (wasToken ? "binding or releasing it" : "releasing it")
                         + (state.equals("allocated") ? " after allocation" : " before allocation"));
+            } else if (node.released && node.kind == Kind.GROUP && !node.children.isEmpty()) {
+                node.allChildrenPresent = true; // still a choice among the children it made
+                maybeAllocate();
             } else if (node.released) {
                 node.kind = Kind.ORPHAN; // keeps its constraints (and after allocation its counts) reserved
                 maybeAllocate();
@@ -621,6 +767,16 @@ final class LogicalCollection {
         }
 
         @Override
+        public BufferCollectionTokenGroup createGroup() {
+            synchronized (LogicalCollection.this) {
+                checkUsable(node, true, "createGroup");
+                Node group = new Node(node, false, node.rights, node.account, node.debugName);
+                group.kind = Kind.GROUP;
+                return new Group(group);
+            }
+        }
+
+        @Override
         public void setDispensable() {
             synchronized (LogicalCollection.this) {
                 checkUsable(node, true, "setDispensable");
@@ -705,6 +861,74 @@ final class LogicalCollection {
         @Override
         public String toString() {
             return "shared collection " + id + " for " + node.label();
+        }
+    }
+
+    /** A group: sysmem's BufferCollectionTokenGroup, a prioritized OR among its child tokens. */
+    private final class Group extends End implements BufferCollectionTokenGroup {
+        Group(Node node) {
+            super(node, false);
+        }
+
+        @Override
+        public BufferCollectionToken createChild() {
+            synchronized (LogicalCollection.this) {
+                return createChild(node.rights);
+            }
+        }
+
+        @Override
+        public BufferCollectionToken createChild(Set<VmoRight> rights) {
+            synchronized (LogicalCollection.this) {
+                checkOpen("createChild");
+                return new Token(new Node(node, false, narrowed(node, rights, "createChild"), node.account,
+                        node.debugName));
+            }
+        }
+
+        @Override
+        public List<BufferCollectionToken> createChildren(List<Set<VmoRight>> rights) {
+            synchronized (LogicalCollection.this) {
+                checkOpen("createChildren");
+                if (rights == null || rights.size() > MAX_CHILDREN_PER_CALL) {
+                    throw misuse(node, "createChildren needs a list of at most " + MAX_CHILDREN_PER_CALL
+                            + " rights sets, got " + (rights == null ? "null" : rights.size()));
+                }
+                List<Set<VmoRight>> granted = new ArrayList<>();
+                for (Set<VmoRight> each : rights) {
+                    granted.add(narrowed(node, each, "createChildren")); // all checked before any child is made
+                }
+                List<BufferCollectionToken> children = new ArrayList<>();
+                for (Set<VmoRight> each : granted) {
+                    children.add(new Token(new Node(node, false, each, node.account, node.debugName)));
+                }
+                return children;
+            }
+        }
+
+        @Override
+        public void allChildrenPresent() {
+            synchronized (LogicalCollection.this) {
+                checkOpen("allChildrenPresent");
+                if (node.children.isEmpty()) {
+                    throw misuse(node, "allChildrenPresent without any children");
+                }
+                node.allChildrenPresent = true;
+                maybeAllocate();
+            }
+        }
+
+        /** Usable, and still taking children (sysmem's CommonCreateChildStage1, CommonAllChildrenPresent). */
+        private void checkOpen(String operation) {
+            checkUsable(node, false, operation);
+            if (node.allChildrenPresent) {
+                throw misuse(node, operation + " after allChildrenPresent");
+            }
+        }
+
+        @Override
+        public String toString() {
+            return "group of shared collection " + id + " for " + node.label();
         }
     }
 }

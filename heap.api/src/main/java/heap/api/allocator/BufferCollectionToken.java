@@ -29,6 +29,12 @@ public interface BufferCollectionToken extends AutoCloseable {
      */
     BufferCollectionToken duplicate(Set<VmoRight> rights);
 
+    /**
+     * A group under this token: a prioritized OR among the child tokens made from it (sysmem's
+     * CreateBufferCollectionTokenGroup). This token still has to be bound or released, as any token. @since 1.7
+     */
+    BufferCollectionTokenGroup createGroup();
+
     /** After allocation, this participant's failure does not fail the others (before allocation it still does). */
     void setDispensable();
 
