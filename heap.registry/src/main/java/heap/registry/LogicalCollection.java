@@ -404,6 +404,11 @@ final class LogicalCollection {
                 List<Node> nodes = subtree(top, false, true);
                 try {
                     attempt.tryWith(nodes);
+                    if (preferred != null) { // why the preferred alternative was not taken, once
+                        HeapRegistry.LOG.log(Level.INFO, "shared collection " + id + nameSuffix() + ": combination "
+                                + (combination + 1) + " of group children fits, after " + combination + " refused; the "
+                                + "preferred one: " + preferred.getMessage());
+                    }
                     notChosen(top, nodes);
                     return nodes;
                 } catch (SysmemException e) {

@@ -311,4 +311,39 @@ class TokenGroupTest extends RegistryTestSupport {
         assertEquals(SysmemError.UNSPECIFIED, failure(only.allocated()).error());
         closeAll();
     }
+
+    /**
+     * A group inside a child not chosen is left out of the odometer (NextGroupChildSelection skips groups that are
+     * not visible): K (k0, k1) then G (c0 holding H (h0, h1), c1), with only k1 and c1 fitting, take 6 combinations —
+     * (k0 c0 h0), (k0 c0 h1), (k0 c1), (k1 c0 h0), (k1 c0 h1), (k1 c1) — not the 7 of an odometer that turned H
+     * while c1 was chosen.
+     */
+    @Test
+    void aGroupInsideAChildNotChosenAddsNoCombinations() throws Exception {
+        Made made = producerWith(2, 2);
+        SharedCollection produced = made.produced();
+        SharedCollection k0 = child(made.children().get(0).get(0), TOO_SMALL);
+        SharedCollection k1 = child(made.children().get(0).get(1), FITS);
+        BufferCollectionToken c0 = made.children().get(1).get(0);
+        BufferCollectionTokenGroup inner = keep(c0.createGroup());
+        SharedCollection h0 = child(inner.createChild(), TOO_SMALL);
+        SharedCollection h1 = child(inner.createChild(), TOO_SMALL);
+        inner.allChildrenPresent();
+        c0.release();
+        c0.close();
+        SharedCollection c1 = child(made.children().get(1).get(1), FITS);
+        made.groups().forEach(group -> keep(group).allChildrenPresent());
+        List<String> logged = loggedDuring(() -> produced.setConstraints(fourPagesOrMore())).stream()
+                .map(java.util.logging.LogRecord::getMessage).filter(message -> message.contains("combination"))
+                .toList();
+        assertTrue(logged.size() == 1 && logged.getFirst().contains("combination 6 of group children fits, after 5 "
+                + "refused; the preferred one: "), logged.toString());
+        keep(now(produced.allocated()));
+        keep(now(c1.allocated()));
+        keep(now(k1.allocated()));
+        for (SharedCollection notChosen : List.of(h0, h1, k0)) {
+            assertEquals(SysmemError.CONSTRAINTS_INTERSECTION_EMPTY, failure(notChosen.allocated()).error());
+        }
+        closeAll();
+    }
 }
