@@ -56,6 +56,11 @@ class TokenGroupTest extends RegistryTestSupport {
                 .memory(size(min).maxSizeBytes(max).build()).minBufferCountForCamping(1).build();
     }
 
+    /** A late reader of buffers of at least {@code min} bytes, claiming no buffer of its own (T3). */
+    private static BufferCollectionConstraints joining(long min) {
+        return BufferCollectionConstraints.builder().usage(BufferUsage.CPU_READ).memory(size(min).build()).build();
+    }
+
     private static final BufferCollectionConstraints FITS = reads(PAGE, 64 * PAGE);
     private static final BufferCollectionConstraints TOO_SMALL = reads(PAGE, 2 * PAGE); // below four pages
 
@@ -344,6 +349,28 @@ class TokenGroupTest extends RegistryTestSupport {
         for (SharedCollection notChosen : List.of(h0, h1, k0)) {
             assertEquals(SysmemError.CONSTRAINTS_INTERSECTION_EMPTY, failure(notChosen.allocated()).error());
         }
+        closeAll();
+    }
+
+    /** TryLateLogicalAllocation under the same loop: a group below an attached token picks its first child that fits. */
+    @Test
+    void aGroupBelowAnAttachedTokenJoinsWithItsFirstChildThatFitsTheExistingBuffers() throws Exception {
+        Made made = producerWith();
+        SharedCollection produced = made.produced();
+        produced.setConstraints(fourPagesOrMore());
+        BufferCollection mine = keep(now(produced.allocated()));
+        BufferCollectionToken late = produced.attachToken(READ_ONLY);
+        BufferCollectionTokenGroup group = keep(late.createGroup());
+        SharedCollection tooBig = child(group.createChild(), joining(8 * PAGE)); // the buffers have 4 pages
+        SharedCollection fits = child(group.createChild(), joining(PAGE));
+        late.release();
+        late.close();
+        group.allChildrenPresent();
+        BufferCollection joined = keep(now(fits.allocated()));
+        assertEquals(mine.buffers().get(0).size(), joined.buffers().get(0).size(), "the existing buffers");
+        SysmemException e = failure(tooBig.allocated());
+        assertEquals(SysmemError.CONSTRAINTS_INTERSECTION_EMPTY, e.error());
+        assertTrue(e.getMessage().contains("was not chosen"), e.getMessage());
         closeAll();
     }
 }
