@@ -182,12 +182,15 @@ final class LogicalCollection {
                 aggregated, Duration.ofNanos((decidedNanos == 0 ? System.nanoTime() : decidedNanos) - createdNanos));
     }
 
-    /** What the allocation waits for (as ready() decides): tokens not bound, collections without constraints. */
+    /** What the allocation waits for (as ready() decides). */
     private List<Node> blocking() {
-        return subtree(root, false).stream()
-                .filter(node -> node.kind == Kind.TOKEN || node.kind == Kind.COLLECTION && node.constraints == null
-                        || node.kind == Kind.GROUP && !node.allChildrenPresent)
-                .toList();
+        return subtree(root, false).stream().filter(LogicalCollection::waitedFor).toList();
+    }
+
+    /** A token not bound, a collection without constraints, a group that may still get children. */
+    private static boolean waitedFor(Node node) {
+        return node.kind == Kind.TOKEN || (node.kind == Kind.COLLECTION && node.constraints == null)
+                || (node.kind == Kind.GROUP && !node.allChildrenPresent);
     }
 
     private static String describe(Node node) {
@@ -294,10 +297,12 @@ final class LogicalCollection {
         }
     }
 
-    /** Ready: a collection with constraints, or an orphan, and so is every node below it not behind an attachment. */
+    /**
+     * Ready: a collection with constraints, an orphan or a group with all its children, and so is every node below
+     * it not behind an attachment.
+     */
     private boolean ready(Node node) {
-        if (node.kind == Kind.TOKEN || (node.kind == Kind.COLLECTION && node.constraints == null)
-                || (node.kind == Kind.GROUP && !node.allChildrenPresent)) {
+        if (waitedFor(node)) {
             return false;
         }
         for (Node child : node.children) { // a group's every child, whichever is chosen
