@@ -7,6 +7,7 @@ import heap.api.allocator.BufferCollectionConstraints;
 import heap.api.allocator.BufferCollectionToken;
 import heap.api.allocator.BufferCollectionTokenGroup;
 import heap.api.allocator.BufferUsage;
+import heap.api.allocator.CollectionNode;
 import heap.api.allocator.NegotiationStatus;
 import heap.api.allocator.Participant;
 import heap.api.allocator.SharedCollection;
@@ -725,6 +726,33 @@ final class LogicalCollection {
                 checkUsable(node, token, "release");
                 node.released = true;
             }
+        }
+
+        /** Sysmem's IsAlternateFor: the first node above both is a group (neither being it). */
+        public boolean isAlternateFor(CollectionNode other) {
+            synchronized (LogicalCollection.this) {
+                checkUsable(node, token, "isAlternateFor");
+                if (other == null) {
+                    throw misuse(node, "isAlternateFor needs a node, got null");
+                }
+                if (!(other instanceof End end) || end.collection() != LogicalCollection.this) {
+                    throw new SysmemException(SysmemError.NOT_FOUND, other + " is not a node of shared collection "
+                            + id);
+                }
+                Set<Node> above = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+                for (Node up = node; up != null; up = up.parent) {
+                    above.add(up);
+                }
+                Node common = end.node;
+                while (!above.contains(common)) {
+                    common = common.parent;
+                }
+                return common.kind == Kind.GROUP && common != node && common != end.node;
+            }
+        }
+
+        private LogicalCollection collection() {
+            return LogicalCollection.this;
         }
 
         public void setDebugTimeoutLogDeadline(Instant deadline) {

@@ -373,4 +373,39 @@ class TokenGroupTest extends RegistryTestSupport {
         assertTrue(e.getMessage().contains("was not chosen"), e.getMessage());
         closeAll();
     }
+
+    /**
+     * Sysmem's IsAlternateFor: two children of one group are alternatives, and so are nodes below different children
+     * of it; a node and itself, a group and its own child, or two nodes whose first common node is not a group, are
+     * not. A node of another collection is NOT_FOUND, null a PROTOCOL_DEVIATION.
+     */
+    @Test
+    void nodesBelowDifferentChildrenOfAGroupAreAlternatesAndNoOthers() throws Exception {
+        Made made = producerWith(3);
+        SharedCollection produced = made.produced();
+        BufferCollectionTokenGroup group = keep(made.groups().getFirst());
+        List<BufferCollectionToken> children = made.children().getFirst();
+        BufferCollectionTokenGroup inner = keep(children.get(2).createGroup());
+        BufferCollectionToken innerChild = keep(inner.createChild());
+        BufferCollectionToken duplicate = keep(children.get(1).duplicate());
+        assertTrue(children.get(0).isAlternateFor(children.get(1)));
+        assertTrue(children.get(1).isAlternateFor(children.get(0)));
+        assertTrue(children.get(0).isAlternateFor(innerChild), "below the third child");
+        assertTrue(duplicate.isAlternateFor(children.get(0)), "below the second child");
+        assertFalse(duplicate.isAlternateFor(children.get(1)), "the second child is above it");
+        assertFalse(children.get(0).isAlternateFor(children.get(0)));
+        assertFalse(group.isAlternateFor(children.get(0)), "the group is above its child");
+        assertFalse(produced.isAlternateFor(children.get(0)), "the first node above both is the root");
+        SharedCollection bound = keep(consumer.bind(children.get(0)));
+        assertTrue(bound.isAlternateFor(children.get(1)), "bound, it is the same node");
+
+        BufferCollectionToken elsewhere = keep(producer.newSharedCollection());
+        assertEquals(SysmemError.NOT_FOUND, assertError(SysmemError.NOT_FOUND,
+                () -> bound.isAlternateFor(elsewhere)).error());
+        assertError(SysmemError.PROTOCOL_DEVIATION, () -> bound.isAlternateFor(null));
+        elsewhere.release();
+        open.remove(elsewhere);
+        elsewhere.close();
+        closeAll();
+    }
 }

@@ -15,7 +15,7 @@ import org.osgi.annotation.versioning.ProviderType;
  * @since 1.1
  */
 @ProviderType
-public interface BufferCollectionToken extends AutoCloseable {
+public interface BufferCollectionToken extends CollectionNode {
 
     /** The collection this token belongs to (the buffer collection id once allocated). */
     long collectionId();

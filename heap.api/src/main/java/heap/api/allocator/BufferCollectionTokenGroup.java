@@ -1,7 +1,6 @@
 package heap.api.allocator;
 
 import heap.api.vmo.VmoRight;
-import java.time.Instant;
 import java.util.List;
 import java.util.Set;
 import org.osgi.annotation.versioning.ProviderType;
@@ -21,9 +20,7 @@ import org.osgi.annotation.versioning.ProviderType;
  * @since 1.7
  */
 @ProviderType
-public interface BufferCollectionTokenGroup extends AutoCloseable {
-    long collectionId();
-
+public interface BufferCollectionTokenGroup extends CollectionNode {
     /** A new child token, with the group's rights: the next alternative, after those made before it. */
     BufferCollectionToken createChild();
 
@@ -35,13 +32,6 @@ public interface BufferCollectionTokenGroup extends AutoCloseable {
 
     /** No more children: the group is ready once each child is. */
     void allChildrenPresent();
-
-    void setName(int priority, String name);
-
-    void setDebugName(String name);
-
-    /** As {@link BufferCollectionToken#setDebugTimeoutLogDeadline}. */
-    void setDebugTimeoutLogDeadline(Instant deadline);
 
     /**
      * Done with the group: the only call allowed afterwards is {@link #close()}. Its children stay alternatives; a

@@ -14,7 +14,7 @@ import org.osgi.annotation.versioning.ProviderType;
  * @since 1.1
  */
 @ProviderType
-public interface SharedCollection extends AutoCloseable {
+public interface SharedCollection extends CollectionNode {
 
     long collectionId();
 
