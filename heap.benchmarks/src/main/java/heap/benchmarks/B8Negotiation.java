@@ -67,18 +67,7 @@ public class B8Negotiation {
         BufferCollectionToken third = token.duplicate();
         List<SharedCollection> participants = List.of(platform.registry.bind(token), platform.registry.bind(second),
                 platform.registry.bind(third));
-        for (SharedCollection participant : participants) {
-            participant.setConstraints(camper);
-        }
-        int buffers = 0;
-        for (SharedCollection participant : participants) {
-            try (BufferCollection collection = participant.allocated().toCompletableFuture().get()) {
-                buffers += collection.buffers().size();
-            }
-            participant.release();
-            participant.close();
-        }
-        return buffers;
+        return allocateAndLeave(participants);
     }
 
     @Benchmark
@@ -96,6 +85,15 @@ public class B8Negotiation {
         refused.setConstraints(tooSmall);
         List<SharedCollection> participants = List.of(platform.registry.bind(token), platform.registry.bind(second),
                 platform.registry.bind(fallback));
+        int buffers = allocateAndLeave(participants);
+        refused.close(); // not chosen: it failed, and closing it changes nothing more
+        group.release();
+        group.close();
+        return buffers;
+    }
+
+    /** Each participant camps on one buffer, waits for its handles, closes them and leaves; the buffers it saw. */
+    private int allocateAndLeave(List<SharedCollection> participants) throws Exception {
         for (SharedCollection participant : participants) {
             participant.setConstraints(camper);
         }
@@ -107,9 +105,6 @@ public class B8Negotiation {
             participant.release();
             participant.close();
         }
-        refused.close(); // not chosen: it failed, and closing it changes nothing more
-        group.release();
-        group.close();
         return buffers;
     }
 }
