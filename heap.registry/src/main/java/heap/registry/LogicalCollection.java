@@ -100,6 +100,7 @@ final class LogicalCollection {
     private volatile long decidedNanos;
     private long stallReportNanos = createdNanos + FIRST_STALL_REPORT.toNanos();
     private int stallReports;
+    private boolean verbose; // sysmem's SetVerboseLogging: the tree and every combination tried, at INFO
 
     LogicalCollection(HeapRegistry registry, long id, Account creator) {
         this.registry = registry;
@@ -399,6 +400,11 @@ final class LogicalCollection {
         List<Node> groups = new ArrayList<>();
         groupsByPriority(top, groups);
         groups.forEach(group -> group.whichChild = 0);
+        if (verbose) {
+            HeapRegistry.LOG.log(Level.INFO, "shared collection " + id + nameSuffix() + " (verbose): allocating "
+                    + (top == root ? "" : "the late subtree of " + top.label() + " ") + "for this tree:"
+                    + tree(top, "\n  "));
+        }
         SysmemException preferred = null;
         try {
             for (int combination = 0; ; combination++) {
@@ -409,6 +415,11 @@ final class LogicalCollection {
                 }
                 List<Node> nodes = subtree(top, false, true);
                 try {
+                    if (verbose && !groups.isEmpty()) {
+                        HeapRegistry.LOG.log(Level.INFO, "shared collection " + id + nameSuffix() + " (verbose): "
+                                + "combination " + (combination + 1) + " of group children: " + contributors(nodes)
+                                .stream().map(Node::label).toList());
+                    }
                     attempt.tryWith(nodes);
                     if (preferred != null) { // why the preferred alternative was not taken, once
                         HeapRegistry.LOG.log(Level.INFO, "shared collection " + id + nameSuffix() + ": combination "
@@ -422,6 +433,10 @@ final class LogicalCollection {
                         throw e;
                     }
                     preferred = preferred == null ? e : preferred;
+                    if (verbose) {
+                        HeapRegistry.LOG.log(Level.INFO, "shared collection " + id + nameSuffix() + " (verbose): "
+                                + "combination " + (combination + 1) + " refused: " + e.getMessage());
+                    }
                     if (!nextCombination(groups)) {
                         throw new SysmemException(SysmemError.CONSTRAINTS_INTERSECTION_EMPTY, "none of the "
                                 + (combination + 1) + " combinations of group children fits; the preferred one: "
@@ -432,6 +447,19 @@ final class LogicalCollection {
         } finally {
             groups.forEach(group -> group.whichChild = -1);
         }
+    }
+
+    /** The tree below {@code node} as verbose logging shows it: a line a node, indented by depth. */
+    private static String tree(Node node, String indent) {
+        StringBuilder lines = new StringBuilder(indent).append(node.kind.name().toLowerCase(java.util.Locale.ROOT))
+                .append(' ').append(node.label()).append(": ").append(describe(node));
+        if (node.constraints != null) {
+            lines.append(", ").append(node.constraints);
+        }
+        for (Node child : node.children) {
+            lines.append(tree(child, indent + "  "));
+        }
+        return lines.toString();
     }
 
     /** Sysmem's PrioritizedGroupsOfPrunedSubtree...: the groups below {@code node}, depth first, parents first. */
@@ -725,6 +753,13 @@ final class LogicalCollection {
             synchronized (LogicalCollection.this) {
                 checkUsable(node, token, "release");
                 node.released = true;
+            }
+        }
+
+        public void setVerboseLogging() {
+            synchronized (LogicalCollection.this) {
+                checkUsable(node, token, "setVerboseLogging");
+                verbose = true;
             }
         }
 

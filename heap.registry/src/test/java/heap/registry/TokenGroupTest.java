@@ -408,4 +408,38 @@ class TokenGroupTest extends RegistryTestSupport {
         elsewhere.close();
         closeAll();
     }
+
+    /**
+     * Sysmem's SetVerboseLogging: from any node, the collection logs its tree with every participant's constraints
+     * as it allocates, and each combination of group children tried with why it was refused.
+     */
+    @Test
+    void verboseLoggingShowsTheTreeTheConstraintsAndEachCombinationTried() throws Exception {
+        Made made = producerWith(2);
+        SharedCollection produced = made.produced();
+        BufferCollectionTokenGroup group = keep(made.groups().getFirst());
+        group.setVerboseLogging();
+        group.allChildrenPresent();
+        SharedCollection preferred = child(made.children().getFirst().get(0), TOO_SMALL);
+        preferred.setDebugName("display");
+        SharedCollection fallback = child(made.children().getFirst().get(1), FITS);
+        List<String> logged = loggedDuring(() -> produced.setConstraints(fourPagesOrMore())).stream()
+                .map(java.util.logging.LogRecord::getMessage).filter(message -> message.contains("(verbose)")).toList();
+        assertEquals(4, logged.size(), logged.toString());
+        String tree = logged.get(0);
+        assertTrue(tree.contains("allocating for this tree:\n  collection participant 'producer 1.0.0 [7]'")
+                && tree.contains("\n    orphan participant 'producer 1.0.0 [7]'")
+                && tree.contains("\n      group participant 'producer 1.0.0 [7]' (bundle producer 1.0.0 [7]): group of 2 "
+                        + "children")
+                && tree.contains("\n        collection participant 'display' (bundle consumer 1.0.0 [8]): constraints "
+                        + "set, BufferCollectionConstraints[usage=[CPU_READ]"), tree);
+        assertTrue(logged.get(1).contains("combination 1 of group children: [participant 'producer 1.0.0 [7]'")
+                && logged.get(1).contains("participant 'display'"), logged.get(1));
+        assertTrue(logged.get(2).contains("combination 1 refused: CONSTRAINTS_INTERSECTION_EMPTY"), logged.get(2));
+        assertTrue(logged.get(3).contains("combination 2 of group children") && !logged.get(3).contains("display"),
+                logged.get(3));
+        keep(now(produced.allocated()));
+        keep(now(fallback.allocated()));
+        closeAll();
+    }
 }

@@ -36,6 +36,13 @@ public interface CollectionNode extends AutoCloseable {
      */
     boolean isAlternateFor(CollectionNode other);
 
+    /**
+     * Logs more about this collection from now on (sysmem's SetVerboseLogging): at each allocation attempt, the tree
+     * of nodes with every participant's constraints, and each combination of group children tried and why it was
+     * refused. For the collection being debugged, not for every collection.
+     */
+    void setVerboseLogging();
+
     /** Leaves without failing anyone: the only call allowed afterwards is {@link #close()}. */
     void release();
 
