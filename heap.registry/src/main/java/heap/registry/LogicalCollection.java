@@ -515,7 +515,7 @@ final class LogicalCollection {
                     continue;
                 }
                 SysmemException error = Routing.refused(child.label() + " was not chosen: shared collection " + id
-                        + nameSuffix() + " was allocated with an alternative of higher priority in its group");
+                        + nameSuffix() + " was allocated with another child of its group");
                 for (Node node : subtree(child, true)) {
                     node.failed = true;
                     node.failure = error;
