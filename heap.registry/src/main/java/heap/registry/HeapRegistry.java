@@ -83,6 +83,11 @@ public class HeapRegistry implements BufferAllocator {
         private static final long RUNNING = 1;
         private static final long INTERRUPTING = 2;
         private static final long TIMED_OUT = 3;
+        /**
+         * A thread that used its last block of collection ids at this pace or faster (100 000 a second) is busy: its
+         * blocks keep growing. A console command takes milliseconds, a benchmark's allocation well under one.
+         */
+        private static final long BUSY_NANOS_PER_ID = 10_000;
         private static final VarHandle STATE;
 
         static {
@@ -102,6 +107,7 @@ public class HeapRegistry implements BufferAllocator {
         private long nextCollectionId; // the calling thread's block of collection ids: next, end
         private long collectionIdEnd;
         private int collectionIdBlock; // the size of the last block: 0 before the first
+        private long collectionIdBlockNanos; // when it was taken (the first block is 1 id whatever this says)
 
         void begin(HeapEntry target) {
             heap = target;
@@ -140,13 +146,17 @@ public class HeapRegistry implements BufferAllocator {
         }
 
         /**
-         * A collection id unique in the registry, from this thread's block. Blocks grow from 1 id to 64: a thread that
-         * allocates rarely (each console command runs in a thread of its own) takes the next id, so the ids an
-         * operator types stay consecutive, and a busy thread takes the shared counter once every 64 collections.
+         * A collection id unique in the registry, from this thread's block. Blocks grow from 1 id to 64 while the
+         * thread allocates fast, and are 1 id again otherwise: a thread that allocates at a person's or a script's
+         * pace (a console command's, new or pooled) takes the next id, so the ids an operator types stay
+         * consecutive, and a busy thread takes the shared counter once every 64 collections.
          */
         long nextCollectionId(AtomicLong blocks) {
             if (nextCollectionId == collectionIdEnd) {
-                collectionIdBlock = Math.clamp(collectionIdBlock * 2L, 1, COLLECTION_ID_BLOCK);
+                long now = System.nanoTime();
+                boolean busy = now - collectionIdBlockNanos < collectionIdBlock * BUSY_NANOS_PER_ID;
+                collectionIdBlockNanos = now;
+                collectionIdBlock = busy ? Math.clamp(collectionIdBlock * 2L, 1, COLLECTION_ID_BLOCK) : 1;
                 nextCollectionId = blocks.getAndAdd(collectionIdBlock);
                 collectionIdEnd = nextCollectionId + collectionIdBlock;
             }

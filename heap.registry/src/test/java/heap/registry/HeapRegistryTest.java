@@ -689,6 +689,35 @@ class HeapRegistryTest extends RegistryTestSupport {
         }
     }
     /**
+     * Console commands run on pooled threads too: two threads taking turns at a person's pace get consecutive ids
+     * (a thread's blocks are 1 id again unless it allocates fast; they were 1, 2, 3, 5: the first thread's second
+     * block of two left 4 unused).
+     */
+    @Test
+    void threadsTakingTurnsAfterPausesGetConsecutiveCollectionIds() throws Exception {
+        add(HeapId.SYSTEM_RAM, ALL_DOMAINS, Fault.NONE);
+        ExecutorService first = Executors.newSingleThreadExecutor();
+        ExecutorService second = Executors.newSingleThreadExecutor();
+        try {
+            List<Long> ids = new ArrayList<>();
+            for (int round = 0; round < 4; round++) {
+                ExecutorService turn = round % 2 == 0 ? first : second;
+                ids.add(turn.submit(() -> {
+                    try (BufferCollection collection = allocate(1, PAGE)) {
+                        return collection.id();
+                    }
+                }).get());
+                Thread.sleep(50); // as between two commands, typed or run from a script
+            }
+            long start = ids.getFirst();
+            assertEquals(List.of(start, start + 1, start + 2, start + 3), ids);
+        } finally {
+            first.shutdownNow();
+            second.shutdownNow();
+        }
+    }
+
+    /**
      * R1: buffer_collection_id is unique per boot. A registry that starts after another in the same framework run (an
      * update, a refresh) goes on from the first id the stopped one had not taken, blocks its threads held included,
      * and never goes back.
