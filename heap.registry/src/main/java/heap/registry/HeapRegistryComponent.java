@@ -71,11 +71,10 @@ public class HeapRegistryComponent extends HeapRegistry {
         String leak_detection() default "";
     }
 
-    private final ServiceRegistration<BufferAllocator> allocatorRegistration;
-    private final ServiceRegistration<ManagedServiceFactory> quotaRegistration;
-
     private static final String NEXT_COLLECTION_ID = "heap.registry.next.collection.id.";
 
+    private final ServiceRegistration<BufferAllocator> allocatorRegistration;
+    private final ServiceRegistration<ManagedServiceFactory> quotaRegistration;
     private final JmxExport jmx;
     private final Bundle systemBundle;
     private final String nextCollectionIdProperty; // where the next registry of this framework run goes on

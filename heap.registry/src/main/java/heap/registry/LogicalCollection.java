@@ -35,7 +35,7 @@ final class LogicalCollection {
     private enum Kind { TOKEN, COLLECTION, ORPHAN, GROUP }
 
     /** Sysmem's kMaxGroupChildCombinations: how many combinations of group children one allocation tries. */
-    static final int MAX_GROUP_CHILD_COMBINATIONS = 64;
+    private static final int MAX_GROUP_CHILD_COMBINATIONS = 64;
     /** Sysmem's limit of tokens per DuplicateSync, and of children per CreateChildrenSync. */
     private static final int MAX_CHILDREN_PER_CALL = 64;
 
