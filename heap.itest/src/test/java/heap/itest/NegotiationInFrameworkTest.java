@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import heap.api.HeapId;
 import heap.api.SysmemError;
 import heap.api.SysmemException;
 import heap.api.allocator.BufferAllocator;
@@ -11,6 +12,7 @@ import heap.api.allocator.BufferCollection;
 import heap.api.allocator.BufferCollectionConstraints;
 import heap.api.allocator.BufferCollectionToken;
 import heap.api.allocator.BufferUsage;
+import heap.api.allocator.HeapStatus;
 import heap.api.allocator.SharedCollection;
 import heap.api.vmo.VmoRight;
 import java.lang.foreign.MemorySegment;
@@ -19,6 +21,7 @@ import java.util.Hashtable;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 import org.junit.jupiter.api.Test;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
@@ -175,5 +178,47 @@ class NegotiationInFrameworkTest extends FrameworkTestSupport {
         produced.release();
         produced.close();
         written.close();
+    }
+
+    /**
+     * Weak VMOs across bundles (NEGOTIATION.md §8, sysmem's SetWeak and close_weak_asap): a cache bundle's weak VMOs
+     * do not keep the producer's buffer; once the producer is done the cache is told to close, and its buffer goes back
+     * to the real heap only when the cache bundle, which never closed them, stops.
+     */
+    @Test
+    void aCacheBundlesWeakVmosAreToldToCloseWhenTheProducerIsDoneAndGoBackWhenTheCacheStops() throws Exception {
+        Bundle producer = startClient("itest.producer.weak");
+        Bundle cache = startClient("itest.cache.weak");
+        BufferAllocator producerView = viewOf(producer);
+        BufferCollectionToken token = producerView.newSharedCollection();
+        BufferCollectionToken forCache = token.duplicate();
+        forCache.setWeak();
+        forCache.setWeakOk(true);
+        ServiceRegistration<BufferCollectionToken> published = publish(producer, forCache);
+        SharedCollection produced = producerView.bind(token);
+        produced.setConstraints(constraints(BufferUsage.CPU_WRITE, 1));
+        SharedCollection cached = bindPublishedToken(cache);
+        published.unregister();
+        cached.setConstraints(constraints(BufferUsage.CPU_READ, 0));
+        BufferCollection written = now(produced.allocated());
+        BufferCollection weak = now(cached.allocated());
+        HeapId heap = written.settings().bufferSettings().heap();
+        LongSupplier live = () -> allocator().heaps().stream().filter(status -> status.id().equals(heap))
+                .mapToLong(HeapStatus::liveBuffers).sum();
+        long withTheBuffer = live.getAsLong();
+        written.buffers().getFirst().write(0, MemorySegment.ofArray(new byte[] {5}));
+
+        produced.release();
+        produced.close();
+        written.close();
+        weak.closeWeakAsap(0).orElseThrow().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        assertEquals(withTheBuffer, live.getAsLong(), "the weak VMO still reaches the buffer: it stays");
+        byte[] seen = new byte[1];
+        weak.buffers().getFirst().read(0, MemorySegment.ofArray(seen));
+        assertEquals(5, seen[0]);
+
+        cache.stop();
+        assertTrue(weak.buffers().getFirst().isClosed(), "the stopped cache's weak VMO was closed");
+        awaitTrue("the buffer back in its heap", () -> live.getAsLong() == withTheBuffer - 1);
     }
 }

@@ -262,6 +262,21 @@ public class HeapRegistry implements BufferAllocator {
         }
     }
 
+    /** Runs {@code task} once on the registry's timer after {@code delay} (a report due later). */
+    void later(Duration delay, Runnable task) {
+        try {
+            timer.schedule(() -> {
+                try {
+                    task.run();
+                } catch (RuntimeException e) {
+                    LOG.log(Level.ERROR, "a delayed registry task failed", e);
+                }
+            }, delay.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // the registry stopped: nothing of it reports any more
+        }
+    }
+
     private void interruptOverdueHeapCalls() {
         long limit = limits.allocateTimeout().toNanos();
         long now = System.nanoTime();

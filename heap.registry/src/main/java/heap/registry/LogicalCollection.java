@@ -12,14 +12,18 @@ import heap.api.allocator.NegotiationStatus;
 import heap.api.allocator.Participant;
 import heap.api.allocator.SharedCollection;
 import heap.api.BufferMemorySettings;
+import heap.api.SingleBufferSettings;
 import heap.api.vmo.Vmo;
 import heap.api.vmo.VmoRight;
 import java.lang.System.Logger.Level;
+import java.lang.ref.WeakReference;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -46,6 +50,8 @@ final class LogicalCollection {
     private static final Duration FIRST_STALL_REPORT = Duration.ofSeconds(5);
     private static final Duration NEXT_STALL_REPORT = Duration.ofSeconds(30);
     private static final Duration LATEST_DEADLINE = Duration.ofDays(365);
+    /** How long after close_weak_asap weak VMOs still open are logged as a leak, as in sysmem. */
+    private static final Duration WEAK_LEAK_REPORT = Duration.ofSeconds(5);
 
     private final class Node {
         final Node parent;
@@ -65,6 +71,12 @@ final class LogicalCollection {
         BufferCollectionConstraints constraints;
         boolean allChildrenPresent; // a group's: no more children, it is ready once they are
         int whichChild = -1; // a group's child in the combination being tried; -1: every child (none is being tried)
+        boolean closed; // its token, collection or group object is closed (a bound token's node lives on)
+        // Sysmem's SetWeak and SetWeakOk: copied to nodes made from this one afterwards (the second as asked).
+        boolean weak;
+        boolean weakOk;
+        boolean weakOkForChildren;
+        boolean waitSeen; // allocated() was called: too late for setWeakOk
 
         Node(Node parent, boolean attached, Set<VmoRight> rights, Account account, String debugName) {
             this.parent = parent;
@@ -74,7 +86,15 @@ final class LogicalCollection {
             this.debugName = debugName;
             if (parent != null) {
                 parent.children.add(this);
+                weak = parent.weak;
+                weakOk = parent.weakOkForChildren;
+                weakOkForChildren = parent.weakOkForChildren;
             }
+        }
+
+        /** A node that keeps the buffers alive for sysmem: not weak, and still open. */
+        boolean strong() {
+            return !weak && !failed && !closed;
         }
 
         String label() {
@@ -101,6 +121,8 @@ final class LogicalCollection {
     private long stallReportNanos = createdNanos + FIRST_STALL_REPORT.toNanos();
     private int stallReports;
     private boolean verbose; // sysmem's SetVerboseLogging: the tree and every combination tried, at INFO
+    private WeakBuffers weakBuffers; // made as the first weak participant gets buffers
+    private boolean strongReleased; // no strong node is left: the strong layers go as their last children close
 
     LogicalCollection(HeapRegistry registry, long id, Account creator) {
         this.registry = registry;
@@ -196,7 +218,7 @@ final class LogicalCollection {
     }
 
     private static String describe(Node node) {
-        String where = node.attached ? " (attached)" : "";
+        String where = (node.weak ? " (weak)" : "") + (node.attached ? " (attached)" : "");
         if (node.allocated) {
             return "allocated" + where;
         }
@@ -253,8 +275,9 @@ final class LogicalCollection {
                 + " failed: " + reason));
     }
 
+    /** Every node below {@code top} fails, attached tokens' subtrees too (sysmem's FailDownFrom goes through them). */
     private void failDownFrom(Node top, SysmemException error) {
-        for (Node node : subtree(top, false)) {
+        for (Node node : subtree(top, true)) {
             node.failed = true;
             node.failure = error;
             for (CompletableFuture<BufferCollection> waiter : node.waiters) {
@@ -271,6 +294,7 @@ final class LogicalCollection {
             end("failed", error);
         } else {
             maybeAllocate();
+            maybeReleaseStrong();
         }
     }
 
@@ -281,7 +305,13 @@ final class LogicalCollection {
         state = finalState;
         failure = error;
         if (allocation != null) {
-            allocation.handles().forEach(Vmo::close); // sysmem drops its own references; clients keep theirs
+            releaseStrong();
+            if (weakBuffers != null) {
+                if (error != null) {
+                    weakBuffers.signalAll(); // a failed collection tells its weak participants at once, as sysmem
+                }
+                weakBuffers.closeLayers(); // the weak VMOs handed out keep their buffers until they close
+            }
         }
         registry.ended(this);
     }
@@ -325,6 +355,10 @@ final class LogicalCollection {
         try {
             if (everyone.stream().noneMatch(node -> node.kind == Kind.COLLECTION)) {
                 throw new SysmemException(SysmemError.UNSPECIFIED, "zero clients remain");
+            }
+            if (everyone.stream().noneMatch(Node::strong)) {
+                throw new SysmemException(SysmemError.UNSPECIFIED, "every node left is weak: at least one strong "
+                        + "node must remain for the buffers to be allocated");
             }
             nodes = firstCombinationThatFits(root, combination -> {
                 Counts counts = Counts.of(contributors(combination));
@@ -550,6 +584,9 @@ final class LogicalCollection {
     }
 
     private void deliver(List<Node> nodes) {
+        if (weakBuffers == null && nodes.stream().anyMatch(node -> node.weak)) {
+            weakBuffers = new WeakBuffers(); // while the strong layers hold every buffer
+        }
         for (Node node : nodes) {
             node.allocated = true;
             for (CompletableFuture<BufferCollection> waiter : node.waiters) {
@@ -570,11 +607,16 @@ final class LogicalCollection {
             }
             rights.retainAll(node.rights);
             for (int i = 0; i < allocation.record.bufferCount(); i++) {
-                handles.add(registry.handOut(allocation.buffer(i), allocation.handles().get(i),
-                        node.account.owner(), rights));
+                Vmo parent = node.weak ? weakBuffers.layers[i] : allocation.handles().get(i);
+                Vmo handle = registry.handOut(allocation.buffer(i), parent, node.account.owner(), rights);
+                if (node.weak) {
+                    weakBuffers.handedOut(i, node, handle);
+                }
+                handles.add(handle);
             }
         }
-        return ClientCollection.of(allocation.record, handles);
+        ClientCollection collection = ClientCollection.of(allocation.record, handles);
+        return node.weak ? new WeakCollection(collection, weakBuffers.signals) : collection;
     }
 
     private static List<Node> contributors(List<Node> nodes) {
@@ -693,6 +735,7 @@ final class LogicalCollection {
     /** A participant's object closed: without release it fails its domain; the last one ends the collection. */
     private void closed(Node node, boolean wasToken) {
         openHandles--;
+        node.closed |= !(wasToken && node.kind == Kind.COLLECTION);
         if (!node.failed) {
             if (!node.released && !(wasToken && node.kind == Kind.COLLECTION)) {
                 fail(node, node.label() + " closed its " + (wasToken ? "token" : node.kind == Kind.GROUP ? "group"
@@ -713,6 +756,175 @@ final class LogicalCollection {
                 failDownFrom(root, new SysmemException(SysmemError.UNSPECIFIED, "shared collection " + id
                         + nameSuffix() + " failed: zero clients remain"));
             }
+        }
+        maybeReleaseStrong();
+    }
+
+    // ---- weak VMOs (sysmem's SetWeak, close_weak_asap)
+
+    /**
+     * After allocation, once no strong node is left, the strong layers go: each buffer's close_weak_asap is given as
+     * its strong layer's last child closes. Weak nodes left without buffers could never get any: they fail.
+     */
+    private void maybeReleaseStrong() {
+        if (!state.equals("allocated") || strongReleased || subtree(root, true).stream().anyMatch(Node::strong)) {
+            return;
+        }
+        if (weakBuffers == null) {
+            failDownFrom(root, new SysmemException(SysmemError.UNSPECIFIED, "shared collection " + id + nameSuffix()
+                    + " failed: no strong node is left, and no weak participant has buffers"));
+            return;
+        }
+        HeapRegistry.LOG.log(Level.INFO, "shared collection " + id + nameSuffix() + ": no strong node is left; its "
+                + "weak participants are told to close each buffer as its last strong VMO closes");
+        releaseStrong();
+    }
+
+    /** Drops the collection's strong layers, each watched until its last child (a strong VMO) is gone. */
+    private void releaseStrong() {
+        if (strongReleased) {
+            return;
+        }
+        strongReleased = true;
+        List<Vmo> layers = allocation.handles();
+        List<CompletionStage<Void>> gone = new ArrayList<>(layers.size());
+        for (Vmo layer : layers) {
+            gone.add(weakBuffers == null ? null : layer.whenZeroChildren()); // asked before the layer closes
+        }
+        layers.forEach(Vmo::close); // sysmem drops its own references; clients keep theirs
+        for (int i = 0; i < gone.size(); i++) {
+            int index = i;
+            if (gone.get(i) != null) {
+                gone.get(i).thenRun(() -> strongGone(index));
+            }
+        }
+    }
+
+    /** Buffer {@code index} has no strong VMO left: its weak holders are told; with the last buffer, the collection fails. */
+    private synchronized void strongGone(int index) {
+        if (!weakBuffers.signal(index)) {
+            return;
+        }
+        if (weakBuffers.allSignalled() && state.equals("allocated")) {
+            failDownFrom(root, new SysmemException(SysmemError.UNSPECIFIED, "shared collection " + id + nameSuffix()
+                    + " failed: no strong node or strong VMO is left"));
+        }
+    }
+
+    /** Weak VMOs still open {@link #WEAK_LEAK_REPORT} after close_weak_asap: one warning naming their holders. */
+    private void reportWeakLeak(int index) {
+        List<String> holders;
+        synchronized (this) {
+            holders = weakBuffers.stillOpen(index);
+        }
+        if (!holders.isEmpty()) {
+            HeapRegistry.LOG.log(Level.WARNING, "shared collection " + id + nameSuffix() + ": weak VMOs of buffer "
+                    + index + " are still open " + WEAK_LEAK_REPORT.toSeconds() + " s after close_weak_asap, held by "
+                    + String.join(", ", holders) + "; the buffer's memory stays until they are closed");
+        }
+    }
+
+    /**
+     * Per buffer, the weak participants' parent — a second REFERENCE child of the heap's VMO beside the strong layer,
+     * so the heap gets its buffer back only once both are gone — and its close_weak_asap. Guarded by the collection.
+     */
+    private final class WeakBuffers {
+        private record HandedOut(String holder, WeakReference<Vmo> vmo) {
+        }
+
+        final Vmo[] layers;
+        final CompletableFuture<Void>[] signals;
+        private final List<List<HandedOut>> handedOut = new ArrayList<>();
+        private int signalled;
+
+        @SuppressWarnings("unchecked")
+        WeakBuffers() {
+            int count = allocation.record.bufferCount();
+            layers = new Vmo[count];
+            signals = new CompletableFuture[count];
+            for (int i = 0; i < count; i++) {
+                layers[i] = allocation.buffer(i).heapVmo().createReference();
+                signals[i] = new CompletableFuture<>();
+                handedOut.add(new ArrayList<>());
+            }
+        }
+
+        /** Remembers who got a weak VMO, without keeping it from the leak detector. */
+        void handedOut(int index, Node node, Vmo vmo) {
+            handedOut.get(index).add(new HandedOut(node.label(), new WeakReference<>(vmo)));
+        }
+
+        /** Gives buffer {@code index}'s close_weak_asap, once: false when given already. */
+        boolean signal(int index) {
+            if (!signals[index].complete(null)) {
+                return false;
+            }
+            signalled++;
+            registry.later(WEAK_LEAK_REPORT, () -> reportWeakLeak(index));
+            return true;
+        }
+
+        void signalAll() {
+            for (int i = 0; i < signals.length; i++) {
+                signal(i);
+            }
+        }
+
+        boolean allSignalled() {
+            return signalled == signals.length;
+        }
+
+        List<String> stillOpen(int index) {
+            List<String> holders = new ArrayList<>();
+            for (HandedOut each : handedOut.get(index)) {
+                Vmo vmo = each.vmo().get();
+                if (vmo != null && !vmo.isClosed() && !holders.contains(each.holder())) {
+                    holders.add(each.holder());
+                }
+            }
+            handedOut.get(index).clear(); // reported once
+            return holders;
+        }
+
+        void closeLayers() {
+            for (Vmo layer : layers) {
+                layer.close();
+            }
+        }
+    }
+
+    /** A weak participant's buffers, with their close_weak_asap signals. */
+    private record WeakCollection(BufferCollection handles, CompletableFuture<Void>[] signals)
+            implements BufferCollection {
+        @Override
+        public long id() {
+            return handles.id();
+        }
+
+        @Override
+        public SingleBufferSettings settings() {
+            return handles.settings();
+        }
+
+        @Override
+        public List<Vmo> buffers() {
+            return handles.buffers();
+        }
+
+        @Override
+        public Optional<CompletionStage<Void>> closeWeakAsap(int index) {
+            Objects.checkIndex(index, signals.length);
+            return Optional.of(signals[index].minimalCompletionStage());
+        }
+
+        @Override
+        public void close() {
+            handles.close();
+        }
+
+        @Override
+        public String toString() {
+            return handles + " (weak)";
         }
     }
 
@@ -753,6 +965,28 @@ final class LogicalCollection {
             synchronized (LogicalCollection.this) {
                 checkUsable(node, token, "release");
                 node.released = true;
+            }
+        }
+
+        public void setWeak() {
+            synchronized (LogicalCollection.this) {
+                checkUsable(node, token, "setWeak");
+                if (!waitedFor(node)) {
+                    throw misuse(node, "setWeak once the node is ready for allocation (" + (node.kind == Kind.GROUP
+                            ? "after allChildrenPresent" : "after setConstraints") + ")");
+                }
+                node.weak = true;
+            }
+        }
+
+        public void setWeakOk(boolean forChildNodesAlso) {
+            synchronized (LogicalCollection.this) {
+                checkUsable(node, token, "setWeakOk");
+                if (node.waitSeen) {
+                    throw misuse(node, "setWeakOk after allocated()");
+                }
+                node.weakOk = true;
+                node.weakOkForChildren |= forChildNodesAlso;
             }
         }
 
@@ -913,6 +1147,11 @@ final class LogicalCollection {
                 if (node.constraints == null) {
                     throw misuse(node, "allocated() before setConstraints");
                 }
+                if (node.weak && !node.weakOk) {
+                    throw misuse(node, "a weak collection needs setWeakOk before allocated(): it must watch "
+                            + "closeWeakAsap");
+                }
+                node.waitSeen = true;
                 if (node.allocated) {
                     return CompletableFuture.completedStage(handlesFor(node));
                 }

@@ -43,6 +43,23 @@ public interface CollectionNode extends AutoCloseable {
      */
     void setVerboseLogging();
 
+    /**
+     * Makes this node, and every node made from it afterwards, weak (sysmem's SetWeak): its participant's VMOs do not
+     * keep the buffers alive, and come with {@link BufferCollection#closeWeakAsap} to say when to close them. Only
+     * before the node is ready for allocation: a token before it is bound, a collection before
+     * {@link SharedCollection#setConstraints}, a group before {@link BufferCollectionTokenGroup#allChildrenPresent};
+     * later it is a PROTOCOL_DEVIATION. A collection needs at least one strong node at allocation. @since 1.8
+     */
+    void setWeak();
+
+    /**
+     * Says this participant watches {@link BufferCollection#closeWeakAsap} (sysmem's SetWeakOk): a weak collection
+     * must say so before {@link SharedCollection#allocated()}, or that call is a PROTOCOL_DEVIATION. With
+     * {@code forChildNodesAlso}, nodes made from this one afterwards have said it too. A PROTOCOL_DEVIATION on a
+     * collection once it called {@code allocated()}. @since 1.8
+     */
+    void setWeakOk(boolean forChildNodesAlso);
+
     /** Leaves without failing anyone: the only call allowed afterwards is {@link #close()}. */
     void release();
 

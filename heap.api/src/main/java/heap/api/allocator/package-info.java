@@ -3,7 +3,7 @@
  * service for a collection of buffers under the constraints of one or several participants.
  */
 @Export
-@Version("1.7.0")
+@Version("1.8.0")
 package heap.api.allocator;
 
 import org.osgi.annotation.bundle.Export;

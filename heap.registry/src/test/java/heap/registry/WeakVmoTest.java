@@ -1,0 +1,269 @@
+package heap.registry;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import heap.api.HeapId;
+import heap.api.SysmemError;
+import heap.api.SysmemException;
+import heap.api.allocator.BufferAllocator;
+import heap.api.allocator.BufferCollection;
+import heap.api.allocator.BufferCollectionConstraints;
+import heap.api.allocator.BufferCollectionToken;
+import heap.api.allocator.BufferCollectionTokenGroup;
+import heap.api.allocator.BufferUsage;
+import heap.api.allocator.SharedCollection;
+import heap.registry.FakeHeap.Fault;
+import java.util.List;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.LogRecord;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Weak VMOs (NEGOTIATION.md §8; fuchsia.sysmem2 Node.SetWeak, Node.SetWeakOk, VmoBuffer.close_weak_asap): a weak
+ * participant's VMOs do not keep the buffers alive; it is told to close them once no strong node and no strong VMO
+ * of a buffer is left, and the memory goes back only when it has.
+ */
+class WeakVmoTest extends RegistryTestSupport {
+    private static final BufferCollectionConstraints WRITER = BufferCollectionConstraints.builder()
+            .usage(BufferUsage.CPU_WRITE).memory(size(PAGE).build()).minBufferCountForCamping(1).build();
+    private static final BufferCollectionConstraints READER = BufferCollectionConstraints.builder()
+            .usage(BufferUsage.CPU_READ).memory(size(PAGE).build()).build();
+    private FakeHeap heap;
+    private BufferAllocator producer;
+    private BufferAllocator cache;
+
+    @BeforeEach
+    void heapAndBundles() {
+        heap = add(HeapId.SYSTEM_RAM, ALL_DOMAINS, Fault.NONE);
+        producer = registry.view(7, "producer", "1.0.0");
+        cache = registry.view(8, "cache", "1.0.0");
+    }
+
+    /** The producer (strong) and a weak reader, both allocated. */
+    private record Pair(SharedCollection strong, BufferCollection strongBuffers, SharedCollection weak,
+            BufferCollection weakBuffers) {
+    }
+
+    private Pair allocatedPair() throws Exception {
+        BufferCollectionToken root = producer.newSharedCollection();
+        BufferCollectionToken forCache = root.duplicate();
+        forCache.setWeak();
+        SharedCollection strong = producer.bind(root);
+        SharedCollection weak = cache.bind(forCache);
+        weak.setWeakOk(false);
+        weak.setConstraints(READER);
+        strong.setConstraints(WRITER);
+        return new Pair(strong, now(strong.allocated()), weak, now(weak.allocated()));
+    }
+
+    private static BufferCollection now(CompletionStage<BufferCollection> stage) throws Exception {
+        return stage.toCompletableFuture().get(5, TimeUnit.SECONDS);
+    }
+
+    private static boolean signalled(BufferCollection collection, int index) {
+        return collection.closeWeakAsap(index).orElseThrow().toCompletableFuture().isDone();
+    }
+
+    private void awaitSignal(BufferCollection collection, int index) throws Exception {
+        collection.closeWeakAsap(index).orElseThrow().toCompletableFuture().get(5, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void closeWeakAsapComesWhenNoStrongNodeAndNoStrongVmoIsLeftAndTheMemoryWaitsForTheWeakVmos() throws Exception {
+        Pair pair = allocatedPair();
+        assertTrue(pair.strongBuffers().closeWeakAsap(0).isEmpty(), "a strong participant's buffers have no signal");
+        assertFalse(signalled(pair.weakBuffers(), 0));
+        assertTrue(registry.negotiations().getFirst().participants().stream()
+                .anyMatch(p -> p.bundle().contains("cache") && p.state().contains("(weak)")),
+                registry.negotiations().toString());
+
+        pair.strong().release();
+        pair.strong().close();
+        assertFalse(signalled(pair.weakBuffers(), 0), "the producer's VMO is still open: a strong VMO is left");
+
+        pair.strongBuffers().close();
+        awaitSignal(pair.weakBuffers(), 0);
+        assertTrue(heap.outstandingBytes.get() > 0, "the weak VMO still reaches the memory: it stays");
+        pair.weakBuffers().buffers().getFirst().read(0, java.lang.foreign.MemorySegment.ofArray(new byte[1]));
+
+        pair.weakBuffers().close();
+        pair.weak().close(); // the collection failed as its last strong VMO went: nothing left to release
+        assertEquals(0, heap.outstandingBytes.get(), "the last weak VMO closed: the heap has its buffer back");
+        assertTrue(registry.negotiations().isEmpty());
+    }
+
+    @Test
+    void anOpenStrongNodeKeepsTheBuffersStrongEvenWithoutStrongVmos() throws Exception {
+        Pair pair = allocatedPair();
+        pair.strongBuffers().close();
+        assertFalse(signalled(pair.weakBuffers(), 0), "the producer's collection is open: it could still hand out");
+
+        pair.strong().release();
+        pair.strong().close();
+        awaitSignal(pair.weakBuffers(), 0);
+        pair.weakBuffers().close();
+        pair.weak().close();
+    }
+
+    @Test
+    void aFailedCollectionSignalsCloseWeakAsapAtOnce() throws Exception {
+        Pair pair = allocatedPair();
+        pair.strong().close(); // without release: the collection fails
+        awaitSignal(pair.weakBuffers(), 0);
+        assertTrue(heap.outstandingBytes.get() > 0, "both VMOs are still open");
+        pair.strongBuffers().close();
+        pair.weakBuffers().close();
+        pair.weak().close();
+    }
+
+    @Test
+    void aWeakCollectionWithoutSetWeakOkCannotWaitForItsBuffers() {
+        BufferCollectionToken root = producer.newSharedCollection();
+        BufferCollectionToken forCache = root.duplicate();
+        forCache.setWeak();
+        SharedCollection strong = producer.bind(root);
+        SharedCollection weak = cache.bind(forCache);
+        weak.setConstraints(READER);
+        SysmemException e = assertError(SysmemError.PROTOCOL_DEVIATION, weak::allocated);
+        assertTrue(e.getMessage().contains("setWeakOk"), e.getMessage());
+        assertEquals("failed", registry.negotiations().isEmpty() ? "failed" : registry.negotiations().getFirst().state(),
+                "misuse fails the collection");
+        weak.close();
+        strong.close();
+    }
+
+    @Test
+    void setWeakOkForChildNodesAlsoCoversNodesMadeAfterIt() throws Exception {
+        BufferCollectionToken root = producer.newSharedCollection();
+        BufferCollectionToken forCache = root.duplicate();
+        forCache.setWeak();
+        forCache.setWeakOk(true);
+        BufferCollectionToken child = forCache.duplicate(); // weak, and weak-ok, as made after both calls
+        forCache.release();
+        forCache.close();
+        SharedCollection strong = producer.bind(root);
+        SharedCollection weak = cache.bind(child);
+        weak.setConstraints(READER);
+        strong.setConstraints(WRITER);
+        BufferCollection weakBuffers = now(weak.allocated());
+        BufferCollection strongBuffers = now(strong.allocated());
+        assertTrue(weakBuffers.closeWeakAsap(0).isPresent(), "the child is weak");
+        assertThrows(IndexOutOfBoundsException.class, () -> weakBuffers.closeWeakAsap(1));
+        strong.release();
+        strong.close();
+        strongBuffers.close();
+        awaitSignal(weakBuffers, 0);
+        weakBuffers.close();
+        weak.close();
+    }
+
+    @Test
+    void setWeakOnceReadyAndSetWeakOkAfterAllocatedAreProtocolDeviations() throws Exception {
+        BufferCollectionToken root = producer.newSharedCollection();
+        BufferCollectionToken forGroup = root.duplicate();
+        BufferCollectionTokenGroup group = forGroup.createGroup();
+        BufferCollectionToken member = group.createChild();
+        group.allChildrenPresent();
+        SysmemException late = assertError(SysmemError.PROTOCOL_DEVIATION, group::setWeak);
+        assertTrue(late.getMessage().contains("after allChildrenPresent"), late.getMessage());
+        List.of(member, forGroup, group).forEach(node -> node.close());
+
+        Pair pair = allocatedPair();
+        SysmemException afterConstraints = assertError(SysmemError.PROTOCOL_DEVIATION, pair.strong()::setWeak);
+        assertTrue(afterConstraints.getMessage().contains("after setConstraints"), afterConstraints.getMessage());
+        pair.strongBuffers().close();
+        pair.weakBuffers().close();
+        pair.weak().close();
+        pair.strong().close();
+
+        Pair again = allocatedPair();
+        SysmemException afterWait = assertError(SysmemError.PROTOCOL_DEVIATION, () -> again.weak().setWeakOk(false));
+        assertTrue(afterWait.getMessage().contains("setWeakOk after allocated()"), afterWait.getMessage());
+        again.strongBuffers().close();
+        again.weakBuffers().close();
+        again.weak().close();
+        again.strong().close();
+    }
+
+    @Test
+    void aCollectionWhoseNodesAreAllWeakIsNotAllocated() throws Exception {
+        BufferCollectionToken root = cache.newSharedCollection();
+        root.setWeak();
+        SharedCollection only = cache.bind(root);
+        only.setWeakOk(false);
+        only.setConstraints(READER);
+        ExecutionException e = assertThrows(ExecutionException.class,
+                () -> only.allocated().toCompletableFuture().get(5, TimeUnit.SECONDS));
+        SysmemException cause = (SysmemException) e.getCause();
+        assertEquals(SysmemError.UNSPECIFIED, cause.error());
+        assertTrue(cause.getMessage().contains("every node left is weak"), cause.getMessage());
+        only.close();
+        assertEquals(0, heap.allocations.get(), "nothing was allocated");
+    }
+
+    @Test
+    void aWeakLateJoinerGetsWeakVmosOfTheExistingBuffers() throws Exception {
+        BufferCollectionToken root = producer.newSharedCollection();
+        SharedCollection strong = producer.bind(root);
+        strong.setConstraints(WRITER);
+        BufferCollection strongBuffers = now(strong.allocated());
+        BufferCollectionToken attached = strong.attachToken(java.util.EnumSet.allOf(heap.api.vmo.VmoRight.class));
+        attached.setWeak();
+        SharedCollection late = cache.bind(attached);
+        late.setWeakOk(false);
+        late.setConstraints(READER);
+        BufferCollection lateBuffers = now(late.allocated());
+        assertTrue(lateBuffers.closeWeakAsap(0).isPresent());
+        assertEquals(strongBuffers.buffers().getFirst().size(), lateBuffers.buffers().getFirst().size());
+
+        strong.release();
+        strong.close();
+        strongBuffers.close();
+        awaitSignal(lateBuffers, 0);
+        lateBuffers.close();
+        late.close();
+    }
+
+    @Test
+    void weakNodesLeftWithoutBuffersFailWhenTheLastStrongNodeGoes() throws Exception {
+        BufferCollectionToken root = producer.newSharedCollection();
+        SharedCollection strong = producer.bind(root);
+        strong.setConstraints(WRITER);
+        BufferCollection strongBuffers = now(strong.allocated());
+        BufferCollectionToken attached = strong.attachToken(java.util.EnumSet.allOf(heap.api.vmo.VmoRight.class));
+        attached.setWeak();
+        strong.release();
+        strong.close();
+        SysmemException e = assertError(SysmemError.PROTOCOL_DEVIATION, () -> cache.bind(attached));
+        assertTrue(e.getMessage().contains("no weak participant has buffers"), e.getMessage());
+        attached.close();
+        strongBuffers.close();
+    }
+
+    @Test
+    void weakVmosStillOpenFiveSecondsAfterCloseWeakAsapAreLoggedAsALeakNamingTheirHolder() throws Exception {
+        Pair pair = allocatedPair();
+        List<LogRecord> logged = loggedDuring(() -> {
+            try {
+                pair.strong().release();
+                pair.strong().close();
+                pair.strongBuffers().close();
+                awaitSignal(pair.weakBuffers(), 0);
+                Thread.sleep(5_500);
+            } catch (Exception e) {
+                throw new AssertionError(e);
+            }
+        });
+        assertTrue(logged.stream().anyMatch(r -> r.getMessage().contains("weak VMOs of buffer 0 are still open 5 s "
+                + "after close_weak_asap") && r.getMessage().contains("bundle cache")), logged.stream()
+                .map(LogRecord::getMessage).toList().toString());
+        pair.weakBuffers().close();
+        pair.weak().close();
+    }
+}
