@@ -357,6 +357,29 @@ class NegotiationTest extends RegistryTestSupport {
         }
     }
 
+    /**
+     * Sysmem's FailDownFrom goes through attached tokens: when the whole collection fails, a late participant still
+     * waiting to join fails with it instead of waiting for buffers that will never come.
+     */
+    @Test
+    void aFailedCollectionFailsItsPendingLateParticipantsToo() throws Exception {
+        BufferCollectionToken token = producer.newSharedCollection();
+        SharedCollection mine = producer.bind(token);
+        mine.setConstraints(uses(BufferUsage.CPU_WRITE).minBufferCountForCamping(1).build());
+        BufferCollection buffers = now(mine.allocated());
+        SharedCollection late = consumer.bind(mine.attachToken(READ_ONLY));
+        BufferCollectionToken lateToken = late.attachToken(READ_ONLY); // keeps the late subtree from joining yet
+
+        mine.close(); // without release: the collection fails
+        SysmemException e = assertError(SysmemError.PROTOCOL_DEVIATION,
+                () -> late.setConstraints(uses(BufferUsage.CPU_READ).build()));
+        assertTrue(e.getMessage().contains("the collection failed"), e.getMessage());
+        assertTrue(registry.negotiations().isEmpty());
+        buffers.close();
+        lateToken.close();
+        late.close();
+    }
+
     private void assertMisuse(Executable misuse) {
         assertError(SysmemError.PROTOCOL_DEVIATION, misuse);
     }
