@@ -24,7 +24,8 @@ public interface SharedCollection extends CollectionNode {
     /**
      * This participant's buffers, once allocated: its own handles each call (none for a NONE-usage participant).
      * Fails with CONSTRAINTS_INTERSECTION_EMPTY or NO_MEMORY as allocation does, or UNSPECIFIED when another
-     * participant failed. PROTOCOL_DEVIATION before {@link #setConstraints}.
+     * participant failed. PROTOCOL_DEVIATION before {@link #setConstraints}, and for a weak collection before
+     * {@link #setWeakOk}.
      */
     CompletionStage<BufferCollection> allocated();
 
