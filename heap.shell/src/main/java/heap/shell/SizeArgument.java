@@ -12,12 +12,13 @@ import java.util.regex.Pattern;
  * (8.0 MiB, 4 KiB, 4096 B), so a size copied from heap:list or heap:alloc reads back as the same number of bytes.
  */
 final class SizeArgument {
-    private static final Pattern SIZE = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(?:([kmgt])(?:i?b)?|b)?",
+    private static final Pattern SIZE = Pattern.compile("(-?\\d+(?:\\.\\d+)?)\\s*(?:([kmgt])(?:i?b)?|b)?",
             Pattern.CASE_INSENSITIVE);
 
     private SizeArgument() {
     }
 
+    /** The bytes {@code text} names; a negative or zero size is read as a number, so the error says what is wrong. */
     static long parse(String text) {
         Matcher matcher = SIZE.matcher(text == null ? "" : text.trim());
         if (!matcher.matches()) {
@@ -27,7 +28,7 @@ final class SizeArgument {
         String unit = matcher.group(2);
         int shift = unit == null ? 0 : 10 * ("kmgt".indexOf(Character.toLowerCase(unit.charAt(0))) + 1);
         BigDecimal bytes = new BigDecimal(matcher.group(1)).multiply(new BigDecimal(BigInteger.ONE.shiftLeft(shift)));
-        if (bytes.signum() == 0 || bytes.compareTo(BigDecimal.valueOf(Long.MAX_VALUE)) > 0) {
+        if (bytes.signum() <= 0 || bytes.compareTo(BigDecimal.valueOf(Long.MAX_VALUE)) > 0) {
             throw new StatusException(Status.INVALID_ARGS, "size '" + text + "' must be positive and below 2^63 bytes");
         }
         try {

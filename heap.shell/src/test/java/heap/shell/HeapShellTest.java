@@ -53,6 +53,10 @@ class HeapShellTest {
             assertEquals(Status.INVALID_ARGS, e.status());
             assertTrue(e.getMessage().contains("'" + bad + "'"), e.getMessage());
         }
+        for (String notPositive : new String[] {"-1", "-4k", "0", "0.0M"}) {
+            StatusException e = assertThrows(StatusException.class, () -> SizeArgument.parse(notPositive));
+            assertTrue(e.getMessage().contains("must be positive"), notPositive + ": " + e.getMessage());
+        }
     }
 
     @Test
