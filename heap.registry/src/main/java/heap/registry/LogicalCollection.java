@@ -764,19 +764,21 @@ final class LogicalCollection {
 
     /**
      * After allocation, once no strong node is left, the strong layers go: each buffer's close_weak_asap is given as
-     * its strong layer's last child closes. Weak nodes left without buffers could never get any: they fail.
+     * its strong layer's last child closes. The weak layers are made first if still missing, while the strong ones
+     * hold every buffer, so a weak participant that joins later still gets the buffers.
      */
     private void maybeReleaseStrong() {
-        if (!state.equals("allocated") || strongReleased || subtree(root, true).stream().anyMatch(Node::strong)) {
+        List<Node> nodes = subtree(root, true);
+        if (!state.equals("allocated") || strongReleased || nodes.stream().anyMatch(Node::strong)) {
             return;
         }
-        if (weakBuffers == null) {
-            failDownFrom(root, new SysmemException(SysmemError.UNSPECIFIED, "shared collection " + id + nameSuffix()
-                    + " failed: no strong node is left, and no weak participant has buffers"));
-            return;
+        if (weakBuffers == null && nodes.stream().anyMatch(node -> node.weak && !node.failed && !node.closed)) {
+            weakBuffers = new WeakBuffers();
         }
-        HeapRegistry.LOG.log(Level.INFO, "shared collection " + id + nameSuffix() + ": no strong node is left; its "
-                + "weak participants are told to close each buffer as its last strong VMO closes");
+        if (weakBuffers != null) {
+            HeapRegistry.LOG.log(Level.INFO, "shared collection " + id + nameSuffix() + ": no strong node is left; "
+                    + "its weak participants are told to close each buffer as its last strong VMO closes");
+        }
         releaseStrong();
     }
 

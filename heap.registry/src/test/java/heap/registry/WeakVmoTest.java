@@ -230,20 +230,34 @@ class WeakVmoTest extends RegistryTestSupport {
         late.close();
     }
 
+    /** A weak joiner after the last strong node: the buffers while a strong VMO is left; none once all are gone. */
     @Test
-    void weakNodesLeftWithoutBuffersFailWhenTheLastStrongNodeGoes() throws Exception {
+    void aWeakParticipantJoiningAfterTheLastStrongNodeGetsTheBuffersOnlyWhileAStrongVmoIsLeft() throws Exception {
         BufferCollectionToken root = producer.newSharedCollection();
         SharedCollection strong = producer.bind(root);
         strong.setConstraints(WRITER);
         BufferCollection strongBuffers = now(strong.allocated());
-        BufferCollectionToken attached = strong.attachToken(java.util.EnumSet.allOf(heap.api.vmo.VmoRight.class));
-        attached.setWeak();
+        BufferCollectionToken first = strong.attachToken(java.util.EnumSet.allOf(heap.api.vmo.VmoRight.class));
+        first.setWeak();
+        BufferCollectionToken second = strong.attachToken(java.util.EnumSet.allOf(heap.api.vmo.VmoRight.class));
+        second.setWeak();
         strong.release();
         strong.close();
-        SysmemException e = assertError(SysmemError.PROTOCOL_DEVIATION, () -> cache.bind(attached));
-        assertTrue(e.getMessage().contains("no weak participant has buffers"), e.getMessage());
-        attached.close();
+
+        SharedCollection late = cache.bind(first);
+        late.setWeakOk(false);
+        late.setConstraints(READER);
+        BufferCollection lateBuffers = now(late.allocated());
+        assertFalse(signalled(lateBuffers, 0), "the producer's VMO is still open");
+
         strongBuffers.close();
+        awaitSignal(lateBuffers, 0);
+        SysmemException e = assertError(SysmemError.PROTOCOL_DEVIATION, () -> cache.bind(second));
+        assertTrue(e.getMessage().contains("no strong node or strong VMO is left"), e.getMessage());
+        assertTrue(heap.outstandingBytes.get() > 0, "the first weak joiner's VMO still reaches the buffer");
+        lateBuffers.close();
+        late.close();
+        second.close();
     }
 
     @Test
