@@ -768,8 +768,11 @@ final class LogicalCollection {
      * hold every buffer, so a weak participant that joins later still gets the buffers.
      */
     private void maybeReleaseStrong() {
+        if (!state.equals("allocated") || strongReleased) {
+            return;
+        }
         List<Node> nodes = subtree(root, true);
-        if (!state.equals("allocated") || strongReleased || nodes.stream().anyMatch(Node::strong)) {
+        if (nodes.stream().anyMatch(Node::strong)) {
             return;
         }
         if (weakBuffers == null && nodes.stream().anyMatch(node -> node.weak && !node.failed && !node.closed)) {
