@@ -66,6 +66,13 @@ class WeakVmoTest extends RegistryTestSupport {
         return stage.toCompletableFuture().get(5, TimeUnit.SECONDS);
     }
 
+    /** A strong participant done with the collection: released and closed, and its VMOs closed. */
+    private static void done(SharedCollection node, BufferCollection buffers) {
+        node.release();
+        node.close();
+        buffers.close();
+    }
+
     private static boolean signalled(BufferCollection collection, int index) {
         return collection.closeWeakAsap(index).orElseThrow().toCompletableFuture().isDone();
     }
@@ -132,8 +139,7 @@ class WeakVmoTest extends RegistryTestSupport {
         weak.setConstraints(READER);
         SysmemException e = assertError(SysmemError.PROTOCOL_DEVIATION, weak::allocated);
         assertTrue(e.getMessage().contains("setWeakOk"), e.getMessage());
-        assertEquals("failed", registry.negotiations().isEmpty() ? "failed" : registry.negotiations().getFirst().state(),
-                "misuse fails the collection");
+        assertTrue(registry.negotiations().isEmpty(), "misuse failed the collection: " + registry.negotiations());
         weak.close();
         strong.close();
     }
@@ -155,9 +161,7 @@ class WeakVmoTest extends RegistryTestSupport {
         BufferCollection strongBuffers = now(strong.allocated());
         assertTrue(weakBuffers.closeWeakAsap(0).isPresent(), "the child is weak");
         assertThrows(IndexOutOfBoundsException.class, () -> weakBuffers.closeWeakAsap(1));
-        strong.release();
-        strong.close();
-        strongBuffers.close();
+        done(strong, strongBuffers);
         awaitSignal(weakBuffers, 0);
         weakBuffers.close();
         weak.close();
@@ -222,9 +226,7 @@ class WeakVmoTest extends RegistryTestSupport {
         assertTrue(lateBuffers.closeWeakAsap(0).isPresent());
         assertEquals(strongBuffers.buffers().getFirst().size(), lateBuffers.buffers().getFirst().size());
 
-        strong.release();
-        strong.close();
-        strongBuffers.close();
+        done(strong, strongBuffers);
         awaitSignal(lateBuffers, 0);
         lateBuffers.close();
         late.close();
