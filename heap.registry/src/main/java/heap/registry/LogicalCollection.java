@@ -404,6 +404,10 @@ final class LogicalCollection {
                 BufferMemorySettings settings = allocation.record.settings().bufferSettings();
                 for (Node node : contributors(combination)) {
                     checkFits(node, settings);
+                    String closed = node.weak && weakBuffers != null ? weakBuffers.closedToWeakVmos() : null;
+                    if (closed != null) {
+                        throw new SysmemException(SysmemError.UNSPECIFIED, node.label() + " joined late, but " + closed);
+                    }
                 }
             });
         } catch (SysmemException e) {
@@ -859,12 +863,16 @@ final class LogicalCollection {
             handedOut.get(index).add(new HandedOut(node.label(), new WeakReference<>(vmo)));
         }
 
-        /** Gives buffer {@code index}'s close_weak_asap, once: false when given already. */
+        /**
+         * Gives buffer {@code index}'s close_weak_asap, once (false when given already), and drops the weak layer:
+         * the buffer goes back as its last weak VMO closes, and no weak VMO of it is handed out any more.
+         */
         boolean signal(int index) {
             if (!signals[index].complete(null)) {
                 return false;
             }
             signalled++;
+            layers[index].close();
             registry.later(WEAK_LEAK_REPORT, () -> reportWeakLeak(index));
             return true;
         }
@@ -877,6 +885,17 @@ final class LogicalCollection {
 
         boolean allSignalled() {
             return signalled == signals.length;
+        }
+
+        /** Why no more weak VMOs are handed out, or null while every buffer still has a strong VMO. */
+        String closedToWeakVmos() {
+            for (int i = 0; i < signals.length; i++) {
+                if (signals[i].isDone()) {
+                    return "buffer " + i + " of shared collection " + id + nameSuffix() + " has no strong VMO left: "
+                            + "no weak VMO of it is handed out any more";
+                }
+            }
+            return null;
         }
 
         List<String> stillOpen(int index) {
@@ -1158,7 +1177,9 @@ final class LogicalCollection {
                 }
                 node.waitSeen = true;
                 if (node.allocated) {
-                    return CompletableFuture.completedStage(handlesFor(node));
+                    String closed = node.weak ? weakBuffers.closedToWeakVmos() : null;
+                    return closed != null ? CompletableFuture.failedStage(new SysmemException(SysmemError.UNSPECIFIED,
+                            closed)) : CompletableFuture.completedStage(handlesFor(node));
                 }
                 CompletableFuture<BufferCollection> waiter = new CompletableFuture<>();
                 node.waiters.add(waiter);

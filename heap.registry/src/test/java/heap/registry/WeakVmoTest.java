@@ -262,6 +262,55 @@ class WeakVmoTest extends RegistryTestSupport {
         second.close();
     }
 
+    /**
+     * Once a buffer has no strong VMO left its weak layer goes (the buffer returns as its last weak VMO closes), and
+     * no weak VMO of it is handed out again: a weak participant joining then, or asking again, is refused.
+     */
+    @Test
+    void noWeakVmoOfABufferWithoutStrongVmosIsHandedOutAndItsMemoryGoesWithItsLastWeakVmo() throws Exception {
+        BufferCollectionToken root = producer.newSharedCollection();
+        BufferCollectionToken forCache = root.duplicate();
+        forCache.setWeak();
+        SharedCollection strong = producer.bind(root);
+        SharedCollection weak = cache.bind(forCache);
+        weak.setWeakOk(true);
+        weak.setConstraints(READER);
+        strong.setConstraints(BufferCollectionConstraints.builder().usage(BufferUsage.CPU_WRITE)
+                .memory(size(PAGE).build()).minBufferCountForCamping(2).build());
+        BufferCollection strongBuffers = now(strong.allocated());
+        BufferCollection weakBuffers = now(weak.allocated());
+        BufferCollectionToken late = weak.attachToken(java.util.EnumSet.allOf(heap.api.vmo.VmoRight.class));
+        strong.release();
+        strong.close();
+        long both = heap.outstandingBytes.get();
+
+        strongBuffers.buffers().get(0).close();
+        awaitSignal(weakBuffers, 0);
+        assertFalse(signalled(weakBuffers, 1), "buffer 1 still has its strong VMO");
+        weakBuffers.buffers().get(0).close();
+        assertEquals(both / 2, heap.outstandingBytes.get(), "buffer 0 went back with its last weak VMO");
+
+        SharedCollection joining = cache.bind(late); // weak, and weak-ok, as made after both calls on its parent
+        joining.setConstraints(READER);
+        try {
+            now(joining.allocated());
+            throw new AssertionError("a weak VMO of buffer 0 was handed out again");
+        } catch (ExecutionException e) {
+            assertTrue(e.getCause().getMessage().contains("buffer 0 of shared collection"), e.getCause().getMessage());
+        }
+        ExecutionException again = assertThrows(ExecutionException.class,
+                () -> weak.allocated().toCompletableFuture().get(5, TimeUnit.SECONDS));
+        assertTrue(again.getCause().getMessage().contains("no weak VMO of it is handed out any more"),
+                again.getCause().getMessage());
+
+        strongBuffers.close();
+        awaitSignal(weakBuffers, 1);
+        weakBuffers.close();
+        assertEquals(0, heap.outstandingBytes.get());
+        joining.close();
+        weak.close();
+    }
+
     @Test
     void weakVmosStillOpenFiveSecondsAfterCloseWeakAsapAreLoggedAsALeakNamingTheirHolder() throws Exception {
         Pair pair = allocatedPair();
