@@ -12,7 +12,6 @@ import heap.api.allocator.NegotiationStatus;
 import heap.api.allocator.Participant;
 import heap.api.allocator.SharedCollection;
 import heap.api.BufferMemorySettings;
-import heap.api.SingleBufferSettings;
 import heap.api.vmo.Vmo;
 import heap.api.vmo.VmoRight;
 import java.lang.System.Logger.Level;
@@ -22,8 +21,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
-import java.util.Objects;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -914,41 +911,6 @@ final class LogicalCollection {
             for (Vmo layer : layers) {
                 layer.close();
             }
-        }
-    }
-
-    /** A weak participant's buffers, with their close_weak_asap signals. */
-    private record WeakCollection(BufferCollection handles, CompletableFuture<Void>[] signals)
-            implements BufferCollection {
-        @Override
-        public long id() {
-            return handles.id();
-        }
-
-        @Override
-        public SingleBufferSettings settings() {
-            return handles.settings();
-        }
-
-        @Override
-        public List<Vmo> buffers() {
-            return handles.buffers();
-        }
-
-        @Override
-        public Optional<CompletionStage<Void>> closeWeakAsap(int index) {
-            Objects.checkIndex(index, signals.length);
-            return Optional.of(signals[index].minimalCompletionStage());
-        }
-
-        @Override
-        public void close() {
-            handles.close();
-        }
-
-        @Override
-        public String toString() {
-            return handles + " (weak)";
         }
     }
 
