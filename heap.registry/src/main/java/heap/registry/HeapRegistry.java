@@ -39,6 +39,7 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
@@ -648,10 +649,22 @@ public class HeapRegistry implements BufferAllocator {
      * {@code parent} — a negotiated collection's layer — and known to getVmoInfo.
      */
     Vmo handOut(RegistryBuffer buffer, Vmo parent, VmoOwner owner, java.util.Set<heap.api.vmo.VmoRight> rights) {
+        return handOut(buffer, parent, owner, rights, buffer);
+    }
+
+    /** The same for a weak participant: getVmoInfo finds the buffer's close_weak_asap on the handle too. */
+    Vmo handOutWeak(RegistryBuffer buffer, Vmo parent, VmoOwner owner, java.util.Set<heap.api.vmo.VmoRight> rights,
+            CompletableFuture<Void> closeWeakAsap) {
+        return handOut(buffer, parent, owner, rights, new WeakCollection.Handout(buffer, closeWeakAsap));
+    }
+
+    private Vmo handOut(RegistryBuffer buffer, Vmo parent, VmoOwner owner, java.util.Set<heap.api.vmo.VmoRight> rights,
+            Object attachment) {
         // All rights is the parent's own rights: no set to intersect.
         Vmo handle = owner == null ? parent.createReference()
                 : rights == ALL_RIGHTS ? owner.createReference(parent) : owner.createReference(parent, rights);
-        Vmos.attach(handle, this, buffer); // getVmoInfo and adopt find the buffer on the handle, not in a map by koid
+        // getVmoInfo and adopt find the buffer on the handle, not in a map by koid
+        Vmos.attach(handle, this, attachment);
         if (owner != null && buffer.heap().service instanceof HeapDiagnostics diagnostics) {
             diagnostics.clientHandle(buffer.heapVmo(), buffer.collection().id(), buffer.index(), handle.koid());
         }
@@ -794,7 +807,10 @@ public class HeapRegistry implements BufferAllocator {
 
     /** The buffer of a handle this registry handed out, or null (a client's own child, another allocator's, deleted). */
     private RegistryBuffer handedOut(Vmo vmo) {
-        return Vmos.attachment(vmo, this) instanceof RegistryBuffer buffer && !buffer.isDeleting() ? buffer : null;
+        Object attached = Vmos.attachment(vmo, this);
+        RegistryBuffer buffer = attached instanceof WeakCollection.Handout weak ? weak.buffer()
+                : attached instanceof RegistryBuffer strong ? strong : null;
+        return buffer != null && !buffer.isDeleting() ? buffer : null;
     }
 
     @Override
@@ -808,7 +824,10 @@ public class HeapRegistry implements BufferAllocator {
             throw new SysmemException(SysmemError.NOT_FOUND, "VMO koid " + vmo.koid() + " is not one the allocator "
                     + "handed out (a child a client made, a closed handle, or its buffer is deleted)");
         }
-        return new VmoInfo(buffer.collection().id(), buffer.index());
+        return Vmos.attachment(vmo, this) instanceof WeakCollection.Handout weak
+                ? new VmoInfo(buffer.collection().id(), buffer.index(), Optional.of(weak.closeWeakAsap()
+                        .minimalCompletionStage()))
+                : new VmoInfo(buffer.collection().id(), buffer.index());
     }
 
     @Override

@@ -608,12 +608,15 @@ final class LogicalCollection {
             }
             rights.retainAll(node.rights);
             for (int i = 0; i < allocation.record.bufferCount(); i++) {
-                Vmo parent = node.weak ? weakBuffers.layers[i] : allocation.handles().get(i);
-                Vmo handle = registry.handOut(allocation.buffer(i), parent, node.account.owner(), rights);
                 if (node.weak) {
+                    Vmo handle = registry.handOutWeak(allocation.buffer(i), weakBuffers.layers[i],
+                            node.account.owner(), rights, weakBuffers.signals[i]);
                     weakBuffers.handedOut(i, node, handle);
+                    handles.add(handle);
+                } else {
+                    handles.add(registry.handOut(allocation.buffer(i), allocation.handles().get(i),
+                            node.account.owner(), rights));
                 }
-                handles.add(handle);
             }
         }
         ClientCollection collection = ClientCollection.of(allocation.record, handles);

@@ -11,6 +11,10 @@ import java.util.concurrent.CompletionStage;
 
 /** A weak participant's buffers, with their close_weak_asap signals. */
 record WeakCollection(BufferCollection handles, CompletableFuture<Void>[] signals) implements BufferCollection {
+    /** What a weak VMO carries for the registry: its buffer, and the buffer's close_weak_asap for getVmoInfo. */
+    record Handout(RegistryBuffer buffer, CompletableFuture<Void> closeWeakAsap) {
+    }
+
     @Override
     public long id() {
         return handles.id();

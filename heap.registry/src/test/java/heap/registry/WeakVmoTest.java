@@ -85,6 +85,11 @@ class WeakVmoTest extends RegistryTestSupport {
     void closeWeakAsapComesWhenNoStrongNodeAndNoStrongVmoIsLeftAndTheMemoryWaitsForTheWeakVmos() throws Exception {
         Pair pair = allocatedPair();
         assertTrue(pair.strongBuffers().closeWeakAsap(0).isEmpty(), "a strong participant's buffers have no signal");
+        assertTrue(registry.getVmoInfo(pair.strongBuffers().buffers().getFirst()).closeWeakAsap().isEmpty());
+        CompletionStage<Void> viaInfo = registry.getVmoInfo(pair.weakBuffers().buffers().getFirst()).closeWeakAsap()
+                .orElseThrow(); // sysmem's GetVmoInfo answers a weak VMO with its close_weak_asap
+        assertEquals(pair.strongBuffers().id(), registry.getVmoInfo(pair.weakBuffers().buffers().getFirst())
+                .bufferCollectionId());
         assertFalse(signalled(pair.weakBuffers(), 0));
         assertTrue(registry.negotiations().getFirst().participants().stream()
                 .anyMatch(p -> p.bundle().contains("cache") && p.state().contains("(weak)")),
@@ -96,6 +101,7 @@ class WeakVmoTest extends RegistryTestSupport {
 
         pair.strongBuffers().close();
         awaitSignal(pair.weakBuffers(), 0);
+        assertTrue(viaInfo.toCompletableFuture().isDone(), "getVmoInfo's signal is the buffer's");
         assertTrue(heap.outstandingBytes.get() > 0, "the weak VMO still reaches the memory: it stays");
         pair.weakBuffers().buffers().getFirst().read(0, java.lang.foreign.MemorySegment.ofArray(new byte[1]));
 
