@@ -10,6 +10,7 @@ import heap.api.allocator.BufferUsage;
 import heap.api.allocator.Participant;
 import heap.api.allocator.SharedCollection;
 import java.util.List;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -89,6 +90,30 @@ public class B8Negotiation {
         refused.close(); // not chosen: it failed, and closing it changes nothing more
         group.release();
         group.close();
+        return buffers;
+    }
+
+    /**
+     * The third participant weak (sysmem's SetWeak): its VMOs hang from a second layer per buffer, and when the two
+     * strong ones have left it is told to close (close_weak_asap) and the collection fails for it.
+     */
+    @Benchmark
+    public int threeParticipantsTheThirdWeak() throws Exception {
+        BufferCollectionToken token = platform.registry.newSharedCollection();
+        BufferCollectionToken second = token.duplicate();
+        BufferCollectionToken third = token.duplicate();
+        third.setWeak();
+        SharedCollection weak = platform.registry.bind(third);
+        weak.setWeakOk(false);
+        List<SharedCollection> strong = List.of(platform.registry.bind(token), platform.registry.bind(second));
+        weak.setConstraints(camper);
+        CompletionStage<BufferCollection> allocated = weak.allocated();
+        int buffers = allocateAndLeave(strong); // allocated as the last constraints come, then the strong ones leave
+        BufferCollection weakBuffers = allocated.toCompletableFuture().get();
+        buffers += weakBuffers.buffers().size();
+        weakBuffers.closeWeakAsap(0).orElseThrow().toCompletableFuture().get(); // given as the strong ones left
+        weakBuffers.close();
+        weak.close(); // the collection failed once no strong node or VMO was left: nothing to release
         return buffers;
     }
 

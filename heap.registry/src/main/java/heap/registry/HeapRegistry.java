@@ -197,6 +197,7 @@ public class HeapRegistry implements BufferAllocator {
     /** How often every bundle's collections were walked (listings, sums, drains): tests check what does it. */
     final LongAdder collectionWalks = new LongAdder();
     private final Map<Long, LogicalCollection> negotiations = new ConcurrentHashMap<>();
+    private final java.util.Set<DueReport> dueReports = ConcurrentHashMap.newKeySet();
     /** Who calls the registry itself rather than a bundle's view (tests, benchmarks, embedding code). */
     private final Account direct = new Account(-1, "direct", "caller");
     private final Map<String, Quota> quotasByPid = new java.util.HashMap<>();
@@ -254,6 +255,7 @@ public class HeapRegistry implements BufferAllocator {
 
     /** Negotiations still pending when their report is due say whom they wait for (sysmem's CreationTimedOut). */
     void reportStalledNegotiations(long nowNanos) {
+        runDueReports(nowNanos);
         for (LogicalCollection collection : negotiations.values()) {
             try {
                 collection.reportIfStalled(nowNanos);
@@ -263,18 +265,36 @@ public class HeapRegistry implements BufferAllocator {
         }
     }
 
-    /** Runs {@code task} once on the registry's timer after {@code delay} (a report due later). */
-    void later(Duration delay, Runnable task) {
-        try {
-            timer.schedule(() -> {
+    /**
+     * Runs {@code report} on the stall sweep (every 250 ms) once {@code dueNanos} ({@link System#nanoTime()}) has
+     * passed, unless the returned cancel runs first: a check whose cause went away (weak VMOs closed in time) leaves
+     * nothing waiting.
+     */
+    Runnable reportWhenDue(long dueNanos, Runnable report) {
+        DueReport due = new DueReport(dueNanos, report);
+        dueReports.add(due);
+        return () -> dueReports.remove(due);
+    }
+
+    private static final class DueReport {
+        final long dueNanos;
+        final Runnable report;
+
+        DueReport(long dueNanos, Runnable report) {
+            this.dueNanos = dueNanos;
+            this.report = report;
+        }
+    }
+
+    private void runDueReports(long nowNanos) {
+        for (DueReport due : dueReports) {
+            if (nowNanos - due.dueNanos >= 0 && dueReports.remove(due)) {
                 try {
-                    task.run();
-                } catch (RuntimeException e) {
-                    LOG.log(Level.ERROR, "a delayed registry task failed", e);
+                    due.report.run();
+                } catch (RuntimeException e) { // the timer must go on: a task that throws is never run again
+                    LOG.log(Level.ERROR, "a report due now failed", e);
                 }
-            }, delay.toNanos(), TimeUnit.NANOSECONDS);
-        } catch (java.util.concurrent.RejectedExecutionException e) {
-            // the registry stopped: nothing of it reports any more
+            }
         }
     }
 

@@ -15,7 +15,6 @@ import heap.api.BufferMemorySettings;
 import heap.api.vmo.Vmo;
 import heap.api.vmo.VmoRight;
 import java.lang.System.Logger.Level;
-import java.lang.ref.WeakReference;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -274,6 +273,11 @@ final class LogicalCollection {
 
     /** Every node below {@code top} fails, attached tokens' subtrees too (sysmem's FailDownFrom goes through them). */
     private void failDownFrom(Node top, SysmemException error) {
+        failDownFrom(top, error, Level.WARNING);
+    }
+
+    /** As above, logged at {@code level}: a weak collection's routine end is no warning. */
+    private void failDownFrom(Node top, SysmemException error, Level level) {
         for (Node node : subtree(top, true)) {
             node.failed = true;
             node.failure = error;
@@ -285,7 +289,7 @@ final class LogicalCollection {
         if (top.parent != null) {
             top.parent.children.remove(top);
         }
-        HeapRegistry.LOG.log(Level.WARNING, error.getMessage() + (top == root ? "" : " (only the subtree of "
+        HeapRegistry.LOG.log(level, error.getMessage() + (top == root ? "" : " (only the subtree of "
                 + top.label() + ")"));
         if (top == root) {
             end("failed", error);
@@ -303,11 +307,8 @@ final class LogicalCollection {
         failure = error;
         if (allocation != null) {
             releaseStrong();
-            if (weakBuffers != null) {
-                if (error != null) {
-                    weakBuffers.signalAll(); // a failed collection tells its weak participants at once, as sysmem
-                }
-                weakBuffers.closeLayers(); // the weak VMOs handed out keep their buffers until they close
+            if (weakBuffers != null && error != null) {
+                weakBuffers.signalAll(); // a failed collection tells its weak participants at once, as sysmem
             }
         }
         registry.ended(this);
@@ -611,7 +612,7 @@ final class LogicalCollection {
                 if (node.weak) {
                     Vmo handle = registry.handOutWeak(allocation.buffer(i), weakBuffers.layers[i],
                             node.account.owner(), rights, weakBuffers.signals[i]);
-                    weakBuffers.handedOut(i, node, handle);
+                    weakBuffers.handedOut(i, node);
                     handles.add(handle);
                 } else {
                     handles.add(registry.handOut(allocation.buffer(i), allocation.handles().get(i),
@@ -816,20 +817,52 @@ final class LogicalCollection {
         }
         if (weakBuffers.allSignalled() && state.equals("allocated")) {
             failDownFrom(root, new SysmemException(SysmemError.UNSPECIFIED, "shared collection " + id + nameSuffix()
-                    + " failed: no strong node or strong VMO is left"));
+                    + " failed: no strong node or strong VMO is left"), Level.DEBUG);
         }
     }
 
-    /** Weak VMOs still open {@link #WEAK_LEAK_REPORT} after close_weak_asap: one warning naming their holders. */
-    private void reportWeakLeak(int index) {
-        List<String> holders;
-        synchronized (this) {
-            holders = weakBuffers.stillOpen(index);
+    /** Who got weak VMOs of each buffer of a collection: what its leak checks keep, instead of the collection. */
+    private record WeakHolders(String collection, List<List<String>> byBuffer) {
+    }
+
+    /**
+     * A buffer's weak VMOs still open {@link #WEAK_LEAK_REPORT} after close_weak_asap make one warning naming who got
+     * them; their layer's transition to zero children (the last weak VMO closed) takes the check back.
+     */
+    private static final class WeakLeakCheck implements Runnable {
+        private final WeakHolders holders;
+        private final int index;
+        private volatile boolean closed;
+        private volatile Runnable cancel;
+
+        WeakLeakCheck(WeakHolders holders, int index) {
+            this.holders = holders;
+            this.index = index;
         }
-        if (!holders.isEmpty()) {
-            HeapRegistry.LOG.log(Level.WARNING, "shared collection " + id + nameSuffix() + ": weak VMOs of buffer "
-                    + index + " are still open " + WEAK_LEAK_REPORT.toSeconds() + " s after close_weak_asap, held by "
-                    + String.join(", ", holders) + "; the buffer's memory stays until they are closed");
+
+        void weakVmosClosed() {
+            closed = true;
+            Runnable pending = cancel;
+            if (pending != null) {
+                pending.run();
+            }
+        }
+
+        void due(Runnable cancel) {
+            this.cancel = cancel;
+            if (closed) {
+                cancel.run(); // they closed while it was being queued
+            }
+        }
+
+        @Override
+        public void run() {
+            if (!closed) {
+                HeapRegistry.LOG.log(Level.WARNING, holders.collection() + ": weak VMOs of buffer " + index
+                        + " are still open " + WEAK_LEAK_REPORT.toSeconds() + " s after close_weak_asap, handed to "
+                        + String.join(", ", holders.byBuffer().get(index)) + "; the buffer's memory stays until they "
+                        + "are closed");
+            }
         }
     }
 
@@ -838,12 +871,9 @@ final class LogicalCollection {
      * so the heap gets its buffer back only once both are gone — and its close_weak_asap. Guarded by the collection.
      */
     private final class WeakBuffers {
-        private record HandedOut(String holder, WeakReference<Vmo> vmo) {
-        }
-
         final Vmo[] layers;
         final CompletableFuture<Void>[] signals;
-        private final List<List<HandedOut>> handedOut = new ArrayList<>();
+        private final WeakHolders holders; // per buffer, who got a weak VMO of it
         private int signalled;
 
         @SuppressWarnings("unchecked")
@@ -851,29 +881,38 @@ final class LogicalCollection {
             int count = allocation.record.bufferCount();
             layers = new Vmo[count];
             signals = new CompletableFuture[count];
+            holders = new WeakHolders("shared collection " + id + nameSuffix(), new ArrayList<>(count));
             for (int i = 0; i < count; i++) {
                 layers[i] = allocation.buffer(i).heapVmo().createReference();
                 signals[i] = new CompletableFuture<>();
-                handedOut.add(new ArrayList<>());
+                holders.byBuffer().add(new ArrayList<>(1));
             }
         }
 
-        /** Remembers who got a weak VMO, without keeping it from the leak detector. */
-        void handedOut(int index, Node node, Vmo vmo) {
-            handedOut.get(index).add(new HandedOut(node.label(), new WeakReference<>(vmo)));
+        void handedOut(int index, Node node) {
+            List<String> named = holders.byBuffer().get(index);
+            String label = node.label();
+            if (!named.contains(label)) {
+                named.add(label);
+            }
         }
 
         /**
          * Gives buffer {@code index}'s close_weak_asap, once (false when given already), and drops the weak layer:
-         * the buffer goes back as its last weak VMO closes, and no weak VMO of it is handed out any more.
+         * the buffer goes back as its last weak VMO closes, and no weak VMO of it is handed out any more. Weak VMOs
+         * still open then are looked at again when their report is due.
          */
         boolean signal(int index) {
             if (!signals[index].complete(null)) {
                 return false;
             }
             signalled++;
+            WeakLeakCheck check = new WeakLeakCheck(holders, index);
+            layers[index].onZeroChildren(check::weakVmosClosed); // before the count is read, and the layer closes
+            if (layers[index].childCount() > 0) {
+                check.due(registry.reportWhenDue(System.nanoTime() + WEAK_LEAK_REPORT.toNanos(), check));
+            }
             layers[index].close();
-            registry.later(WEAK_LEAK_REPORT, () -> reportWeakLeak(index));
             return true;
         }
 
@@ -896,24 +935,6 @@ final class LogicalCollection {
                 }
             }
             return null;
-        }
-
-        List<String> stillOpen(int index) {
-            List<String> holders = new ArrayList<>();
-            for (HandedOut each : handedOut.get(index)) {
-                Vmo vmo = each.vmo().get();
-                if (vmo != null && !vmo.isClosed() && !holders.contains(each.holder())) {
-                    holders.add(each.holder());
-                }
-            }
-            handedOut.get(index).clear(); // reported once
-            return holders;
-        }
-
-        void closeLayers() {
-            for (Vmo layer : layers) {
-                layer.close();
-            }
         }
     }
 
