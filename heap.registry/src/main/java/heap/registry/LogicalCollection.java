@@ -117,6 +117,9 @@ final class LogicalCollection {
     private long stallReportNanos = createdNanos + FIRST_STALL_REPORT.toNanos();
     private int stallReports;
     private boolean verbose; // sysmem's SetVerboseLogging: the tree and every combination tried, at INFO
+    // What completes participants' stages, queued under the lock and run once it is released (notifyOutsideLock), so
+    // their callbacks never run holding it: a callback that waits for another thread calling in cannot deadlock.
+    private final List<Runnable> notifications = new ArrayList<>();
     private WeakBuffers weakBuffers; // made as the first weak participant gets buffers
     private boolean strongReleased; // no strong node is left: the strong layers go as their last children close
 
@@ -282,7 +285,7 @@ final class LogicalCollection {
             node.failed = true;
             node.failure = error;
             for (CompletableFuture<BufferCollection> waiter : node.waiters) {
-                waiter.completeExceptionally(error);
+                notifyLater(() -> waiter.completeExceptionally(error));
             }
             node.waiters.clear();
         }
@@ -365,7 +368,7 @@ final class LogicalCollection {
             });
         } catch (SysmemException e) {
             for (Node node : everyone) {
-                node.waiters.forEach(waiter -> waiter.completeExceptionally(e));
+                node.waiters.forEach(waiter -> notifyLater(() -> waiter.completeExceptionally(e)));
                 node.waiters.clear();
             }
             failDownFrom(root, new SysmemException(e.error(), "shared collection " + id + nameSuffix()
@@ -410,7 +413,7 @@ final class LogicalCollection {
             });
         } catch (SysmemException e) {
             for (Node node : subtree(top, false)) {
-                node.waiters.forEach(waiter -> waiter.completeExceptionally(e));
+                node.waiters.forEach(waiter -> notifyLater(() -> waiter.completeExceptionally(e)));
                 node.waiters.clear();
             }
             failDownFrom(top, e);
@@ -555,7 +558,7 @@ final class LogicalCollection {
                 for (Node node : subtree(child, true)) {
                     node.failed = true;
                     node.failure = error;
-                    node.waiters.forEach(waiter -> waiter.completeExceptionally(error));
+                    node.waiters.forEach(waiter -> notifyLater(() -> waiter.completeExceptionally(error)));
                     node.waiters.clear();
                 }
                 group.children.remove(child);
@@ -592,7 +595,8 @@ final class LogicalCollection {
         for (Node node : nodes) {
             node.allocated = true;
             for (CompletableFuture<BufferCollection> waiter : node.waiters) {
-                waiter.complete(handlesFor(node));
+                BufferCollection handles = handlesFor(node); // handed out now, told after the lock
+                notifyLater(() -> waiter.complete(handles));
             }
             node.waiters.clear();
         }
@@ -810,15 +814,42 @@ final class LogicalCollection {
         }
     }
 
-    /** Buffer {@code index} has no strong VMO left: its weak holders are told; with the last buffer, the collection fails. */
-    private synchronized void strongGone(int index) {
-        if (!weakBuffers.signal(index)) {
+    /** Buffer {@code index} has no strong VMO left: its weak holders are told; with the last, the collection fails. */
+    private void strongGone(int index) {
+        try {
+            synchronized (this) {
+                if (weakBuffers.signal(index) && weakBuffers.allSignalled() && state.equals("allocated")) {
+                    failDownFrom(root, new SysmemException(SysmemError.UNSPECIFIED, "shared collection " + id
+                            + nameSuffix() + " failed: no strong node or strong VMO is left"), Level.DEBUG);
+                }
+            }
+        } finally {
+            notifyOutsideLock();
+        }
+    }
+
+    /** Under the lock: {@code notification} runs once the lock is released. */
+    private void notifyLater(Runnable notification) {
+        notifications.add(notification);
+    }
+
+    /**
+     * Runs what was queued under the lock, after it is released, in the order queued (a participant's waits complete
+     * in call order). A nested call, with the lock still held further out, leaves them to the outermost.
+     */
+    private void notifyOutsideLock() {
+        if (Thread.holdsLock(this)) {
             return;
         }
-        if (weakBuffers.allSignalled() && state.equals("allocated")) {
-            failDownFrom(root, new SysmemException(SysmemError.UNSPECIFIED, "shared collection " + id + nameSuffix()
-                    + " failed: no strong node or strong VMO is left"), Level.DEBUG);
+        List<Runnable> due;
+        synchronized (this) {
+            if (notifications.isEmpty()) {
+                return;
+            }
+            due = new ArrayList<>(notifications);
+            notifications.clear();
         }
+        due.forEach(Runnable::run);
     }
 
     /** Who got weak VMOs of each buffer of a collection: what its leak checks keep, instead of the collection. */
@@ -872,7 +903,8 @@ final class LogicalCollection {
      */
     private final class WeakBuffers {
         final Vmo[] layers;
-        final CompletableFuture<Void>[] signals;
+        final CompletableFuture<Void>[] signals; // completed after the lock (notifyLater); given[] says it under it
+        private final boolean[] given;
         private final WeakHolders holders; // per buffer, who got a weak VMO of it
         private int signalled;
 
@@ -881,6 +913,7 @@ final class LogicalCollection {
             int count = allocation.record.bufferCount();
             layers = new Vmo[count];
             signals = new CompletableFuture[count];
+            given = new boolean[count];
             holders = new WeakHolders("shared collection " + id + nameSuffix(), new ArrayList<>(count));
             for (int i = 0; i < count; i++) {
                 layers[i] = allocation.buffer(i).heapVmo().createReference();
@@ -903,9 +936,12 @@ final class LogicalCollection {
          * still open then are looked at again when their report is due.
          */
         boolean signal(int index) {
-            if (!signals[index].complete(null)) {
+            if (given[index]) {
                 return false;
             }
+            given[index] = true;
+            CompletableFuture<Void> signal = signals[index];
+            notifyLater(() -> signal.complete(null));
             signalled++;
             WeakLeakCheck check = new WeakLeakCheck(holders, index);
             layers[index].onZeroChildren(check::weakVmosClosed); // before the count is read, and the layer closes
@@ -928,8 +964,8 @@ final class LogicalCollection {
 
         /** Why no more weak VMOs are handed out, or null while every buffer still has a strong VMO. */
         String closedToWeakVmos() {
-            for (int i = 0; i < signals.length; i++) {
-                if (signals[i].isDone()) {
+            for (int i = 0; i < given.length; i++) {
+                if (given[i]) {
                     return "buffer " + i + " of shared collection " + id + nameSuffix() + " has no strong VMO left: "
                             + "no weak VMO of it is handed out any more";
                 }
@@ -958,75 +994,103 @@ final class LogicalCollection {
         }
 
         public void setName(int priority, String newName) {
-            synchronized (LogicalCollection.this) {
-                checkUsable(node, token, "setName");
-                LogicalCollection.this.setName(node, priority, newName);
+            try {
+                synchronized (LogicalCollection.this) {
+                    checkUsable(node, token, "setName");
+                    LogicalCollection.this.setName(node, priority, newName);
+                }
+            } finally {
+                notifyOutsideLock();
             }
         }
 
         public void setDebugName(String debugName) {
-            synchronized (LogicalCollection.this) {
-                checkUsable(node, token, "setDebugName");
-                LogicalCollection.this.setDebugName(node, debugName);
+            try {
+                synchronized (LogicalCollection.this) {
+                    checkUsable(node, token, "setDebugName");
+                    LogicalCollection.this.setDebugName(node, debugName);
+                }
+            } finally {
+                notifyOutsideLock();
             }
         }
 
         public void release() {
-            synchronized (LogicalCollection.this) {
-                checkUsable(node, token, "release");
-                node.released = true;
+            try {
+                synchronized (LogicalCollection.this) {
+                    checkUsable(node, token, "release");
+                    node.released = true;
+                }
+            } finally {
+                notifyOutsideLock();
             }
         }
 
         public void setWeak() {
-            synchronized (LogicalCollection.this) {
-                checkUsable(node, token, "setWeak");
-                if (!waitedFor(node)) {
-                    throw misuse(node, "setWeak once the node is ready for allocation (" + (node.kind == Kind.GROUP
-                            ? "after allChildrenPresent" : "after setConstraints") + ")");
+            try {
+                synchronized (LogicalCollection.this) {
+                    checkUsable(node, token, "setWeak");
+                    if (!waitedFor(node)) {
+                        throw misuse(node, "setWeak once the node is ready for allocation (" + (node.kind == Kind.GROUP
+                                ? "after allChildrenPresent" : "after setConstraints") + ")");
+                    }
+                    node.weak = true;
                 }
-                node.weak = true;
+            } finally {
+                notifyOutsideLock();
             }
         }
 
         public void setWeakOk(boolean forChildNodesAlso) {
-            synchronized (LogicalCollection.this) {
-                checkUsable(node, token, "setWeakOk");
-                if (node.waitSeen) {
-                    throw misuse(node, "setWeakOk after allocated()");
+            try {
+                synchronized (LogicalCollection.this) {
+                    checkUsable(node, token, "setWeakOk");
+                    if (node.waitSeen) {
+                        throw misuse(node, "setWeakOk after allocated()");
+                    }
+                    node.weakOk = true;
+                    node.weakOkForChildren |= forChildNodesAlso;
                 }
-                node.weakOk = true;
-                node.weakOkForChildren |= forChildNodesAlso;
+            } finally {
+                notifyOutsideLock();
             }
         }
 
         public void setVerboseLogging() {
-            synchronized (LogicalCollection.this) {
-                checkUsable(node, token, "setVerboseLogging");
-                verbose = true;
+            try {
+                synchronized (LogicalCollection.this) {
+                    checkUsable(node, token, "setVerboseLogging");
+                    verbose = true;
+                }
+            } finally {
+                notifyOutsideLock();
             }
         }
 
         /** Sysmem's IsAlternateFor: the first node above both is a group (neither being it). */
         public boolean isAlternateFor(CollectionNode other) {
-            synchronized (LogicalCollection.this) {
-                checkUsable(node, token, "isAlternateFor");
-                if (other == null) {
-                    throw misuse(node, "isAlternateFor needs a node, got null");
+            try {
+                synchronized (LogicalCollection.this) {
+                    checkUsable(node, token, "isAlternateFor");
+                    if (other == null) {
+                        throw misuse(node, "isAlternateFor needs a node, got null");
+                    }
+                    if (!(other instanceof End end) || end.collection() != LogicalCollection.this) {
+                        throw new SysmemException(SysmemError.NOT_FOUND, other + " is not a node of shared collection "
+                                + id);
+                    }
+                    Set<Node> above = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+                    for (Node up = node; up != null; up = up.parent) {
+                        above.add(up);
+                    }
+                    Node common = end.node;
+                    while (!above.contains(common)) {
+                        common = common.parent;
+                    }
+                    return common.kind == Kind.GROUP && common != node && common != end.node;
                 }
-                if (!(other instanceof End end) || end.collection() != LogicalCollection.this) {
-                    throw new SysmemException(SysmemError.NOT_FOUND, other + " is not a node of shared collection "
-                            + id);
-                }
-                Set<Node> above = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
-                for (Node up = node; up != null; up = up.parent) {
-                    above.add(up);
-                }
-                Node common = end.node;
-                while (!above.contains(common)) {
-                    common = common.parent;
-                }
-                return common.kind == Kind.GROUP && common != node && common != end.node;
+            } finally {
+                notifyOutsideLock();
             }
         }
 
@@ -1035,28 +1099,36 @@ final class LogicalCollection {
         }
 
         public void setDebugTimeoutLogDeadline(Instant deadline) {
-            synchronized (LogicalCollection.this) {
-                checkUsable(node, token, "setDebugTimeoutLogDeadline");
-                if (deadline == null) {
-                    throw misuse(node, "setDebugTimeoutLogDeadline needs a deadline, got null");
+            try {
+                synchronized (LogicalCollection.this) {
+                    checkUsable(node, token, "setDebugTimeoutLogDeadline");
+                    if (deadline == null) {
+                        throw misuse(node, "setDebugTimeoutLogDeadline needs a deadline, got null");
+                    }
+                    if (stallReports == 0) {
+                        Duration until = Duration.between(Instant.now(), deadline);
+                        stallReportNanos = System.nanoTime() + (until.isNegative() ? 0
+                                : until.compareTo(LATEST_DEADLINE) > 0 ? LATEST_DEADLINE.toNanos() : until.toNanos());
+                    }
                 }
-                if (stallReports == 0) {
-                    Duration until = Duration.between(Instant.now(), deadline);
-                    stallReportNanos = System.nanoTime() + (until.isNegative() ? 0
-                            : until.compareTo(LATEST_DEADLINE) > 0 ? LATEST_DEADLINE.toNanos() : until.toNanos());
-                }
+            } finally {
+                notifyOutsideLock();
             }
         }
 
         @Override
         public void close() {
-            synchronized (LogicalCollection.this) {
-                if (closed) {
-                    return;
+            try {
+                synchronized (LogicalCollection.this) {
+                    if (closed) {
+                        return;
+                    }
+                    closed = true;
+                    node.account.untrack(this);
+                    closed(node, token);
                 }
-                closed = true;
-                node.account.untrack(this);
-                closed(node, token);
+            } finally {
+                notifyOutsideLock();
             }
         }
     }
@@ -1069,54 +1141,74 @@ final class LogicalCollection {
 
         @Override
         public BufferCollectionToken duplicate() {
-            synchronized (LogicalCollection.this) {
-                return duplicate(node.rights);
+            try {
+                synchronized (LogicalCollection.this) {
+                    return duplicate(node.rights);
+                }
+            } finally {
+                notifyOutsideLock();
             }
         }
 
         @Override
         public BufferCollectionToken duplicate(Set<VmoRight> rights) {
-            synchronized (LogicalCollection.this) {
-                checkUsable(node, true, "duplicate");
-                Set<VmoRight> granted = narrowed(node, rights, "duplicate");
-                return new Token(new Node(node, false, granted, node.account, node.debugName));
+            try {
+                synchronized (LogicalCollection.this) {
+                    checkUsable(node, true, "duplicate");
+                    Set<VmoRight> granted = narrowed(node, rights, "duplicate");
+                    return new Token(new Node(node, false, granted, node.account, node.debugName));
+                }
+            } finally {
+                notifyOutsideLock();
             }
         }
 
         @Override
         public BufferCollectionTokenGroup createGroup() {
-            synchronized (LogicalCollection.this) {
-                checkUsable(node, true, "createGroup");
-                Node group = new Node(node, false, node.rights, node.account, node.debugName);
-                group.kind = Kind.GROUP;
-                return new Group(group);
+            try {
+                synchronized (LogicalCollection.this) {
+                    checkUsable(node, true, "createGroup");
+                    Node group = new Node(node, false, node.rights, node.account, node.debugName);
+                    group.kind = Kind.GROUP;
+                    return new Group(group);
+                }
+            } finally {
+                notifyOutsideLock();
             }
         }
 
         @Override
         public void setDispensable() {
-            synchronized (LogicalCollection.this) {
-                checkUsable(node, true, "setDispensable");
-                node.dispensable = true;
+            try {
+                synchronized (LogicalCollection.this) {
+                    checkUsable(node, true, "setDispensable");
+                    node.dispensable = true;
+                }
+            } finally {
+                notifyOutsideLock();
             }
         }
 
         SharedCollection bindTo(Account binder) {
-            synchronized (LogicalCollection.this) {
-                if (closed) {
-                    throw new SysmemException(SysmemError.PROTOCOL_DEVIATION, "bind of a closed token of shared "
-                            + "collection " + id);
+            try {
+                synchronized (LogicalCollection.this) {
+                    if (closed) {
+                        throw new SysmemException(SysmemError.PROTOCOL_DEVIATION, "bind of a closed token of shared "
+                                + "collection " + id);
+                    }
+                    checkUsable(node, true, "bind");
+                    node.kind = Kind.COLLECTION;
+                    node.account.untrack(this);
+                    node.account = binder;
+                    if (!node.debugNameSet) {
+                        node.debugName = binder.name;
+                    }
+                    closed = true; // the token's handle is gone: the collection object holds the node now
+                    openHandles--;
+                    return new Collection(node);
                 }
-                checkUsable(node, true, "bind");
-                node.kind = Kind.COLLECTION;
-                node.account.untrack(this);
-                node.account = binder;
-                if (!node.debugNameSet) {
-                    node.debugName = binder.name;
-                }
-                closed = true; // the token's handle is gone: the collection object holds the node now
-                openHandles--;
-                return new Collection(node);
+            } finally {
+                notifyOutsideLock();
             }
         }
 
@@ -1134,51 +1226,65 @@ final class LogicalCollection {
 
         @Override
         public void setConstraints(BufferCollectionConstraints constraints) {
-            synchronized (LogicalCollection.this) {
-                checkUsable(node, false, "setConstraints");
-                if (constraints == null) {
-                    throw misuse(node, "setConstraints needs constraints, got null");
+            try {
+                synchronized (LogicalCollection.this) {
+                    checkUsable(node, false, "setConstraints");
+                    if (constraints == null) {
+                        throw misuse(node, "setConstraints needs constraints, got null");
+                    }
+                    if (node.constraints != null) {
+                        throw misuse(node, "constraints set twice");
+                    }
+                    node.constraints = constraints;
+                    maybeAllocate();
                 }
-                if (node.constraints != null) {
-                    throw misuse(node, "constraints set twice");
-                }
-                node.constraints = constraints;
-                maybeAllocate();
+            } finally {
+                notifyOutsideLock();
             }
         }
 
         @Override
         public CompletionStage<BufferCollection> allocated() {
-            synchronized (LogicalCollection.this) {
-                if (node.failed) {
-                    return CompletableFuture.failedStage(node.failure);
+            try {
+                synchronized (LogicalCollection.this) {
+                    if (node.failed) {
+                        return CompletableFuture.failedStage(node.failure);
+                    }
+                    checkUsable(node, false, "allocated");
+                    if (node.constraints == null) {
+                        throw misuse(node, "allocated() before setConstraints");
+                    }
+                    if (node.weak && !node.weakOk) {
+                        throw misuse(node, "a weak collection needs setWeakOk before allocated(): it must watch "
+                                + "closeWeakAsap");
+                    }
+                    node.waitSeen = true;
+                    if (node.allocated) {
+                        String closed = node.weak ? weakBuffers.closedToWeakVmos() : null;
+                        return closed != null
+                                ? CompletableFuture.failedStage(new SysmemException(SysmemError.UNSPECIFIED, closed))
+                                : CompletableFuture.completedStage(handlesFor(node));
+                    }
+                    CompletableFuture<BufferCollection> waiter = new CompletableFuture<>();
+                    node.waiters.add(waiter);
+                    return waiter.minimalCompletionStage();
                 }
-                checkUsable(node, false, "allocated");
-                if (node.constraints == null) {
-                    throw misuse(node, "allocated() before setConstraints");
-                }
-                if (node.weak && !node.weakOk) {
-                    throw misuse(node, "a weak collection needs setWeakOk before allocated(): it must watch "
-                            + "closeWeakAsap");
-                }
-                node.waitSeen = true;
-                if (node.allocated) {
-                    String closed = node.weak ? weakBuffers.closedToWeakVmos() : null;
-                    return closed != null ? CompletableFuture.failedStage(new SysmemException(SysmemError.UNSPECIFIED,
-                            closed)) : CompletableFuture.completedStage(handlesFor(node));
-                }
-                CompletableFuture<BufferCollection> waiter = new CompletableFuture<>();
-                node.waiters.add(waiter);
-                return waiter.minimalCompletionStage();
+            } finally {
+                notifyOutsideLock();
             }
         }
 
         @Override
         public BufferCollectionToken attachToken(Set<VmoRight> rights) {
-            synchronized (LogicalCollection.this) {
-                checkUsable(node, false, "attachToken");
-                Set<VmoRight> granted = narrowed(node, rights, "attachToken");
-                return new Token(new Node(node, true, granted, node.account, node.debugName + " then AttachToken()"));
+            try {
+                synchronized (LogicalCollection.this) {
+                    checkUsable(node, false, "attachToken");
+                    Set<VmoRight> granted = narrowed(node, rights, "attachToken");
+                    return new Token(new Node(node, true, granted, node.account,
+                            node.debugName + " then AttachToken()"));
+                }
+            } finally {
+                notifyOutsideLock();
             }
         }
 
@@ -1196,49 +1302,65 @@ final class LogicalCollection {
 
         @Override
         public BufferCollectionToken createChild() {
-            synchronized (LogicalCollection.this) {
-                return createChild(node.rights);
+            try {
+                synchronized (LogicalCollection.this) {
+                    return createChild(node.rights);
+                }
+            } finally {
+                notifyOutsideLock();
             }
         }
 
         @Override
         public BufferCollectionToken createChild(Set<VmoRight> rights) {
-            synchronized (LogicalCollection.this) {
-                checkOpen("createChild");
-                return new Token(new Node(node, false, narrowed(node, rights, "createChild"), node.account,
-                        node.debugName));
+            try {
+                synchronized (LogicalCollection.this) {
+                    checkOpen("createChild");
+                    return new Token(new Node(node, false, narrowed(node, rights, "createChild"), node.account,
+                            node.debugName));
+                }
+            } finally {
+                notifyOutsideLock();
             }
         }
 
         @Override
         public List<BufferCollectionToken> createChildren(List<Set<VmoRight>> rights) {
-            synchronized (LogicalCollection.this) {
-                checkOpen("createChildren");
-                if (rights == null || rights.size() > MAX_CHILDREN_PER_CALL) {
-                    throw misuse(node, "createChildren needs a list of at most " + MAX_CHILDREN_PER_CALL
-                            + " rights sets, got " + (rights == null ? "null" : rights.size()));
+            try {
+                synchronized (LogicalCollection.this) {
+                    checkOpen("createChildren");
+                    if (rights == null || rights.size() > MAX_CHILDREN_PER_CALL) {
+                        throw misuse(node, "createChildren needs a list of at most " + MAX_CHILDREN_PER_CALL
+                                + " rights sets, got " + (rights == null ? "null" : rights.size()));
+                    }
+                    List<Set<VmoRight>> granted = new ArrayList<>();
+                    for (Set<VmoRight> each : rights) {
+                        granted.add(narrowed(node, each, "createChildren")); // all checked before any child is made
+                    }
+                    List<BufferCollectionToken> children = new ArrayList<>();
+                    for (Set<VmoRight> each : granted) {
+                        children.add(new Token(new Node(node, false, each, node.account, node.debugName)));
+                    }
+                    return children;
                 }
-                List<Set<VmoRight>> granted = new ArrayList<>();
-                for (Set<VmoRight> each : rights) {
-                    granted.add(narrowed(node, each, "createChildren")); // all checked before any child is made
-                }
-                List<BufferCollectionToken> children = new ArrayList<>();
-                for (Set<VmoRight> each : granted) {
-                    children.add(new Token(new Node(node, false, each, node.account, node.debugName)));
-                }
-                return children;
+            } finally {
+                notifyOutsideLock();
             }
         }
 
         @Override
         public void allChildrenPresent() {
-            synchronized (LogicalCollection.this) {
-                checkOpen("allChildrenPresent");
-                if (node.children.isEmpty()) {
-                    throw misuse(node, "allChildrenPresent without any children");
+            try {
+                synchronized (LogicalCollection.this) {
+                    checkOpen("allChildrenPresent");
+                    if (node.children.isEmpty()) {
+                        throw misuse(node, "allChildrenPresent without any children");
+                    }
+                    node.allChildrenPresent = true;
+                    maybeAllocate();
                 }
-                node.allChildrenPresent = true;
-                maybeAllocate();
+            } finally {
+                notifyOutsideLock();
             }
         }
 

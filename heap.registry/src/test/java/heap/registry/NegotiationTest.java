@@ -358,6 +358,40 @@ class NegotiationTest extends RegistryTestSupport {
     }
 
     /**
+     * A participant's callback runs after the collection's lock is released (OSGi's rule: no foreign code under a
+     * lock), so one that waits for another thread asking about the collection does not deadlock; sysmem's clients get
+     * their results as messages, never inside its own serialized section.
+     */
+    @Test
+    void aParticipantsCallbackRunsOutsideTheCollectionsLock() throws Exception {
+        BufferCollectionToken token = producer.newSharedCollection();
+        BufferCollectionToken forConsumer = token.duplicate(READ_ONLY);
+        SharedCollection produced = producer.bind(token);
+        SharedCollection consumed = consumer.bind(forConsumer);
+        produced.setConstraints(uses(BufferUsage.CPU_WRITE).minBufferCountForCamping(1).build());
+        java.util.concurrent.ExecutorService other = java.util.concurrent.Executors.newSingleThreadExecutor();
+        java.util.concurrent.CompletableFuture<String> seen = new java.util.concurrent.CompletableFuture<>();
+        try {
+            produced.allocated().thenAccept(buffers -> {
+                try {
+                    other.submit(registry::negotiations).get(2, java.util.concurrent.TimeUnit.SECONDS);
+                    seen.complete("answered");
+                } catch (Exception e) {
+                    seen.complete("blocked: " + e);
+                }
+                buffers.close();
+            });
+            consumed.setConstraints(uses(BufferUsage.CPU_READ).build()); // allocates: the callback runs on this thread
+            assertEquals("answered", seen.get(5, java.util.concurrent.TimeUnit.SECONDS));
+        } finally {
+            other.shutdownNow();
+        }
+        now(consumed.allocated()).close();
+        produced.close();
+        consumed.close();
+    }
+
+    /**
      * Sysmem's FailDownFrom goes through attached tokens: when the whole collection fails, a late participant still
      * waiting to join fails with it instead of waiting for buffers that will never come.
      */
