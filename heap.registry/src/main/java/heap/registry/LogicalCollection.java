@@ -788,7 +788,7 @@ final class LogicalCollection {
             weakBuffers = new WeakBuffers();
         }
         if (weakBuffers != null) {
-            HeapRegistry.LOG.log(Level.INFO, "shared collection " + id + nameSuffix() + ": no strong node is left; "
+            HeapRegistry.LOG.log(Level.DEBUG, "shared collection " + id + nameSuffix() + ": no strong node is left; "
                     + "its weak participants are told to close each buffer as its last strong VMO closes");
         }
         releaseStrong();
