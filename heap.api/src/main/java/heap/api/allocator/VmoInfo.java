@@ -1,5 +1,6 @@
 package heap.api.allocator;
 
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 
@@ -10,7 +11,7 @@ import java.util.concurrent.CompletionStage;
  */
 public record VmoInfo(long bufferCollectionId, long bufferIndex, Optional<CompletionStage<Void>> closeWeakAsap) {
     public VmoInfo {
-        java.util.Objects.requireNonNull(closeWeakAsap, "closeWeakAsap");
+        Objects.requireNonNull(closeWeakAsap, "closeWeakAsap");
     }
 
     /** A strong VMO's answer. */
