@@ -52,11 +52,67 @@ class WeakLifeProperties {
     @Property(tries = 150)
     void closeWeakAsapAndTheMemoryFollowTheStrongSideAndEveryOpenVmo(@ForAll long seed) throws Exception {
         Random random = new Random(seed);
-        HeapRegistry registry = new HeapRegistry(HeapRegistry.Limits.DEFAULT);
-        FakeHeap heap = new FakeHeap(HeapId.SYSTEM_RAM, new HeapProperties(CoherencyDomainSupport.ALL, false, false),
-                Fault.NONE);
-        registry.addHeap(heap, heap.serviceProperties(1, 0), "property heap");
+        World world = new World(random);
         try {
+            List<Step> steps = world.steps();
+            Collections.shuffle(steps, random);
+            for (int s = 0; s < steps.size(); s++) {
+                apply(steps.get(s));
+                check(world.members, world.heap, world.bytesEach, "seed " + seed + ", after step " + s + " of "
+                        + describe(steps));
+            }
+        } finally {
+            world.registry.stop();
+        }
+    }
+
+    /**
+     * The same closes from three threads at once: whatever the interleaving, every signal is given, the heap gets
+     * every byte back, and no close fails.
+     */
+    @Property(tries = 60)
+    void closingFromSeveralThreadsAtOnceEndsWithEverySignalGivenAndEveryByteBack(@ForAll long seed) throws Exception {
+        Random random = new Random(seed);
+        World world = new World(random);
+        java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newFixedThreadPool(3);
+        try {
+            List<Step> steps = world.steps();
+            Collections.shuffle(steps, random);
+            List<java.util.concurrent.Future<?>> done = new ArrayList<>();
+            java.util.concurrent.CountDownLatch start = new java.util.concurrent.CountDownLatch(1);
+            for (int t = 0; t < 3; t++) {
+                List<Step> mine = new ArrayList<>();
+                for (int s = t; s < steps.size(); s += 3) {
+                    mine.add(steps.get(s));
+                }
+                done.add(threads.submit(() -> {
+                    start.await();
+                    mine.forEach(WeakLifeProperties::apply);
+                    return null;
+                }));
+            }
+            start.countDown();
+            for (java.util.concurrent.Future<?> each : done) {
+                each.get(10, TimeUnit.SECONDS); // a close that threw fails the try here
+            }
+            check(world.members, world.heap, world.bytesEach, "seed " + seed + ", all closed from three threads");
+            assertEquals(List.of(), world.registry.negotiations(), "seed " + seed);
+        } finally {
+            threads.shutdownNow();
+            world.registry.stop();
+        }
+    }
+
+    /** One try's registry, heap and participants, allocated: the producer strong, the others strong or weak. */
+    private static final class World {
+        final HeapRegistry registry = new HeapRegistry(HeapRegistry.Limits.DEFAULT);
+        final FakeHeap heap = new FakeHeap(HeapId.SYSTEM_RAM, new HeapProperties(CoherencyDomainSupport.ALL, false,
+                false), Fault.NONE);
+        final List<Member> members = new ArrayList<>();
+        final long bytesEach;
+
+        World(Random random) throws Exception {
+            registry.addHeap(heap, heap.serviceProperties(1, 0), "property heap");
             BufferAllocator strongBundle = registry.view(7, "producer", "1.0.0");
             BufferAllocator weakBundle = registry.view(8, "cache", "1.0.0");
             BufferCollectionToken root = strongBundle.newSharedCollection();
@@ -72,7 +128,6 @@ class WeakLifeProperties {
                 tokens.add(token);
                 weakness.add(true);
             }
-            List<Member> members = new ArrayList<>();
             members.add(new Member(false, strongBundle.bind(root)));
             for (int i = 0; i < tokens.size(); i++) {
                 boolean weak = weakness.get(i);
@@ -87,23 +142,23 @@ class WeakLifeProperties {
                         .minBufferCountForCamping(member == members.getFirst() ? BUFFERS : 0)
                         .memory(BufferMemoryConstraints.builder().minSizeBytes(PAGE).build()).build());
             }
-            List<Step> steps = new ArrayList<>();
             for (Member member : members) {
                 member.buffers = member.node.allocated().toCompletableFuture().get(5, TimeUnit.SECONDS);
                 java.util.Arrays.fill(member.vmoOpen, true);
+            }
+            bytesEach = heap.outstandingBytes.get() / BUFFERS;
+        }
+
+        /** Every close there is: each member's node, and its VMO of each buffer. */
+        List<Step> steps() {
+            List<Step> steps = new ArrayList<>();
+            for (Member member : members) {
                 steps.add(new Step(member, -1));
                 for (int i = 0; i < BUFFERS; i++) {
                     steps.add(new Step(member, i));
                 }
             }
-            long bytesEach = heap.outstandingBytes.get() / BUFFERS;
-            Collections.shuffle(steps, random);
-            for (int s = 0; s < steps.size(); s++) {
-                apply(steps.get(s));
-                check(members, heap, bytesEach, "seed " + seed + ", after step " + s + " of " + describe(steps));
-            }
-        } finally {
-            registry.stop();
+            return steps;
         }
     }
 
