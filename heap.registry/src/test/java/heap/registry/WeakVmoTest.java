@@ -50,12 +50,21 @@ class WeakVmoTest extends RegistryTestSupport {
             BufferCollection weakBuffers) {
     }
 
-    private Pair allocatedPair() throws Exception {
+    /** The producer's collection, and the cache's bound from a weak duplicate of its token; no constraints yet. */
+    private record Bound(SharedCollection strong, SharedCollection weak) {
+    }
+
+    private Bound boundPair() {
         BufferCollectionToken root = producer.newSharedCollection();
         BufferCollectionToken forCache = root.duplicate();
         forCache.setWeak();
-        SharedCollection strong = producer.bind(root);
-        SharedCollection weak = cache.bind(forCache);
+        return new Bound(producer.bind(root), cache.bind(forCache));
+    }
+
+    private Pair allocatedPair() throws Exception {
+        Bound bound = boundPair();
+        SharedCollection strong = bound.strong();
+        SharedCollection weak = bound.weak();
         weak.setWeakOk(false);
         weak.setConstraints(READER);
         strong.setConstraints(WRITER);
@@ -137,11 +146,9 @@ class WeakVmoTest extends RegistryTestSupport {
 
     @Test
     void aWeakCollectionWithoutSetWeakOkCannotWaitForItsBuffers() {
-        BufferCollectionToken root = producer.newSharedCollection();
-        BufferCollectionToken forCache = root.duplicate();
-        forCache.setWeak();
-        SharedCollection strong = producer.bind(root);
-        SharedCollection weak = cache.bind(forCache);
+        Bound bound = boundPair();
+        SharedCollection strong = bound.strong();
+        SharedCollection weak = bound.weak();
         weak.setConstraints(READER);
         SysmemException e = assertError(SysmemError.PROTOCOL_DEVIATION, weak::allocated);
         assertTrue(e.getMessage().contains("setWeakOk"), e.getMessage());
@@ -274,11 +281,9 @@ class WeakVmoTest extends RegistryTestSupport {
      */
     @Test
     void noWeakVmoOfABufferWithoutStrongVmosIsHandedOutAndItsMemoryGoesWithItsLastWeakVmo() throws Exception {
-        BufferCollectionToken root = producer.newSharedCollection();
-        BufferCollectionToken forCache = root.duplicate();
-        forCache.setWeak();
-        SharedCollection strong = producer.bind(root);
-        SharedCollection weak = cache.bind(forCache);
+        Bound bound = boundPair();
+        SharedCollection strong = bound.strong();
+        SharedCollection weak = bound.weak();
         weak.setWeakOk(true);
         weak.setConstraints(READER);
         strong.setConstraints(BufferCollectionConstraints.builder().usage(BufferUsage.CPU_WRITE)
