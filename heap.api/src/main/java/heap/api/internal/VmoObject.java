@@ -76,26 +76,35 @@ public abstract sealed class VmoObject permits VmoObject.Reference, BufferObject
     }
 
     private static final AtomicLong KOIDS = new AtomicLong(1001);
-    private static final long FIRST_KOID_BLOCK = 4;
     private static final long LARGEST_KOID_BLOCK = 1024;
+    /**
+     * A thread that used its last block of koids at this pace or faster (100 000 a second) is busy: its blocks keep
+     * growing. A console command takes milliseconds, a benchmark's buffer well under a microsecond.
+     */
+    private static final long BUSY_NANOS_PER_KOID = 10_000;
 
     // A thread's koids: a block taken from the shared counter at a time, so threads do not bounce its cache line. A
-    // thread's blocks grow from 4 koids to 1024: one that makes few objects (a console command's thread) leaves few
-    // unused, so koids stay close together in listings. Its next, end and block size sit in the middle of a long[],
-    // 128 bytes of padding on each side (threads' arrays end up side by side once the garbage collector moves them):
-    // a thread-local value of a JDK class, so the threads' maps keep none of this bundle's objects, and with them its
-    // class loader, once it is refreshed away.
+    // busy thread's blocks grow to 1024 koids; a thread at a person's or a script's pace (a console command's, new or
+    // pooled) takes just the koids it needs, so the koids an operator types stay close together. Its next, end, block
+    // size and when the block was taken sit in the middle of a long[], 128 bytes of padding on each side (threads'
+    // arrays end up side by side once the garbage collector moves them): a thread-local value of a JDK class, so the
+    // threads' maps keep none of this bundle's objects, and with them its class loader, once it is refreshed away.
     private static final int KOID_NEXT = 16;
     private static final int KOID_END = KOID_NEXT + 1;
     private static final int KOID_BLOCK_SIZE = KOID_END + 1;
-    private static final ThreadLocal<long[]> KOID_BLOCKS = ThreadLocal.withInitial(() -> new long[KOID_BLOCK_SIZE + 17]);
+    private static final int KOID_BLOCK_NANOS = KOID_BLOCK_SIZE + 1;
+    private static final ThreadLocal<long[]> KOID_BLOCKS = ThreadLocal.withInitial(() -> new long[KOID_BLOCK_NANOS + 17]);
 
     /** The first of {@code count} consecutive koids. */
     static long nextKoids(int count) {
         long[] block = KOID_BLOCKS.get();
         if (block[KOID_END] - block[KOID_NEXT] < count) {
-            long size = Math.max(count, Math.clamp(block[KOID_BLOCK_SIZE] * 2, FIRST_KOID_BLOCK, LARGEST_KOID_BLOCK));
+            long now = System.nanoTime();
+            long last = block[KOID_BLOCK_SIZE];
+            boolean busy = now - block[KOID_BLOCK_NANOS] < last * BUSY_NANOS_PER_KOID;
+            long size = Math.max(count, busy ? Math.min(last * 2, LARGEST_KOID_BLOCK) : count);
             block[KOID_BLOCK_SIZE] = size;
+            block[KOID_BLOCK_NANOS] = now;
             block[KOID_NEXT] = KOIDS.getAndAdd(size);
             block[KOID_END] = block[KOID_NEXT] + size;
         }
