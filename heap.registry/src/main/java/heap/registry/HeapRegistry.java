@@ -197,7 +197,7 @@ public class HeapRegistry implements BufferAllocator {
     /** How often every bundle's collections were walked (listings, sums, drains): tests check what does it. */
     final LongAdder collectionWalks = new LongAdder();
     private final Map<Long, LogicalCollection> negotiations = new ConcurrentHashMap<>();
-    private final java.util.Set<DueReport> dueReports = ConcurrentHashMap.newKeySet();
+    private final java.util.Set<DueReport> dueReports = ConcurrentHashMap.newKeySet(); // see reportWhenDue
     /** Who calls the registry itself rather than a bundle's view (tests, benchmarks, embedding code). */
     private final Account direct = new Account(-1, "direct", "caller");
     private final Map<String, Quota> quotasByPid = new java.util.HashMap<>();
@@ -253,7 +253,10 @@ public class HeapRegistry implements BufferAllocator {
         timer.scheduleWithFixedDelay(() -> reportStalledNegotiations(System.nanoTime()), 250, 250, TimeUnit.MILLISECONDS);
     }
 
-    /** Negotiations still pending when their report is due say whom they wait for (sysmem's CreationTimedOut). */
+    /**
+     * Negotiations still pending when their report is due say whom they wait for (sysmem's CreationTimedOut); the
+     * reports due by now run first (weak VMOs still open after close_weak_asap).
+     */
     void reportStalledNegotiations(long nowNanos) {
         runDueReports(nowNanos);
         for (LogicalCollection collection : negotiations.values()) {
