@@ -12,12 +12,16 @@ import heap.api.allocator.BufferCollection;
 import heap.api.allocator.BufferCollectionConstraints;
 import heap.api.allocator.BufferCollectionToken;
 import heap.api.allocator.BufferUsage;
+import heap.api.allocator.ColorSpace;
 import heap.api.allocator.HeapStatus;
+import heap.api.allocator.ImageFormatConstraints;
+import heap.api.allocator.PixelFormat;
 import heap.api.allocator.SharedCollection;
 import heap.api.vmo.VmoRight;
 import java.lang.foreign.MemorySegment;
 import java.util.EnumSet;
 import java.util.Hashtable;
+import java.util.List;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -221,5 +225,49 @@ class NegotiationInFrameworkTest extends FrameworkTestSupport {
         assertTrue(weak.buffers().getFirst().isClosed(), "the stopped cache's weak VMO was closed");
         awaitTrue("the buffer back in its heap", () -> live.getAsLong() == withTheBuffer - 1);
         weak.close(); // its handles are closed already: this only says it was not dropped
+    }
+
+    /**
+     * Image formats across bundles (NEGOTIATION.md C5, C7): a camera bundle offers NV12 or RGBA, an encoder bundle
+     * takes NV12 only; the real heap is asked for the NV12 image's bytes and told the format.
+     */
+    @Test
+    void twoBundlesAgreeOnAnImageFormatThatSizesTheBuffersOnARealHeap() throws Exception {
+        Bundle camera = startClient("itest.camera.image");
+        Bundle encoder = startClient("itest.encoder.image");
+        BufferAllocator cameraView = viewOf(camera);
+        BufferCollectionToken token = cameraView.newSharedCollection();
+        ServiceRegistration<BufferCollectionToken> published = publish(camera, token.duplicate());
+        SharedCollection produced = cameraView.bind(token);
+        produced.setConstraints(BufferCollectionConstraints.builder().usage(BufferUsage.CPU_WRITE)
+                .minBufferCountForCamping(1)
+                .imageFormat(ImageFormatConstraints.builder(PixelFormat.R8G8B8A8)
+                        .colorSpaces(ColorSpace.SRGB).minSize(1280, 720).build())
+                .imageFormat(ImageFormatConstraints.builder(PixelFormat.NV12)
+                        .colorSpaces(ColorSpace.REC709).minSize(1280, 720).build())
+                .build());
+        SharedCollection consumed = bindPublishedToken(encoder);
+        published.unregister();
+        consumed.setConstraints(BufferCollectionConstraints.builder().usage(BufferUsage.CPU_READ)
+                .imageFormat(ImageFormatConstraints.builder(PixelFormat.NV12)
+                        .colorSpaces(ColorSpace.REC709, ColorSpace.REC2020)
+                        .bytesPerRowDivisor(256).build())
+                .build());
+        BufferCollection written = now(produced.allocated());
+        BufferCollection read = now(consumed.allocated());
+        assertEquals("NV12", written.settings().imageFormatConstraints().get("pixel_format"));
+        assertEquals("1280", written.settings().imageFormatConstraints().get("bytes_per_row"), "1280 is 5 x 256");
+        assertEquals(1280L * 720 * 3 / 2, written.settings().bufferSettings().sizeBytes());
+        assertTrue(written.buffers().getFirst().size() >= 1280L * 720 * 3 / 2, "the heap's buffer holds the image");
+        written.buffers().getFirst().write(1280L * 720 * 3 / 2 - 1, MemorySegment.ofArray(new byte[] {3}));
+        byte[] seen = new byte[1];
+        read.buffers().getFirst().read(1280L * 720 * 3 / 2 - 1, MemorySegment.ofArray(seen));
+        assertEquals(3, seen[0], "the last chroma byte, written by the camera, read by the encoder");
+        for (SharedCollection node : List.of(consumed, produced)) {
+            node.release();
+            node.close();
+        }
+        read.close();
+        written.close();
     }
 }

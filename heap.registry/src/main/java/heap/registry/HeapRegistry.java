@@ -1046,7 +1046,7 @@ public class HeapRegistry implements BufferAllocator {
         long size = aggregate.minSize();
         SingleBufferSettings settings = new SingleBufferSettings(new BufferMemorySettings(size, aggregate.contiguous(),
                 aggregate.secure(), choice.domain(), choice.settingsHeap(), Sizes.pageRoundUp(size),
-                aggregate.alignment()));
+                aggregate.alignment()), aggregate.imageFormat());
         // Stamped with the version read before choosing: a change meanwhile makes it stale at once.
         Route route = new Route(aggregate, version, choice, settings);
         lastRoute = route;

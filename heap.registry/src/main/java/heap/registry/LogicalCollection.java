@@ -8,6 +8,7 @@ import heap.api.allocator.BufferCollectionToken;
 import heap.api.allocator.BufferCollectionTokenGroup;
 import heap.api.allocator.BufferUsage;
 import heap.api.allocator.CollectionNode;
+import heap.api.allocator.ImageFormatConstraints;
 import heap.api.allocator.NegotiationStatus;
 import heap.api.allocator.Participant;
 import heap.api.allocator.SharedCollection;
@@ -380,7 +381,8 @@ final class LogicalCollection {
         BufferMemorySettings settings = allocation.record.settings().bufferSettings();
         aggregated = allocation.record.bufferCount() + " x " + settings.sizeBytes() + " bytes on " + settings.heap()
                 + " (served by " + allocation.record.heap.id + "), " + settings.coherencyDomain()
-                + (settings.physicallyContiguous() ? ", contiguous" : "") + (settings.secure() ? ", secure" : "");
+                + (settings.physicallyContiguous() ? ", contiguous" : "") + (settings.secure() ? ", secure" : "")
+                + imageSuffix(allocation.record.settings().imageFormatConstraints());
         HeapRegistry.LOG.log(Level.INFO, "shared collection " + id + nameSuffix() + " allocated: " + aggregated
                 + " for " + nodes.stream().filter(n -> n.kind == Kind.COLLECTION).map(Node::label).toList());
         deliver(nodes);
@@ -568,8 +570,8 @@ final class LogicalCollection {
 
     private void checkFits(Node node, BufferMemorySettings settings) {
         BufferCollectionConstraints c = node.constraints;
-        Routing.Aggregate own = Routing.aggregate(List.of(new Participant(c.memory(), c.cpuUsage())),
-                List.of(node.debugName));
+        Routing.Aggregate own = Routing.lateParticipant(new Participant(c.memory(), c.cpuUsage()), node.debugName,
+                ImageFormats.aggregate(List.of(c.imageFormats()), List.of(node.debugName)));
         String misfit = Long.compareUnsigned(settings.sizeBytes(), own.maxSize()) > 0
                         ? "its max_size_bytes " + Long.toUnsignedString(own.maxSize()) + " is below the buffers' "
                                 + settings.sizeBytes()
@@ -582,7 +584,8 @@ final class LogicalCollection {
                 : own.permitted().isPresent() && !own.permitted().get().contains(settings.heap())
                         && !own.permitted().get().contains(allocation.record.heap.id) ? "it does not permit " + settings.heap()
                 : Long.compareUnsigned(own.alignment(), Math.max(settings.minPhysicalBaseAlignment(), 1)) > 0
-                        ? "it needs an alignment of " + Long.toUnsignedString(own.alignment()) : null;
+                        ? "it needs an alignment of " + Long.toUnsignedString(own.alignment())
+                : ImageFormats.misfit(allocation.record.settings().imageFormatConstraints(), c.imageFormats());
         if (misfit != null) {
             throw Routing.refused(node.label() + " joined late and does not fit the existing buffers: " + misfit);
         }
@@ -635,13 +638,16 @@ final class LogicalCollection {
     private Routing.Aggregate memoryAggregate(List<Node> contributors) {
         List<Participant> participants = new ArrayList<>();
         List<String> names = new ArrayList<>();
+        List<List<ImageFormatConstraints>> imageFormats = new ArrayList<>();
         boolean display = false;
         for (Node node : contributors) {
             participants.add(new Participant(node.constraints.memory(), node.constraints.cpuUsage()));
             names.add(node.debugName);
+            imageFormats.add(node.constraints.imageFormats());
             display |= node.constraints.usage().contains(BufferUsage.DISPLAY);
         }
-        Routing.Aggregate aggregate = Routing.aggregate(participants, names);
+        Routing.Aggregate aggregate = Routing.aggregate(participants, names, ImageFormats.aggregate(imageFormats,
+                names));
         return display ? aggregate.withDisplayUsage() : aggregate;
     }
 
@@ -696,6 +702,12 @@ final class LogicalCollection {
             }
             return new Counts(buffers, max);
         }
+    }
+
+    /** The buffers' image format as heap:collections shows it: {@code , NV12 640x480 REC709}. */
+    private static String imageSuffix(java.util.Map<String, String> image) {
+        return image.isEmpty() ? "" : ", " + image.get("pixel_format") + " " + image.get("width") + "x"
+                + image.get("height") + " " + image.get("color_space");
     }
 
     private String nameSuffix() {

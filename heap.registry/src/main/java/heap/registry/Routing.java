@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
@@ -20,13 +21,17 @@ final class Routing {
     private Routing() {
     }
 
-    /** The participants' constraints combined. Sizes are unsigned; {@code permitted} empty means any heap. */
+    /**
+     * The participants' constraints combined. Sizes are unsigned; {@code permitted} empty means any heap;
+     * {@code imageFormat} is what the heap gets as the buffers' image format (empty: none).
+     */
     record Aggregate(long minSize, long maxSize, boolean contiguous, boolean secure, Set<CoherencyDomain> domains,
-            Optional<List<HeapId>> permitted, long alignment, boolean display) {
+            Optional<List<HeapId>> permitted, long alignment, boolean display, Map<String, String> imageFormat) {
 
         /** A display participant makes RAM the domain whenever the aggregate allows it (sysmem GetCoherencyDomain). */
         Aggregate withDisplayUsage() {
-            return new Aggregate(minSize, maxSize, contiguous, secure, domains, permitted, alignment, true);
+            return new Aggregate(minSize, maxSize, contiguous, secure, domains, permitted, alignment, true,
+                    imageFormat);
         }
 
         boolean permits(HeapId id) {
@@ -67,7 +72,28 @@ final class Routing {
 
     /** As above, naming each participant by {@code names} (its debug name) in every refusal. */
     static Aggregate aggregate(List<Participant> participants, List<String> names) {
-        long minSize = 0;
+        return aggregate(participants, names, Optional.empty());
+    }
+
+    /**
+     * As above, with the image format the participants agreed on: its image's bytes count as a size asked for
+     * (sysmem's size_bytes is the larger of min_size_bytes and the image's), and the heap is told the format.
+     */
+    static Aggregate aggregate(List<Participant> participants, List<String> names, Optional<ImageFormats.Chosen> image) {
+        return aggregate(participants, names, image, true);
+    }
+
+    /**
+     * A late participant's own constraints, to check against buffers that exist: it need not ask for a size, as
+     * sysmem's TryLateLogicalAllocation adds an entry pinning the buffers' own.
+     */
+    static Aggregate lateParticipant(Participant participant, String name, Optional<ImageFormats.Chosen> image) {
+        return aggregate(List.of(participant), List.of(name), image, false);
+    }
+
+    private static Aggregate aggregate(List<Participant> participants, List<String> names,
+            Optional<ImageFormats.Chosen> image, boolean sizeRequired) {
+        long minSize = image.map(ImageFormats.Chosen::bytes).orElse(0L);
         long maxSize = BufferMemoryConstraints.UNBOUNDED;
         boolean contiguous = false;
         boolean secure = false;
@@ -119,8 +145,8 @@ final class Routing {
                 alignment = c.minPhysicalBaseAlignment(); // unsigned: 2^63 is the largest, not a negative
             }
         }
-        if (minSize == 0) {
-            throw refused("no participant sets min_size_bytes (at least one must ask for a size)");
+        if (minSize == 0 && sizeRequired) {
+            throw refused("no participant sets min_size_bytes or an image size (at least one must ask for a size)");
         }
         if (permitted.isPresent() && permitted.get().isEmpty()) {
             throw refused("the participants permit no common heap");
@@ -129,7 +155,8 @@ final class Routing {
             throw refused("min_size_bytes " + Long.toUnsignedString(minSize) + " is above max_size_bytes "
                     + Long.toUnsignedString(maxSize));
         }
-        return new Aggregate(minSize, maxSize, contiguous, secure, domains, permitted, alignment, false);
+        return new Aggregate(minSize, maxSize, contiguous, secure, domains, permitted, alignment, false,
+                image.map(ImageFormats.Chosen::settings).orElse(Map.of()));
     }
 
     /**

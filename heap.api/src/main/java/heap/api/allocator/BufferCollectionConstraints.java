@@ -2,7 +2,9 @@ package heap.api.allocator;
 
 import heap.api.BufferMemoryConstraints;
 import heap.api.internal.Require;
+import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -11,14 +13,25 @@ import java.util.Set;
  * extra anyone may use; a minimum and a maximum count) and its memory constraints. Counts are not checked here:
  * as in sysmem, bad content is found at aggregation and reported to every participant as
  * CONSTRAINTS_INTERSECTION_EMPTY. {@code maxBufferCount} {@link Integer#MAX_VALUE} means unbounded.
+ * {@code imageFormats}, in the participant's order of preference, are the image formats it accepts (none: any, or
+ * no image; since 1.8).
  */
 public record BufferCollectionConstraints(Set<BufferUsage> usage, int minBufferCountForCamping,
         int minBufferCountForDedicatedSlack, int minBufferCountForSharedSlack, int minBufferCount,
-        int maxBufferCount, BufferMemoryConstraints memory) {
+        int maxBufferCount, BufferMemoryConstraints memory, List<ImageFormatConstraints> imageFormats) {
 
     public BufferCollectionConstraints {
         usage = Set.copyOf(Require.elements(usage, "usage"));
         Require.field(memory, "memory");
+        imageFormats = List.copyOf(Require.elements(imageFormats, "imageFormats"));
+    }
+
+    /** Without image formats (the constructor before 1.8). */
+    public BufferCollectionConstraints(Set<BufferUsage> usage, int minBufferCountForCamping,
+            int minBufferCountForDedicatedSlack, int minBufferCountForSharedSlack, int minBufferCount,
+            int maxBufferCount, BufferMemoryConstraints memory) {
+        this(usage, minBufferCountForCamping, minBufferCountForDedicatedSlack, minBufferCountForSharedSlack,
+                minBufferCount, maxBufferCount, memory, List.of());
     }
 
     /** True when the participant touches the buffers with the CPU. */
@@ -38,6 +51,7 @@ public record BufferCollectionConstraints(Set<BufferUsage> usage, int minBufferC
         private int minCount;
         private int maxCount = Integer.MAX_VALUE;
         private BufferMemoryConstraints memory = BufferMemoryConstraints.none();
+        private final List<ImageFormatConstraints> imageFormats = new ArrayList<>();
 
         public Builder usage(BufferUsage... usages) {
             usage.addAll(Set.of(usages));
@@ -74,9 +88,15 @@ public record BufferCollectionConstraints(Set<BufferUsage> usage, int minBufferC
             return this;
         }
 
+        /** One more image format the participant accepts, after those added before it (its preference order). */
+        public Builder imageFormat(ImageFormatConstraints format) {
+            imageFormats.add(format);
+            return this;
+        }
+
         public BufferCollectionConstraints build() {
             return new BufferCollectionConstraints(usage, camping, dedicatedSlack, sharedSlack, minCount, maxCount,
-                    memory);
+                    memory, imageFormats);
         }
     }
 }
