@@ -99,16 +99,7 @@ class ImageFormatTest extends RegistryTestSupport {
 
     @AfterEach
     void closeAll() throws Exception {
-        for (AutoCloseable each : open) {
-            if (each instanceof SharedCollection shared) {
-                try {
-                    shared.release();
-                } catch (SysmemException failedAlready) {
-                    // the collection failed: close is all that is left
-                }
-            }
-            each.close();
-        }
+        releaseAndClose(open);
     }
 
     @Test

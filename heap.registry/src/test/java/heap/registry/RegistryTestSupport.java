@@ -79,6 +79,23 @@ abstract class RegistryTestSupport {
     }
 
     /**
+     * Closes what a test opened, in the order listed, a shared collection released first as sysmem asks (one not
+     * chosen, or of a failed collection, can only be closed).
+     */
+    static void releaseAndClose(List<AutoCloseable> open) throws Exception {
+        for (AutoCloseable each : open) {
+            if (each instanceof heap.api.allocator.SharedCollection shared) {
+                try {
+                    shared.release();
+                } catch (SysmemException failedAlready) {
+                    // close is all that is left
+                }
+            }
+            each.close();
+        }
+    }
+
+    /**
      * What the registry logged at INFO and above (to java.util.logging, in unit tests) during {@code action}, but for
      * leak reports of collections an earlier test dropped, which the garbage collector may find at any time.
      */

@@ -115,16 +115,7 @@ class TokenGroupTest extends RegistryTestSupport {
 
     /** Closes what a test opened, released first as sysmem asks, so the support's leak check sees it all come back. */
     private void closeAll() throws Exception {
-        for (AutoCloseable each : open) {
-            if (each instanceof SharedCollection shared) {
-                try {
-                    shared.release();
-                } catch (SysmemException failedAlready) {
-                    // a participant not chosen, or of a failed collection: close is all that is left
-                }
-            }
-            each.close();
-        }
+        releaseAndClose(open);
         assertEquals(0, heap.outstandingBytes.get(), "every buffer went back");
     }
 
