@@ -5,7 +5,9 @@ import java.util.Map;
 
 /**
  * The settings a heap receives with each allocation. {@code imageFormatConstraints} is opaque to most
- * heaps (an empty map when the collection has none); heaps are encouraged to ignore it.
+ * heaps (an empty map when the collection has none; else the image format its participants agreed on, as
+ * {@code pixel_format}, {@code pixel_format_modifier}, {@code color_space}, {@code width}, {@code height} and
+ * {@code bytes_per_row}); heaps are encouraged to ignore it.
  */
 public record SingleBufferSettings(BufferMemorySettings bufferSettings, Map<String, String> imageFormatConstraints) {
 
