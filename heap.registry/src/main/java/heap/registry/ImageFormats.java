@@ -128,8 +128,14 @@ final class ImageFormats {
         long row = Math.max(format.minBytesPerRow(), (long) format.minWidth() * format.pixelFormat().bytesPerPixel());
         long bytesPerRow = Math.ceilDiv(row, format.bytesPerRowDivisor()) * format.bytesPerRowDivisor();
         ColorSpace first = format.colorSpaces().stream().sorted().findFirst().orElseThrow();
-        return new Chosen(format, first, format.minWidth(), format.minHeight(), bytesPerRow,
-                format.pixelFormat().imageBytes(bytesPerRow, format.minHeight()));
+        long bytes;
+        try {
+            bytes = format.pixelFormat().imageBytes(bytesPerRow, format.minHeight());
+        } catch (ArithmeticException tooLarge) {
+            throw Routing.refused("the agreed image format " + format.pixelFormat() + " at " + format.minWidth() + "x"
+                    + format.minHeight() + " needs more than 2^63 bytes");
+        }
+        return new Chosen(format, first, format.minWidth(), format.minHeight(), bytesPerRow, bytes);
     }
 
     /**

@@ -164,6 +164,12 @@ class ImageFormatTest extends RegistryTestSupport {
         SysmemException zeroDivisor = refused(writes(format(PixelFormat.L8, ColorSpace.SRGB).minSize(8, 8)
                 .bytesPerRowDivisor(0).build()), reads());
         assertTrue(zeroDivisor.getMessage().contains("bytes_per_row_divisor 0"), zeroDivisor.getMessage());
+        SysmemException huge = refused(writes(format(PixelFormat.R8G8B8A8, ColorSpace.SRGB)
+                .minSize(Integer.MAX_VALUE, Integer.MAX_VALUE).build()), reads());
+        assertTrue(huge.getMessage().contains("needs more than 2^63 bytes"), huge.getMessage());
+        SysmemException aboveLimit = refused(writes(format(PixelFormat.L8, ColorSpace.SRGB).minSize(65536, 65536)
+                .build()), reads());
+        assertTrue(aboveLimit.getMessage().contains("above the limit"), aboveLimit.getMessage());
     }
 
     /** T3: a late participant must accept the format the buffers have; one that does not fails alone. */
