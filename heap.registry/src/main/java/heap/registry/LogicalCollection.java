@@ -828,19 +828,40 @@ final class LogicalCollection {
 
     /** Buffer {@code index} has no strong VMO left: its weak holders are told; with the last, the collection fails. */
     private void strongGone(int index) {
+        lockedRun(() -> {
+            if (weakBuffers.signal(index) && weakBuffers.allSignalled() && state.equals("allocated")) {
+                failDownFrom(root, new SysmemException(SysmemError.UNSPECIFIED, "shared collection " + id
+                        + nameSuffix() + " failed: no strong node or strong VMO is left"), Level.DEBUG);
+            }
+        });
+    }
+
+    /**
+     * Runs {@code action} under this collection's lock, then what it queued for participants (notifyLater) once the
+     * lock is released: every call into the collection from outside goes through here or {@link #lockedGet}.
+     */
+    private void lockedRun(Runnable action) {
         try {
             synchronized (this) {
-                if (weakBuffers.signal(index) && weakBuffers.allSignalled() && state.equals("allocated")) {
-                    failDownFrom(root, new SysmemException(SysmemError.UNSPECIFIED, "shared collection " + id
-                            + nameSuffix() + " failed: no strong node or strong VMO is left"), Level.DEBUG);
-                }
+                action.run();
             }
         } finally {
             notifyOutsideLock();
         }
     }
 
-    /** Under the lock: {@code notification} runs once the lock is released. */
+    /** As {@link #lockedRun}, for a call with a result. */
+    private <T> T lockedGet(java.util.function.Supplier<T> action) {
+        try {
+            synchronized (this) {
+                return action.get();
+            }
+        } finally {
+            notifyOutsideLock();
+        }
+    }
+
+        /** Under the lock: {@code notification} runs once the lock is released. */
     private void notifyLater(Runnable notification) {
         notifications.add(notification);
     }
@@ -1006,104 +1027,76 @@ final class LogicalCollection {
         }
 
         public void setName(int priority, String newName) {
-            try {
-                synchronized (LogicalCollection.this) {
-                    checkUsable(node, token, "setName");
-                    LogicalCollection.this.setName(node, priority, newName);
-                }
-            } finally {
-                notifyOutsideLock();
-            }
+            lockedRun(() -> {
+                checkUsable(node, token, "setName");
+                LogicalCollection.this.setName(node, priority, newName);
+            });
         }
 
         public void setDebugName(String debugName) {
-            try {
-                synchronized (LogicalCollection.this) {
-                    checkUsable(node, token, "setDebugName");
-                    LogicalCollection.this.setDebugName(node, debugName);
-                }
-            } finally {
-                notifyOutsideLock();
-            }
+            lockedRun(() -> {
+                checkUsable(node, token, "setDebugName");
+                LogicalCollection.this.setDebugName(node, debugName);
+            });
         }
 
         public void release() {
-            try {
-                synchronized (LogicalCollection.this) {
-                    checkUsable(node, token, "release");
-                    node.released = true;
-                }
-            } finally {
-                notifyOutsideLock();
-            }
+            lockedRun(() -> {
+                checkUsable(node, token, "release");
+                node.released = true;
+            });
         }
 
         public void setWeak() {
-            try {
-                synchronized (LogicalCollection.this) {
-                    checkUsable(node, token, "setWeak");
-                    if (!waitedFor(node)) {
-                        throw misuse(node, "setWeak once the node is ready for allocation (" + (node.kind == Kind.GROUP
-                                ? "after allChildrenPresent" : "after setConstraints") + ")");
-                    }
-                    node.weak = true;
+            lockedRun(() -> {
+                checkUsable(node, token, "setWeak");
+                if (!waitedFor(node)) {
+                    throw misuse(node, "setWeak once the node is ready for allocation (" + (node.kind == Kind.GROUP
+                            ? "after allChildrenPresent" : "after setConstraints") + ")");
                 }
-            } finally {
-                notifyOutsideLock();
-            }
+                node.weak = true;
+            });
         }
 
         public void setWeakOk(boolean forChildNodesAlso) {
-            try {
-                synchronized (LogicalCollection.this) {
-                    checkUsable(node, token, "setWeakOk");
-                    if (node.waitSeen) {
-                        throw misuse(node, "setWeakOk after allocated()");
-                    }
-                    node.weakOk = true;
-                    node.weakOkForChildren |= forChildNodesAlso;
+            lockedRun(() -> {
+                checkUsable(node, token, "setWeakOk");
+                if (node.waitSeen) {
+                    throw misuse(node, "setWeakOk after allocated()");
                 }
-            } finally {
-                notifyOutsideLock();
-            }
+                node.weakOk = true;
+                node.weakOkForChildren |= forChildNodesAlso;
+            });
         }
 
         public void setVerboseLogging() {
-            try {
-                synchronized (LogicalCollection.this) {
-                    checkUsable(node, token, "setVerboseLogging");
-                    verbose = true;
-                }
-            } finally {
-                notifyOutsideLock();
-            }
+            lockedRun(() -> {
+                checkUsable(node, token, "setVerboseLogging");
+                verbose = true;
+            });
         }
 
         /** Sysmem's IsAlternateFor: the first node above both is a group (neither being it). */
         public boolean isAlternateFor(CollectionNode other) {
-            try {
-                synchronized (LogicalCollection.this) {
-                    checkUsable(node, token, "isAlternateFor");
-                    if (other == null) {
-                        throw misuse(node, "isAlternateFor needs a node, got null");
-                    }
-                    if (!(other instanceof End end) || end.collection() != LogicalCollection.this) {
-                        throw new SysmemException(SysmemError.NOT_FOUND, other + " is not a node of shared collection "
-                                + id);
-                    }
-                    Set<Node> above = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
-                    for (Node up = node; up != null; up = up.parent) {
-                        above.add(up);
-                    }
-                    Node common = end.node;
-                    while (!above.contains(common)) {
-                        common = common.parent;
-                    }
-                    return common.kind == Kind.GROUP && common != node && common != end.node;
+            return lockedGet(() -> {
+                checkUsable(node, token, "isAlternateFor");
+                if (other == null) {
+                    throw misuse(node, "isAlternateFor needs a node, got null");
                 }
-            } finally {
-                notifyOutsideLock();
-            }
+                if (!(other instanceof End end) || end.collection() != LogicalCollection.this) {
+                    throw new SysmemException(SysmemError.NOT_FOUND, other + " is not a node of shared collection "
+                            + id);
+                }
+                Set<Node> above = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+                for (Node up = node; up != null; up = up.parent) {
+                    above.add(up);
+                }
+                Node common = end.node;
+                while (!above.contains(common)) {
+                    common = common.parent;
+                }
+                return common.kind == Kind.GROUP && common != node && common != end.node;
+            });
         }
 
         private LogicalCollection collection() {
@@ -1111,37 +1104,29 @@ final class LogicalCollection {
         }
 
         public void setDebugTimeoutLogDeadline(Instant deadline) {
-            try {
-                synchronized (LogicalCollection.this) {
-                    checkUsable(node, token, "setDebugTimeoutLogDeadline");
-                    if (deadline == null) {
-                        throw misuse(node, "setDebugTimeoutLogDeadline needs a deadline, got null");
-                    }
-                    if (stallReports == 0) {
-                        Duration until = Duration.between(Instant.now(), deadline);
-                        stallReportNanos = System.nanoTime() + (until.isNegative() ? 0
-                                : until.compareTo(LATEST_DEADLINE) > 0 ? LATEST_DEADLINE.toNanos() : until.toNanos());
-                    }
+            lockedRun(() -> {
+                checkUsable(node, token, "setDebugTimeoutLogDeadline");
+                if (deadline == null) {
+                    throw misuse(node, "setDebugTimeoutLogDeadline needs a deadline, got null");
                 }
-            } finally {
-                notifyOutsideLock();
-            }
+                if (stallReports == 0) {
+                    Duration until = Duration.between(Instant.now(), deadline);
+                    stallReportNanos = System.nanoTime() + (until.isNegative() ? 0
+                            : until.compareTo(LATEST_DEADLINE) > 0 ? LATEST_DEADLINE.toNanos() : until.toNanos());
+                }
+            });
         }
 
         @Override
         public void close() {
-            try {
-                synchronized (LogicalCollection.this) {
-                    if (closed) {
-                        return;
-                    }
-                    closed = true;
-                    node.account.untrack(this);
-                    closed(node, token);
+            lockedRun(() -> {
+                if (closed) {
+                    return;
                 }
-            } finally {
-                notifyOutsideLock();
-            }
+                closed = true;
+                node.account.untrack(this);
+                closed(node, token);
+            });
         }
     }
 
@@ -1153,75 +1138,55 @@ final class LogicalCollection {
 
         @Override
         public BufferCollectionToken duplicate() {
-            try {
-                synchronized (LogicalCollection.this) {
-                    return duplicate(node.rights);
-                }
-            } finally {
-                notifyOutsideLock();
-            }
+            return lockedGet(() -> {
+                return duplicate(node.rights);
+            });
         }
 
         @Override
         public BufferCollectionToken duplicate(Set<VmoRight> rights) {
-            try {
-                synchronized (LogicalCollection.this) {
-                    checkUsable(node, true, "duplicate");
-                    Set<VmoRight> granted = narrowed(node, rights, "duplicate");
-                    return new Token(new Node(node, false, granted, node.account, node.debugName));
-                }
-            } finally {
-                notifyOutsideLock();
-            }
+            return lockedGet(() -> {
+                checkUsable(node, true, "duplicate");
+                Set<VmoRight> granted = narrowed(node, rights, "duplicate");
+                return new Token(new Node(node, false, granted, node.account, node.debugName));
+            });
         }
 
         @Override
         public BufferCollectionTokenGroup createGroup() {
-            try {
-                synchronized (LogicalCollection.this) {
-                    checkUsable(node, true, "createGroup");
-                    Node group = new Node(node, false, node.rights, node.account, node.debugName);
-                    group.kind = Kind.GROUP;
-                    return new Group(group);
-                }
-            } finally {
-                notifyOutsideLock();
-            }
+            return lockedGet(() -> {
+                checkUsable(node, true, "createGroup");
+                Node group = new Node(node, false, node.rights, node.account, node.debugName);
+                group.kind = Kind.GROUP;
+                return new Group(group);
+            });
         }
 
         @Override
         public void setDispensable() {
-            try {
-                synchronized (LogicalCollection.this) {
-                    checkUsable(node, true, "setDispensable");
-                    node.dispensable = true;
-                }
-            } finally {
-                notifyOutsideLock();
-            }
+            lockedRun(() -> {
+                checkUsable(node, true, "setDispensable");
+                node.dispensable = true;
+            });
         }
 
         SharedCollection bindTo(Account binder) {
-            try {
-                synchronized (LogicalCollection.this) {
-                    if (closed) {
-                        throw new SysmemException(SysmemError.PROTOCOL_DEVIATION, "bind of a closed token of shared "
-                                + "collection " + id);
-                    }
-                    checkUsable(node, true, "bind");
-                    node.kind = Kind.COLLECTION;
-                    node.account.untrack(this);
-                    node.account = binder;
-                    if (!node.debugNameSet) {
-                        node.debugName = binder.name;
-                    }
-                    closed = true; // the token's handle is gone: the collection object holds the node now
-                    openHandles--;
-                    return new Collection(node);
+            return lockedGet(() -> {
+                if (closed) {
+                    throw new SysmemException(SysmemError.PROTOCOL_DEVIATION, "bind of a closed token of shared "
+                            + "collection " + id);
                 }
-            } finally {
-                notifyOutsideLock();
-            }
+                checkUsable(node, true, "bind");
+                node.kind = Kind.COLLECTION;
+                node.account.untrack(this);
+                node.account = binder;
+                if (!node.debugNameSet) {
+                    node.debugName = binder.name;
+                }
+                closed = true; // the token's handle is gone: the collection object holds the node now
+                openHandles--;
+                return new Collection(node);
+            });
         }
 
         @Override
@@ -1238,66 +1203,54 @@ final class LogicalCollection {
 
         @Override
         public void setConstraints(BufferCollectionConstraints constraints) {
-            try {
-                synchronized (LogicalCollection.this) {
-                    checkUsable(node, false, "setConstraints");
-                    if (constraints == null) {
-                        throw misuse(node, "setConstraints needs constraints, got null");
-                    }
-                    if (node.constraints != null) {
-                        throw misuse(node, "constraints set twice");
-                    }
-                    node.constraints = constraints;
-                    maybeAllocate();
+            lockedRun(() -> {
+                checkUsable(node, false, "setConstraints");
+                if (constraints == null) {
+                    throw misuse(node, "setConstraints needs constraints, got null");
                 }
-            } finally {
-                notifyOutsideLock();
-            }
+                if (node.constraints != null) {
+                    throw misuse(node, "constraints set twice");
+                }
+                node.constraints = constraints;
+                maybeAllocate();
+            });
         }
 
         @Override
         public CompletionStage<BufferCollection> allocated() {
-            try {
-                synchronized (LogicalCollection.this) {
-                    if (node.failed) {
-                        return CompletableFuture.failedStage(node.failure);
-                    }
-                    checkUsable(node, false, "allocated");
-                    if (node.constraints == null) {
-                        throw misuse(node, "allocated() before setConstraints");
-                    }
-                    if (node.weak && !node.weakOk) {
-                        throw misuse(node, "a weak collection needs setWeakOk before allocated(): it must watch "
-                                + "closeWeakAsap");
-                    }
-                    node.waitSeen = true;
-                    if (node.allocated) {
-                        String closed = node.weak ? weakBuffers.closedToWeakVmos() : null;
-                        return closed != null
-                                ? CompletableFuture.failedStage(new SysmemException(SysmemError.UNSPECIFIED, closed))
-                                : CompletableFuture.completedStage(handlesFor(node));
-                    }
-                    CompletableFuture<BufferCollection> waiter = new CompletableFuture<>();
-                    node.waiters.add(waiter);
-                    return waiter.minimalCompletionStage();
+            return lockedGet(() -> {
+                if (node.failed) {
+                    return CompletableFuture.failedStage(node.failure);
                 }
-            } finally {
-                notifyOutsideLock();
-            }
+                checkUsable(node, false, "allocated");
+                if (node.constraints == null) {
+                    throw misuse(node, "allocated() before setConstraints");
+                }
+                if (node.weak && !node.weakOk) {
+                    throw misuse(node, "a weak collection needs setWeakOk before allocated(): it must watch "
+                            + "closeWeakAsap");
+                }
+                node.waitSeen = true;
+                if (node.allocated) {
+                    String closed = node.weak ? weakBuffers.closedToWeakVmos() : null;
+                    return closed != null
+                            ? CompletableFuture.failedStage(new SysmemException(SysmemError.UNSPECIFIED, closed))
+                            : CompletableFuture.completedStage(handlesFor(node));
+                }
+                CompletableFuture<BufferCollection> waiter = new CompletableFuture<>();
+                node.waiters.add(waiter);
+                return waiter.minimalCompletionStage();
+            });
         }
 
         @Override
         public BufferCollectionToken attachToken(Set<VmoRight> rights) {
-            try {
-                synchronized (LogicalCollection.this) {
-                    checkUsable(node, false, "attachToken");
-                    Set<VmoRight> granted = narrowed(node, rights, "attachToken");
-                    return new Token(new Node(node, true, granted, node.account,
-                            node.debugName + " then AttachToken()"));
-                }
-            } finally {
-                notifyOutsideLock();
-            }
+            return lockedGet(() -> {
+                checkUsable(node, false, "attachToken");
+                Set<VmoRight> granted = narrowed(node, rights, "attachToken");
+                return new Token(new Node(node, true, granted, node.account,
+                        node.debugName + " then AttachToken()"));
+            });
         }
 
         @Override
@@ -1314,66 +1267,50 @@ final class LogicalCollection {
 
         @Override
         public BufferCollectionToken createChild() {
-            try {
-                synchronized (LogicalCollection.this) {
-                    return createChild(node.rights);
-                }
-            } finally {
-                notifyOutsideLock();
-            }
+            return lockedGet(() -> {
+                return createChild(node.rights);
+            });
         }
 
         @Override
         public BufferCollectionToken createChild(Set<VmoRight> rights) {
-            try {
-                synchronized (LogicalCollection.this) {
-                    checkOpen("createChild");
-                    return new Token(new Node(node, false, narrowed(node, rights, "createChild"), node.account,
-                            node.debugName));
-                }
-            } finally {
-                notifyOutsideLock();
-            }
+            return lockedGet(() -> {
+                checkOpen("createChild");
+                return new Token(new Node(node, false, narrowed(node, rights, "createChild"), node.account,
+                        node.debugName));
+            });
         }
 
         @Override
         public List<BufferCollectionToken> createChildren(List<Set<VmoRight>> rights) {
-            try {
-                synchronized (LogicalCollection.this) {
-                    checkOpen("createChildren");
-                    if (rights == null || rights.size() > MAX_CHILDREN_PER_CALL) {
-                        throw misuse(node, "createChildren needs a list of at most " + MAX_CHILDREN_PER_CALL
-                                + " rights sets, got " + (rights == null ? "null" : rights.size()));
-                    }
-                    List<Set<VmoRight>> granted = new ArrayList<>();
-                    for (Set<VmoRight> each : rights) {
-                        granted.add(narrowed(node, each, "createChildren")); // all checked before any child is made
-                    }
-                    List<BufferCollectionToken> children = new ArrayList<>();
-                    for (Set<VmoRight> each : granted) {
-                        children.add(new Token(new Node(node, false, each, node.account, node.debugName)));
-                    }
-                    return children;
+            return lockedGet(() -> {
+                checkOpen("createChildren");
+                if (rights == null || rights.size() > MAX_CHILDREN_PER_CALL) {
+                    throw misuse(node, "createChildren needs a list of at most " + MAX_CHILDREN_PER_CALL
+                            + " rights sets, got " + (rights == null ? "null" : rights.size()));
                 }
-            } finally {
-                notifyOutsideLock();
-            }
+                List<Set<VmoRight>> granted = new ArrayList<>();
+                for (Set<VmoRight> each : rights) {
+                    granted.add(narrowed(node, each, "createChildren")); // all checked before any child is made
+                }
+                List<BufferCollectionToken> children = new ArrayList<>();
+                for (Set<VmoRight> each : granted) {
+                    children.add(new Token(new Node(node, false, each, node.account, node.debugName)));
+                }
+                return children;
+            });
         }
 
         @Override
         public void allChildrenPresent() {
-            try {
-                synchronized (LogicalCollection.this) {
-                    checkOpen("allChildrenPresent");
-                    if (node.children.isEmpty()) {
-                        throw misuse(node, "allChildrenPresent without any children");
-                    }
-                    node.allChildrenPresent = true;
-                    maybeAllocate();
+            lockedRun(() -> {
+                checkOpen("allChildrenPresent");
+                if (node.children.isEmpty()) {
+                    throw misuse(node, "allChildrenPresent without any children");
                 }
-            } finally {
-                notifyOutsideLock();
-            }
+                node.allChildrenPresent = true;
+                maybeAllocate();
+            });
         }
 
         /** Usable, and still taking children (sysmem's CommonCreateChildStage1, CommonAllChildrenPresent). */
