@@ -830,7 +830,11 @@ public class HeapRegistry implements BufferAllocator {
 
     /** The buffer of a handle this registry handed out, or null (a client's own child, another allocator's, deleted). */
     private RegistryBuffer handedOut(Vmo vmo) {
-        Object attached = Vmos.attachment(vmo, this);
+        return bufferOf(Vmos.attachment(vmo, this));
+    }
+
+    /** The buffer behind what handOut attached (the buffer, or a weak handle's record), unless deleted. */
+    private static RegistryBuffer bufferOf(Object attached) {
         RegistryBuffer buffer = attached instanceof WeakCollection.Handout weak ? weak.buffer()
                 : attached instanceof RegistryBuffer strong ? strong : null;
         return buffer != null && !buffer.isDeleting() ? buffer : null;
@@ -842,12 +846,13 @@ public class HeapRegistry implements BufferAllocator {
         if (vmo == null) {
             throw new SysmemException(SysmemError.PROTOCOL_DEVIATION, "getVmoInfo needs a VMO, got null");
         }
-        RegistryBuffer buffer = vmo.isClosed() ? null : handedOut(vmo);
+        Object attached = vmo.isClosed() ? null : Vmos.attachment(vmo, this);
+        RegistryBuffer buffer = bufferOf(attached);
         if (buffer == null) {
             throw new SysmemException(SysmemError.NOT_FOUND, "VMO koid " + vmo.koid() + " is not one the allocator "
                     + "handed out (a child a client made, a closed handle, or its buffer is deleted)");
         }
-        return Vmos.attachment(vmo, this) instanceof WeakCollection.Handout weak
+        return attached instanceof WeakCollection.Handout weak
                 ? new VmoInfo(buffer.collection().id(), buffer.index(), Optional.of(weak.closeWeakAsap()
                         .minimalCompletionStage()))
                 : new VmoInfo(buffer.collection().id(), buffer.index());
