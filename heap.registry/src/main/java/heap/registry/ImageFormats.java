@@ -139,28 +139,28 @@ final class ImageFormats {
     }
 
     /**
-     * Why the buffers' format does not fit a late participant's list, or null when it does (sysmem's
-     * TryLateLogicalAllocation pins the image format): one of its entries must name the same pixel format and
-     * modifier, include the color space, and allow the image and its rows.
+     * Why the buffers' format ({@code buffers}, empty: none) does not fit a late participant's list, or null when it
+     * does (sysmem's TryLateLogicalAllocation pins the image format): one of its entries must name the same pixel
+     * format and modifier, include the color space, and allow the image and its rows.
      */
-    static String misfit(Map<String, String> buffers, List<ImageFormatConstraints> theirs) {
+    static String misfit(Optional<Chosen> buffers, List<ImageFormatConstraints> theirs) {
         if (theirs.isEmpty()) {
             return null;
         }
         if (buffers.isEmpty()) {
             return "it needs an image format and the buffers have none";
         }
+        Chosen image = buffers.get();
         for (ImageFormatConstraints format : theirs) {
-            if (format.pixelFormat().name().equals(buffers.get("pixel_format"))
-                    && Long.toUnsignedString(format.pixelFormatModifier()).equals(buffers.get("pixel_format_modifier"))
-                    && format.colorSpaces().contains(ColorSpace.valueOf(buffers.get("color_space")))
-                    && fits(format, Integer.parseInt(buffers.get("width")), Integer.parseInt(buffers.get("height")),
-                            Long.parseLong(buffers.get("bytes_per_row")))) {
+            if (format.pixelFormat() == image.format().pixelFormat()
+                    && format.pixelFormatModifier() == image.format().pixelFormatModifier()
+                    && format.colorSpaces().contains(image.colorSpace())
+                    && fits(format, image.width(), image.height(), image.bytesPerRow())) {
                 return null;
             }
         }
-        return "none of its image formats fits the buffers' " + buffers.get("pixel_format") + " "
-                + buffers.get("width") + "x" + buffers.get("height") + " in " + buffers.get("color_space");
+        return "none of its image formats fits the buffers' " + image.format().pixelFormat() + " " + image.width()
+                + "x" + image.height() + " in " + image.colorSpace();
     }
 
     private static boolean fits(ImageFormatConstraints format, int width, int height, long bytesPerRow) {

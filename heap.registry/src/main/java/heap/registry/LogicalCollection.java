@@ -21,6 +21,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -108,6 +109,7 @@ final class LogicalCollection {
     private String state = "pending";
     private SysmemException failure;
     private HeapRegistry.Allocation allocation;
+    private Optional<ImageFormats.Chosen> image = Optional.empty(); // the buffers' agreed image format, once allocated
     private String aggregated = "";
     private int openHandles;
     // Sysmem's CreationTimedOut (A2): when a still pending collection says who it waits for, and how often it did.
@@ -366,6 +368,7 @@ final class LogicalCollection {
                 Counts counts = Counts.of(contributors(combination));
                 Routing.Aggregate memory = memoryAggregate(contributors(combination));
                 allocation = registry.allocate(memory, (int) counts.buffers, payer, id, null); // buffers <= max <= int
+                image = memory.image();
             });
         } catch (SysmemException e) {
             for (Node node : everyone) {
@@ -382,7 +385,8 @@ final class LogicalCollection {
         aggregated = allocation.record.bufferCount() + " x " + settings.sizeBytes() + " bytes on " + settings.heap()
                 + " (served by " + allocation.record.heap.id + "), " + settings.coherencyDomain()
                 + (settings.physicallyContiguous() ? ", contiguous" : "") + (settings.secure() ? ", secure" : "")
-                + imageSuffix(allocation.record.settings().imageFormatConstraints());
+                + image.map(chosen -> ", " + chosen.format().pixelFormat() + " " + chosen.width() + "x"
+                        + chosen.height() + " " + chosen.colorSpace()).orElse("");
         HeapRegistry.LOG.log(Level.INFO, "shared collection " + id + nameSuffix() + " allocated: " + aggregated
                 + " for " + nodes.stream().filter(n -> n.kind == Kind.COLLECTION).map(Node::label).toList());
         deliver(nodes);
@@ -585,7 +589,7 @@ final class LogicalCollection {
                         && !own.permitted().get().contains(allocation.record.heap.id) ? "it does not permit " + settings.heap()
                 : Long.compareUnsigned(own.alignment(), Math.max(settings.minPhysicalBaseAlignment(), 1)) > 0
                         ? "it needs an alignment of " + Long.toUnsignedString(own.alignment())
-                : ImageFormats.misfit(allocation.record.settings().imageFormatConstraints(), c.imageFormats());
+                : ImageFormats.misfit(image, c.imageFormats());
         if (misfit != null) {
             throw Routing.refused(node.label() + " joined late and does not fit the existing buffers: " + misfit);
         }
@@ -702,12 +706,6 @@ final class LogicalCollection {
             }
             return new Counts(buffers, max);
         }
-    }
-
-    /** The buffers' image format as heap:collections shows it: {@code , NV12 640x480 REC709}. */
-    private static String imageSuffix(java.util.Map<String, String> image) {
-        return image.isEmpty() ? "" : ", " + image.get("pixel_format") + " " + image.get("width") + "x"
-                + image.get("height") + " " + image.get("color_space");
     }
 
     private String nameSuffix() {

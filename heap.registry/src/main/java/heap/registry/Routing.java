@@ -23,15 +23,19 @@ final class Routing {
 
     /**
      * The participants' constraints combined. Sizes are unsigned; {@code permitted} empty means any heap;
-     * {@code imageFormat} is what the heap gets as the buffers' image format (empty: none).
+     * {@code image} is the image format the participants agreed on (empty: none), which the heap is told.
      */
     record Aggregate(long minSize, long maxSize, boolean contiguous, boolean secure, Set<CoherencyDomain> domains,
-            Optional<List<HeapId>> permitted, long alignment, boolean display, Map<String, String> imageFormat) {
+            Optional<List<HeapId>> permitted, long alignment, boolean display, Optional<ImageFormats.Chosen> image) {
 
         /** A display participant makes RAM the domain whenever the aggregate allows it (sysmem GetCoherencyDomain). */
         Aggregate withDisplayUsage() {
-            return new Aggregate(minSize, maxSize, contiguous, secure, domains, permitted, alignment, true,
-                    imageFormat);
+            return new Aggregate(minSize, maxSize, contiguous, secure, domains, permitted, alignment, true, image);
+        }
+
+        /** The image format as SingleBufferSettings carries it to the heap. */
+        Map<String, String> imageFormat() {
+            return image.map(ImageFormats.Chosen::settings).orElse(Map.of());
         }
 
         boolean permits(HeapId id) {
@@ -155,8 +159,7 @@ final class Routing {
             throw refused("min_size_bytes " + Long.toUnsignedString(minSize) + " is above max_size_bytes "
                     + Long.toUnsignedString(maxSize));
         }
-        return new Aggregate(minSize, maxSize, contiguous, secure, domains, permitted, alignment, false,
-                image.map(ImageFormats.Chosen::settings).orElse(Map.of()));
+        return new Aggregate(minSize, maxSize, contiguous, secure, domains, permitted, alignment, false, image);
     }
 
     /**
