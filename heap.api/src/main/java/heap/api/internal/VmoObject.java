@@ -102,7 +102,7 @@ public abstract sealed class VmoObject permits VmoObject.Reference, BufferObject
             long now = System.nanoTime();
             long last = block[KOID_BLOCK_SIZE];
             boolean busy = now - block[KOID_BLOCK_NANOS] < last * BUSY_NANOS_PER_KOID;
-            long size = Math.max(count, busy ? Math.min(last * 2, LARGEST_KOID_BLOCK) : count);
+            long size = busy ? Math.max(count, Math.min(last * 2, LARGEST_KOID_BLOCK)) : count;
             block[KOID_BLOCK_SIZE] = size;
             block[KOID_BLOCK_NANOS] = now;
             block[KOID_NEXT] = KOIDS.getAndAdd(size);
